@@ -1,0 +1,40 @@
+# SynthGym 2D→3D lifting: noisy detector-like 2D in, camera-frame 3D (with trajectory) out.
+dataset_type = 'SynthGymDataset'
+num_frames = 48
+clip_len = 32
+synthgym = dict(type=dataset_type, num_frames=num_frames, fps=30.0, seed=0,
+                noise=dict(jitter=0.01, dropout=0.03, swap=0.02))
+
+train_pipeline = [
+    dict(type='SampleFrames', clip_len=clip_len, random=True),
+    dict(type='RandomFlipSkeleton', prob=0.5),
+    dict(type='NormalizeKeypoints2D', mode='camera'),
+    dict(type='RootRelative3D'),
+    dict(type='PackSkeletonInputs'),
+]
+test_pipeline = [
+    dict(type='SampleFrames', clip_len=clip_len, random=False),
+    dict(type='NormalizeKeypoints2D', mode='camera'),
+    dict(type='RootRelative3D'),
+    dict(type='PackSkeletonInputs'),
+]
+
+train_dataloader = dict(
+    batch_size=16, num_workers=2, persistent_workers=True,
+    sampler=dict(type='DefaultSampler', shuffle=True),
+    collate_fn=dict(type='default_collate'),
+    dataset=dict(**synthgym, split='train', num_samples=512, pipeline=train_pipeline))
+val_dataloader = dict(
+    batch_size=16, num_workers=2, persistent_workers=True,
+    sampler=dict(type='DefaultSampler', shuffle=False),
+    collate_fn=dict(type='default_collate'),
+    dataset=dict(**synthgym, split='val', num_samples=64, pipeline=test_pipeline,
+                 test_mode=True))
+test_dataloader = dict(
+    batch_size=16, num_workers=2, persistent_workers=True,
+    sampler=dict(type='DefaultSampler', shuffle=False),
+    collate_fn=dict(type='default_collate'),
+    dataset=dict(**synthgym, split='test', num_samples=64, pipeline=test_pipeline,
+                 test_mode=True))
+val_evaluator = dict(type='Pose3DMetric')
+test_evaluator = val_evaluator

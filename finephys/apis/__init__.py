@@ -1,0 +1,1 @@
+"""High-level APIs (inferencers land with the skeleton-pipeline and generation issues)."""

@@ -1,0 +1,76 @@
+"""Detector-like corruption of clean 2D keypoints.
+
+Three effects of a real top-down estimator (HRNet/RTMPose on broadcast footage): Gaussian jitter
+proportional to the person's size, dropouts (a joint lost: far off and with a low score) and
+left/right swaps of a whole frame. Everything is drawn from the given generator, so a seed fixes it.
+"""
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from finephys.structures import H36M17
+
+
+@dataclass
+class KeypointNoise:
+    """Parameters of the 2D noise model.
+
+    Args:
+        jitter (float): Std of the per-joint Gaussian jitter as a fraction of the person's size
+            (the larger side of the clean 2D box, per frame).
+        dropout (float): Probability that a joint in a frame is lost.
+        dropout_offset (float): Std of a lost joint's displacement, fraction of the person size.
+        dropout_score (tuple): Uniform range of a lost joint's score.
+        swap (float): Probability that a frame has its left/right joints swapped.
+        score_drop_per_sigma (float): How much a joint's score falls per jitter σ of error.
+    """
+    jitter: float = 0.01
+    dropout: float = 0.03
+    dropout_offset: float = 0.15
+    dropout_score: tuple = (0.0, 0.3)
+    swap: float = 0.02
+    score_drop_per_sigma: float = 0.08
+
+    def __post_init__(self):
+        for name in ('jitter', 'dropout', 'swap', 'dropout_offset'):
+            v = getattr(self, name)
+            if not np.isfinite(v) or v < 0 or (name in ('dropout', 'swap') and v > 1):
+                raise ValueError(f'KeypointNoise.{name}={v!r}: expected a finite value >= 0'
+                                 + (' and <= 1' if name in ('dropout', 'swap') else ''))
+        lo, hi = self.dropout_score
+        if not 0.0 <= lo <= hi <= 1.0:
+            raise ValueError(f'KeypointNoise.dropout_score={self.dropout_score!r}: expected '
+                             '0 <= low <= high <= 1')
+
+    def to_dict(self):
+        return asdict(self)
+
+    def apply(self, clean, rng):
+        """Corrupt clean 2D keypoints.
+
+        Args:
+            clean (np.ndarray): ``(T, 17, 2)`` pixels.
+            rng (np.random.Generator): Source of randomness.
+
+        Returns:
+            dict: ``keypoints`` ``(T, 17, 2)``, ``scores`` ``(T, 17)`` in [0, 1],
+            ``dropout_mask`` ``(T, 17)``, ``swap_mask`` ``(T,)``, ``sigma`` ``(T,)`` pixels.
+        """
+        t, j, _ = clean.shape
+        size = np.max(clean.max(1) - clean.min(1), axis=-1)  # (T,)
+        sigma = self.jitter * size
+        eps = rng.standard_normal((t, j, 2))
+        noisy = clean + eps * sigma[:, None, None]
+        err = np.linalg.norm(eps, axis=-1)
+        scores = 0.97 - self.score_drop_per_sigma * err + 0.02 * rng.standard_normal((t, j))
+        scores = np.clip(scores, 0.5, 1.0)
+        drop = rng.random((t, j)) < self.dropout
+        offset = rng.standard_normal((t, j, 2)) * (self.dropout_offset * size)[:, None, None]
+        noisy = np.where(drop[..., None], clean + offset, noisy)
+        scores = np.where(drop, rng.uniform(*self.dropout_score, size=(t, j)), scores)
+        swap = rng.random(t) < self.swap
+        perm = H36M17.flip_permutation
+        noisy[swap] = noisy[swap][:, perm]
+        scores[swap] = scores[swap][:, perm]
+        return dict(keypoints=noisy, scores=scores, dropout_mask=drop, swap_mask=swap,
+                    sigma=sigma)

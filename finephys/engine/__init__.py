@@ -1,0 +1,3 @@
+from .hooks import ParameterSyncCheckHook, SafeCheckpointHook
+
+__all__ = ['SafeCheckpointHook', 'ParameterSyncCheckHook']

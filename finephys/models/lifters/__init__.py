@@ -1,0 +1,3 @@
+from .temporal_conv_lifter import TemporalConvLifter
+
+__all__ = ['TemporalConvLifter']

@@ -1,0 +1,3 @@
+from .pose_losses import MPJPELoss, RootTrajectoryLoss
+
+__all__ = ['MPJPELoss', 'RootTrajectoryLoss']

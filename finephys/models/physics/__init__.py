@@ -1,0 +1,1 @@
+"""Registry folder for physics (modules land with the skeleton-pipeline / generation issues)."""

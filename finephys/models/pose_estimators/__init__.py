@@ -1,0 +1,1 @@
+"""Registry folder for pose estimators (modules land with the skeleton-pipeline / generation issues)."""

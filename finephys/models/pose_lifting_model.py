@@ -1,0 +1,68 @@
+"""``PoseLiftingModel``: a lifter trained on (2D, 3D) clips — the baseline skeleton model."""
+from typing import Dict, List, Optional
+
+import torch
+from mmengine.model import BaseModel
+
+from finephys.registry import MODELS
+
+
+@MODELS.register_module()
+class PoseLiftingModel(BaseModel):
+    """2D → 3D lifting with any registered lifter.
+
+    Args:
+        lifter (dict): Config of a LIFTERS module: ``(B, T, J, 2), (B, T, J) → (B, T, J, 3)``.
+        pose_loss (dict): Loss on root-relative poses (default :class:`MPJPELoss`).
+        trajectory_loss (dict, optional): Loss on the root trajectory (default
+            :class:`RootTrajectoryLoss`); None to train poses only.
+        root_index (int): Root joint.
+        data_preprocessor (dict, optional): MMEngine data preprocessor.
+        init_cfg (dict, optional): Init config.
+
+    Inputs (packed by ``PackSkeletonInputs``): ``inputs['keypoints_2d_norm'] (B, T, J, 2)``,
+    ``inputs['keypoint_scores'] (B, T, J)``; targets ``data_samples['keypoints_3d']
+    (B, T, J, 3)`` camera frame, metres.
+    """
+
+    def __init__(self, lifter: dict, pose_loss: Optional[dict] = None,
+                 trajectory_loss: Optional[dict] = dict(type='RootTrajectoryLoss',
+                                                        loss_weight=0.5),
+                 root_index: int = 0, data_preprocessor: Optional[dict] = None,
+                 init_cfg: Optional[dict] = None):
+        super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
+        self.lifter = MODELS.build(lifter)
+        self.pose_loss = MODELS.build(pose_loss or dict(type='MPJPELoss'))
+        self.trajectory_loss = MODELS.build(trajectory_loss) if trajectory_loss else None
+        self.root_index = root_index
+
+    def _lift(self, inputs):
+        kp = inputs['keypoints_2d_norm']
+        if not torch.isfinite(kp).all():
+            raise ValueError('PoseLiftingModel: keypoints_2d_norm contains NaN/inf')
+        return self.lifter(kp, inputs.get('keypoint_scores'))
+
+    def forward(self, inputs: Dict[str, torch.Tensor], data_samples: Optional[dict] = None,
+                mode: str = 'tensor'):
+        if mode == 'tensor':
+            return self._lift(inputs)
+        if mode == 'loss':
+            return self.loss(inputs, data_samples)
+        if mode == 'predict':
+            return self.predict(inputs, data_samples)
+        raise ValueError(f"PoseLiftingModel mode={mode!r}: expected 'tensor', 'loss' or "
+                         "'predict'")
+
+    def loss(self, inputs, data_samples) -> Dict[str, torch.Tensor]:
+        pred = self._lift(inputs)
+        target = data_samples['keypoints_3d']
+        r = self.root_index
+        rel = lambda x: x - x[:, :, r:r + 1]
+        losses = dict(loss_pose=self.pose_loss(rel(pred), rel(target)))
+        if self.trajectory_loss is not None:
+            losses['loss_traj'] = self.trajectory_loss(pred[:, :, r], target[:, :, r])
+        return losses
+
+    def predict(self, inputs, data_samples=None) -> List[dict]:
+        pred = self._lift(inputs)
+        return [dict(pred_keypoints_3d=p) for p in pred]

@@ -1,0 +1,5 @@
+from .plot3d import plot_sequence_3d
+from .skeleton import draw_skeleton
+from .video import tile_videos, write_video
+
+__all__ = ['draw_skeleton', 'plot_sequence_3d', 'write_video', 'tile_videos']

@@ -1,0 +1,36 @@
+"""Video writing (mp4 via ffmpeg, gif via imageio) and frame grids."""
+import os
+import os.path as osp
+
+import numpy as np
+
+
+def write_video(path, frames, fps=30.0):
+    """Write ``(T, H, W, 3)`` uint8 RGB frames to ``.mp4`` (H.264) or ``.gif``."""
+    import imageio.v3 as iio
+    frames = np.asarray(frames)
+    if frames.ndim != 4 or frames.shape[-1] != 3 or frames.dtype != np.uint8:
+        raise ValueError(f'write_video({path}): expected (T, H, W, 3) uint8 frames, got '
+                         f'{frames.shape} {frames.dtype}')
+    os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
+    ext = osp.splitext(path)[1].lower()
+    if ext == '.gif':
+        iio.imwrite(path, frames, duration=1000.0 / fps, loop=0)
+    elif ext == '.mp4':
+        iio.imwrite(path, frames, fps=fps, codec='libx264', macro_block_size=1,
+                    output_params=['-pix_fmt', 'yuv420p', '-crf', '18'])
+    else:
+        raise ValueError(f'write_video({path}): unsupported extension {ext!r}; use .mp4 or .gif')
+    return path
+
+
+def tile_videos(videos, columns):
+    """Tile equally-sized videos ``[(T, H, W, 3), ...]`` into one grid video."""
+    t = min(len(v) for v in videos)
+    h, w = videos[0].shape[1:3]
+    rows = -(-len(videos) // columns)
+    grid = np.zeros((t, rows * h, columns * w, 3), np.uint8)
+    for i, v in enumerate(videos):
+        r, c = divmod(i, columns)
+        grid[:, r * h:(r + 1) * h, c * w:(c + 1) * w] = v[:t]
+    return grid

@@ -1,0 +1,70 @@
+import numpy as np
+import pytest
+import torch
+
+from finephys.datasets.synthgym import generate_clip, project
+from finephys.datasets.transforms import (NormalizeKeypoints2D, PackSkeletonInputs,
+                                          RandomFlipSkeleton, RootRelative3D, SampleFrames)
+from finephys.registry import TRANSFORMS
+from finephys.structures import H36M17
+
+
+@pytest.fixture(scope='module')
+def clip():
+    return generate_clip('split jump with 1 turn', 0, num_frames=20, dtype=np.float64,
+                         render_size=32)
+
+
+def test_sample_frames_cuts_every_per_frame_field_consistently(clip):
+    out = SampleFrames(clip_len=8, stride=2, random=False)(dict(clip))
+    inds = out['frame_inds']
+    assert len(inds) == 8 and np.all(np.diff(inds) == 2)
+    np.testing.assert_array_equal(out['keypoints_3d'], clip['keypoints_3d'][inds])
+    np.testing.assert_array_equal(out['camera']['K'], clip['camera']['K'][inds])
+    np.testing.assert_array_equal(out['video'], clip['video'][inds])
+    assert out['fps'] == clip['fps'] / 2
+    with pytest.raises(ValueError, match='shorter'):
+        SampleFrames(clip_len=30)(dict(clip))
+
+
+def test_camera_normalisation_inverts_the_intrinsics(clip):
+    out = NormalizeKeypoints2D('camera')(dict(clip))
+    x = clip['keypoints_3d']
+    # clean 2D normalised equals x/z, y/z exactly
+    clean = NormalizeKeypoints2D('camera')(dict(clip, keypoints_2d=clip['keypoints_2d_clean']))
+    np.testing.assert_allclose(clean['keypoints_2d_norm'], x[..., :2] / x[..., 2:], atol=1e-5)
+    assert out['keypoints_2d_norm'].shape == (20, 17, 2)
+
+
+def test_flip_keeps_projection_and_world_relation_exact(clip):
+    flip = RandomFlipSkeleton(prob=1.0)
+    out = flip(RootRelative3D()(dict(clip)))
+    cam = out['camera']
+    # projection of the flipped 3D with the flipped camera gives the flipped clean 2D
+    np.testing.assert_allclose(project(out['keypoints_3d'], cam['K']), out['keypoints_2d_clean'],
+                               atol=1e-6)
+    np.testing.assert_allclose(out['keypoints_3d_world'] @ cam['R'].T + cam['t'],
+                               out['keypoints_3d'], atol=1e-9)
+    # left and right are exchanged: the flipped left ankle is the mirrored right ankle
+    la, ra = H36M17.index('left_ankle'), H36M17.index('right_ankle')
+    np.testing.assert_allclose(out['keypoints_3d'][:, la, 0], -clip['keypoints_3d'][:, ra, 0])
+    np.testing.assert_array_equal(out['contacts'], clip['contacts'][:, ::-1])
+    np.testing.assert_array_equal(out['video'], clip['video'][:, :, ::-1])
+    np.testing.assert_allclose(out['root_trajectory'][:, 0], -clip['keypoints_3d'][:, 0, 0])
+    # flipping twice restores everything
+    twice = flip(dict(out))
+    np.testing.assert_allclose(twice['keypoints_3d'], clip['keypoints_3d'])
+    np.testing.assert_allclose(twice['camera']['K'], clip['camera']['K'])
+
+
+def test_pack_makes_tensors_and_names_missing_inputs(clip):
+    pipeline = [TRANSFORMS.build(dict(type=t)) for t in
+                ('NormalizeKeypoints2D', 'RootRelative3D', 'PackSkeletonInputs')]
+    out = dict(clip)
+    for t in pipeline:
+        out = t(out)
+    assert out['inputs']['keypoints_2d_norm'].dtype == torch.float32
+    assert out['data_samples']['keypoints_3d'].shape == (20, 17, 3)
+    assert out['data_samples']['camera_K'].shape == (20, 3, 3)
+    with pytest.raises(KeyError, match='keypoints_2d_norm'):
+        PackSkeletonInputs()(dict(clip))

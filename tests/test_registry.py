@@ -1,0 +1,55 @@
+import inspect
+
+import pytest
+import torch
+from mmengine.registry import MODELS as MMENGINE_MODELS
+
+from finephys import registry as R
+from finephys.registry import DOMAIN_REGISTRIES, LIFTERS, MODELS
+
+# Constructor arguments that have no default, for modules needing them.
+REQUIRED = {
+    'PoseLiftingModel': dict(lifter=dict(type='TemporalConvLifter', channels=8, num_blocks=1)),
+    'SynthGymDataset': dict(num_samples=2, num_frames=8),
+    'SampleFrames': dict(clip_len=4),
+}
+
+
+def test_registries_are_children_of_mmengine_roots_with_finephys_scope():
+    assert MODELS.parent is MMENGINE_MODELS and MODELS.scope == 'finephys'
+    for name, reg in DOMAIN_REGISTRIES.items():
+        assert reg.parent is MODELS, name
+
+
+def test_domain_modules_are_found_by_models_and_under_default_scope():
+    assert MODELS.get('TemporalConvLifter') is LIFTERS.get('TemporalConvLifter')
+    assert isinstance(LIFTERS.build(dict(type='TemporalConvLifter', channels=8)),
+                      torch.nn.Module)
+
+
+def _our_modules():
+    for reg_name in ('MODELS', 'DATASETS', 'TRANSFORMS', 'METRICS', 'HOOKS'):
+        reg = getattr(R, reg_name)
+        reg.import_from_location()
+        for name, cls in reg.module_dict.items():
+            if cls.__module__.startswith('finephys'):
+                yield reg_name, name
+
+
+@pytest.mark.parametrize('reg_name, name', sorted(set(_our_modules())))
+def test_every_registered_module_builds_from_a_config_dict(reg_name, name):
+    reg = getattr(R, reg_name)
+    cfg = dict(type=name, **REQUIRED.get(name, {}))
+    obj = reg.build(cfg)
+    assert type(obj).__name__ == name
+
+
+def test_registered_modules_exist():
+    names = {n for _, n in _our_modules()}
+    assert {'TemporalConvLifter', 'PoseLiftingModel', 'SynthGymDataset', 'Pose3DMetric',
+            'SafeCheckpointHook', 'ParameterSyncCheckHook', 'RandomFlipSkeleton'} <= names
+
+
+def test_unknown_type_names_the_registry():
+    with pytest.raises(KeyError, match='not in the'):
+        MODELS.build(dict(type='NoSuchLifter'))

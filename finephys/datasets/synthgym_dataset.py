@@ -1,6 +1,7 @@
 """``SynthGymDataset``: SynthGym clips for MMEngine runners, generated on the fly or from a cache."""
 import json
 import os.path as osp
+from collections import OrderedDict
 from typing import List, Optional, Sequence
 
 import numpy as np
@@ -9,7 +10,7 @@ from mmengine.logging import print_log
 
 from finephys.registry import DATASETS
 
-from .synthgym import ACTIONS, SUBSETS, KeypointNoise, generate_clip
+from .synthgym import ACTIONS, KeypointNoise, generate_clip, simulate_world
 from .synthgym.actions import check_action, check_subsets
 from .synthgym_cache import CACHE_INDEX, generation_settings, load_cached_clip
 
@@ -44,6 +45,10 @@ class SynthGymDataset(BaseDataset):
         noise (dict, optional): :class:`KeypointNoise` parameters.
         data_root (str, optional): Folder written by ``tools/dataset_converters/
             generate_synthgym.py``; clips are read from ``<data_root>/<split>/`` when present.
+        motion_cache_size (int): Simulated motions kept in memory (per process, LRU). The
+            physics simulation is the expensive part of a clip (~75 ms); camera, noise and
+            projection (~2 ms) are redone per access, so from the second epoch on, on-the-fly
+            generation costs little. 0 disables.
         pipeline (list): Transforms.
         test_mode (bool): As in :class:`mmengine.dataset.BaseDataset`.
     """
@@ -54,7 +59,8 @@ class SynthGymDataset(BaseDataset):
                  subsets: Optional[Sequence[str]] = None, classes: Optional[Sequence[str]] = None,
                  num_frames: int = 48, fps: float = 30.0, render_size: Optional[int] = None,
                  image_size: int = 256, noise: Optional[dict] = None,
-                 data_root: Optional[str] = None, pipeline: Sequence = (),
+                 data_root: Optional[str] = None, motion_cache_size: int = 4096,
+                 pipeline: Sequence = (),
                  test_mode: bool = False, lazy_init: bool = False, **kwargs):
         if split not in SPLITS:
             raise ValueError(f'SynthGymDataset split={split!r}: expected one of {list(SPLITS)}')
@@ -79,6 +85,8 @@ class SynthGymDataset(BaseDataset):
                                             noise=self.noise.to_dict(), seed=self.seed)
         self.cache_dir = osp.join(data_root, split) if data_root else None
         self.num_regenerated = 0
+        self.motion_cache_size = int(motion_cache_size)
+        self._motions = OrderedDict()
         metainfo = dict(classes=names, subsets=sorted({ACTIONS[n]['subset'] for n in names}),
                         labels=[ACTIONS[n]['label'] for n in names], fps=float(fps),
                         num_frames=int(num_frames))
@@ -119,6 +127,20 @@ class SynthGymDataset(BaseDataset):
         return {(s['action'], int(s['seed'])): osp.join(self.cache_dir, s['file'])
                 for s in index['samples']}
 
+    def _motion(self, action, seed):
+        """The simulated motion of (action, seed), memoised (LRU)."""
+        key = (action, seed)
+        if key in self._motions:
+            self._motions.move_to_end(key)
+            return self._motions[key]
+        motion = simulate_world(action, seed, fps=self.settings['fps'],
+                                num_frames=self.settings['num_frames'])
+        if self.motion_cache_size > 0:
+            self._motions[key] = motion
+            while len(self._motions) > self.motion_cache_size:
+                self._motions.popitem(last=False)
+        return motion
+
     def get_data_info(self, idx: int) -> dict:
         info = dict(self.data_list[idx])
         clip = None
@@ -134,6 +156,7 @@ class SynthGymDataset(BaseDataset):
             s = self.settings
             clip = generate_clip(info['action'], info['seed'], num_frames=s['num_frames'],
                                  fps=s['fps'], render_size=s['render_size'],
-                                 image_size=s['image_size'], noise=self.noise)
+                                 image_size=s['image_size'], noise=self.noise,
+                                 motion=self._motion(info['action'], info['seed']))
         clip.update(sample_idx=info['sample_idx'], class_idx=info['class_idx'])
         return clip

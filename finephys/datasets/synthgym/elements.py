@@ -158,7 +158,7 @@ class ElementBuilder:
         flight_step (float): RK4 step of flight phases, seconds.
     """
 
-    def __init__(self, action, body: BodyModel, rng, flight_step=1e-3):
+    def __init__(self, action, body: BodyModel, rng, flight_step=2e-3):
         self.spec = ACTIONS[action]
         self.body, self.rng, self.flight_step = body, rng, flight_step
         self.ankle_height = 0.039 * body.stature  # ankle joint above the floor (Winter 2009)
@@ -371,7 +371,7 @@ class ElementBuilder:
 
         def error(rate, step):
             f = simulate(rate, step)
-            tc = f.contact_time(self.ankle_height, after=0.3 * flight_time, exact=False)
+            tc = f.contact_time(self.ankle_height, after=0.3 * flight_time)
             if tc is None:
                 raise RuntimeError('SynthGym flight never touched down')
             k = int(np.searchsorted(f.grid, tc))
@@ -381,7 +381,7 @@ class ElementBuilder:
         # secant on the take-off rate (rotation at touch-down is nearly linear in it)
         x0 = target / flight_time * 0.5
         x1 = target / flight_time
-        coarse = 4e-3
+        coarse = 8e-3
         e0, e1 = error(x0, coarse), error(x1, coarse)
         for _ in range(6):
             if abs(e1) < 5e-3 or e1 == e0:

@@ -30,7 +30,9 @@ def simulate_world(action, seed, fps=30.0, num_frames=None, body=None):
         dict: ``joints (T, 17, 3)`` world metres (z up), ``contacts (T, 2)``, ``flight (T,)``,
         ``times (T,)``, ``body``, ``heading``, ``meta``, ``max_reach_error``.
     """
-    rng = np.random.default_rng(np.random.SeedSequence([int(seed), ACTIONS[action]['label']]))
+    # the motion has its own random stream (camera and noise use another), so a simulated
+    # motion can be memoised and viewed again without changing any sample
+    rng = np.random.default_rng(np.random.SeedSequence([int(seed), ACTIONS[action]['label'], 0]))
     body = body or BodyModel.sample(rng)
     builder = ElementBuilder(action, body, rng)
     phases = builder.build()
@@ -60,11 +62,12 @@ def simulate_world(action, seed, fps=30.0, num_frames=None, body=None):
     joints = joints @ rot_z(heading).T + offset
     reach = max(getattr(p, 'max_reach_error', 0.0) for p in phases)
     return dict(joints=joints, contacts=contacts, flight=flight, times=times, body=body,
-                heading=heading, meta=builder.meta, max_reach_error=reach, rng=rng)
+                heading=heading, meta=builder.meta, max_reach_error=reach, action=action,
+                seed=int(seed), fps=float(fps), num_frames=num_frames)
 
 
 def generate_clip(action, seed, num_frames=None, fps=30.0, render_size=None, image_size=256,
-                  noise=None, view=None, dtype=np.float32):
+                  noise=None, view=None, dtype=np.float32, motion=None):
     """Generate one SynthGym sample.
 
     Args:
@@ -79,6 +82,8 @@ def generate_clip(action, seed, num_frames=None, fps=30.0, render_size=None, ima
         noise (dict | KeypointNoise, optional): 2D noise parameters (:class:`KeypointNoise`).
         view (str, optional): ``'side'`` / ``'diagonal'`` camera; random by default.
         dtype: Float dtype of the arrays (physics always runs in float64).
+        motion (dict, optional): This clip's :func:`simulate_world` output, when the caller
+            memoised it (the expensive part); camera, noise and rendering are redone.
 
     Returns:
         dict: ``keypoints_3d (T,17,3)`` camera frame m (root trajectory included),
@@ -97,8 +102,16 @@ def generate_clip(action, seed, num_frames=None, fps=30.0, render_size=None, ima
     size = _check_size(render_size) or _check_size(image_size)
     if isinstance(noise, dict) or noise is None:
         noise = KeypointNoise(**(noise or {}))
-    sim = simulate_world(action, seed, fps=fps, num_frames=num_frames)
-    rng, body = sim['rng'], sim['body']
+    if motion is None:
+        motion = simulate_world(action, seed, fps=fps, num_frames=num_frames)
+    elif (motion['action'], motion['seed'], motion['fps'], motion['num_frames']) != (
+            action, int(seed), float(fps), num_frames):
+        raise ValueError('generate_clip: the given motion was simulated for '
+                         f'{(motion["action"], motion["seed"], motion["fps"], motion["num_frames"])}'
+                         f', not {(action, seed, fps, num_frames)}')
+    sim = motion
+    rng = np.random.default_rng(np.random.SeedSequence([int(seed), ACTIONS[action]['label'], 1]))
+    body = sim['body']
     world = sim['joints']
     camera = broadcast_camera(world, sim['heading'], body.stature, size, rng, view=view)
     cam = world @ camera['R'].T + camera['t']

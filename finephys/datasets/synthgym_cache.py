@@ -50,7 +50,7 @@ def save_cached_clip(path, clip):
         video_path = osp.splitext(path)[0] + '.mp4'
         tmp_v = video_path + '.tmp.mp4'
         iio.imwrite(tmp_v, clip['video'], fps=clip['fps'], codec='libx264',
-                    output_params=['-crf', '12', '-pix_fmt', 'yuv444p'], macro_block_size=1)
+                    pixelformat='yuv444p', output_params=['-crf', '12'], macro_block_size=1)
         os.replace(tmp_v, video_path)
     return video_path
 

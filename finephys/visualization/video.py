@@ -18,7 +18,7 @@ def write_video(path, frames, fps=30.0):
         iio.imwrite(path, frames, duration=1000.0 / fps, loop=0)
     elif ext == '.mp4':
         iio.imwrite(path, frames, fps=fps, codec='libx264', macro_block_size=1,
-                    output_params=['-pix_fmt', 'yuv420p', '-crf', '18'])
+                    pixelformat='yuv420p', output_params=['-crf', '18'])
     else:
         raise ValueError(f'write_video({path}): unsupported extension {ext!r}; use .mp4 or .gif')
     return path

@@ -1,5 +1,6 @@
 from . import (fusion, generators, guidance, lifters, losses, physics,  # noqa: F401
                pose_estimators)
+from .finephys_skeleton import FinePhysSkeleton
 from .pose_lifting_model import PoseLiftingModel
 
-__all__ = ['PoseLiftingModel']
+__all__ = ['PoseLiftingModel', 'FinePhysSkeleton']

@@ -2,7 +2,8 @@
 dataset_type = 'SynthGymDataset'
 num_frames = 48
 clip_len = 32
-synthgym = dict(type=dataset_type, num_frames=num_frames, fps=30.0, seed=0,
+# data_root: a cache from tools/dataset_converters/generate_synthgym.py (None: on the fly)
+synthgym = dict(type=dataset_type, num_frames=num_frames, fps=30.0, seed=0, data_root=None,
                 noise=dict(jitter=0.01, dropout=0.03, swap=0.02))
 
 train_pipeline = [

@@ -1,3 +1,4 @@
+from .physics_metric import PhysicsMetric
 from .pose_3d_metric import Pose3DMetric
 
-__all__ = ['Pose3DMetric']
+__all__ = ['Pose3DMetric', 'PhysicsMetric']

@@ -23,22 +23,24 @@ class Pose3DMetric(BaseMetric):
     Args:
         modes (tuple[str]): Which errors to report.
         root_index (int): Root joint.
+        pred_key (str): Which prediction to evaluate.
         prefix (str, optional): Metric name prefix.
     """
 
     default_prefix = 'pose3d'
 
-    def __init__(self, modes: Sequence[str] = _MODES, root_index: int = 0, **kwargs):
+    def __init__(self, modes: Sequence[str] = _MODES, root_index: int = 0,
+                 pred_key: str = 'pred_keypoints_3d', **kwargs):
         super().__init__(**kwargs)
         bad = [m for m in modes if m not in _MODES]
         if bad:
             raise ValueError(f'Pose3DMetric modes {bad}: valid modes are {list(_MODES)}')
-        self.modes, self.root_index = tuple(modes), root_index
+        self.modes, self.root_index, self.pred_key = tuple(modes), root_index, pred_key
 
     def process(self, data_batch, data_samples: Sequence[dict]) -> None:
         targets = data_batch['data_samples']['keypoints_3d']
         for i, out in enumerate(data_samples):
-            pred = out['pred_keypoints_3d'].detach().cpu().numpy().astype(np.float64)
+            pred = out[self.pred_key].detach().cpu().numpy().astype(np.float64)
             gt = targets[i].detach().cpu().numpy().astype(np.float64)
             if pred.shape != gt.shape:
                 raise ValueError(f'Pose3DMetric: prediction {pred.shape} vs target {gt.shape}')

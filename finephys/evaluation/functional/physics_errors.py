@@ -1,0 +1,58 @@
+"""Physical plausibility errors of 3D sequences (numpy; metres and seconds in)."""
+import numpy as np
+
+from finephys.structures import H36M17, bone_lengths
+
+
+def second_difference(x):
+    """``x_{t+1} − 2 x_t + x_{t−1}`` along axis 0: ``(T, ...)`` → ``(T−2, ...)``."""
+    return x[2:] - 2 * x[1:-1] + x[:-2]
+
+
+def acceleration_error(pred, target):
+    """Mean ``||ẍ_pred − ẍ_gt||`` over joints and frames, per-frame units (mm/frame² × 1e-3).
+
+    Args: pred, target ``(T, J, 3)``. Returns: float, metres / frame².
+    """
+    return float(np.linalg.norm(second_difference(pred) - second_difference(target), axis=-1).mean())
+
+
+def ballistic_error(pred, masses, flight, gravity, fps):
+    """Mean ``|c̈ − g|`` (m/s²) of the centre of mass over frames whose neighbours are in flight.
+
+    Args:
+        pred ``(T, J, 3)`` camera frame; masses ``(J,)``; flight ``(T,)`` bool;
+        gravity ``(3,)`` in the same frame (m/s²); fps (float).
+
+    Returns:
+        float | None: None when the clip has no flight triple.
+    """
+    inside = flight[2:] & flight[1:-1] & flight[:-2]
+    if not inside.any():
+        return None
+    com = np.einsum('j,tjc->tc', masses / masses.sum(), pred)
+    acc = second_difference(com) * fps ** 2
+    return float(np.linalg.norm(acc[inside] - gravity, axis=-1).mean())
+
+
+def foot_skate(pred, contacts):
+    """Mean ankle displacement (m/frame) between consecutive frames where that foot is in
+    contact. ``contacts (T, 2)`` = (left, right). None when no foot is ever in contact twice."""
+    moves = []
+    for i, side in enumerate(('left', 'right')):
+        ankle = pred[:, H36M17.index(f'{side}_ankle')]
+        both = contacts[1:, i] & contacts[:-1, i]
+        if both.any():
+            moves.append(np.linalg.norm(ankle[1:] - ankle[:-1], axis=-1)[both])
+    return float(np.concatenate(moves).mean()) if moves else None
+
+
+def bone_length_drift(pred):
+    """Mean over bones of the standard deviation of its length over time (m)."""
+    return float(bone_lengths(pred).std(axis=0).mean())
+
+
+def jitter(pred, fps):
+    """Mean jerk magnitude ``||x⃛||`` (m/s³) over joints and frames."""
+    jerk = (pred[3:] - 3 * pred[2:-1] + 3 * pred[1:-2] - pred[:-3]) * fps ** 3
+    return float(np.linalg.norm(jerk, axis=-1).mean())

@@ -1,0 +1,130 @@
+"""``FinePhysSkeleton``: the skeleton path of FinePhys — lifter → physics → fusion → projection."""
+from typing import Dict, List, Optional, Sequence
+
+import torch
+from mmengine.model import BaseModel
+
+from finephys.registry import FUSERS, LIFTERS, MODELS, PHYSICS_SOLVERS
+
+from .fusion import project_points
+
+DEFAULT_LOSS_WEIGHTS = dict(dd=1.0, pp=1.0, fused=1.0, noise=0.01, reproj=0.0, trajectory=0.5)
+
+
+@MODELS.register_module()
+class FinePhysSkeleton(BaseModel):
+    """Data-driven 3D (``S_dd``) from a lifter, physics-predicted 3D (``S_pp``) from a physics
+    solver seeded by ``S_dd``, their learned fusion ``S``, and its 2D projection.
+
+    Losses (weights in ``loss_weights``; a weight of 0 switches a loss off):
+
+    * ``dd`` / ``pp`` / ``fused`` — ``L_3D`` on ``S_dd``, ``S_pp``, ``S``: root-relative MPJPE
+      plus ``trajectory`` × root position error (camera frame, metres);
+    * ``noise`` — ``L_noise = mean_t ||N_t||_F`` of Phys-Net's noise term;
+    * ``reproj`` — ``L_2D``: score-weighted distance between ``S``'s projection and the detected
+      2D, in normalised camera coordinates (stage 2: no 3D labels needed).
+
+    Stages are configured, not coded: stage 1 = 3D losses on; stage 2 = ``reproj`` (+ ``noise``)
+    only with 3D weights 0 (``SynthGymDataset`` still packs 3D for evaluation, the model never
+    reads it when those weights are 0). ``frozen`` lists sub-modules kept fixed (``'lifter'``,
+    ``'physics'``, ``'fuser'``).
+
+    Args:
+        lifter (dict): LIFTERS config.
+        physics (dict): PHYSICS_SOLVERS config.
+        fuser (dict): FUSERS config.
+        loss_weights (dict): Overrides of :data:`DEFAULT_LOSS_WEIGHTS`.
+        frozen (Sequence[str]): Sub-modules to freeze.
+        root_index (int): Root joint.
+    """
+
+    def __init__(self, lifter: dict, physics: dict, fuser: dict = dict(type='LearnedGateFuser'),
+                 loss_weights: Optional[dict] = None, frozen: Sequence[str] = (),
+                 root_index: int = 0, data_preprocessor: Optional[dict] = None,
+                 init_cfg: Optional[dict] = None):
+        super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
+        self.lifter = LIFTERS.build(lifter)
+        self.physics = PHYSICS_SOLVERS.build(physics)
+        self.fuser = FUSERS.build(fuser)
+        unknown = set(loss_weights or {}) - set(DEFAULT_LOSS_WEIGHTS)
+        if unknown:
+            raise KeyError(f'FinePhysSkeleton loss_weights: unknown {sorted(unknown)}; valid: '
+                           f'{sorted(DEFAULT_LOSS_WEIGHTS)}')
+        self.loss_weights = dict(DEFAULT_LOSS_WEIGHTS, **(loss_weights or {}))
+        bad = [f for f in frozen if f not in ('lifter', 'physics', 'fuser')]
+        if bad:
+            raise KeyError(f"FinePhysSkeleton frozen={bad}: expected 'lifter', 'physics', 'fuser'")
+        self.frozen = tuple(frozen)
+        for name in self.frozen:
+            for p in getattr(self, name).parameters():
+                p.requires_grad_(False)
+        self.root_index = root_index
+
+    def train(self, mode: bool = True):
+        super().train(mode)
+        for name in self.frozen:     # frozen parts keep their normalisation statistics
+            getattr(self, name).eval()
+        return self
+
+    def _run(self, inputs, data_samples):
+        kp = inputs['keypoints_2d_norm']
+        if kp.dim() != 4 or kp.shape[-1] != 2:
+            raise ValueError(f'FinePhysSkeleton: keypoints_2d_norm must be (B, T, J, 2), got '
+                             f'{tuple(kp.shape)}')
+        if not torch.isfinite(kp).all():
+            raise ValueError('FinePhysSkeleton: keypoints_2d_norm contains NaN/inf')
+        scores = inputs.get('keypoint_scores')
+        if scores is not None and (scores.amax(dim=(1, 2)) <= 0).any():
+            raise ValueError('FinePhysSkeleton: a clip has all-zero keypoint scores')
+        fps = data_samples.get('fps') if data_samples is not None else None
+        if fps is None:
+            raise ValueError("FinePhysSkeleton: data_samples['fps'] is required (dt = 1 / fps)")
+        dt = 1.0 / torch.as_tensor(fps, dtype=kp.dtype, device=kp.device).reshape(-1)
+        s_dd = self.lifter(kp, scores)
+        phys = self.physics(s_dd, dt)
+        fused, gate = self.fuser(s_dd, phys['poses'], scores)
+        return dict(s_dd=s_dd, s_pp=phys['poses'], fused=fused, gate=gate,
+                    loss_noise=phys['loss_noise'], scores=scores, keypoints_2d_norm=kp)
+
+    def forward(self, inputs: Dict[str, torch.Tensor], data_samples: Optional[dict] = None,
+                mode: str = 'tensor'):
+        if mode == 'loss':
+            return self.loss(inputs, data_samples)
+        if mode == 'predict':
+            return self.predict(inputs, data_samples)
+        if mode == 'tensor':
+            return self._run(inputs, data_samples)['fused']
+        raise ValueError(f"FinePhysSkeleton mode={mode!r}: expected 'tensor', 'loss', 'predict'")
+
+    def _loss_3d(self, pred, target):
+        r = self.root_index
+        rel = torch.linalg.vector_norm((pred - pred[:, :, r:r + 1]) -
+                                       (target - target[:, :, r:r + 1]), dim=-1).mean()
+        traj = torch.linalg.vector_norm(pred[:, :, r] - target[:, :, r], dim=-1).mean()
+        return rel + self.loss_weights['trajectory'] * traj
+
+    def loss(self, inputs, data_samples) -> Dict[str, torch.Tensor]:
+        out = self._run(inputs, data_samples)
+        w = self.loss_weights
+        losses = {}
+        for key, pred in (('dd', out['s_dd']), ('pp', out['s_pp']), ('fused', out['fused'])):
+            if w[key] > 0:
+                losses[f'loss_3d_{key}'] = w[key] * self._loss_3d(pred, data_samples['keypoints_3d'])
+        if w['noise'] > 0:
+            losses['loss_noise'] = w['noise'] * out['loss_noise']
+        if w['reproj'] > 0:
+            proj = project_points(out['fused'])
+            err = torch.linalg.vector_norm(proj - out['keypoints_2d_norm'], dim=-1)
+            scores = out['scores'] if out['scores'] is not None else torch.ones_like(err)
+            losses['loss_2d'] = w['reproj'] * (err * scores).sum() / scores.sum().clamp_min(1e-6)
+        if not losses:
+            raise ValueError('FinePhysSkeleton: every loss weight is 0')
+        return losses
+
+    def predict(self, inputs, data_samples=None) -> List[dict]:
+        out = self._run(inputs, data_samples)
+        k = data_samples.get('camera_K') if data_samples is not None else None
+        proj = project_points(out['fused'], k)
+        return [dict(pred_keypoints_3d=out['fused'][i], pred_keypoints_3d_dd=out['s_dd'][i],
+                     pred_keypoints_3d_pp=out['s_pp'][i], fusion_gate=out['gate'][i],
+                     pred_keypoints_2d=proj[i]) for i in range(len(out['fused']))]

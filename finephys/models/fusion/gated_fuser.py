@@ -1,0 +1,60 @@
+"""``LearnedGateFuser``: per-frame, per-joint gate between data-driven and physics poses."""
+from typing import Optional
+
+import torch
+import torch.nn as nn
+from mmengine.model import BaseModule
+
+from finephys.registry import FUSERS
+
+
+@FUSERS.register_module()
+class LearnedGateFuser(BaseModule):
+    """``S = w · S_dd + (1 − w) · S_pp`` with ``w = σ(MLP(S_dd, S_pp, S_dd − S_pp, score))``.
+
+    The MLP sees each joint's two estimates relative to the data-driven root, their difference
+    and the joint's detection score, plus a learned joint embedding (a wrist may be trusted less
+    than a hip). The gate's bias starts at ``init_bias`` (σ(0) = 0.5: the paper's plain average).
+
+    Args:
+        num_joints (int): J.
+        hidden (int): MLP width.
+        init_bias (float): Initial gate logit.
+
+    Shapes: ``s_dd, s_pp (B, T, J, 3)``, ``scores (B, T, J)`` → fused ``(B, T, J, 3)`` and the
+    gate ``(B, T, J)``.
+    """
+
+    def __init__(self, num_joints: int = 17, hidden: int = 64, init_bias: float = 0.0,
+                 init_cfg: Optional[dict] = None):
+        super().__init__(init_cfg)
+        self.joint_embedding = nn.Embedding(num_joints, 8)
+        self.mlp = nn.Sequential(nn.Linear(10 + 8, hidden), nn.GELU(), nn.Linear(hidden, 1))
+        nn.init.zeros_(self.mlp[-1].weight)
+        nn.init.constant_(self.mlp[-1].bias, init_bias)
+
+    def forward(self, s_dd, s_pp, scores=None):
+        b, t, j, _ = s_dd.shape
+        if scores is None:
+            scores = s_dd.new_ones(b, t, j)
+        root = s_dd[:, :, :1]
+        emb = self.joint_embedding.weight.expand(b, t, j, -1)
+        x = torch.cat([s_dd - root, s_pp - root, s_dd - s_pp, scores[..., None], emb], -1)
+        gate = torch.sigmoid(self.mlp(x))[..., 0]
+        return gate[..., None] * s_dd + (1 - gate[..., None]) * s_pp, gate
+
+
+@FUSERS.register_module()
+class FixedWeightFuser(nn.Module):
+    """``S = w · S_dd + (1 − w) · S_pp`` with a constant ``w`` (no parameters); ``w = 0`` keeps
+    the physics poses only, ``w = 1`` the data-driven ones."""
+
+    def __init__(self, weight: float = 0.5):
+        super().__init__()
+        if not 0.0 <= weight <= 1.0:
+            raise ValueError(f'FixedWeightFuser weight={weight}: expected in [0, 1]')
+        self.weight = weight
+
+    def forward(self, s_dd, s_pp, scores=None):
+        gate = s_dd.new_full(s_dd.shape[:-1], self.weight)
+        return self.weight * s_dd + (1 - self.weight) * s_pp, gate

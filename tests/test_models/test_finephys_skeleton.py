@@ -1,0 +1,72 @@
+import pytest
+import torch
+
+from finephys.registry import MODELS
+
+
+def _model(**kw):
+    cfg = dict(type='FinePhysSkeleton',
+               lifter=dict(type='TemporalConvLifter', channels=16, num_blocks=1),
+               physics=dict(type='EulerLagrangeSolver', hidden=16, global_layers=2),
+               fuser=dict(type='LearnedGateFuser', hidden=8))
+    cfg.update(kw)
+    return MODELS.build(cfg)
+
+
+def _batch(b=2, t=10):
+    torch.manual_seed(0)
+    gt = torch.randn(b, t, 17, 3).cumsum(1) * 0.01 + torch.tensor([0.0, 0.0, 10.0])
+    kp = gt[..., :2] / gt[..., 2:]
+    inputs = dict(keypoints_2d_norm=kp + 0.001 * torch.randn_like(kp),
+                  keypoint_scores=torch.rand(b, t, 17) * 0.5 + 0.5)
+    samples = dict(keypoints_3d=gt, fps=torch.tensor([30.0, 25.0])[:b],
+                   camera_K=torch.tensor([[500.0, 0, 128], [0, 500, 128], [0, 0, 1]]).expand(b, t, 3, 3))
+    return inputs, samples
+
+
+def test_stage1_losses_reach_every_submodule():
+    model = _model().train()
+    inputs, samples = _batch()
+    losses = model(inputs, samples, mode='loss')
+    assert set(losses) == {'loss_3d_dd', 'loss_3d_pp', 'loss_3d_fused', 'loss_noise'}
+    sum(losses.values()).backward()
+    for name in ('lifter', 'physics', 'fuser'):
+        grads = [p.grad for p in getattr(model, name).parameters()]
+        assert all(g is not None for g in grads) and any(g.abs().sum() > 0 for g in grads), name
+
+
+def test_stage2_uses_only_2d_and_keeps_the_lifter_frozen():
+    model = _model(loss_weights=dict(dd=0, pp=0, fused=0, reproj=1.0), frozen=('lifter',)).train()
+    inputs, samples = _batch()
+    samples = {k: v for k, v in samples.items() if k != 'keypoints_3d'}   # no 3D labels at all
+    losses = model(inputs, samples, mode='loss')
+    assert set(losses) == {'loss_2d', 'loss_noise'}
+    sum(losses.values()).backward()
+    assert all(p.grad is None for p in model.lifter.parameters())
+    assert not model.lifter.training                     # frozen BN statistics
+    assert any(p.grad is not None for p in model.physics.parameters())
+
+
+def test_predict_returns_all_three_sources_and_pixel_projection():
+    model = _model().eval()
+    inputs, samples = _batch()
+    out = model(inputs, samples, mode='predict')
+    assert len(out) == 2
+    for key in ('pred_keypoints_3d', 'pred_keypoints_3d_dd', 'pred_keypoints_3d_pp'):
+        assert out[0][key].shape == (10, 17, 3)
+    fused = out[0]['pred_keypoints_3d']
+    expect = fused[..., :2] / fused[..., 2:] * 500 + 128
+    torch.testing.assert_close(out[0]['pred_keypoints_2d'], expect)
+    g = out[0]['fusion_gate']
+    assert g.shape == (10, 17) and ((g > 0) & (g < 1)).all()
+
+
+def test_bad_inputs_give_clear_errors():
+    model = _model()
+    inputs, samples = _batch()
+    with pytest.raises(ValueError, match='all-zero'):
+        model(dict(inputs, keypoint_scores=torch.zeros(2, 10, 17)), samples, mode='predict')
+    with pytest.raises(ValueError, match='fps'):
+        model(inputs, {}, mode='predict')
+    with pytest.raises(KeyError, match='valid'):
+        _model(loss_weights=dict(l3d=1.0))

@@ -1,0 +1,64 @@
+import pytest
+import torch
+
+from finephys.models.physics import (finite_difference_acceleration, merge_rollouts,
+                                     rollout_backward, rollout_forward)
+
+G = torch.tensor([0.0, 9.80665, 0.0], dtype=torch.float64)   # camera frame, y down
+
+
+@pytest.mark.parametrize('mode', ['parallel', 'sequential'])
+def test_finite_difference_accelerations_reproduce_the_input(mode):
+    torch.manual_seed(0)
+    q = torch.randn(3, 20, 51, dtype=torch.float64).cumsum(1) * 0.05
+    acc = finite_difference_acceleration(q, 1 / 30)
+    fwd = rollout_forward(q[:, 0], q[:, 1], acc, 1 / 30, mode)
+    bwd = rollout_backward(q[:, -1], q[:, -2], acc, 1 / 30, mode)
+    torch.testing.assert_close(fwd, q, atol=1e-5, rtol=0)
+    torch.testing.assert_close(bwd, q, atol=1e-5, rtol=0)
+    q32 = q.float()
+    acc32 = finite_difference_acceleration(q32, 1 / 30)
+    assert (rollout_forward(q32[:, 0], q32[:, 1], acc32, 1 / 30, mode) - q32).abs().max() < 1e-5
+
+
+def test_parallel_equals_sequential_for_random_accelerations_and_per_sample_dt():
+    torch.manual_seed(1)
+    acc = torch.randn(4, 33, 6, dtype=torch.float64) * 5
+    q0, q1 = torch.randn(4, 6, dtype=torch.float64), torch.randn(4, 6, dtype=torch.float64)
+    dt = torch.tensor([1 / 25, 1 / 30, 1 / 50, 1 / 60], dtype=torch.float64)
+    for fn in (rollout_forward, rollout_backward):
+        torch.testing.assert_close(fn(q0, q1, acc, dt, 'parallel'),
+                                   fn(q0, q1, acc, dt, 'sequential'), atol=1e-10, rtol=1e-10)
+
+
+def test_ballistic_trajectory_is_exact_from_two_seed_frames():
+    dt, t = 1 / 30, torch.arange(40, dtype=torch.float64)[:, None] / 30
+    v0 = torch.tensor([1.0, -4.5, 0.3], dtype=torch.float64)
+    p0 = torch.tensor([0.2, 1.0, 10.0], dtype=torch.float64)
+    traj = p0 + v0 * t + 0.5 * G * t ** 2                       # (T, 3)
+    acc = G.expand(40, 3)
+    for mode in ('parallel', 'sequential'):
+        fwd = rollout_forward(traj[0], traj[1], acc, dt, mode)
+        bwd = rollout_backward(traj[-1], traj[-2], acc, dt, mode)
+        torch.testing.assert_close(fwd, traj, atol=1e-10, rtol=0)
+        torch.testing.assert_close(bwd, traj, atol=1e-10, rtol=0)
+
+
+def test_merge_weights():
+    f, b = torch.zeros(5, 1), torch.ones(5, 1)
+    assert torch.allclose(merge_rollouts(f, b, 'mean'), torch.full((5, 1), 0.5))
+    w = merge_rollouts(f, b, 'seed_distance')[:, 0]
+    assert w[0] == 0 and w[-1] == 1 and torch.all(w[1:] > w[:-1])
+
+
+@pytest.mark.parametrize('bad, match', [
+    (dict(acc=torch.zeros(2, 3, 4)), 'T >= 4'),
+    (dict(q0=torch.zeros(2, 5)), 'do not match'),
+    (dict(mode='euler'), 'mode'),
+])
+def test_bad_rollout_input(bad, match):
+    args = dict(q0=torch.zeros(2, 4), q1=torch.zeros(2, 4), acc=torch.zeros(2, 8, 4), dt=0.1,
+                mode='parallel')
+    args.update(bad)
+    with pytest.raises(ValueError, match=match):
+        rollout_forward(**args)

@@ -14,10 +14,12 @@ def test_output_shape_root_and_consistency_with_input_projection():
     kp = torch.randn(2, 12, 17, 2) * 0.05
     out = lifter(kp, torch.rand(2, 12, 17))
     assert out.shape == (2, 12, 17, 3)
-    # root head starts at zero: root projects exactly onto the input root, at depth_scale
+    # root head starts at zero: the root projects exactly onto the input root, at the depth
+    # where a body of the learned size looks as large as the 2D pose (z = size_3d / size_2d)
     root = out[:, :, 0]
     torch.testing.assert_close(root[..., :2] / root[..., 2:], kp[:, :, 0])
-    torch.testing.assert_close(root[..., 2], torch.full_like(root[..., 2], 10.0))
+    size_2d = (kp - kp[:, :, :1]).norm(dim=-1).mean(-1)
+    torch.testing.assert_close(root[..., 2], lifter.log_body_size.exp() / size_2d)
 
 
 def test_is_causal_free_sequence_to_sequence_and_sees_context():

@@ -90,7 +90,7 @@ class EulerLagrangeSolver(BaseModule):
         elif self.rollout == 'autoregressive':
             fwd_roll, bwd_roll, acc_f, acc_b, noise_norm = self._autoregressive(x, dt, sample)
         else:
-            p_f, p_b = self.phys_net(x, sample_noise_term=sample)
+            p_f, p_b = self.phys_net(x, dt, sample_noise_term=sample)
             acc_f, acc_b = p_f['q_ddot'], p_b['q_ddot']
             noise_norm = 0.5 * (p_f['noise_norm'].mean() + p_b['noise_norm'].mean())
             params = dict(forward=p_f, backward=p_b)
@@ -110,7 +110,8 @@ class EulerLagrangeSolver(BaseModule):
         g = net.global_features(x)
         qc = net.centre(x)
         root_shift = x - qc                                 # per-frame offset used by centre()
-        dt2 = dt * dt if dt.dim() == 0 else (dt * dt)[:, 0]
+        dt_step = dt if dt.dim() == 0 else dt[:, 0]          # broadcast over (B, D)
+        dt2 = dt_step * dt_step
         norms = []
 
         def roll(seq, g_seq, shift):
@@ -119,7 +120,7 @@ class EulerLagrangeSolver(BaseModule):
             for t in range(1, seq.shape[1] - 1):
                 a, b = out[max(t - 2, 0)], out[t - 1]
                 feat = net.fuse(torch.cat([g_seq[:, t], net.local_features(
-                    a, b, out[t], out[t] - shift[:, t])], -1))
+                    a, b, out[t], out[t] - shift[:, t], dt_step)], -1))
                 p = net.heads(feat, sample)
                 norms.append(p['noise_norm'])
                 accs.append(p['q_ddot'])

@@ -54,12 +54,17 @@ class PhysNet(BaseModule):
         self.mass_structure, self.force_scale, self.eps = mass_structure, force_scale, eps
         d = self.dim
         self.global_encoder = _DilatedEncoder(2 * d, hidden, global_layers)
-        self.local_encoder = _mlp(3 * d, hidden, hidden)
+        self.local_encoder = _mlp(4 * d, hidden, hidden)
         self.fuse = _mlp(2 * hidden, hidden, hidden)
         self.m_inv_head = nn.Linear(hidden, num_params(mass_structure, num_joints))
         self.noise_head = nn.Linear(hidden, 1)
         self.j_head = nn.Linear(hidden, d)
         self.c_head = nn.Linear(hidden, d)
+        # near-zero forces at start: q̈ ≈ 0, the rollouts begin as constant-velocity
+        # extrapolations instead of integrating metre-scale random accelerations
+        for head in (self.j_head, self.c_head):
+            nn.init.normal_(head.weight, std=1e-3)
+            nn.init.zeros_(head.bias)
 
     @staticmethod
     def centre(q):
@@ -74,18 +79,24 @@ class PhysNet(BaseModule):
         disp = torch.cat([q[:, 1:2] - q[:, :1], q[:, 1:] - q[:, :-1]], dim=1)
         return self.global_encoder(torch.cat([qc, disp], -1))
 
-    def local_features(self, q_a, q_b, q_t, centre):
+    def local_features(self, q_a, q_b, q_t, centre, dt):
         """3-frame window ``(q_a, q_b, q_t)`` (``(t−2, t−1, t)`` or ``(t+2, t+1, t)``), each
-        ``(..., D)``, and the frame's centred position → ``(..., H)``."""
-        return self.local_encoder(torch.cat([q_a - q_t, q_b - q_t, centre], -1))
+        ``(..., D)``, the frame's centred position and the time step → ``(..., H)``.
 
-    def window_features(self, q):
+        Besides the offsets, the window's one-sided second difference
+        ``(q_t − 2 q_b + q_a) / dt²`` enters in m/s² (÷ ``force_scale``), so following the
+        observed acceleration is an easy function for the heads to learn.
+        """
+        acc = (q_t - 2 * q_b + q_a) / (dt * dt) / self.force_scale
+        return self.local_encoder(torch.cat([q_a - q_t, q_b - q_t, centre, acc], -1))
+
+    def window_features(self, q, dt):
         """Forward and backward local features for every frame (replicate-padded ends)."""
         qc = self.centre(q)
         pad = torch.cat([q[:, :1], q[:, :1], q, q[:, -1:], q[:, -1:]], dim=1)
         t = q.shape[1]
-        fwd = self.local_features(pad[:, 0:t], pad[:, 1:t + 1], q, qc)
-        bwd = self.local_features(pad[:, 4:t + 4], pad[:, 3:t + 3], q, qc)
+        fwd = self.local_features(pad[:, 0:t], pad[:, 1:t + 1], q, qc, dt)
+        bwd = self.local_features(pad[:, 4:t + 4], pad[:, 3:t + 3], q, qc, dt)
         return fwd, bwd
 
     def heads(self, features, sample_noise_term):
@@ -111,17 +122,18 @@ class PhysNet(BaseModule):
         return dict(m_inv=m_inv, noise=noise, j_force=j_force, c_force=c_force, q_ddot=q_ddot,
                     noise_norm=noise_norm)
 
-    def forward(self, q, sample_noise_term=False):
+    def forward(self, q, dt, sample_noise_term=False):
         """Parameters for both directions on a given sequence.
 
         Args:
             q (Tensor): ``(B, T, D)`` flattened joints, metres.
+            dt (Tensor): scalar or ``(B, 1, 1)`` time step, seconds.
 
         Returns:
             tuple[dict, dict]: forward and backward outputs of :meth:`heads`, ``(B, T, ...)``.
         """
         g = self.global_features(q)
-        fwd, bwd = self.window_features(q)
+        fwd, bwd = self.window_features(q, dt)
         f_t = self.fuse(torch.cat([g, fwd], -1))
         b_t = self.fuse(torch.cat([g, bwd], -1))
         return self.heads(f_t, sample_noise_term), self.heads(b_t, sample_noise_term)

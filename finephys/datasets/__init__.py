@@ -1,4 +1,6 @@
 from . import transforms  # noqa: F401  (registers TRANSFORMS)
+from .pose3d_npz_dataset import Pose3DNpzDataset
+from .skeleton_pool import SkeletonPool
 from .synthgym_dataset import SynthGymDataset, sample_seed
 
-__all__ = ['SynthGymDataset', 'sample_seed']
+__all__ = ['SynthGymDataset', 'sample_seed', 'SkeletonPool', 'Pose3DNpzDataset']

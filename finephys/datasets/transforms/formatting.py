@@ -12,7 +12,8 @@ def _to_tensor(value):
     arr = np.asarray(value)
     if arr.dtype == np.float64:
         arr = arr.astype(np.float32)
-    return torch.from_numpy(np.ascontiguousarray(arr))
+    # np.array(order='C') keeps 0-d scalars 0-d (np.ascontiguousarray would make them (1,))
+    return torch.from_numpy(np.array(arr, order='C'))
 
 
 @TRANSFORMS.register_module()
@@ -46,7 +47,8 @@ class PackSkeletonInputs(BaseTransform):
         cam = results.get('camera')
         if cam is not None:
             for k in ('K', 'R', 't', 'gravity'):
-                samples[f'camera_{k}'] = _to_tensor(cam[k])
+                if cam.get(k) is not None:
+                    samples[f'camera_{k}'] = _to_tensor(cam[k])
         return dict(inputs=inputs, data_samples=samples)
 
     def __repr__(self):

@@ -163,9 +163,11 @@ class RandomFlipSkeleton(BaseTransform):
         cam = dict(results['camera'])
         K = np.array(cam['K'])
         K[..., 0, 2] = w - K[..., 0, 2]
-        flip_m = np.diag([-1.0, 1.0, 1.0]).astype(np.asarray(cam['R']).dtype)
-        cam.update(K=K, R=flip_m @ cam['R'], t=flip_m @ cam['t'],
-                   gravity=flip_m @ cam['gravity'])
+        cam['K'] = K
+        flip_m = np.diag([-1.0, 1.0, 1.0])
+        for key in ('R', 't', 'gravity'):        # unknown for some real datasets
+            if cam.get(key) is not None:
+                cam[key] = (flip_m @ np.asarray(cam[key])).astype(np.asarray(cam[key]).dtype)
         results['camera'] = cam
         if results.get('video') is not None:
             results['video'] = np.ascontiguousarray(results['video'][:, :, ::-1])

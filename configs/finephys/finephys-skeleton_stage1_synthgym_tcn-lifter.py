@@ -1,0 +1,4 @@
+# Swap: the TemporalConvLifter baseline instead of the in-context lifter.
+_base_ = ['./finephys-skeleton_stage1_synthgym.py']
+model = dict(lifter=dict(_delete_=True, type='TemporalConvLifter', num_joints=17, channels=256,
+                         num_blocks=3, dropout=0.1, depth_scale=10.0))

@@ -1,0 +1,130 @@
+"""``SkeletonPool``: (2D, 3D) sequence pairs that prompt the in-context lifter.
+
+File layout (``.npz``)::
+
+    keypoints_2d   float32 (N, T, J, 2)   normalised camera coordinates (x/z, y/z)
+    keypoints_3d   float32 (N, T, J, 3)   root-relative 3D, metres, camera frame
+    labels         int64   (N,)           optional class labels (-1 when unknown)
+
+Pools are built from any dataset yielding SynthGym-style dicts (``keypoints_2d`` in pixels,
+``camera['K']``, ``keypoints_3d``) — SynthGym itself or a Human3.6M/AMASS-style npz dataset — with
+:meth:`SkeletonPool.from_dataset`, saved with :meth:`save` and loaded with :meth:`load`.
+"""
+import os
+import os.path as osp
+
+import numpy as np
+
+
+def normalise_2d(keypoints_px, intrinsics):
+    """Pixels ``(T, J, 2)`` → normalised camera coordinates with ``K`` ``(3, 3)``/``(T, 3, 3)``."""
+    k = np.asarray(intrinsics, np.float64)
+    k = np.broadcast_to(k, (len(keypoints_px), 3, 3)) if k.ndim == 2 else k
+    f = np.stack([k[:, 0, 0], k[:, 1, 1]], -1)[:, None]
+    c = np.stack([k[:, 0, 2], k[:, 1, 2]], -1)[:, None]
+    return (np.asarray(keypoints_px, np.float64) - c) / f
+
+
+def shape_descriptor(keypoints_2d):
+    """Root-centred, size-normalised 2D ``(..., T, J, 2)`` → ``(..., T*J*2)`` for nearest-
+    neighbour prompt retrieval (invariant to where and how large the person is)."""
+    rel = keypoints_2d - keypoints_2d[..., :1, :]
+    size = np.linalg.norm(rel, axis=-1).mean(-1)[..., None, None]
+    out = rel / np.maximum(size, 1e-6)
+    return out.reshape(out.shape[:-3] + (-1,))
+
+
+def resample_time(x, length):
+    """Linear resampling along axis 1 of ``(N, T, ...)`` to ``length`` frames."""
+    n, t = x.shape[:2]
+    if t == length:
+        return x
+    src = np.linspace(0, t - 1, length)
+    lo = np.floor(src).astype(int)
+    hi = np.minimum(lo + 1, t - 1)
+    w = (src - lo).reshape((1, length) + (1,) * (x.ndim - 2))
+    return x[:, lo] * (1 - w) + x[:, hi] * w
+
+
+class SkeletonPool:
+    """A pool of prompt pairs.
+
+    Args:
+        keypoints_2d (np.ndarray): ``(N, T, J, 2)`` normalised camera coordinates.
+        keypoints_3d (np.ndarray): ``(N, T, J, 3)`` root-relative metres.
+        labels (np.ndarray, optional): ``(N,)``.
+    """
+
+    def __init__(self, keypoints_2d, keypoints_3d, labels=None):
+        keypoints_2d = np.asarray(keypoints_2d, np.float32)
+        keypoints_3d = np.asarray(keypoints_3d, np.float32)
+        if keypoints_2d.ndim != 4 or keypoints_2d.shape[-1] != 2 or \
+                keypoints_3d.shape != keypoints_2d.shape[:-1] + (3,):
+            raise ValueError(f'SkeletonPool: expected keypoints_2d (N, T, J, 2) and keypoints_3d '
+                             f'(N, T, J, 3), got {keypoints_2d.shape} and {keypoints_3d.shape}')
+        if not (np.isfinite(keypoints_2d).all() and np.isfinite(keypoints_3d).all()):
+            raise ValueError('SkeletonPool: keypoints contain NaN/inf')
+        self.keypoints_2d, self.keypoints_3d = keypoints_2d, keypoints_3d
+        self.labels = (np.full(len(keypoints_2d), -1, np.int64) if labels is None
+                       else np.asarray(labels, np.int64))
+        self._descriptors = {}
+
+    def __len__(self):
+        return len(self.keypoints_2d)
+
+    @property
+    def mean_pose(self):
+        """``(J, 3)`` mean root-relative pose of the pool (the query's placeholder target)."""
+        return self.keypoints_3d.reshape(-1, *self.keypoints_3d.shape[-2:]).mean(0)
+
+    @classmethod
+    def from_dataset(cls, dataset, num=None, clip_len=None):
+        """Build from a dataset of clip dicts (first ``num`` items; clips cut centred to
+        ``clip_len`` frames)."""
+        items2d, items3d, labels = [], [], []
+        n = len(dataset) if num is None else min(num, len(dataset))
+        for i in range(n):
+            clip = dataset[i]
+            kp2 = normalise_2d(clip['keypoints_2d'], clip['camera']['K'])
+            kp3 = np.asarray(clip['keypoints_3d'], np.float64)
+            kp3 = kp3 - kp3[:, :1]
+            if clip_len is not None:
+                s = (len(kp2) - clip_len) // 2
+                kp2, kp3 = kp2[s:s + clip_len], kp3[s:s + clip_len]
+            items2d.append(kp2)
+            items3d.append(kp3)
+            labels.append(int(clip.get('label', -1)))
+        return cls(np.stack(items2d), np.stack(items3d), np.asarray(labels))
+
+    def save(self, path):
+        os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
+        np.savez_compressed(path, keypoints_2d=self.keypoints_2d, keypoints_3d=self.keypoints_3d,
+                            labels=self.labels)
+
+    @classmethod
+    def load(cls, path):
+        if not osp.isfile(path):
+            raise FileNotFoundError(f'skeleton pool file not found: {path}')
+        with np.load(path) as z:
+            missing = {'keypoints_2d', 'keypoints_3d'} - set(z.files)
+            if missing:
+                raise ValueError(f'skeleton pool {path}: missing arrays {sorted(missing)}; '
+                                 f'found {z.files}')
+            return cls(z['keypoints_2d'], z['keypoints_3d'],
+                       z['labels'] if 'labels' in z.files else None)
+
+    def prompts(self, length, indices):
+        """Prompt pairs ``(len(indices), length, J, 2)``, ``(…, 3)`` resampled in time."""
+        return (resample_time(self.keypoints_2d[indices], length).astype(np.float32),
+                resample_time(self.keypoints_3d[indices], length).astype(np.float32))
+
+    def nearest(self, keypoints_2d):
+        """Index of the pool entry whose 2D looks most like each query ``(B, T, J, 2)``."""
+        length = keypoints_2d.shape[1]
+        if length not in self._descriptors:
+            self._descriptors[length] = shape_descriptor(
+                resample_time(self.keypoints_2d, length).astype(np.float64))
+        pool = self._descriptors[length]
+        query = shape_descriptor(np.asarray(keypoints_2d, np.float64))
+        d = ((query[:, None] - pool[None]) ** 2).sum(-1)
+        return d.argmin(1)

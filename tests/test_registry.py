@@ -8,7 +8,17 @@ from finephys import registry as R
 from finephys.registry import DOMAIN_REGISTRIES, LIFTERS, MODELS
 
 # Constructor arguments that have no default, for modules needing them.
+import os.path as osp
+
+import mmpose
+
 REQUIRED = {
+    'MMPoseTopDownEstimator': dict(config=osp.join(
+        osp.dirname(mmpose.__file__), '.mim', 'configs', 'body_2d_keypoint', 'rtmpose', 'coco',
+        'rtmpose-t_8xb256-420e_coco-256x192.py')),
+    'FinePhysSkeleton': dict(lifter=dict(type='TemporalConvLifter', channels=8, num_blocks=1),
+                             physics=dict(type='FiniteDifferenceSolver')),
+    'Pose3DNpzDataset': dict(ann_file='unused.npz', lazy_init=True),
     'PoseLiftingModel': dict(lifter=dict(type='TemporalConvLifter', channels=8, num_blocks=1)),
     'SynthGymDataset': dict(num_samples=2, num_frames=8),
     'SampleFrames': dict(clip_len=4),

@@ -1,1 +1,4 @@
-"""Registry folder for pose estimators (modules land with the skeleton-pipeline / generation issues)."""
+from .annotation_pose_estimator import AnnotationPoseEstimator
+from .mmpose_topdown_estimator import MMPoseTopDownEstimator
+
+__all__ = ['AnnotationPoseEstimator', 'MMPoseTopDownEstimator']

@@ -1,5 +1,5 @@
-from .plot3d import plot_sequence_3d
+from .plot3d import animate_sequence_3d, plot_sequence_3d
 from .skeleton import draw_skeleton
 from .video import tile_videos, write_video
 
-__all__ = ['draw_skeleton', 'plot_sequence_3d', 'write_video', 'tile_videos']
+__all__ = ['draw_skeleton', 'plot_sequence_3d', 'animate_sequence_3d', 'write_video', 'tile_videos']

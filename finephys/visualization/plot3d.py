@@ -49,3 +49,27 @@ def plot_sequence_3d(world_joints, path, spec=H36M17, num_poses=8, title=None, c
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
+
+
+def animate_sequence_3d(joints_cam, path, spec=H36M17, fps=30.0, size=4.0):
+    """Animated 3D plot (gif/mp4) of a camera-frame sequence ``(T, J, 3)`` (drawn with y up)."""
+    from .video import write_video
+    pts = np.stack([joints_cam[..., 0], joints_cam[..., 2], -joints_cam[..., 1]], -1)
+    lo, hi = pts.reshape(-1, 3).min(0), pts.reshape(-1, 3).max(0)
+    mid, half = (lo + hi) / 2, (hi - lo).max() / 2 + 0.1
+    frames = []
+    fig = plt.figure(figsize=(size, size))
+    ax = fig.add_subplot(projection='3d')
+    for t in range(len(pts)):
+        ax.cla()
+        _draw(ax, pts[t], spec)
+        ax.set_xlim(mid[0] - half, mid[0] + half)
+        ax.set_ylim(mid[1] - half, mid[1] + half)
+        ax.set_zlim(mid[2] - half, mid[2] + half)
+        ax.set_xlabel('x (m)')
+        ax.set_ylabel('depth (m)')
+        ax.set_zlabel('up (m)')
+        fig.canvas.draw()
+        frames.append(np.asarray(fig.canvas.buffer_rgba())[..., :3].copy())
+    plt.close(fig)
+    return write_video(path, np.stack(frames), fps=fps)

@@ -17,6 +17,10 @@ def write_video(path, frames, fps=30.0):
     if ext == '.gif':
         iio.imwrite(path, frames, duration=1000.0 / fps, loop=0)
     elif ext == '.mp4':
+        # H.264 in yuv420p needs even width and height: pad odd sizes by one edge pixel
+        pad_h, pad_w = frames.shape[1] % 2, frames.shape[2] % 2
+        if pad_h or pad_w:
+            frames = np.pad(frames, ((0, 0), (0, pad_h), (0, pad_w), (0, 0)), mode='edge')
         iio.imwrite(path, frames, fps=fps, codec='libx264', macro_block_size=1,
                     pixelformat='yuv420p', output_params=['-crf', '18'])
     else:

@@ -1,0 +1,93 @@
+"""Reading 2D skeleton files for inference: ``.npz``, PYSKL/MMAction2 ``.pkl``, ``.json``.
+
+* ``.npz``: ``keypoints`` or ``keypoints_2d`` ``(T, 17, 2)`` pixels, optional ``scores`` /
+  ``keypoint_scores`` ``(T, 17)``, ``fps``, ``camera_K`` ``(3, 3)``, ``image_size`` ``(W, H)``.
+* ``.pkl`` (PYSKL, FineGym's public skeletons): ``{"annotations": [{"frame_dir", "keypoint"
+  (M, T, 17, 2), "keypoint_score" (M, T, 17), "img_shape" (H, W), ...}]}`` — the clip named by
+  ``clip_id`` (default: the first), person 0; COCO-17 layout. Loaded with a restricted unpickler
+  that only rebuilds containers and numpy arrays (a pickle from the internet cannot run code).
+* ``.json``: ``{"keypoints": [[[x, y], ...17], ...T], "scores": ..., "layout": "coco17" |
+  "h36m17", "fps": ..., "image_size": [W, H]}``.
+"""
+import json
+import os.path as osp
+import pickle
+
+import numpy as np
+
+_ALLOWED = {
+    ('numpy.core.multiarray', '_reconstruct'), ('numpy._core.multiarray', '_reconstruct'),
+    ('numpy', 'ndarray'), ('numpy', 'dtype'), ('numpy.core.multiarray', 'scalar'),
+    ('numpy._core.multiarray', 'scalar'), ('collections', 'OrderedDict'),
+    ('builtins', 'tuple'), ('builtins', 'list'), ('builtins', 'dict'), ('builtins', 'set'),
+}
+
+
+class _RestrictedUnpickler(pickle.Unpickler):
+    def find_class(self, module, name):
+        if (module, name) in _ALLOWED or (module.startswith('numpy') and name.endswith('DType')):
+            return super().find_class(module, name)
+        raise pickle.UnpicklingError(f'skeleton pickle refers to {module}.{name}; only '
+                                     'containers and numpy arrays are allowed')
+
+
+def load_skeleton_file(path, clip_id=None):
+    """Read a 2D skeleton file.
+
+    Returns:
+        dict: ``keypoints (T, 17, 2)``, ``scores (T, 17)``, ``layout`` (``'coco17'`` /
+        ``'h36m17'`` / None when the file does not say), and when present ``fps``,
+        ``camera_K``, ``image_size`` ``(W, H)``.
+    """
+    if not osp.isfile(path):
+        raise FileNotFoundError(f'skeleton file not found: {path}')
+    ext = osp.splitext(path)[1].lower()
+    out = {}
+    if ext == '.npz':
+        with np.load(path, allow_pickle=False) as z:
+            key = 'keypoints' if 'keypoints' in z.files else 'keypoints_2d'
+            if key not in z.files:
+                raise ValueError(f'{path}: needs a "keypoints" or "keypoints_2d" array; found '
+                                 f'{z.files}')
+            out['keypoints'] = z[key]
+            for src, dst in (('scores', 'scores'), ('keypoint_scores', 'scores'), ('fps', 'fps'),
+                             ('camera_K', 'camera_K'), ('image_size', 'image_size'),
+                             ('layout', 'layout')):
+                if src in z.files:
+                    out[dst] = z[src]
+        if 'layout' in out:
+            out['layout'] = str(out['layout'])
+    elif ext in ('.pkl', '.pickle'):
+        with open(path, 'rb') as f:
+            data = _RestrictedUnpickler(f).load()
+        anns = data['annotations'] if isinstance(data, dict) else data
+        if clip_id is not None:
+            anns = [a for a in anns if a.get('frame_dir') == clip_id]
+            if not anns:
+                raise KeyError(f'{path}: no annotation with frame_dir={clip_id!r}')
+        ann = anns[0]
+        out['keypoints'] = np.asarray(ann['keypoint'])[0][..., :2]
+        if 'keypoint_score' in ann:
+            out['scores'] = np.asarray(ann['keypoint_score'])[0]
+        if 'img_shape' in ann:
+            h, w = ann['img_shape']
+            out['image_size'] = np.array([w, h])
+        out['layout'] = 'coco17'
+    elif ext == '.json':
+        with open(path) as f:
+            data = json.load(f)
+        out['keypoints'] = np.asarray(data['keypoints'], np.float64)
+        for key in ('scores', 'fps', 'image_size', 'layout', 'camera_K'):
+            if key in data:
+                out[key] = data[key] if key == 'layout' else np.asarray(data[key])
+    else:
+        raise ValueError(f'{path}: unsupported skeleton file type {ext!r}; use .npz, .pkl or '
+                         '.json')
+    kp = np.asarray(out['keypoints'], np.float64)
+    if kp.ndim != 3 or kp.shape[1:] != (17, 2):
+        raise ValueError(f'{path}: keypoints must be (T, 17, 2), got {kp.shape}')
+    out['keypoints'] = kp
+    out.setdefault('layout', None)
+    if 'scores' in out:
+        out['scores'] = np.asarray(out['scores'], np.float64)
+    return out

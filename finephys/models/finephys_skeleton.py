@@ -36,11 +36,15 @@ class FinePhysSkeleton(BaseModel):
         loss_weights (dict): Overrides of :data:`DEFAULT_LOSS_WEIGHTS`.
         frozen (Sequence[str]): Sub-modules to freeze.
         root_index (int): Root joint.
+        detach_physics_input (bool): Seed the physics solver with ``S_dd`` detached, so
+            ``L_3D(S_pp)`` trains Phys-Net only and never the lifter (the paper trains them
+            jointly; the rollout's large early errors then dominate the lifter's gradients).
     """
 
     def __init__(self, lifter: dict, physics: dict, fuser: dict = dict(type='LearnedGateFuser'),
                  loss_weights: Optional[dict] = None, frozen: Sequence[str] = (),
-                 root_index: int = 0, data_preprocessor: Optional[dict] = None,
+                 root_index: int = 0, detach_physics_input: bool = False,
+                 data_preprocessor: Optional[dict] = None,
                  init_cfg: Optional[dict] = None):
         super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
         self.lifter = LIFTERS.build(lifter)
@@ -59,6 +63,7 @@ class FinePhysSkeleton(BaseModel):
             for p in getattr(self, name).parameters():
                 p.requires_grad_(False)
         self.root_index = root_index
+        self.detach_physics_input = detach_physics_input
 
     def train(self, mode: bool = True):
         super().train(mode)
@@ -81,7 +86,7 @@ class FinePhysSkeleton(BaseModel):
             raise ValueError("FinePhysSkeleton: data_samples['fps'] is required (dt = 1 / fps)")
         dt = 1.0 / torch.as_tensor(fps, dtype=kp.dtype, device=kp.device).reshape(-1)
         s_dd = self.lifter(kp, scores)
-        phys = self.physics(s_dd, dt)
+        phys = self.physics(s_dd.detach() if self.detach_physics_input else s_dd, dt)
         fused, gate = self.fuser(s_dd, phys['poses'], scores)
         return dict(s_dd=s_dd, s_pp=phys['poses'], fused=fused, gate=gate,
                     loss_noise=phys['loss_noise'], scores=scores, keypoints_2d_norm=kp)

@@ -70,3 +70,12 @@ def test_bad_inputs_give_clear_errors():
         model(inputs, {}, mode='predict')
     with pytest.raises(KeyError, match='valid'):
         _model(loss_weights=dict(l3d=1.0))
+
+
+def test_detached_physics_input_keeps_physics_loss_out_of_the_lifter():
+    model = _model(loss_weights=dict(dd=0, fused=0, noise=0, pp=1.0),
+                   detach_physics_input=True).train()
+    inputs, samples = _batch()
+    sum(model(inputs, samples, mode='loss').values()).backward()
+    assert all(p.grad is None or p.grad.abs().sum() == 0 for p in model.lifter.parameters())
+    assert any(p.grad is not None and p.grad.abs().sum() > 0 for p in model.physics.parameters())

@@ -1,4 +1,5 @@
+from .complementary_fuser import ComplementaryFuser
 from .gated_fuser import FixedWeightFuser, LearnedGateFuser
 from .projection import estimate_intrinsics, project_points
 
-__all__ = ['LearnedGateFuser', 'FixedWeightFuser', 'project_points', 'estimate_intrinsics']
+__all__ = ['LearnedGateFuser', 'FixedWeightFuser', 'ComplementaryFuser', 'project_points', 'estimate_intrinsics']

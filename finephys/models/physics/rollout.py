@@ -55,9 +55,12 @@ def rollout_forward(q0, q1, acc, dt, mode='parallel'):
         for k in range(1, t - 1):
             out.append(2 * out[-1] - out[-2] + acc[..., k, :] * step)
         return torch.stack(out, dim=-2)
-    d0 = (q1 - q0).unsqueeze(-2)                                   # (..., 1, D)
-    d = torch.cat([d0, d0 + torch.cumsum(acc[..., 1:t - 1, :] * dt2, dim=-2)], dim=-2)  # T−1
-    return torch.cat([q0.unsqueeze(-2), q0.unsqueeze(-2) + torch.cumsum(d, dim=-2)], dim=-2)
+    # time as the last, contiguous axis: torch's CPU cumsum is ~5x faster there than along a
+    # strided axis (benchmark_physics.py)
+    a = (acc[..., 1:t - 1, :] * dt2).transpose(-1, -2).contiguous()     # (..., D, T−2)
+    d0 = (q1 - q0).unsqueeze(-1)                                         # (..., D, 1)
+    steps = torch.cat([q0.unsqueeze(-1), d0, d0 + torch.cumsum(a, dim=-1)], dim=-1)  # q0, d_0..
+    return torch.cumsum(steps, dim=-1).transpose(-1, -2)
 
 
 def rollout_backward(q_last, q_second_last, acc, dt, mode='parallel'):

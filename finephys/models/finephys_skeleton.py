@@ -130,6 +130,13 @@ class FinePhysSkeleton(BaseModel):
         out = self._run(inputs, data_samples)
         k = data_samples.get('camera_K') if data_samples is not None else None
         proj = project_points(out['fused'], k)
-        return [dict(pred_keypoints_3d=out['fused'][i], pred_keypoints_3d_dd=out['s_dd'][i],
-                     pred_keypoints_3d_pp=out['s_pp'][i], fusion_gate=out['gate'][i],
-                     pred_keypoints_2d=proj[i]) for i in range(len(out['fused']))]
+        results = [dict(pred_keypoints_3d=out['fused'][i], pred_keypoints_3d_dd=out['s_dd'][i],
+                        pred_keypoints_3d_pp=out['s_pp'][i], fusion_gate=out['gate'][i],
+                        pred_keypoints_2d=proj[i]) for i in range(len(out['fused']))]
+        if hasattr(self.fuser, 'low_pass'):
+            # ablation: the fusion's temporal filter applied to S_dd alone (no physics), so
+            # reports can tell what the physics branch adds beyond smoothing
+            smooth = self.fuser.low_pass(out['s_dd'])
+            for i, r in enumerate(results):
+                r['pred_keypoints_3d_dd_lowpass'] = smooth[i]
+        return results

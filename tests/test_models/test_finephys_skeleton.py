@@ -59,6 +59,11 @@ def test_predict_returns_all_three_sources_and_pixel_projection():
     torch.testing.assert_close(out[0]['pred_keypoints_2d'], expect)
     g = out[0]['fusion_gate']
     assert g.shape == (10, 17) and ((g > 0) & (g < 1)).all()
+    assert 'pred_keypoints_3d_dd_lowpass' not in out[0]        # the gate fuser has no filter
+    comp = _model(fuser=dict(type='ComplementaryFuser')).eval()
+    out = comp(inputs, samples, mode='predict')
+    torch.testing.assert_close(out[0]['pred_keypoints_3d_dd_lowpass'],
+                               comp.fuser.low_pass(out[0]['pred_keypoints_3d_dd'][None])[0])
 
 
 def test_bad_inputs_give_clear_errors():

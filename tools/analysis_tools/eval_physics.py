@@ -21,13 +21,16 @@ from finephys.utils.launch import UserInputError, friendly_errors, load_config
 COLUMNS = [('mpjpe', 'MPJPE (mm)'), ('p_mpjpe', 'P-MPJPE (mm)'), ('accel', 'accel (mm/f²)'),
            ('ballistic', 'ballistic (m/s²)'), ('foot_skate', 'foot skate (mm/f)'),
            ('bone_drift', 'bone drift (mm)'), ('jitter', 'jitter (m/s³)')]
-ROWS = [('dd', 'data-driven lifter (S_dd)'), ('pp', 'physics (S_pp)'), ('fused', 'fused (S)')]
+ROWS = [('dd', 'data-driven lifter (S_dd)'), ('pp', 'physics (S_pp)'), ('fused', 'fused (S)'),
+        ('dd_lowpass', 'ablation: S_dd low-passed, no physics')]
 
 
 def format_table(metrics):
     lines = ['| source | ' + ' | '.join(c for _, c in COLUMNS) + ' |',
              '|---' * (len(COLUMNS) + 1) + '|']
     for key, name in ROWS:
+        if f'physics/{key}/mpjpe' not in metrics:
+            continue
         cells = [f'{metrics[f"physics/{key}/{m}"]:.2f}' if f'physics/{key}/{m}' in metrics
                  else '-' for m, _ in COLUMNS]
         lines.append(f'| {name} | ' + ' | '.join(cells) + ' |')
@@ -72,6 +75,9 @@ def main():
         dd, fu = metrics.get(f'physics/dd/{m}'), metrics.get(f'physics/fused/{m}')
         if dd and fu is not None:
             print(f'RESULT fused_vs_dd_{m}_reduction={(1 - fu / dd):.4f}')
+        lp = metrics.get(f'physics/dd_lowpass/{m}')
+        if lp and fu is not None:
+            print(f'RESULT fused_vs_lowpass_dd_{m}_reduction={(1 - fu / lp):.4f}')
 
 
 if __name__ == '__main__':

@@ -24,14 +24,17 @@ class PhysicsMetric(BaseMetric):
     ``flight``, ``contacts``, ``camera_gravity`` (skipped and counted when missing).
 
     Args:
-        pred_keys (dict): Report name → prediction key.
+        pred_keys (dict): Report name → prediction key (keys a model does not output are
+            skipped).
     """
 
     default_prefix = 'physics'
 
     def __init__(self, pred_keys: dict = dict(dd='pred_keypoints_3d_dd',
                                                pp='pred_keypoints_3d_pp',
-                                               fused='pred_keypoints_3d'), **kwargs):
+                                               fused='pred_keypoints_3d',
+                                               dd_lowpass='pred_keypoints_3d_dd_lowpass'),
+                 **kwargs):
         super().__init__(**kwargs)
         self.pred_keys = dict(pred_keys)
 

@@ -1,1 +1,3 @@
-"""Registry folder for guidance (modules land with the skeleton-pipeline / generation issues)."""
+from .multi_scale_heatmap_renderer import MultiScaleHeatmapRenderer
+
+__all__ = ['MultiScaleHeatmapRenderer']

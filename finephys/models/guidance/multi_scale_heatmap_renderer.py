@@ -1,0 +1,87 @@
+"""``MultiScaleHeatmapRenderer``: per-joint Gaussian heatmaps at every resolution a video UNet's
+down blocks need."""
+from typing import Optional, Sequence, Tuple
+
+import torch
+import torch.nn as nn
+
+from finephys.registry import GUIDANCE
+
+
+@GUIDANCE.register_module()
+class MultiScaleHeatmapRenderer(nn.Module):
+    """Render 2D keypoints as Gaussian heatmaps at several strides, vectorised.
+
+    A 2D Gaussian is separable, ``exp(−((x−u)² + (y−v)²) / 2σ²) = g_y(y) · g_x(x)``, so each
+    heatmap is the outer product of two 1D profiles: ``O(J (h + w))`` exponentials per frame
+    instead of ``O(J h w)``, then one batched outer product writes the output. Centres are
+    sub-pixel (pixel centres at ``(i + 0.5) · stride`` in image pixels); ``truncate`` zeroes
+    values beyond ±truncate·σ as mmpose's codec does; joints whose score is below ``score_thr``
+    (or outside the image by more than 3σ) give all-zero maps.
+
+    Args:
+        image_size (tuple[int, int]): ``(W, H)`` of the keypoints' pixel frame (the video).
+        strides (Sequence[int]): Downsampling of each level (e.g. SD's VAE 8 × down blocks
+            1, 2, 4, 8 → 8, 16, 32, 64).
+        sigma (float): Gaussian σ in image pixels at stride 1; each level uses
+            ``max(sigma / stride, min_sigma)`` in its own pixels.
+        min_sigma (float): Lower bound of a level's σ (keeps coarse maps non-degenerate).
+        score_thr (float): Joints scored below this are masked.
+        truncate (float, optional): Zero the Gaussian beyond this many σ (None: no cut).
+
+    Shapes: ``keypoints (B, T, J, 2)`` pixels, ``scores (B, T, J)`` → list over levels of
+    ``(B, T, J, H / s, W / s)``.
+    """
+
+    def __init__(self, image_size: Tuple[int, int] = (256, 256),
+                 strides: Sequence[int] = (8, 16, 32, 64), sigma: float = 12.0,
+                 min_sigma: float = 0.75, score_thr: float = 0.3,
+                 truncate: Optional[float] = 3.0):
+        super().__init__()
+        w, h = image_size
+        for s in strides:
+            if w % s or h % s:
+                raise ValueError(f'MultiScaleHeatmapRenderer: image_size {image_size} is not '
+                                 f'divisible by stride {s}')
+        self.image_size, self.strides = (w, h), tuple(strides)
+        self.sigma, self.min_sigma, self.score_thr, self.truncate = sigma, min_sigma, score_thr, truncate
+        # the pixel-centre grids of every level, concatenated, with each level's σ (image px):
+        # fixed by the config, so built once
+        for axis, length in (('x', w), ('y', h)):
+            grids, sigmas = [], []
+            for stride in self.strides:
+                n = length // stride
+                grids.append((torch.arange(n, dtype=torch.float32) + 0.5) * stride)
+                sigmas.append(torch.full((n,), self.level_sigma(stride) * stride))
+            self.register_buffer(f'grid_{axis}', torch.cat(grids), persistent=False)
+            self.register_buffer(f'inv_sigma_{axis}', 1.0 / torch.cat(sigmas), persistent=False)
+        self.sizes_x = [w // st for st in self.strides]
+        self.sizes_y = [h // st for st in self.strides]
+
+    def level_sigma(self, stride):
+        return max(self.sigma / stride, self.min_sigma)
+
+    def _profiles(self, coord, axis):
+        """1D Gaussian profiles of every level at once (one ``exp`` for all levels), split per
+        level. ``coord (B, T, J)`` image pixels → tuple of ``(B, T, J, n_level)``."""
+        grid = getattr(self, f'grid_{axis}').to(coord.dtype)
+        inv_sigma = getattr(self, f'inv_sigma_{axis}').to(coord.dtype)
+        d = (grid - coord[..., None]) * inv_sigma              # distance in σ units
+        g = torch.exp(-0.5 * d * d)
+        if self.truncate is not None:
+            g = g.masked_fill(d.abs() > self.truncate, 0.0)
+        return torch.split(g, self.sizes_x if axis == 'x' else self.sizes_y, dim=-1)
+
+    def forward(self, keypoints: torch.Tensor, scores: Optional[torch.Tensor] = None):
+        if keypoints.dim() != 4 or keypoints.shape[-1] != 2:
+            raise ValueError(f'MultiScaleHeatmapRenderer: keypoints must be (B, T, J, 2), got '
+                             f'{tuple(keypoints.shape)}')
+        if not torch.isfinite(keypoints).all():
+            raise ValueError('MultiScaleHeatmapRenderer: keypoints contain NaN/inf')
+        gxs = self._profiles(keypoints[..., 0], 'x')
+        y = keypoints[..., 1]
+        if scores is not None:   # masked joints: push them far away, their profile is all zero
+            y = torch.where(scores >= self.score_thr, y, torch.full_like(y, -1e9))
+        gys = self._profiles(y, 'y')
+        # (B, T, J, h, 1) * (B, T, J, 1, w): the one write of every output value
+        return [gy.unsqueeze(-1) * gx.unsqueeze(-2) for gx, gy in zip(gxs, gys)]

@@ -1,0 +1,46 @@
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from finephys.registry import GUIDANCE
+
+
+def test_heatmaps_match_direct_exp_and_peak_at_the_subpixel_joint():
+    r = GUIDANCE.build(dict(type='MultiScaleHeatmapRenderer', image_size=(128, 96),
+                            strides=(4, 8), sigma=8.0, truncate=None))
+    kp = torch.tensor([[[[37.3, 41.9], [100.2, 12.6]]]], dtype=torch.float64)
+    maps = r(kp)
+    assert [tuple(m.shape) for m in maps] == [(1, 1, 2, 24, 32), (1, 1, 2, 12, 16)]
+    for stride, m in zip((4, 8), maps):
+        sigma = r.level_sigma(stride)
+        ys, xs = np.mgrid[0:96 // stride, 0:128 // stride] + 0.5
+        for j in range(2):
+            u, v = kp[0, 0, j].numpy() / stride
+            direct = np.exp(-((xs - u) ** 2 + (ys - v) ** 2) / (2 * sigma ** 2))
+            np.testing.assert_allclose(m[0, 0, j].numpy(), direct, atol=1e-12)
+    # sub-pixel: the weighted centroid of a map is the joint (far from borders)
+    m = maps[0][0, 0, 0].numpy()
+    ys, xs = np.mgrid[0:24, 0:32] + 0.5
+    centroid = np.array([(m * xs).sum(), (m * ys).sum()]) / m.sum() * 4
+    np.testing.assert_allclose(centroid, kp[0, 0, 0].numpy(), atol=1e-3)
+
+
+def test_low_scores_are_masked_and_truncation_cuts_at_three_sigma():
+    r = GUIDANCE.build(dict(type='MultiScaleHeatmapRenderer', image_size=(64, 64),
+                            strides=(1,), sigma=2.0, score_thr=0.5, truncate=3.0))
+    kp = torch.tensor([[[[20.5, 30.5], [40.5, 10.5]]]])
+    (m,) = r(kp, torch.tensor([[[0.9, 0.1]]]))
+    assert m[0, 0, 1].abs().max() == 0
+    row = m[0, 0, 0, 30]                                   # through the centre
+    assert row[20 + 6] > 0 and row[20 + 7] == 0            # |d| = 6 = 3σ kept, 7 cut
+    assert m[0, 0, 0].max() == pytest.approx(1.0)
+
+
+def test_bad_input():
+    with pytest.raises(ValueError, match='divisible'):
+        GUIDANCE.build(dict(type='MultiScaleHeatmapRenderer', image_size=(100, 100)))
+    r = GUIDANCE.build(dict(type='MultiScaleHeatmapRenderer'))
+    with pytest.raises(ValueError, match='NaN'):
+        r(torch.full((1, 2, 17, 2), math.nan))

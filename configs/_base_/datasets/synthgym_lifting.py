@@ -1,24 +1,13 @@
 # SynthGym 2D→3D lifting: noisy detector-like 2D in, camera-frame 3D (with trajectory) out.
+_base_ = ['./skeleton_lifting_pipelines.py']
 dataset_type = 'SynthGymDataset'
 num_frames = 48
-clip_len = 32
 # data_root: a cache from tools/dataset_converters/generate_synthgym.py (None: on the fly)
 synthgym = dict(type=dataset_type, num_frames=num_frames, fps=30.0, seed=0, data_root=None,
                 noise=dict(jitter=0.01, dropout=0.03, swap=0.02))
 
-train_pipeline = [
-    dict(type='SampleFrames', clip_len=clip_len, random=True),
-    dict(type='RandomFlipSkeleton', prob=0.5),
-    dict(type='NormalizeKeypoints2D', mode='camera'),
-    dict(type='RootRelative3D'),
-    dict(type='PackSkeletonInputs'),
-]
-test_pipeline = [
-    dict(type='SampleFrames', clip_len=clip_len, random=False),
-    dict(type='NormalizeKeypoints2D', mode='camera'),
-    dict(type='RootRelative3D'),
-    dict(type='PackSkeletonInputs'),
-]
+train_pipeline = {{_base_.train_pipeline}}
+test_pipeline = {{_base_.test_pipeline}}
 
 train_dataloader = dict(
     batch_size=16, num_workers=2, persistent_workers=True,

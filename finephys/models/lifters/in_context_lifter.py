@@ -19,6 +19,8 @@ from mmengine.model import BaseModule
 from finephys.datasets.skeleton_pool import SkeletonPool
 from finephys.registry import LIFTERS
 
+from .root_trajectory import normalise_2d, root_from_apparent_size
+
 
 class _Attention(nn.Module):
     def __init__(self, dim, heads):
@@ -159,12 +161,6 @@ class InContextLifter(BaseModule):
                 self.mean_pose_ready.fill_(True)
         return self._pool
 
-    @staticmethod
-    def _normalise(kp):
-        root = kp[:, :, :1]
-        size = (kp - root).norm(dim=-1).mean(-1, keepdim=True).clamp_min(1e-4)   # (B, T, 1)
-        return (kp - root) / size[..., None], root[:, :, 0], size
-
     def _prompts(self, keypoints_2d):
         b, t = keypoints_2d.shape[:2]
         dev = keypoints_2d.device
@@ -194,8 +190,8 @@ class InContextLifter(BaseModule):
         if scores is None:
             scores = keypoints_2d.new_ones(b, t, j)
         p2d, p3d = prompt if prompt is not None else self._prompts(keypoints_2d)
-        q_norm, root_2d, size = self._normalise(keypoints_2d)
-        p_norm, _, _ = self._normalise(p2d)
+        q_norm, root_2d, size = normalise_2d(keypoints_2d)
+        p_norm, _, _ = normalise_2d(p2d)
         tok_2d = self.embed_2d(torch.cat([torch.cat([p_norm, q_norm], 1),
                                           torch.cat([torch.ones_like(scores), scores], 1)[..., None]],
                                          -1))
@@ -209,7 +205,6 @@ class InContextLifter(BaseModule):
         pose = self.pose_head(x) + self.mean_pose
         pose = pose - pose[:, :, :1]
         frame_feat = torch.cat([x.mean(2), root_2d, size.log()], -1)
-        root_out = self.root_head(frame_feat)
-        depth = torch.exp(self.log_body_size - size.log() + root_out[..., 2:3])
-        root = torch.cat([(root_2d + root_out[..., :2]) * depth, depth], -1)
+        root = root_from_apparent_size(root_2d, size, self.root_head(frame_feat),
+                                       self.log_body_size)
         return pose + root[:, :, None]

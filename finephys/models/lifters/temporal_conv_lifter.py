@@ -1,7 +1,6 @@
 """``TemporalConvLifter``: dilated temporal convolutions from 2D to 3D (VideoPose3D-like)."""
-from typing import Optional
-
 import math
+from typing import Optional
 
 import torch
 import torch.nn as nn
@@ -9,6 +8,8 @@ import torch.nn.functional as F
 from mmengine.model import BaseModule
 
 from finephys.registry import LIFTERS
+
+from .root_trajectory import normalise_2d, root_from_apparent_size
 
 
 class _TemporalBlock(nn.Module):
@@ -89,10 +90,8 @@ class TemporalConvLifter(BaseModule):
         b, t, j, _ = keypoints_2d.shape
         if scores is None:
             scores = keypoints_2d.new_ones(b, t, j)
-        root_2d = keypoints_2d[:, :, self.root_index]                    # (B, T, 2)
-        rel = keypoints_2d - root_2d[:, :, None]
-        size = rel.norm(dim=-1).mean(-1, keepdim=True).clamp_min(1e-4)  # (B, T, 1)
-        x = torch.cat([rel / size[..., None], scores[..., None]], -1)[..., :self.in_channels]
+        shape_2d, root_2d, size = normalise_2d(keypoints_2d, self.root_index)
+        x = torch.cat([shape_2d, scores[..., None]], -1)[..., :self.in_channels]
         x = torch.cat([x.reshape(b, t, j * self.in_channels), root_2d, size.log()], -1)
         x = x.transpose(1, 2)                                            # (B, J*C + 3, T)
         x = F.relu(self.expand_bn(self.expand(F.pad(x, (1, 1), mode='replicate'))))
@@ -100,8 +99,6 @@ class TemporalConvLifter(BaseModule):
             x = block(x)
         pose = self.pose_head(x).transpose(1, 2).reshape(b, t, j, 3)   # root-relative
         pose = pose - pose[:, :, self.root_index:self.root_index + 1]
-        root_out = self.root_head(x).transpose(1, 2)                    # (B, T, 3)
-        depth = torch.exp(self.log_body_size - size.log() + root_out[..., 2:3])
-        xy = (root_2d + root_out[..., :2]) * depth
-        root = torch.cat([xy, depth], -1)
+        root = root_from_apparent_size(root_2d, size, self.root_head(x).transpose(1, 2),
+                                       self.log_body_size)
         return pose + root[:, :, None]

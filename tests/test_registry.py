@@ -47,9 +47,13 @@ def _our_modules():
 
 
 @pytest.mark.parametrize('reg_name, name', sorted(set(_our_modules())))
-def test_every_registered_module_builds_from_a_config_dict(reg_name, name):
+def test_every_registered_module_builds_from_a_config_dict(reg_name, name, tmp_path):
     reg = getattr(R, reg_name)
     cfg = dict(type=name, **REQUIRED.get(name, {}))
+    if name == 'AnimateDiffGenerator':   # tiny stand-ins written like a real SD1.5 folder
+        from finephys.models.generators import write_tiny_motion_adapter, write_tiny_sd15_folder
+        cfg.update(pretrained_model_path=write_tiny_sd15_folder(str(tmp_path / 'sd')),
+                   motion_adapter_path=write_tiny_motion_adapter(str(tmp_path / 'ma')))
     obj = reg.build(cfg)
     assert type(obj).__name__ == name
 

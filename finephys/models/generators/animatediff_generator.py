@@ -1,0 +1,160 @@
+"""``AnimateDiffGenerator``: SD1.5 + AnimateDiff motion modules with spatial / temporal LoRA."""
+import os.path as osp
+from typing import List, Optional, Sequence, Union
+
+import torch
+import torch.nn as nn
+
+from finephys.registry import GENERATORS
+
+from .pretrained_folders import check_pretrained_folder
+
+# MotionDirector's placement: spatial LoRA on the spatial transformers' self-attention and
+# feed-forward (not cross-attention), temporal LoRA on the motion modules' attention and FF.
+SPATIAL_TARGETS = (r'.*\.attentions\.\d+\.transformer_blocks\.\d+\.'
+                   r'(attn1\.(to_q|to_k|to_v|to_out\.0)|ff\.net\.(0\.proj|2))')
+TEMPORAL_TARGETS = (r'.*\.motion_modules\.\d+\.transformer_blocks\.\d+\.'
+                    r'((attn1|attn2)\.(to_q|to_k|to_v|to_out\.0)|ff\.net\.(0\.proj|2))')
+
+
+@GENERATORS.register_module()
+class AnimateDiffGenerator(nn.Module):
+    """Video backbone: a Stable Diffusion 1.5 folder plus an AnimateDiff MotionAdapter, loaded with
+    diffusers / transformers ``from_pretrained``, turned into a ``UNetMotionModel``.
+
+    VAE, text encoder and the base UNet are frozen; two peft LoRA adapters are added to the
+    UNet — ``'spatial'`` and ``'temporal'`` (:data:`SPATIAL_TARGETS`, :data:`TEMPORAL_TARGETS`) —
+    and only they train. :meth:`use_adapters` switches which are active (MotionDirector's spatial
+    step runs with the temporal LoRA off).
+
+    Args:
+        pretrained_model_path (str): SD1.5-layout folder (``unet/``, ``vae/``, ``text_encoder/``,
+            ``tokenizer/``, ``scheduler/``).
+        motion_adapter_path (str): MotionAdapter folder.
+        spatial_lora (dict): ``rank``, ``alpha``, ``targets`` (regex) of the spatial LoRA.
+        temporal_lora (dict): Same for the temporal LoRA.
+        gradient_checkpointing (bool): Recompute UNet activations in backward.
+        dtype (str): ``'float32'``, ``'float16'`` or ``'bfloat16'`` for the frozen parts.
+    """
+
+    def __init__(self, pretrained_model_path: str, motion_adapter_path: str,
+                 spatial_lora: dict = dict(rank=16, alpha=16, targets=SPATIAL_TARGETS),
+                 temporal_lora: dict = dict(rank=16, alpha=16, targets=TEMPORAL_TARGETS),
+                 gradient_checkpointing: bool = False, dtype: str = 'float32'):
+        super().__init__()
+        from diffusers import (AutoencoderKL, DDIMScheduler, DDPMScheduler, MotionAdapter,
+                               UNet2DConditionModel, UNetMotionModel)
+        from peft import LoraConfig
+        from transformers import CLIPTextModel, CLIPTokenizer
+        check_pretrained_folder(pretrained_model_path)
+        if not osp.isfile(osp.join(motion_adapter_path, 'config.json')):
+            raise FileNotFoundError(f'motion adapter folder {motion_adapter_path} has no '
+                                    'config.json (expected a MotionAdapter saved with '
+                                    'save_pretrained)')
+        p = pretrained_model_path
+        self.tokenizer = CLIPTokenizer.from_pretrained(p, subfolder='tokenizer')
+        self.text_encoder = CLIPTextModel.from_pretrained(p, subfolder='text_encoder')
+        self.vae = AutoencoderKL.from_pretrained(p, subfolder='vae')
+        unet2d = UNet2DConditionModel.from_pretrained(p, subfolder='unet')
+        adapter = MotionAdapter.from_pretrained(motion_adapter_path)
+        ours, theirs = (tuple(unet2d.config.block_out_channels),
+                        tuple(adapter.config.block_out_channels))
+        if ours != theirs:
+            raise ValueError(f'motion adapter {motion_adapter_path} was made for UNet blocks '
+                             f'{theirs}, but {p}/unet has {ours}')
+        self.unet = UNetMotionModel.from_unet2d(unet2d, adapter)
+        self.noise_scheduler = DDPMScheduler.from_pretrained(p, subfolder='scheduler')
+        self.sampler = DDIMScheduler.from_config(self.noise_scheduler.config)
+        frozen_dtype = dict(float32=torch.float32, float16=torch.float16,
+                            bfloat16=torch.bfloat16)[dtype]
+        for module in (self.vae, self.text_encoder, self.unet):
+            module.requires_grad_(False)
+        self.vae.to(frozen_dtype)
+        self.text_encoder.to(frozen_dtype)
+        for name, cfg in (('spatial', spatial_lora), ('temporal', temporal_lora)):
+            self.unet.add_adapter(LoraConfig(r=cfg['rank'], lora_alpha=cfg.get('alpha', cfg['rank']),
+                                             target_modules=cfg.get('targets'),
+                                             init_lora_weights=True), adapter_name=name)
+        self.use_adapters(('spatial', 'temporal'))
+        if gradient_checkpointing:
+            self.unet.enable_gradient_checkpointing()
+        self.latent_scale = float(self.vae.config.scaling_factor)
+        self.vae_stride = 2 ** (len(self.vae.config.block_out_channels) - 1)
+        # frames must survive the VAE and every UNet downsampling exactly
+        self.size_multiple = self.vae_stride * 2 ** (len(self.unet.config.block_out_channels) - 1)
+
+    def use_adapters(self, names: Sequence[str]):
+        """Activate (and make trainable) exactly these LoRA adapters."""
+        self.unet.set_adapter(list(names))
+
+    def lora_parameters(self, name: str) -> List[nn.Parameter]:
+        return [p for n, p in self.unet.named_parameters() if 'lora_' in n and f'.{name}.' in n]
+
+    @torch.no_grad()
+    def encode_prompt(self, prompts: Union[str, Sequence[str]]) -> torch.Tensor:
+        """Text → CLIP hidden states ``(B, seq, dim)``."""
+        prompts = [prompts] if isinstance(prompts, str) else list(prompts)
+        if any(not p.strip() for p in prompts):
+            raise ValueError('AnimateDiffGenerator: empty prompt')
+        ids = self.tokenizer(prompts, padding='max_length', truncation=True,
+                             max_length=self.tokenizer.model_max_length,
+                             return_tensors='pt').input_ids.to(self.text_encoder.device)
+        return self.text_encoder(ids)[0].float()
+
+    def predict_noise(self, latents, timesteps, text, down_residuals=None, mid_residual=None):
+        """UNet noise prediction.
+
+        Args:
+            latents: ``(B, C, F, h, w)``; timesteps ``(B,)`` or int; text ``(B, seq, dim)``
+                (repeated per frame here, as UNetMotionModel expects ``(B·F, seq, dim)``);
+                residuals in ``UNetMotionModel``'s layout ``(B·F, C_i, h_i, w_i)``.
+        """
+        frames = latents.shape[2]
+        return self.unet(latents, timesteps,
+                         encoder_hidden_states=text.repeat_interleave(frames, dim=0),
+                         down_block_additional_residuals=down_residuals,
+                         mid_block_additional_residual=mid_residual).sample
+
+    @torch.no_grad()
+    def sample(self, prompts, num_frames: int, height: int, width: int, steps: int = 25,
+               guidance_scale: float = 7.5, generator: Optional[torch.Generator] = None,
+               down_residuals=None, mid_residual=None, negative_prompt: str = 'blurry') -> torch.Tensor:
+        """DDIM sampling with classifier-free guidance; residuals (computed once per video) are
+        added at every step to both halves of the guidance batch.
+
+        Returns:
+            Tensor: ``(B, F, H, W, 3)`` uint8 frames.
+        """
+        if height % self.size_multiple or width % self.size_multiple:
+            raise ValueError(f'AnimateDiffGenerator: height/width ({height}, {width}) must be '
+                             f'multiples of {self.size_multiple}')
+        text = self.encode_prompt(prompts)
+        b = len(text)
+        use_cfg = guidance_scale > 1.0
+        if use_cfg:
+            text = torch.cat([self.encode_prompt([negative_prompt] * b), text])
+            if down_residuals is not None:
+                down_residuals = [torch.cat([r, r]) for r in down_residuals]
+                mid_residual = torch.cat([mid_residual, mid_residual])
+        shape = (b, self.unet.config.in_channels, num_frames, height // self.vae_stride,
+                 width // self.vae_stride)
+        latents = torch.randn(shape, generator=generator, device=text.device)
+        self.sampler.set_timesteps(steps)
+        latents = latents * self.sampler.init_noise_sigma
+        for t in self.sampler.timesteps:
+            model_in = torch.cat([latents, latents]) if use_cfg else latents
+            eps = self.predict_noise(model_in, t, text, down_residuals, mid_residual)
+            if use_cfg:
+                uncond, cond = eps.chunk(2)
+                eps = uncond + guidance_scale * (cond - uncond)
+            latents = self.sampler.step(eps, t, latents).prev_sample
+        return self.decode(latents)
+
+    @torch.no_grad()
+    def decode(self, latents):
+        """Latents ``(B, C, F, h, w)`` → ``(B, F, H, W, 3)`` uint8."""
+        b, c, f, h, w = latents.shape
+        flat = latents.permute(0, 2, 1, 3, 4).reshape(b * f, c, h, w) / self.latent_scale
+        images = self.vae.decode(flat.to(self.vae.dtype)).sample.float()
+        images = ((images.clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8)
+        return images.reshape(b, f, 3, *images.shape[-2:]).permute(0, 1, 3, 4, 2)

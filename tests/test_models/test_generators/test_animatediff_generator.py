@@ -78,3 +78,37 @@ def test_bad_inputs(folders, generator, tmp_path):
         generator.encode_prompt('  ')
     with pytest.raises(ValueError, match='multiples'):
         generator.sample('stag jump', num_frames=2, height=60, width=64, steps=1)
+
+
+def test_debias_appearance_closed_form_and_cancels_shared_appearance():
+    from finephys.models.losses import debias_appearance
+    x = torch.randn(2, 4, 5, 3, 3)
+    anchor = torch.tensor([1, 4])
+    out = debias_appearance(x, anchor, beta=1.0)
+    for i in range(2):
+        torch.testing.assert_close(out[i], 2 ** 0.5 * x[i] - x[i, :, anchor[i]][:, None])
+    # a per-clip constant appearance a added to every frame: φ(x + a) − φ(x) = (√2 − 1)·a,
+    # i.e. the appearance is scaled down by 0.41 instead of kept whole
+    a = torch.randn(2, 4, 1, 3, 3)
+    torch.testing.assert_close(debias_appearance(x + a, anchor) - out,
+                               (2 ** 0.5 - 1) * a.expand_as(x), atol=1e-5, rtol=0)
+
+
+def test_motion_director_steps_reach_the_right_lora(generator):
+    from finephys.models.losses import MotionDirectorLoss
+    loss = MotionDirectorLoss()
+    torch.manual_seed(0)
+    latents, noise = torch.randn(1, 4, 3, 8, 8), torch.randn(1, 4, 3, 8, 8)
+    t = torch.tensor([500])
+    text = generator.encode_prompt('stag jump')
+    generator.unet.zero_grad(set_to_none=True)
+    loss.spatial(generator, latents, noise, t, text, frame=1).backward()
+    assert all(p.grad is None for p in generator.lora_parameters('temporal'))
+    assert any(p.grad is not None and p.grad.abs().sum() > 0
+               for p in generator.lora_parameters('spatial'))
+    generator.unet.zero_grad(set_to_none=True)
+    out = loss.temporal(generator, latents, noise, t, text, anchor=torch.tensor([0]))
+    sum(out.values()).backward()
+    assert any(p.grad is not None and p.grad.abs().sum() > 0
+               for p in generator.lora_parameters('temporal'))
+    generator.unet.zero_grad(set_to_none=True)

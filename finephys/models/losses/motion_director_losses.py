@@ -1,0 +1,82 @@
+"""MotionDirector losses (Zhao et al., "MotionDirector: Motion Customization of Text-to-Video
+Diffusion Models", ECCV 2024), as FinePhys trains its video backbone.
+
+* ``L_spat``: a one-frame forward (a random frame shared across the batch) with the temporal
+  LoRA switched off — it steps the spatial LoRA (+ adapter) to learn appearance;
+* ``L_temp``: the whole clip with both LoRAs on — it steps the temporal LoRA (+ adapter);
+* ``L_ad-temp``: the appearance-debiased temporal loss, MSE after
+  ``φ(x) = √(β²+1)·x − β·x_anchor`` applied to prediction and target with the same random
+  anchor frame (β = 1): the shared per-clip appearance component cancels, motion remains.
+"""
+import math
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+from finephys.registry import MODELS
+
+
+def debias_appearance(x, anchor, beta=1.0):
+    """``φ(x) = √(β² + 1)·x − β·x[:, :, anchor]`` per sample.
+
+    Args:
+        x: ``(B, C, F, h, w)`` noise (prediction or target).
+        anchor: ``(B,)`` long tensor of anchor frame indices.
+    """
+    idx = anchor.view(-1, 1, 1, 1, 1).expand(-1, x.shape[1], 1, *x.shape[3:])
+    x_anchor = torch.gather(x, 2, idx)
+    return math.sqrt(beta ** 2 + 1) * x - beta * x_anchor
+
+
+@MODELS.register_module()
+class MotionDirectorLoss(nn.Module):
+    """Computes the three losses against an :class:`AnimateDiffGenerator`.
+
+    Args:
+        spatial_weight, temporal_weight, ad_temporal_weight (float): Loss weights.
+        beta (float): Appearance-debiasing strength of ``φ``.
+    """
+
+    def __init__(self, spatial_weight=1.0, temporal_weight=1.0, ad_temporal_weight=1.0,
+                 beta=1.0):
+        super().__init__()
+        self.spatial_weight, self.temporal_weight = spatial_weight, temporal_weight
+        self.ad_temporal_weight, self.beta = ad_temporal_weight, beta
+
+    @staticmethod
+    def _noisy(generator, latents, noise, timesteps):
+        return generator.noise_scheduler.add_noise(latents, noise, timesteps)
+
+    def spatial(self, generator, latents, noise, timesteps, text, frame=None, residuals=None):
+        """``L_spat`` on one frame (index ``frame``, random when None) with only the spatial
+        LoRA active. ``residuals`` = (down list, mid) for the whole clip, ``(B·F, ...)``."""
+        b, _, f = latents.shape[:3]
+        frame = int(torch.randint(0, f, ())) if frame is None else frame
+        one = slice(frame, frame + 1)
+        down = mid = None
+        if residuals is not None:
+            pick = lambda r: r.view(b, f, *r.shape[1:])[:, one].reshape(b, *r.shape[1:])
+            down, mid = [pick(r) for r in residuals[0]], pick(residuals[1])
+        generator.use_adapters(['spatial'])
+        try:
+            noisy = self._noisy(generator, latents[:, :, one], noise[:, :, one], timesteps)
+            pred = generator.predict_noise(noisy, timesteps, text, down, mid)
+        finally:
+            generator.use_adapters(['spatial', 'temporal'])
+        return self.spatial_weight * F.mse_loss(pred, noise[:, :, one])
+
+    def temporal(self, generator, latents, noise, timesteps, text, anchor=None, residuals=None):
+        """``L_temp`` and ``L_ad-temp`` on the whole clip with both LoRAs active."""
+        b, _, f = latents.shape[:3]
+        anchor = (torch.randint(0, f, (b,), device=latents.device) if anchor is None
+                  else anchor.to(latents.device))
+        generator.use_adapters(['spatial', 'temporal'])
+        noisy = self._noisy(generator, latents, noise, timesteps)
+        down, mid = residuals if residuals is not None else (None, None)
+        pred = generator.predict_noise(noisy, timesteps, text, down, mid)
+        l_temp = F.mse_loss(pred, noise)
+        l_ad = F.mse_loss(debias_appearance(pred, anchor, self.beta),
+                          debias_appearance(noise, anchor, self.beta))
+        return dict(loss_temporal=self.temporal_weight * l_temp,
+                    loss_ad_temporal=self.ad_temporal_weight * l_ad)

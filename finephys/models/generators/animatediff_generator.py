@@ -35,18 +35,25 @@ class AnimateDiffGenerator(nn.Module):
         temporal_lora (dict): Same for the temporal LoRA.
         gradient_checkpointing (bool): Recompute UNet activations in backward.
         dtype (str): ``'float32'``, ``'float16'`` or ``'bfloat16'`` for the frozen parts.
+        pixel_space (bool): No VAE: the UNet denoises RGB frames scaled to [−1, 1] (the CPU
+            default — a randomly initialised VAE cannot reconstruct frames, and a pixel-space
+            tiny UNet trains on SynthGym in minutes without first training a VAE).
     """
 
     def __init__(self, pretrained_model_path: str, motion_adapter_path: str,
                  spatial_lora: dict = dict(rank=16, alpha=16, targets=SPATIAL_TARGETS),
                  temporal_lora: dict = dict(rank=16, alpha=16, targets=TEMPORAL_TARGETS),
-                 gradient_checkpointing: bool = False, dtype: str = 'float32'):
+                 gradient_checkpointing: bool = False, dtype: str = 'float32',
+                 pixel_space: bool = False):
         super().__init__()
         from diffusers import (AutoencoderKL, DDIMScheduler, DDPMScheduler, MotionAdapter,
                                UNet2DConditionModel, UNetMotionModel)
         from peft import LoraConfig
         from transformers import CLIPTextModel, CLIPTokenizer
-        check_pretrained_folder(pretrained_model_path)
+        subfolders = ('unet', 'text_encoder', 'tokenizer', 'scheduler') + (() if pixel_space
+                                                                           else ('vae',))
+        check_pretrained_folder(pretrained_model_path, subfolders)
+        self.pixel_space = pixel_space
         if not osp.isfile(osp.join(motion_adapter_path, 'config.json')):
             raise FileNotFoundError(f'motion adapter folder {motion_adapter_path} has no '
                                     'config.json (expected a MotionAdapter saved with '
@@ -54,7 +61,7 @@ class AnimateDiffGenerator(nn.Module):
         p = pretrained_model_path
         self.tokenizer = CLIPTokenizer.from_pretrained(p, subfolder='tokenizer')
         self.text_encoder = CLIPTextModel.from_pretrained(p, subfolder='text_encoder')
-        self.vae = AutoencoderKL.from_pretrained(p, subfolder='vae')
+        self.vae = None if pixel_space else AutoencoderKL.from_pretrained(p, subfolder='vae')
         unet2d = UNet2DConditionModel.from_pretrained(p, subfolder='unet')
         adapter = MotionAdapter.from_pretrained(motion_adapter_path)
         ours, theirs = (tuple(unet2d.config.block_out_channels),
@@ -68,8 +75,10 @@ class AnimateDiffGenerator(nn.Module):
         frozen_dtype = dict(float32=torch.float32, float16=torch.float16,
                             bfloat16=torch.bfloat16)[dtype]
         for module in (self.vae, self.text_encoder, self.unet):
-            module.requires_grad_(False)
-        self.vae.to(frozen_dtype)
+            if module is not None:
+                module.requires_grad_(False)
+        if self.vae is not None:
+            self.vae.to(frozen_dtype)
         self.text_encoder.to(frozen_dtype)
         for name, cfg in (('spatial', spatial_lora), ('temporal', temporal_lora)):
             self.unet.add_adapter(LoraConfig(r=cfg['rank'], lora_alpha=cfg.get('alpha', cfg['rank']),
@@ -78,8 +87,8 @@ class AnimateDiffGenerator(nn.Module):
         self.use_adapters(('spatial', 'temporal'))
         if gradient_checkpointing:
             self.unet.enable_gradient_checkpointing()
-        self.latent_scale = float(self.vae.config.scaling_factor)
-        self.vae_stride = 2 ** (len(self.vae.config.block_out_channels) - 1)
+        self.latent_scale = 1.0 if pixel_space else float(self.vae.config.scaling_factor)
+        self.vae_stride = 1 if pixel_space else 2 ** (len(self.vae.config.block_out_channels) - 1)
         # frames must survive the VAE and every UNet downsampling exactly
         self.size_multiple = self.vae_stride * 2 ** (len(self.unet.config.block_out_channels) - 1)
 
@@ -151,10 +160,22 @@ class AnimateDiffGenerator(nn.Module):
         return self.decode(latents)
 
     @torch.no_grad()
+    def encode_video(self, frames):
+        """``(B, F, H, W, 3)`` uint8 → latents ``(B, C, F, h, w)`` (the frames themselves in
+        [−1, 1] for a pixel-space backbone)."""
+        b, f, h, w, _ = frames.shape
+        x = frames.permute(0, 1, 4, 2, 3).reshape(b * f, 3, h, w).float() / 127.5 - 1.0
+        if not self.pixel_space:
+            x = self.vae.encode(x.to(self.vae.dtype)).latent_dist.sample().float()
+            x = x * self.latent_scale
+        return x.reshape(b, f, *x.shape[1:]).permute(0, 2, 1, 3, 4)
+
+    @torch.no_grad()
     def decode(self, latents):
         """Latents ``(B, C, F, h, w)`` → ``(B, F, H, W, 3)`` uint8."""
         b, c, f, h, w = latents.shape
         flat = latents.permute(0, 2, 1, 3, 4).reshape(b * f, c, h, w) / self.latent_scale
-        images = self.vae.decode(flat.to(self.vae.dtype)).sample.float()
+        images = flat if self.pixel_space else self.vae.decode(flat.to(self.vae.dtype)).sample
+        images = images.float()
         images = ((images.clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8)
         return images.reshape(b, f, 3, *images.shape[-2:]).permute(0, 1, 3, 4, 2)

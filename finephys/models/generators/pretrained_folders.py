@@ -84,25 +84,28 @@ def write_tiny_clip_tokenizer(folder, texts=(), num_merges=200, model_max_length
 
 
 def write_tiny_sd15_folder(path, block_out_channels=(32, 64), cross_attention_dim=32,
-                           sample_size=8, texts=(), seed=0):
+                           sample_size=8, texts=(), seed=0, pixel_space=False):
     """Write a tiny SD1.5-layout folder (random weights): UNet, VAE, CLIP text encoder,
-    tokenizer, DDPM scheduler config. Returns ``path``."""
+    tokenizer, DDPM scheduler config. ``pixel_space=True`` writes a 3-channel UNet and no VAE
+    (the CPU default's backbone denoises RGB frames directly). Returns ``path``."""
     import torch
     from diffusers import AutoencoderKL, DDPMScheduler, UNet2DConditionModel
     from transformers import CLIPTextConfig, CLIPTextModel
     torch.manual_seed(seed)
     n = len(block_out_channels)
+    channels = 3 if pixel_space else 4
     UNet2DConditionModel(
-        sample_size=sample_size, in_channels=4, out_channels=4, layers_per_block=1,
+        sample_size=sample_size, in_channels=channels, out_channels=channels, layers_per_block=1,
         block_out_channels=tuple(block_out_channels), cross_attention_dim=cross_attention_dim,
         down_block_types=('CrossAttnDownBlock2D',) * (n - 1) + ('DownBlock2D',),
         up_block_types=('UpBlock2D',) + ('CrossAttnUpBlock2D',) * (n - 1),
         norm_num_groups=8, attention_head_dim=8).save_pretrained(osp.join(path, 'unet'))
-    AutoencoderKL(in_channels=3, out_channels=3, latent_channels=4, norm_num_groups=8,
-                  block_out_channels=(8, 16, 16, 16), layers_per_block=1,
-                  down_block_types=('DownEncoderBlock2D',) * 4,
-                  up_block_types=('UpDecoderBlock2D',) * 4,
-                  sample_size=sample_size * 8).save_pretrained(osp.join(path, 'vae'))
+    if not pixel_space:
+        AutoencoderKL(in_channels=3, out_channels=3, latent_channels=4, norm_num_groups=8,
+                      block_out_channels=(8, 16, 16, 16), layers_per_block=1,
+                      down_block_types=('DownEncoderBlock2D',) * 4,
+                      up_block_types=('UpDecoderBlock2D',) * 4,
+                      sample_size=sample_size * 8).save_pretrained(osp.join(path, 'vae'))
     tok = write_tiny_clip_tokenizer(osp.join(path, 'tokenizer'), texts)
     CLIPTextModel(CLIPTextConfig(
         vocab_size=len(tok), hidden_size=cross_attention_dim, intermediate_size=64,

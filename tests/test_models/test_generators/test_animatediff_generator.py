@@ -112,3 +112,18 @@ def test_motion_director_steps_reach_the_right_lora(generator):
     assert any(p.grad is not None and p.grad.abs().sum() > 0
                for p in generator.lora_parameters('temporal'))
     generator.unet.zero_grad(set_to_none=True)
+
+
+def test_pixel_space_backbone_for_the_cpu_default(tmp_path):
+    sd = write_tiny_sd15_folder(str(tmp_path / 'px'), pixel_space=True)
+    assert not osp.exists(osp.join(sd, 'vae'))
+    ma = write_tiny_motion_adapter(str(tmp_path / 'ma'))
+    gen = GENERATORS.build(dict(type='AnimateDiffGenerator', pretrained_model_path=sd,
+                                motion_adapter_path=ma, pixel_space=True))
+    frames = torch.randint(0, 256, (1, 3, 16, 16, 3), dtype=torch.uint8)
+    latents = gen.encode_video(frames)
+    assert latents.shape == (1, 3, 3, 16, 16)
+    assert torch.equal(gen.decode(latents), frames)         # exact round trip in pixel space
+    video = gen.sample('stag jump', num_frames=3, height=16, width=16, steps=1,
+                       generator=torch.Generator().manual_seed(0))
+    assert video.shape == (1, 3, 16, 16, 3)

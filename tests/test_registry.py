@@ -50,10 +50,20 @@ def _our_modules():
 def test_every_registered_module_builds_from_a_config_dict(reg_name, name, tmp_path):
     reg = getattr(R, reg_name)
     cfg = dict(type=name, **REQUIRED.get(name, {}))
-    if name == 'AnimateDiffGenerator':   # tiny stand-ins written like a real SD1.5 folder
+    if name in ('AnimateDiffGenerator', 'FinePhys'):  # tiny stand-ins in the SD1.5 layout
         from finephys.models.generators import write_tiny_motion_adapter, write_tiny_sd15_folder
-        cfg.update(pretrained_model_path=write_tiny_sd15_folder(str(tmp_path / 'sd')),
-                   motion_adapter_path=write_tiny_motion_adapter(str(tmp_path / 'ma')))
+        paths = dict(pretrained_model_path=write_tiny_sd15_folder(str(tmp_path / 'sd'),
+                                                                  pixel_space=True),
+                     motion_adapter_path=write_tiny_motion_adapter(str(tmp_path / 'ma')),
+                     pixel_space=True)
+        if name == 'AnimateDiffGenerator':
+            cfg.update(paths)
+        else:
+            from mmengine.config import Config
+            cfg = Config.fromfile(osp.join(osp.dirname(osp.dirname(osp.abspath(__file__))),
+                                           'configs/finephys/finephys_tiny_synthgym.py')).model
+            cfg.generator.update(paths)
+            cfg.skeleton.init_cfg = None
     obj = reg.build(cfg)
     assert type(obj).__name__ == name
 

@@ -1,6 +1,7 @@
 from . import (fusion, generators, guidance, lifters, losses, physics,  # noqa: F401
                pose_estimators)
+from .finephys import FinePhys
 from .finephys_skeleton import FinePhysSkeleton
 from .pose_lifting_model import PoseLiftingModel
 
-__all__ = ['PoseLiftingModel', 'FinePhysSkeleton']
+__all__ = ['PoseLiftingModel', 'FinePhysSkeleton', 'FinePhys']

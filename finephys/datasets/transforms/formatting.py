@@ -7,7 +7,7 @@ from finephys.registry import TRANSFORMS
 
 
 def _to_tensor(value):
-    if isinstance(value, torch.Tensor):
+    if isinstance(value, (torch.Tensor, str)):   # texts stay strings (collated into lists)
         return value
     arr = np.asarray(value)
     if arr.dtype == np.float64:

@@ -80,9 +80,10 @@ class AnimateDiffGenerator(nn.Module):
         if self.vae is not None:
             self.vae.to(frozen_dtype)
         self.text_encoder.to(frozen_dtype)
-        for name, cfg in (('spatial', spatial_lora), ('temporal', temporal_lora)):
+        for name, cfg, targets in (('spatial', spatial_lora, SPATIAL_TARGETS),
+                                   ('temporal', temporal_lora, TEMPORAL_TARGETS)):
             self.unet.add_adapter(LoraConfig(r=cfg['rank'], lora_alpha=cfg.get('alpha', cfg['rank']),
-                                             target_modules=cfg.get('targets'),
+                                             target_modules=cfg.get('targets', targets),
                                              init_lora_weights=True), adapter_name=name)
         self.use_adapters(('spatial', 'temporal'))
         if gradient_checkpointing:

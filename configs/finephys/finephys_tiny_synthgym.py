@@ -1,0 +1,52 @@
+# The CPU default of the full model (stage 3): a pixel-space tiny AnimateDiff backbone (no VAE:
+# a random VAE cannot reconstruct frames) trained on 32 px SynthGym videos with skeleton guidance.
+# Tiny pretrained stand-ins: python tools/misc/write_tiny_pretrained.py --out work_dirs/pretrained
+# Skeleton path: a stage-1 checkpoint via
+#   --cfg-options model.skeleton.init_cfg.checkpoint=work_dirs/.../best_*.pth
+_base_ = ['../_base_/default_runtime.py']
+
+render_size = 32
+clip_len = 8
+pipeline = [
+    dict(type='SampleFrames', clip_len=clip_len, random=False),
+    dict(type='NormalizeKeypoints2D', mode='camera'),
+    dict(type='PackSkeletonInputs', input_keys=('keypoints_2d_norm', 'keypoint_scores', 'video'),
+         target_keys=('text', 'fps', 'label', 'keypoints_3d')),
+]
+train_dataloader = dict(
+    batch_size=2, num_workers=0, persistent_workers=False,
+    sampler=dict(type='DefaultSampler', shuffle=True), collate_fn=dict(type='default_collate'),
+    dataset=dict(type='SynthGymDataset', split='train', num_samples=64, num_frames=16,
+                 render_size=render_size, data_root=None, pipeline=pipeline))
+
+model = dict(
+    type='FinePhys',
+    skeleton=dict(
+        type='FinePhysSkeleton',
+        lifter=dict(type='TemporalConvLifter', channels=256, num_blocks=3, dropout=0.1),
+        physics=dict(type='EulerLagrangeSolver', hidden=128, global_layers=4),
+        fuser=dict(type='ComplementaryFuser', window=9, sigma=2.0),
+        detach_physics_input=True,
+        init_cfg=dict(type='Pretrained', checkpoint=None)),
+    heatmaps=dict(type='MultiScaleHeatmapRenderer', image_size=(render_size, render_size),
+                  strides=(1, 2), sigma=2.0, min_sigma=0.75),
+    adapter=dict(type='SkeletonAdapter', num_joints=17, block_out_channels=(32, 64),
+                 layers_per_block=1, hidden=16, latent_stride=1),
+    generator=dict(type='AnimateDiffGenerator',
+                   pretrained_model_path='work_dirs/pretrained/tiny-sd15-pixel',
+                   motion_adapter_path='work_dirs/pretrained/tiny-motion-adapter',
+                   pixel_space=True, spatial_lora=dict(rank=8, alpha=8),
+                   temporal_lora=dict(rank=8, alpha=8)),
+    loss=dict(type='MotionDirectorLoss', spatial_weight=1.0, temporal_weight=1.0,
+              ad_temporal_weight=1.0, beta=1.0),
+    train_skeleton=False, num_inference_steps=10, guidance_scale=3.0)
+
+optim_wrapper = dict(constructor='FinePhysOptimWrapperConstructor',
+                     spatial=dict(optimizer=dict(type='AdamW', lr=1e-3, weight_decay=0.0)),
+                     temporal=dict(optimizer=dict(type='AdamW', lr=1e-3, weight_decay=0.0)))
+param_scheduler = []
+train_cfg = dict(type='IterBasedTrainLoop', max_iters=300, val_interval=10 ** 9)
+default_hooks = dict(checkpoint=dict(type='CheckpointHook', interval=100, by_epoch=False,
+                                     max_keep_ckpts=2, save_best=None),
+                     logger=dict(type='LoggerHook', interval=10))
+log_processor = dict(by_epoch=False)

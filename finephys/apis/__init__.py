@@ -1,5 +1,6 @@
 """High-level APIs."""
-from .skeleton_inferencer import SkeletonInferencer
+from .finephys_inferencer import FinePhysInferencer
+from .skeleton_inferencer import SkeletonInferencer, read_skeleton_input
 from .skeleton_io import load_skeleton_file
 
-__all__ = ['SkeletonInferencer', 'load_skeleton_file']
+__all__ = ['SkeletonInferencer', 'FinePhysInferencer', 'load_skeleton_file', 'read_skeleton_input']

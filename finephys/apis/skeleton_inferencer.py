@@ -24,6 +24,59 @@ def default_intrinsics(width, height):
     return np.array([[f, 0, width / 2], [0, f, height / 2], [0, 0, 1.0]])
 
 
+def read_skeleton_input(path, layout='auto', fps=None, clip_id=None, estimate_pose=None):
+    """Read a video (2D by ``estimate_pose(frames_bgr) -> (keypoints, scores)``) or a 2D skeleton
+    file (:func:`load_skeleton_file`) as H36M-17 pixels.
+
+    Returns:
+        dict: ``keypoints_2d (T, 17, 2)``, ``scores (T, 17)``, ``fps``, ``K (3, 3)``, ``frames``
+        (``(T, H, W, 3)`` RGB for videos, else None).
+    """
+    ext = osp.splitext(path)[1].lower()
+    frames = None
+    if ext in ('.mp4', '.avi', '.mov', '.mkv', '.webm', '.gif'):
+        import imageio.v3 as iio
+        if not osp.isfile(path):
+            raise FileNotFoundError(f'video not found: {path}')
+        if estimate_pose is None:
+            raise ValueError(f'{path}: video input needs a pose estimator')
+        frames = np.asarray(iio.imread(path, plugin='pyav'))[..., :3]
+        meta = iio.immeta(path, plugin='pyav')
+        fps = fps or float(meta.get('fps', 30.0))
+        kp, scores = estimate_pose(np.ascontiguousarray(frames[..., ::-1]))
+        h, w = frames.shape[1:3]
+        k = default_intrinsics(w, h)
+    else:
+        data = load_skeleton_file(path, clip_id)
+        kp, scores = data['keypoints'], data.get('scores')
+        use = data['layout'] if layout == 'auto' else layout
+        if use is None:
+            raise ValueError(f'{path}: the file does not say its joint layout; pass '
+                             "layout='coco17' or 'h36m17'")
+        if use not in ('coco17', 'h36m17'):
+            raise ValueError(f"layout={use!r}: expected 'coco17' or 'h36m17'")
+        if scores is None:
+            scores = np.ones(kp.shape[:2])
+        if use == 'coco17':
+            kp, scores = coco17_to_h36m17(kp, scores)
+        fps = fps or float(data.get('fps', 30.0))
+        if 'camera_K' in data:
+            k = np.asarray(data['camera_K'], np.float64)
+        else:
+            if 'image_size' in data:
+                w, h = (float(v) for v in data['image_size'])
+            else:   # no frame: assume the skeleton spans ~half of a frame around it
+                lo, hi = kp.min((0, 1)), kp.max((0, 1))
+                w = h = float(2 * max(hi - lo) + 1)
+                kp = kp - (lo + hi) / 2 + w / 2
+            k = default_intrinsics(w, h)
+    from finephys.models.pose_estimators.annotation_pose_estimator import check_keypoints
+    kp, scores = check_keypoints(kp, scores, path)
+    if len(kp) < 4:
+        raise ValueError(f'{path}: {len(kp)} frames; at least 4 are needed')
+    return dict(keypoints_2d=kp, scores=scores, fps=fps, K=k, frames=frames)
+
+
 class SkeletonInferencer:
     """Run a trained skeleton model (``FinePhysSkeleton``, or any model whose ``predict`` gives
     ``pred_keypoints_3d``) on a video or a 2D skeleton file.
@@ -66,48 +119,8 @@ class SkeletonInferencer:
 
     def read_input(self, path, layout='auto', fps=None, clip_id=None):
         """2D keypoints (H36M-17, pixels), scores, fps, K and frames (video only)."""
-        ext = osp.splitext(path)[1].lower()
-        frames = None
-        if ext in ('.mp4', '.avi', '.mov', '.mkv', '.webm', '.gif'):
-            import imageio.v3 as iio
-            if not osp.isfile(path):
-                raise FileNotFoundError(f'video not found: {path}')
-            frames = np.asarray(iio.imread(path, plugin='pyav'))[..., :3]
-            meta = iio.immeta(path, plugin='pyav')
-            fps = fps or float(meta.get('fps', 30.0))
-            kp, scores = self.pose_estimator(np.ascontiguousarray(frames[..., ::-1]))
-            h, w = frames.shape[1:3]
-            k = default_intrinsics(w, h)
-        else:
-            data = load_skeleton_file(path, clip_id)
-            kp, scores = data['keypoints'], data.get('scores')
-            file_layout = data['layout']
-            use = file_layout if layout == 'auto' else layout
-            if use is None:
-                raise ValueError(f'{path}: the file does not say its joint layout; pass '
-                                 "layout='coco17' or 'h36m17'")
-            if use not in ('coco17', 'h36m17'):
-                raise ValueError(f"layout={use!r}: expected 'coco17' or 'h36m17'")
-            if scores is None:
-                scores = np.ones(kp.shape[:2])
-            if use == 'coco17':
-                kp, scores = coco17_to_h36m17(kp, scores)
-            fps = fps or float(data.get('fps', 30.0))
-            if 'camera_K' in data:
-                k = np.asarray(data['camera_K'], np.float64)
-            else:
-                if 'image_size' in data:
-                    w, h = (float(v) for v in data['image_size'])
-                else:   # no frame: assume the skeleton spans ~half of a frame around it
-                    lo, hi = kp.min((0, 1)), kp.max((0, 1))
-                    w = h = float(2 * max(hi - lo) + 1)
-                    kp = kp - (lo + hi) / 2 + w / 2
-                k = default_intrinsics(w, h)
-        from finephys.models.pose_estimators.annotation_pose_estimator import check_keypoints
-        kp, scores = check_keypoints(kp, scores, path)
-        if len(kp) < 4:
-            raise ValueError(f'{path}: {len(kp)} frames; at least 4 are needed')
-        return dict(keypoints_2d=kp, scores=scores, fps=fps, K=k, frames=frames)
+        return read_skeleton_input(path, layout, fps, clip_id,
+                                   estimate_pose=lambda frames: self.pose_estimator(frames))
 
     @torch.no_grad()
     def __call__(self, path, layout='auto', fps=None, clip_id=None, out_dir=None,

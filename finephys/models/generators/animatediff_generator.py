@@ -111,17 +111,19 @@ class AnimateDiffGenerator(nn.Module):
                              return_tensors='pt').input_ids.to(self.text_encoder.device)
         return self.text_encoder(ids)[0].float()
 
-    def predict_noise(self, latents, timesteps, text, down_residuals=None, mid_residual=None):
+    def predict_noise(self, latents, timesteps, text, down_residuals=None, mid_residual=None,
+                      text_per_frame=False):
         """UNet noise prediction.
 
         Args:
             latents: ``(B, C, F, h, w)``; timesteps ``(B,)`` or int; text ``(B, seq, dim)``
-                (repeated per frame here, as UNetMotionModel expects ``(B·F, seq, dim)``);
-                residuals in ``UNetMotionModel``'s layout ``(B·F, C_i, h_i, w_i)``.
+                (repeated per frame here, as UNetMotionModel expects ``(B·F, seq, dim)``,
+                unless ``text_per_frame``); residuals in ``UNetMotionModel``'s layout
+                ``(B·F, C_i, h_i, w_i)``.
         """
-        frames = latents.shape[2]
-        return self.unet(latents, timesteps,
-                         encoder_hidden_states=text.repeat_interleave(frames, dim=0),
+        if not text_per_frame:
+            text = text.repeat_interleave(latents.shape[2], dim=0)
+        return self.unet(latents, timesteps, encoder_hidden_states=text,
                          down_block_additional_residuals=down_residuals,
                          mid_block_additional_residual=mid_residual).sample
 
@@ -151,9 +153,11 @@ class AnimateDiffGenerator(nn.Module):
         latents = torch.randn(shape, generator=generator, device=text.device)
         self.sampler.set_timesteps(steps)
         latents = latents * self.sampler.init_noise_sigma
+        text = text.repeat_interleave(num_frames, dim=0)       # once, not at every step
         for t in self.sampler.timesteps:
             model_in = torch.cat([latents, latents]) if use_cfg else latents
-            eps = self.predict_noise(model_in, t, text, down_residuals, mid_residual)
+            eps = self.predict_noise(model_in, t, text, down_residuals, mid_residual,
+                                     text_per_frame=True)
             if use_cfg:
                 uncond, cond = eps.chunk(2)
                 eps = uncond + guidance_scale * (cond - uncond)

@@ -42,7 +42,6 @@ def test_config_loads_and_builds(path, tiny_pretrained):
             gen.pretrained_model_path = tiny_pretrained[
                 'pixel' if gen.get('pixel_space') else 'latent']
             gen.motion_adapter_path = tiny_pretrained['adapter']
-            cfg.model.skeleton.init_cfg = None
         model = MODELS.build(cfg.model)
         assert sum(p.numel() for p in model.parameters()) > 0
         ds_cfg = dict(cfg.train_dataloader.dataset, lazy_init=True)

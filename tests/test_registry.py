@@ -63,7 +63,7 @@ def test_every_registered_module_builds_from_a_config_dict(reg_name, name, tmp_p
             cfg = Config.fromfile(osp.join(osp.dirname(osp.dirname(osp.abspath(__file__))),
                                            'configs/finephys/finephys_tiny_synthgym.py')).model
             cfg.generator.update(paths)
-            cfg.skeleton.init_cfg = None
+
     obj = reg.build(cfg)
     assert type(obj).__name__ == name
 

@@ -2,7 +2,7 @@
 # a random VAE cannot reconstruct frames) trained on 32 px SynthGym videos with skeleton guidance.
 # Tiny pretrained stand-ins: python tools/misc/write_tiny_pretrained.py --out work_dirs/pretrained
 # Skeleton path: a stage-1 checkpoint via
-#   --cfg-options model.skeleton.init_cfg.checkpoint=work_dirs/.../best_*.pth
+#   --cfg-options model.skeleton_checkpoint=work_dirs/.../best_*.pth
 _base_ = ['../_base_/default_runtime.py']
 
 render_size = 32
@@ -26,8 +26,8 @@ model = dict(
         lifter=dict(type='TemporalConvLifter', channels=256, num_blocks=3, dropout=0.1),
         physics=dict(type='EulerLagrangeSolver', hidden=128, global_layers=4),
         fuser=dict(type='ComplementaryFuser', window=9, sigma=2.0),
-        detach_physics_input=True,
-        init_cfg=dict(type='Pretrained', checkpoint=None)),
+        detach_physics_input=True),
+    skeleton_checkpoint=None,
     heatmaps=dict(type='MultiScaleHeatmapRenderer', image_size=(render_size, render_size),
                   strides=(1, 2), sigma=2.0, min_sigma=0.75),
     adapter=dict(type='SkeletonAdapter', num_joints=17, block_out_channels=(32, 64),
@@ -50,3 +50,5 @@ default_hooks = dict(checkpoint=dict(type='CheckpointHook', interval=100, by_epo
                                      max_keep_ckpts=2, save_best=None),
                      logger=dict(type='LoggerHook', interval=10))
 log_processor = dict(by_epoch=False)
+custom_hooks = [dict(type='SafeCheckpointHook'),
+                dict(type='GenerationVisualizationHook', interval=100, num_clips=2)]

@@ -31,15 +31,25 @@ class FinePhys(BaseModel):
         generator (dict): GENERATORS config.
         loss (dict): ``MotionDirectorLoss`` config.
         train_skeleton (bool): Fine-tune the skeleton path in stage 3 (else frozen).
+        skeleton_checkpoint (str, optional): A stage-1/2 ``FinePhysSkeleton`` checkpoint loaded
+            into the skeleton path (torch's safe loader).
         num_inference_steps (int), guidance_scale (float): Sampling settings of :meth:`predict`.
     """
 
     def __init__(self, skeleton: dict, heatmaps: dict, adapter: dict, generator: dict,
                  loss: dict = dict(type='MotionDirectorLoss'), train_skeleton: bool = False,
+                 skeleton_checkpoint: Optional[str] = None,
                  num_inference_steps: int = 25, guidance_scale: float = 7.5,
                  data_preprocessor: Optional[dict] = None, init_cfg: Optional[dict] = None):
         super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
         self.skeleton = MODELS.build(skeleton)
+        if skeleton_checkpoint is not None:
+            import os.path as osp
+
+            from mmengine.runner import load_checkpoint
+            if not osp.isfile(skeleton_checkpoint):
+                raise FileNotFoundError(f'skeleton_checkpoint not found: {skeleton_checkpoint}')
+            load_checkpoint(self.skeleton, skeleton_checkpoint, map_location='cpu')
         self.heatmap_renderer = GUIDANCE.build(heatmaps)
         self.adapter = GUIDANCE.build(adapter)
         self.generator = GENERATORS.build(generator)

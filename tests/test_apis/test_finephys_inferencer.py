@@ -17,7 +17,7 @@ def tiny_config(tmp_path_factory):
     sd = write_tiny_sd15_folder(str(root / 'sd'), pixel_space=True, texts=['stag jump'])
     ma = write_tiny_motion_adapter(str(root / 'ma'))
     cfg = root / 'tiny.py'
-    cfg.write_text(f"_base_ = ['{CFG}']\nmodel = dict(skeleton=dict(init_cfg=None), "
+    cfg.write_text(f"_base_ = ['{CFG}']\nmodel = dict("
                    f"generator=dict(pretrained_model_path='{sd}', motion_adapter_path='{ma}'), "
                    "num_inference_steps=2)\n")
     return str(cfg), root

@@ -21,7 +21,6 @@ def setup(tmp_path_factory):
     cfg.model.generator.pretrained_model_path = write_tiny_sd15_folder(
         str(root / 'sd'), pixel_space=True, texts=['stag jump', 'split leap'])
     cfg.model.generator.motion_adapter_path = write_tiny_motion_adapter(str(root / 'ma'))
-    cfg.model.skeleton.init_cfg = None
     torch.manual_seed(0)
     model = MODELS.build(cfg.model)
     ds_cfg = dict(cfg.train_dataloader.dataset, num_samples=2)

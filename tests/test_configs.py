@@ -1,6 +1,5 @@
 """Every config under configs/ and projects/*/configs loads and its model builds."""
 import glob
-import os
 import os.path as osp
 import sys
 

@@ -15,7 +15,7 @@ Each phase starts from the previous one's end state, so positions are continuous
 """
 import numpy as np
 
-from .body import GRAVITY, BodyModel
+from .body import GRAVITY
 from .kinematics import smoothstep, two_bone_ik
 from finephys.structures import H36M17
 

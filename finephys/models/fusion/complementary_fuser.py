@@ -1,5 +1,4 @@
 """``ComplementaryFuser``: low frequencies from the lifter, high frequencies from physics."""
-import math
 from typing import Optional
 
 import torch

@@ -1,8 +1,6 @@
 import os.path as osp
-import re
 import shutil
 
-import numpy as np
 import pytest
 import torch
 

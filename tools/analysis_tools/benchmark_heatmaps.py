@@ -10,22 +10,12 @@
 Checks that both produce the same maps (max difference printed). Ends with ``RESULT`` lines.
 """
 import argparse
-import time
 
 import numpy as np
 import torch
 
 from finephys.models.guidance import MultiScaleHeatmapRenderer
-
-
-def best_of(fn, repeats):
-    fn()
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return min(times)
+from finephys.utils.benchmark import best_of
 
 
 def main(argv=None):

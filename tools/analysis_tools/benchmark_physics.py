@@ -9,21 +9,11 @@ T = 16, 128, 512: forward only, and forward + backward (a training step through 
 Ends with ``RESULT name=value`` lines.
 """
 import argparse
-import time
 
 import torch
 
 from finephys.models.physics import EulerLagrangeSolver, rollout_backward, rollout_forward
-
-
-def _time(fn, repeats):
-    fn()
-    best = float('inf')
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - t0)
-    return best
+from finephys.utils.benchmark import best_of
 
 
 def main(argv=None):
@@ -42,14 +32,14 @@ def main(argv=None):
     for t in (16, 128, 512):
         acc = torch.randn(b, t, d) * 5
         q0, q1 = torch.randn(b, d), torch.randn(b, d)
-        fwd = {m: _time(lambda: rollout_forward(q0, q1, acc, dt, m), args.repeats)
+        fwd = {m: best_of(lambda: rollout_forward(q0, q1, acc, dt, m), args.repeats)
                for m in ('sequential', 'parallel')}
 
         def train_step(mode):
             a = acc.clone().requires_grad_(True)
             out = rollout_forward(q0, q1, a, dt, mode) + rollout_backward(q0, q1, a, dt, mode)
             out.square().mean().backward()
-        fb = {m: _time(lambda: train_step(m), args.repeats) for m in ('sequential', 'parallel')}
+        fb = {m: best_of(lambda: train_step(m), args.repeats) for m in ('sequential', 'parallel')}
         ref = rollout_forward(q0.double(), q1.double(), acc.double(), dt, 'sequential')
         err = {m: float((rollout_forward(q0, q1, acc, dt, m).double() - ref).abs().max())
                for m in ('sequential', 'parallel')}
@@ -64,7 +54,7 @@ def main(argv=None):
     for t in (32, 64, 128, 256):
         q = torch.randn(8, t, 17, 3) * 0.1 + torch.tensor([0, 0, 10.0])
         with torch.no_grad():
-            costs[t] = _time(lambda: solver(q, dt), args.repeats)
+            costs[t] = best_of(lambda: solver(q, dt), args.repeats)
         print(f'T={t:4d}: {costs[t] * 1e3:8.2f} ms  ({costs[t] / t * 1e6:7.1f} µs/frame)')
     linearity = (costs[256] / 256) / (costs[32] / 32)
     print(f'per-frame cost at T=256 / at T=32 = {linearity:.2f} (1.0 = linear in T)')

@@ -12,18 +12,10 @@ of a sampling run (target ≤ 10 %).
 """
 import argparse
 import tempfile
-import time
 
 import torch
 
-
-def best_of(fn, repeats):
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return min(times)
+from finephys.utils.benchmark import best_of
 
 
 def main(argv=None):
@@ -77,8 +69,9 @@ def main(argv=None):
 
     with torch.no_grad():
         ours(), theirs(), skeleton_path()     # warm-up
-        t_ours, t_theirs = best_of(ours, args.repeats), best_of(theirs, args.repeats)
-        t_skel = best_of(skeleton_path, args.repeats)
+        t_ours = best_of(ours, args.repeats, warmup=False)
+        t_theirs = best_of(theirs, args.repeats, warmup=False)
+        t_skel = best_of(skeleton_path, args.repeats, warmup=False)
     print(f'{args.frames} frames, {args.size}px, {args.steps} DDIM steps, CFG 7.5, tiny components')
     print(f'{"ours (guidance off)":28s} {t_ours * 1e3:9.1f} ms')
     print(f'{"diffusers AnimateDiffPipeline":28s} {t_theirs * 1e3:9.1f} ms')

@@ -40,14 +40,6 @@ def rot_z(a):
                      np.stack([z, z, o], -1)], -2)
 
 
-def skew(w):
-    """``(..., 3)`` → ``(..., 3, 3)`` cross-product matrix."""
-    z = np.zeros_like(w[..., 0])
-    return np.stack([np.stack([z, -w[..., 2], w[..., 1]], -1),
-                     np.stack([w[..., 2], z, -w[..., 0]], -1),
-                     np.stack([-w[..., 1], w[..., 0], z], -1)], -2)
-
-
 DOWN = np.array([0.0, 0.0, -1.0])
 UP = np.array([0.0, 0.0, 1.0])
 

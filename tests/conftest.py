@@ -17,3 +17,63 @@ def _registered():
 @pytest.fixture
 def repo_root():
     return ROOT
+
+
+def write_tiny_finegym(root, num_frames=20, size=48):
+    """A FineGym-layout folder written from SynthGym clips: ``gym99_categories.txt`` (every
+    SynthGym class with its gym99 Clabel, plus vault/beam lines), a split list, PYSKL's pickle
+    (COCO-17, person 0 = the gymnast) and trimmed mp4 clips. One listed clip lacks a skeleton,
+    one lacks its video and one is too short, for the skip counters."""
+    import pickle
+
+    import numpy as np
+
+    from finephys.datasets.synthgym import ACTIONS, generate_clip
+    from finephys.structures import H36M17
+    from finephys.visualization.video import write_video
+    root = str(root)
+    os.makedirs(os.path.join(root, 'subactions'), exist_ok=True)
+    lines = ['Clabel: 0; set: 1; Glabel: 1; (VT) round-off, flic-flac with 0.5 turn on, '
+             'stretched salto forward with 0.5 turn off',
+             'Clabel: 45; set: 33; Glabel: 200; (BB) 1 turn on one leg with free leg below '
+             'horizontal']
+    lines += [f'Clabel: {v["label"]}; set: 2; Glabel: {100 + v["label"]}; (FX) {name}'
+              for name, v in ACTIONS.items()]
+    with open(os.path.join(root, 'gym99_categories.txt'), 'w') as f:
+        f.write('\n'.join(lines) + '\n')
+    coco_from_h36m = ['neck', 'head', 'head', 'head', 'head', 'left_shoulder', 'right_shoulder',
+                      'left_elbow', 'right_elbow', 'left_wrist', 'right_wrist', 'left_hip',
+                      'right_hip', 'left_knee', 'right_knee', 'left_ankle', 'right_ankle']
+    idx = [H36M17.index(n) for n in coco_from_h36m]
+    clips = [('vid0_E_000001_000010_A_0000_0001', 'stag jump', num_frames),
+             ('vid0_E_000001_000010_A_0002_0003', '2 turn on one leg, free leg optional below '
+              'horizontal', num_frames),
+             ('vid1_E_000011_000020_A_0000_0002', 'salto forward tucked', num_frames),
+             ('vid1_E_000011_000020_A_0003_0004', 'salto forward tucked', 6)]
+    anns, split = [], []
+    for i, (clip_id, action, frames) in enumerate(clips):
+        c = generate_clip(action, 100 + i, num_frames=frames, render_size=size)
+        kp = c['keypoints_2d'][:, idx]
+        anns.append(dict(frame_dir=clip_id, label=ACTIONS[action]['label'],
+                         keypoint=kp[None].astype(np.float32),
+                         keypoint_score=c['keypoint_scores'][:, idx][None].astype(np.float32),
+                         img_shape=(size, size), original_shape=(size, size),
+                         total_frames=frames))
+        write_video(os.path.join(root, 'subactions', clip_id + '.mp4'), c['video'])
+        split.append(f'{clip_id} {ACTIONS[action]["label"]}')
+    split.append('vid2_E_000001_000010_A_0000_0001 16')             # no skeleton
+    anns.append(dict(anns[0], frame_dir='vid3_E_000001_000010_A_0000_0001'))
+    split.append('vid3_E_000001_000010_A_0000_0001 16')             # no video
+    with open(os.path.join(root, 'gym99_train_element_v1.1.txt'), 'w') as f:
+        f.write('\n'.join(split) + '\n')
+    with open(os.path.join(root, 'gym_hrnet.pkl'), 'wb') as f:
+        pickle.dump(dict(split=dict(train=[a['frame_dir'] for a in anns]), annotations=anns), f)
+    return dict(root=root, ann_file=os.path.join(root, 'gym99_train_element_v1.1.txt'),
+                categories_file=os.path.join(root, 'gym99_categories.txt'),
+                skeleton_file=os.path.join(root, 'gym_hrnet.pkl'),
+                video=os.path.join(root, 'subactions'))
+
+
+@pytest.fixture(scope='session')
+def tiny_finegym(tmp_path_factory):
+    return write_tiny_finegym(tmp_path_factory.mktemp('finegym'))

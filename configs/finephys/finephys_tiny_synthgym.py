@@ -1,8 +1,14 @@
 # The CPU default of the full model (stage 3): a pixel-space tiny AnimateDiff backbone (no VAE:
 # a random VAE cannot reconstruct frames) trained on 32 px SynthGym videos with skeleton guidance.
-# Tiny pretrained stand-ins: python tools/misc/write_tiny_pretrained.py --out work_dirs/pretrained
+# The backbone stands in for SD1.5 + AnimateDiff: tiny random folders, then a few minutes of
+# text-to-video pretraining on SynthGym (what `make demo` runs):
+#   python tools/misc/write_tiny_pretrained.py --out work_dirs/pretrained
+#   python tools/misc/pretrain_tiny_backbone.py work_dirs/pretrained/tiny-sd15-pixel \
+#       work_dirs/pretrained/tiny-motion-adapter --out work_dirs/pretrained/synthgym-pixel
 # Skeleton path: a stage-1 checkpoint via
 #   --cfg-options model.skeleton_checkpoint=work_dirs/.../best_*.pth
+# val/test sample videos and score them with GuidanceFidelityMetric; the no-guidance side of the
+# comparison: tools/test.py ... --cfg-options model.zero_guidance=True
 _base_ = ['../_base_/default_runtime.py']
 
 render_size = 32
@@ -11,13 +17,25 @@ pipeline = [
     dict(type='SampleFrames', clip_len=clip_len, random=False),
     dict(type='NormalizeKeypoints2D', mode='camera'),
     dict(type='PackSkeletonInputs', input_keys=('keypoints_2d_norm', 'keypoint_scores', 'video'),
-         target_keys=('text', 'fps', 'label', 'keypoints_3d')),
+         target_keys=('text', 'fps', 'label', 'keypoints_3d', 'stature')),
 ]
 train_dataloader = dict(
     batch_size=2, num_workers=0, persistent_workers=False,
     sampler=dict(type='DefaultSampler', shuffle=True), collate_fn=dict(type='default_collate'),
     dataset=dict(type='SynthGymDataset', split='train', num_samples=64, num_frames=16,
                  render_size=render_size, data_root=None, pipeline=pipeline))
+val_dataloader = dict(
+    batch_size=4, num_workers=0, persistent_workers=False,
+    sampler=dict(type='DefaultSampler', shuffle=False), collate_fn=dict(type='default_collate'),
+    dataset=dict(type='SynthGymDataset', split='val', num_samples=4, num_frames=16,
+                 render_size=render_size, data_root=None, pipeline=pipeline))
+test_dataloader = dict(
+    batch_size=4, num_workers=0, persistent_workers=False,
+    sampler=dict(type='DefaultSampler', shuffle=False), collate_fn=dict(type='default_collate'),
+    dataset=dict(type='SynthGymDataset', split='test', num_samples=16, num_frames=16,
+                 render_size=render_size, data_root=None, pipeline=pipeline))
+val_evaluator = dict(type='GuidanceFidelityMetric', threshold=16)
+test_evaluator = val_evaluator
 
 model = dict(
     type='FinePhys',
@@ -33,19 +51,21 @@ model = dict(
     adapter=dict(type='SkeletonAdapter', num_joints=17, block_out_channels=(32, 64),
                  layers_per_block=1, hidden=16, latent_stride=1),
     generator=dict(type='AnimateDiffGenerator',
-                   pretrained_model_path='work_dirs/pretrained/tiny-sd15-pixel',
-                   motion_adapter_path='work_dirs/pretrained/tiny-motion-adapter',
+                   pretrained_model_path='work_dirs/pretrained/synthgym-pixel/sd15',
+                   motion_adapter_path='work_dirs/pretrained/synthgym-pixel/motion_adapter',
                    pixel_space=True, spatial_lora=dict(rank=8, alpha=8),
                    temporal_lora=dict(rank=8, alpha=8)),
     loss=dict(type='MotionDirectorLoss', spatial_weight=1.0, temporal_weight=1.0,
               ad_temporal_weight=1.0, beta=1.0),
-    train_skeleton=False, num_inference_steps=10, guidance_scale=3.0)
+    train_skeleton=False, num_inference_steps=10, guidance_scale=3.0, sample_seed=0)
 
 optim_wrapper = dict(constructor='FinePhysOptimWrapperConstructor',
                      spatial=dict(optimizer=dict(type='AdamW', lr=1e-3, weight_decay=0.0)),
                      temporal=dict(optimizer=dict(type='AdamW', lr=1e-3, weight_decay=0.0)))
 param_scheduler = []
-train_cfg = dict(type='IterBasedTrainLoop', max_iters=300, val_interval=10 ** 9)
+train_cfg = dict(type='IterBasedTrainLoop', max_iters=300, val_interval=100)
+val_cfg = dict(type='ValLoop')
+test_cfg = dict(type='TestLoop')
 default_hooks = dict(checkpoint=dict(type='CheckpointHook', interval=100, by_epoch=False,
                                      max_keep_ckpts=2, save_best=None),
                      logger=dict(type='LoggerHook', interval=10))

@@ -11,25 +11,10 @@
 """
 import json
 import os.path as osp
-import pickle
 
 import numpy as np
 
-_ALLOWED = {
-    ('numpy.core.multiarray', '_reconstruct'), ('numpy._core.multiarray', '_reconstruct'),
-    ('numpy', 'ndarray'), ('numpy', 'dtype'), ('numpy.core.multiarray', 'scalar'),
-    ('numpy._core.multiarray', 'scalar'), ('collections', 'OrderedDict'),
-    ('builtins', 'tuple'), ('builtins', 'list'), ('builtins', 'dict'), ('builtins', 'set'),
-}
-
-
-class _RestrictedUnpickler(pickle.Unpickler):
-    def find_class(self, module, name):
-        if (module, name) in _ALLOWED or (module.startswith('numpy') and name.endswith('DType')):
-            return super().find_class(module, name)
-        raise pickle.UnpicklingError(f'skeleton pickle refers to {module}.{name}; only '
-                                     'containers and numpy arrays are allowed')
-
+from finephys.utils.safe_pickle import load_restricted_pickle
 
 def load_skeleton_file(path, clip_id=None):
     """Read a 2D skeleton file.
@@ -58,8 +43,7 @@ def load_skeleton_file(path, clip_id=None):
         if 'layout' in out:
             out['layout'] = str(out['layout'])
     elif ext in ('.pkl', '.pickle'):
-        with open(path, 'rb') as f:
-            data = _RestrictedUnpickler(f).load()
+        data = load_restricted_pickle(path)
         anns = data['annotations'] if isinstance(data, dict) else data
         if clip_id is not None:
             anns = [a for a in anns if a.get('frame_dir') == clip_id]

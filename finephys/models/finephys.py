@@ -34,12 +34,17 @@ class FinePhys(BaseModel):
         skeleton_checkpoint (str, optional): A stage-1/2 ``FinePhysSkeleton`` checkpoint loaded
             into the skeleton path (torch's safe loader).
         num_inference_steps (int), guidance_scale (float): Sampling settings of :meth:`predict`.
+        zero_guidance (bool): :meth:`predict` drops the skeleton residuals (the no-guidance
+            side of a comparison, e.g. ``--cfg-options model.zero_guidance=True``).
+        sample_seed (int, optional): Seeds the initial noise of every :meth:`predict` call (val
+            and test are reproducible and comparable across models); None: global RNG.
     """
 
     def __init__(self, skeleton: dict, heatmaps: dict, adapter: dict, generator: dict,
                  loss: dict = dict(type='MotionDirectorLoss'), train_skeleton: bool = False,
                  skeleton_checkpoint: Optional[str] = None,
                  num_inference_steps: int = 25, guidance_scale: float = 7.5,
+                 zero_guidance: bool = False, sample_seed: Optional[int] = 0,
                  data_preprocessor: Optional[dict] = None, init_cfg: Optional[dict] = None):
         super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
         self.skeleton = MODELS.build(skeleton)
@@ -58,6 +63,7 @@ class FinePhys(BaseModel):
         if not train_skeleton:
             self.skeleton.requires_grad_(False)
         self.num_inference_steps, self.guidance_scale = num_inference_steps, guidance_scale
+        self.zero_guidance, self.sample_seed = zero_guidance, sample_seed
 
     def train(self, mode: bool = True):
         super().train(mode)
@@ -111,17 +117,31 @@ class FinePhys(BaseModel):
 
     @torch.no_grad()
     def predict(self, inputs, data_samples, generator: Optional[torch.Generator] = None,
-                zero_guidance: bool = False) -> List[dict]:
+                zero_guidance: Optional[bool] = None) -> List[dict]:
         """Sample one video per clip (text from ``data_samples['text']``, size and length from
-        the packed video). ``zero_guidance`` drops the skeleton residuals (for comparisons)."""
+        the packed video).
+
+        Args:
+            generator: Noise RNG; default: seeded with ``sample_seed``.
+            zero_guidance: Drop the skeleton residuals (default: ``self.zero_guidance``).
+
+        Returns:
+            list[dict]: Per clip ``video`` ``(F, H, W, 3)`` uint8, ``guidance_keypoints_2d``
+            ``(F, J, 2)`` pixels and ``guidance_keypoints_3d`` ``(F, J, 3)`` (camera frame).
+        """
         video = inputs['video']
         b, f, h, w, _ = video.shape
-        down, mid = self.guidance(inputs, data_samples)
+        zero_guidance = self.zero_guidance if zero_guidance is None else zero_guidance
+        if generator is None and self.sample_seed is not None:
+            generator = torch.Generator(video.device).manual_seed(self.sample_seed)
+        fused = self.skeleton._run(inputs, data_samples)['fused']
+        kp = project_points(fused, data_samples['camera_K'])
+        down, mid = self.adapter(self.heatmap_renderer(kp, inputs.get('keypoint_scores')))
         if zero_guidance:
             down, mid = [torch.zeros_like(d) for d in down], torch.zeros_like(mid)
         out = self.generator.sample(list(data_samples['text']), f, h, w,
                                     steps=self.num_inference_steps,
                                     guidance_scale=self.guidance_scale, generator=generator,
                                     down_residuals=down, mid_residual=mid)
-        kp = self.guidance_keypoints(inputs, data_samples)
-        return [dict(video=out[i], guidance_keypoints_2d=kp[i]) for i in range(b)]
+        return [dict(video=out[i], guidance_keypoints_2d=kp[i], guidance_keypoints_3d=fused[i])
+                for i in range(b)]

@@ -55,6 +55,70 @@ def _floor_and_background(K, R, t, size):
     return np.where(down[..., None], floor, img)
 
 
+def _capsule(limb, uv, z, K, stature, w, h):
+    """Pixel coverage of one limb capsule: ``((y0, y1, x0, x1), cover, dist, radius)`` over its
+    clipped bounding box (coverage in [0, 1] gives 1-pixel anti-aliased edges), or None when
+    the limb is behind the camera or off-frame."""
+    a_name, b_name, radius_frac, _ = limb
+    a, b = J(a_name), J(b_name)
+    if min(z[a], z[b]) <= 0.05:
+        return None
+    r = radius_frac * stature * K[0, 0] / (0.5 * (z[a] + z[b]))
+    pa, pb = uv[a], uv[b]
+    lo = np.floor(np.minimum(pa, pb) - r - 1).astype(int)
+    hi = np.ceil(np.maximum(pa, pb) + r + 1).astype(int)
+    x0, y0 = max(lo[0], 0), max(lo[1], 0)
+    x1, y1 = min(hi[0], w), min(hi[1], h)
+    if x0 >= x1 or y0 >= y1:
+        return None
+    xs, ys = np.meshgrid(np.arange(x0, x1) + 0.5, np.arange(y0, y1) + 0.5)
+    p = np.stack([xs, ys], -1)
+    ab = pb - pa
+    s = np.clip(((p - pa) @ ab) / max(float(ab @ ab), 1e-12), 0.0, 1.0)
+    d = np.linalg.norm(p - (pa + s[..., None] * ab), axis=-1)
+    return (y0, y1, x0, x1), np.clip(r + 0.5 - d, 0.0, 1.0), d, r
+
+
+def _project(joints_cam, K):
+    z = joints_cam[:, 2]
+    uv = joints_cam[:, :2] / np.maximum(z, 1e-3)[:, None] * [K[0, 0], K[1, 1]] + [K[0, 2], K[1, 2]]
+    return uv, z
+
+
+def render_silhouette(joints_cam, K, size, stature=1.6):
+    """The body's pixel coverage as :func:`render_video` draws it (same capsules), no shading.
+
+    Args:
+        joints_cam: ``(T, 17, 3)`` camera-frame joints, metres.
+        K: ``(3, 3)`` or ``(T, 3, 3)`` intrinsics.
+        size: ``(W, H)`` or int.
+        stature (float): Sets limb thickness (as in rendering).
+
+    Returns:
+        np.ndarray: ``(T, H, W)`` float32 coverage in [0, 1] (union of the limb capsules).
+    """
+    w, h = (size, size) if np.isscalar(size) else tuple(size)
+    joints_cam = np.asarray(joints_cam, float)
+    K = np.asarray(K, float)
+    K = np.broadcast_to(K, (len(joints_cam), 3, 3)) if K.ndim == 2 else K
+    out = np.zeros((len(joints_cam), h, w), np.float32)
+    for i, (joints, k) in enumerate(zip(joints_cam, K)):
+        uv, z = _project(joints, k)
+        for limb in LIMBS:
+            capsule = _capsule(limb, uv, z, k, stature, w, h)
+            if capsule is not None:
+                (y0, y1, x0, x1), cover, _, _ = capsule
+                out[i, y0:y1, x0:x1] = np.maximum(out[i, y0:y1, x0:x1], cover)
+    return out
+
+
+def render_background(K, R, t, size):
+    """The empty arena (floor + backdrop) the camera sees: ``(H, W, 3)`` uint8."""
+    size = (size, size) if np.isscalar(size) else tuple(size)
+    return np.clip(_floor_and_background(np.asarray(K, float), np.asarray(R, float),
+                                         np.asarray(t, float), size) + 0.5, 0, 255).astype(np.uint8)
+
+
 def render_frame(joints_cam, K, R, t, size, stature, background=None):
     """Render one frame.
 
@@ -70,34 +134,18 @@ def render_frame(joints_cam, K, R, t, size, stature, background=None):
     """
     w, h = size
     img = (_floor_and_background(K, R, t, size) if background is None else background).copy()
-    z = joints_cam[:, 2]
-    uv = joints_cam[:, :2] / np.maximum(z, 1e-3)[:, None] * [K[0, 0], K[1, 1]] + [K[0, 2], K[1, 2]]
+    uv, z = _project(joints_cam, K)
     order = sorted(range(len(LIMBS)),
                    key=lambda i: -(z[J(LIMBS[i][0])] + z[J(LIMBS[i][1])]))
     for i in order:
-        a_name, b_name, radius_frac, colour = LIMBS[i]
-        a, b = J(a_name), J(b_name)
-        if min(z[a], z[b]) <= 0.05:
+        capsule = _capsule(LIMBS[i], uv, z, K, stature, w, h)
+        if capsule is None:
             continue
-        r = radius_frac * stature * K[0, 0] / (0.5 * (z[a] + z[b]))
-        pa, pb = uv[a], uv[b]
-        lo = np.floor(np.minimum(pa, pb) - r - 1).astype(int)
-        hi = np.ceil(np.maximum(pa, pb) + r + 1).astype(int)
-        x0, y0 = max(lo[0], 0), max(lo[1], 0)
-        x1, y1 = min(hi[0], w), min(hi[1], h)
-        if x0 >= x1 or y0 >= y1:
-            continue
-        xs, ys = np.meshgrid(np.arange(x0, x1) + 0.5, np.arange(y0, y1) + 0.5)
-        p = np.stack([xs, ys], -1)
-        ab = pb - pa
-        denom = max(float(ab @ ab), 1e-12)
-        s = np.clip(((p - pa) @ ab) / denom, 0.0, 1.0)
-        d = np.linalg.norm(p - (pa + s[..., None] * ab), axis=-1)
-        cover = np.clip(r + 0.5 - d, 0.0, 1.0)[..., None]
+        (y0, y1, x0, x1), cover, d, r = capsule
         shade = 0.45 + 0.55 * np.sqrt(np.clip(1.0 - (d / max(r, 1e-6)) ** 2, 0.0, 1.0))
-        colour_px = np.asarray(colour, float) * shade[..., None]
+        colour_px = np.asarray(LIMBS[i][3], float) * shade[..., None]
         patch = img[y0:y1, x0:x1]
-        img[y0:y1, x0:x1] = patch * (1 - cover) + colour_px * cover
+        img[y0:y1, x0:x1] = patch * (1 - cover[..., None]) + colour_px * cover[..., None]
     return np.clip(img + 0.5, 0, 255).astype(np.uint8)
 
 

@@ -1,6 +1,7 @@
 from .formatting import PackSkeletonInputs
 from .skeleton_transforms import (NormalizeKeypoints2D, RandomFlipSkeleton, RootRelative3D,
                                   SampleFrames)
+from .video_transforms import LoadVideoFrames, SkeletonCropResize
 
 __all__ = ['SampleFrames', 'NormalizeKeypoints2D', 'RootRelative3D', 'RandomFlipSkeleton',
-           'PackSkeletonInputs']
+           'PackSkeletonInputs', 'LoadVideoFrames', 'SkeletonCropResize']

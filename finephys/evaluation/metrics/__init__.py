@@ -1,4 +1,5 @@
+from .guidance_fidelity_metric import GuidanceFidelityMetric
 from .physics_metric import PhysicsMetric
 from .pose_3d_metric import Pose3DMetric
 
-__all__ = ['Pose3DMetric', 'PhysicsMetric']
+__all__ = ['Pose3DMetric', 'PhysicsMetric', 'GuidanceFidelityMetric']

@@ -84,21 +84,32 @@ def write_tiny_clip_tokenizer(folder, texts=(), num_merges=200, model_max_length
 
 
 def write_tiny_sd15_folder(path, block_out_channels=(32, 64), cross_attention_dim=32,
-                           sample_size=8, texts=(), seed=0, pixel_space=False):
+                           sample_size=8, texts=(), seed=0, pixel_space=False,
+                           full_res_attention=None):
     """Write a tiny SD1.5-layout folder (random weights): UNet, VAE, CLIP text encoder,
     tokenizer, DDPM scheduler config. ``pixel_space=True`` writes a 3-channel UNet and no VAE
-    (the CPU default's backbone denoises RGB frames directly). Returns ``path``."""
+    (the CPU default's backbone denoises RGB frames directly).
+
+    ``full_res_attention`` (default: not ``pixel_space``) puts cross-attention transformers in the
+    first (full-resolution) down block as SD1.5 does; a pixel-space UNet skips them there —
+    attention over every pixel of a 32 px frame was 68 % of a training step on CPU.
+    Returns ``path``."""
     import torch
     from diffusers import AutoencoderKL, DDPMScheduler, UNet2DConditionModel
     from transformers import CLIPTextConfig, CLIPTextModel
     torch.manual_seed(seed)
     n = len(block_out_channels)
     channels = 3 if pixel_space else 4
+    full_res_attention = (not pixel_space) if full_res_attention is None else full_res_attention
+    attn = [full_res_attention] + [True] * (n - 2) + [False] if n > 1 else [full_res_attention]
+    if pixel_space and n > 1 and not full_res_attention:
+        attn[-1] = True          # keep text conditioning somewhere below full resolution
+    down = tuple('CrossAttnDownBlock2D' if a else 'DownBlock2D' for a in attn)
+    up = tuple('CrossAttnUpBlock2D' if a else 'UpBlock2D' for a in reversed(attn))
     UNet2DConditionModel(
         sample_size=sample_size, in_channels=channels, out_channels=channels, layers_per_block=1,
         block_out_channels=tuple(block_out_channels), cross_attention_dim=cross_attention_dim,
-        down_block_types=('CrossAttnDownBlock2D',) * (n - 1) + ('DownBlock2D',),
-        up_block_types=('UpBlock2D',) + ('CrossAttnUpBlock2D',) * (n - 1),
+        down_block_types=down, up_block_types=up,
         norm_num_groups=8, attention_head_dim=8).save_pretrained(osp.join(path, 'unet'))
     if not pixel_space:
         AutoencoderKL(in_channels=3, out_channels=3, latent_channels=4, norm_num_groups=8,

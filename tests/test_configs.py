@@ -7,7 +7,7 @@ import pytest
 import yaml
 from mmengine.config import Config
 
-from finephys.registry import DATASETS, MODELS
+from finephys.registry import DATASETS, MODELS, TRANSFORMS
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 CONFIGS = sorted(p for p in glob.glob(osp.join(ROOT, 'configs', '**', '*.py'), recursive=True)
@@ -41,9 +41,11 @@ def test_config_loads_and_builds(path, tiny_pretrained):
             gen.pretrained_model_path = tiny_pretrained[
                 'pixel' if gen.get('pixel_space') else 'latent']
             gen.motion_adapter_path = tiny_pretrained['adapter']
+            cfg.model.skeleton_checkpoint = None      # a user's trained skeleton path
         model = MODELS.build(cfg.model)
         assert sum(p.numel() for p in model.parameters()) > 0
         ds_cfg = dict(cfg.train_dataloader.dataset, lazy_init=True)
+        assert all(TRANSFORMS.build(t) is not None for t in ds_cfg.get('pipeline', []))
         if ds_cfg['type'] == 'SynthGymDataset':
             ds_cfg['num_samples'] = 2
         assert DATASETS.build(ds_cfg) is not None

@@ -93,16 +93,19 @@ class FinePhys(BaseModel):
         t = torch.randint(0, gen.noise_scheduler.config.num_train_timesteps,
                           (latents.shape[0],), device=latents.device)
         log = {}
-        with optim_wrapper['spatial'].optim_context(self):
-            l_spat = self.loss_module.spatial(gen, latents, noise, t, text,
-                                              residuals=self.guidance(inputs, samples))
-        optim_wrapper['spatial'].update_params(l_spat)
+        # the adapter sets are held through backward: gradient checkpointing re-runs the forward
+        with gen.adapters_active(['spatial']):
+            with optim_wrapper['spatial'].optim_context(self):
+                l_spat = self.loss_module.spatial(gen, latents, noise, t, text,
+                                                  residuals=self.guidance(inputs, samples))
+            optim_wrapper['spatial'].update_params(l_spat)
         log['loss_spatial'] = l_spat.detach()
-        with optim_wrapper['temporal'].optim_context(self):
-            temporal = self.loss_module.temporal(gen, latents, noise, t, text,
-                                                 residuals=self.guidance(inputs, samples))
-            l_temp = sum(temporal.values())
-        optim_wrapper['temporal'].update_params(l_temp)
+        with gen.adapters_active(['spatial', 'temporal']):
+            with optim_wrapper['temporal'].optim_context(self):
+                temporal = self.loss_module.temporal(gen, latents, noise, t, text,
+                                                     residuals=self.guidance(inputs, samples))
+                l_temp = sum(temporal.values())
+            optim_wrapper['temporal'].update_params(l_temp)
         log.update({k: v.detach() for k, v in temporal.items()})
         log['loss'] = log['loss_spatial'] + l_temp.detach()
         return log

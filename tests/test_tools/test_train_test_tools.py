@@ -1,8 +1,10 @@
 """tools/train.py, tools/test.py, tools/dist_train.sh end to end on a tiny SynthGym config."""
+import glob
 import json
 import os
 import os.path as osp
 import random
+import re
 import subprocess
 import sys
 
@@ -110,8 +112,12 @@ def test_stage3_trains_through_the_tools_and_writes_sample_grids(tmp_path):
              'train_cfg.max_iters=2', 'default_hooks.checkpoint.interval=2',
              f'model.generator.pretrained_model_path={sd}',
              f'model.generator.motion_adapter_path={ma}', 'model.num_inference_steps=2',
-             'train_dataloader.dataset.num_samples=4'])
+             'train_dataloader.dataset.num_samples=4', 'train_cfg.val_interval=2',
+             'val_dataloader.dataset.num_samples=2'])
     assert r.returncode == 0, r.stderr[-3000:]
+    # the ValLoop sampled the val clips and scored them against SynthGym's silhouettes
+    log = open(glob.glob(osp.join(work, '*', '*.log'))[0]).read()
+    assert re.search(r'Iter\(val\).*guidance/iou: [0-9.]+ +guidance/iou_gt_video: [0-9.]+', log)
     ckpt = torch.load(osp.join(work, 'iter_2.pth'), map_location='cpu', weights_only=True)
     assert set(ckpt['optimizer']) == {'spatial', 'temporal'}
     import imageio.v3 as iio

@@ -40,11 +40,14 @@ class GuidanceFidelityMetric(BaseMetric):
     * ``iou``: generated video vs guidance silhouette (what guidance buys);
     * ``iou_gt_video``: the ground-truth video vs the same silhouette — the ceiling set by the
       threshold and by the guidance skeleton's own error;
-    * ``psnr``: generated vs ground-truth frames, dB.
+    * ``psnr``: generated vs ground-truth frames, dB (any dataset).
 
-    Needs in ``data_samples`` of the batch: ``camera_K`` ``(T, 3, 3)``, ``camera_R``,
-    ``camera_t``, ``stature``; in ``inputs``: ``video`` ``(T, H, W, 3)``; from the model:
-    ``video`` and ``guidance_keypoints_3d`` ``(T, 17, 3)`` (camera frame, metres).
+    The IoU terms need SynthGym's scene: ``camera_K`` ``(T, 3, 3)``, ``camera_R``, ``camera_t``
+    and ``stature`` in the batch's ``data_samples`` and ``guidance_keypoints_3d``
+    ``(T, 17, 3)`` (camera frame, metres) from the model. Without them (real videos: no empty
+    scene to compare with) only ``psnr`` is reported, and the clips without IoU are counted in
+    ``num_without_iou``. Always needed: ``inputs['video']`` ``(T, H, W, 3)`` and the model's
+    ``video``.
 
     Args:
         threshold (int): Foreground threshold on the max per-channel difference (0–255).
@@ -60,13 +63,16 @@ class GuidanceFidelityMetric(BaseMetric):
     def process(self, data_batch, data_samples: Sequence[dict]) -> None:
         from finephys.datasets.synthgym.render import render_background, render_silhouette
         ds = data_batch['data_samples']
-        missing = [k for k in ('camera_K', 'camera_R', 'camera_t', 'stature') if k not in ds]
-        if missing:
-            raise KeyError(f'GuidanceFidelityMetric needs data_samples {missing} (add them to '
-                           "PackSkeletonInputs' target_keys; camera_* come from 'camera')")
+        scene = all(k in ds for k in ('camera_K', 'camera_R', 'camera_t', 'stature'))
         gt_videos = data_batch['inputs']['video']
         for i, out in enumerate(data_samples):
             video = out['video'].cpu().numpy()
+            gt = gt_videos[i].cpu().numpy()
+            mse = np.mean((video.astype(np.float64) - gt) ** 2)
+            result = dict(psnr=10 * np.log10(255.0 ** 2 / max(mse, 1e-10)))
+            if not scene or 'guidance_keypoints_3d' not in out:
+                self.results.append(result)
+                continue
             t, h, w, _ = video.shape
             K = ds['camera_K'][i].cpu().numpy().astype(np.float64)
             R = ds['camera_R'][i].cpu().numpy().astype(np.float64)
@@ -75,14 +81,18 @@ class GuidanceFidelityMetric(BaseMetric):
             joints = out['guidance_keypoints_3d'].detach().cpu().numpy().astype(np.float64)
             target = render_silhouette(joints, K, (w, h), float(ds['stature'][i])) > self.coverage
             background = np.stack([render_background(k, R, tr, (w, h)) for k in K])
-            gt = gt_videos[i].cpu().numpy()
-            mse = np.mean((video.astype(np.float64) - gt) ** 2)
-            self.results.append(dict(
-                iou=silhouette_iou(silhouette_from_frames(video, background, self.threshold),
-                                   target),
-                iou_gt_video=silhouette_iou(
-                    silhouette_from_frames(gt, background, self.threshold), target),
-                psnr=10 * np.log10(255.0 ** 2 / max(mse, 1e-10))))
+            result['iou'] = silhouette_iou(
+                silhouette_from_frames(video, background, self.threshold), target)
+            result['iou_gt_video'] = silhouette_iou(
+                silhouette_from_frames(gt, background, self.threshold), target)
+            self.results.append(result)
 
     def compute_metrics(self, results: list) -> dict:
-        return {k: float(np.mean([r[k] for r in results])) for k in results[0]}
+        out = {'psnr': float(np.mean([r['psnr'] for r in results]))}
+        with_iou = [r for r in results if 'iou' in r]
+        if with_iou:
+            out['iou'] = float(np.mean([r['iou'] for r in with_iou]))
+            out['iou_gt_video'] = float(np.mean([r['iou_gt_video'] for r in with_iou]))
+        if len(with_iou) < len(results):
+            out['num_without_iou'] = len(results) - len(with_iou)
+        return out

@@ -1,4 +1,5 @@
 """``AnimateDiffGenerator``: SD1.5 + AnimateDiff motion modules with spatial / temporal LoRA."""
+import contextlib
 import os.path as osp
 from typing import List, Optional, Sequence, Union
 
@@ -96,6 +97,23 @@ class AnimateDiffGenerator(nn.Module):
     def use_adapters(self, names: Sequence[str]):
         """Activate (and make trainable) exactly these LoRA adapters."""
         self.unet.set_adapter(list(names))
+        self.active_adapter_names = tuple(names)
+
+    @contextlib.contextmanager
+    def adapters_active(self, names: Sequence[str]):
+        """Only these LoRA adapters inside the block; the previous set afterwards.
+
+        With gradient checkpointing the forward is recomputed during ``backward()``, so a
+        training step must hold this context through its backward as well."""
+        previous = self.active_adapter_names
+        if tuple(names) == previous:
+            yield
+            return
+        self.use_adapters(names)
+        try:
+            yield
+        finally:
+            self.use_adapters(previous)
 
     def lora_parameters(self, name: str) -> List[nn.Parameter]:
         return [p for n, p in self.unet.named_parameters() if 'lora_' in n and f'.{name}.' in n]

@@ -50,7 +50,10 @@ class MotionDirectorLoss(nn.Module):
 
     def spatial(self, generator, latents, noise, timesteps, text, frame=None, residuals=None):
         """``L_spat`` on one frame (index ``frame``, random when None) with only the spatial
-        LoRA active. ``residuals`` = (down list, mid) for the whole clip, ``(B·F, ...)``."""
+        LoRA active. ``residuals`` = (down list, mid) for the whole clip, ``(B·F, ...)``.
+
+        The spatial-only state lasts for this call; a caller that uses gradient checkpointing
+        holds ``generator.adapters_active(['spatial'])`` through ``backward()`` too."""
         b, _, f = latents.shape[:3]
         frame = int(torch.randint(0, f, ())) if frame is None else frame
         one = slice(frame, frame + 1)
@@ -58,12 +61,9 @@ class MotionDirectorLoss(nn.Module):
         if residuals is not None:
             pick = lambda r: r.view(b, f, *r.shape[1:])[:, one].reshape(b, *r.shape[1:])
             down, mid = [pick(r) for r in residuals[0]], pick(residuals[1])
-        generator.use_adapters(['spatial'])
-        try:
+        with generator.adapters_active(['spatial']):
             noisy = self._noisy(generator, latents[:, :, one], noise[:, :, one], timesteps)
             pred = generator.predict_noise(noisy, timesteps, text, down, mid)
-        finally:
-            generator.use_adapters(['spatial', 'temporal'])
         return self.spatial_weight * F.mse_loss(pred, noise[:, :, one])
 
     def temporal(self, generator, latents, noise, timesteps, text, anchor=None, residuals=None):
@@ -71,10 +71,10 @@ class MotionDirectorLoss(nn.Module):
         b, _, f = latents.shape[:3]
         anchor = (torch.randint(0, f, (b,), device=latents.device) if anchor is None
                   else anchor.to(latents.device))
-        generator.use_adapters(['spatial', 'temporal'])
-        noisy = self._noisy(generator, latents, noise, timesteps)
-        down, mid = residuals if residuals is not None else (None, None)
-        pred = generator.predict_noise(noisy, timesteps, text, down, mid)
+        with generator.adapters_active(['spatial', 'temporal']):
+            noisy = self._noisy(generator, latents, noise, timesteps)
+            down, mid = residuals if residuals is not None else (None, None)
+            pred = generator.predict_noise(noisy, timesteps, text, down, mid)
         l_temp = F.mse_loss(pred, noise)
         l_ad = F.mse_loss(debias_appearance(pred, anchor, self.beta),
                           debias_appearance(noise, anchor, self.beta))

@@ -125,3 +125,47 @@ def test_pixel_space_backbone_for_the_cpu_default(tmp_path):
     video = gen.sample('stag jump', num_frames=3, height=16, width=16, steps=1,
                        generator=torch.Generator().manual_seed(0))
     assert video.shape == (1, 3, 16, 16, 3)
+
+
+def test_mixed_precision_and_gradient_checkpointing_switches(folders, generator):
+    """bfloat16 frozen VAE/text encoder + autocast UNet (the CPU stand-in for fp16 on a GPU),
+    and gradient checkpointing: same loss as the fp32 reference within bf16 precision, and the
+    same LoRA gradients as without checkpointing."""
+    sd, adapter, _ = folders
+    torch.manual_seed(0)
+    frames = torch.randint(0, 255, (1, 2, 16, 16, 3), dtype=torch.uint8)
+    kw = dict(type='AnimateDiffGenerator', pretrained_model_path=sd,
+              motion_adapter_path=adapter, spatial_lora=dict(rank=4), temporal_lora=dict(rank=4))
+    half = GENERATORS.build(dict(kw, dtype='bfloat16'))
+    assert half.vae.dtype == half.text_encoder.dtype == torch.bfloat16
+    assert all(p.dtype == torch.float32 for p in half.unet.parameters())   # master weights
+    torch.manual_seed(1)                    # the VAE samples its posterior: same draw for both
+    lat32 = generator.encode_video(frames)
+    torch.manual_seed(1)
+    lat16 = half.encode_video(frames)
+    assert lat16.dtype == torch.float32
+    assert torch.allclose(lat16, lat32, atol=0.1 * float(lat32.abs().max()))
+    text = half.encode_prompt(['stag jump'])
+    assert text.dtype == torch.float32
+    t = torch.tensor([500])
+    with torch.autocast('cpu', dtype=torch.bfloat16):
+        eps16 = half.predict_noise(lat32, t, text)
+    eps32 = half.predict_noise(lat32, t, text)
+    assert eps16.dtype == torch.bfloat16
+    assert torch.allclose(eps16.float(), eps32, atol=0.05 * float(eps32.abs().max()))
+
+    def lora_grads(gen):
+        # nonzero LoRA B so both factors get gradients
+        for p in gen.lora_parameters('spatial') + gen.lora_parameters('temporal'):
+            p.data = torch.linspace(-0.1, 0.1, p.numel()).view_as(p)
+            p.grad = None
+        gen.predict_noise(lat32, t, text).square().mean().backward()
+        return [p.grad.clone() for p in gen.lora_parameters('spatial')]
+
+    plain = lora_grads(half)
+    half.unet.enable_gradient_checkpointing()
+    half.unet.train()
+    ckpt = lora_grads(half)
+    assert half.unet.is_gradient_checkpointing
+    for a, b in zip(plain, ckpt):
+        torch.testing.assert_close(a, b, rtol=1e-4, atol=1e-6)

@@ -1,15 +1,18 @@
-"""The main job on the embedded default (what `make demo` runs): look at SynthGym, train the
-baseline lifter and the FinePhys skeleton path on it, evaluate, and say where everything is.
+"""The main job on the embedded default (what `make demo` runs): train the tiny FinePhys pipeline
+on SynthGym, stages 1 → 3, on CPU; generate videos; measure what physics and guidance buy.
 
-    python tools/demo.py [--work-dir work_dirs/demo] [--epochs 30] [--physics-epochs 40]
-                         [--train-clips 384]
+    python tools/demo.py [--work-dir work_dirs/demo] [--physics-epochs 30] [--train-clips 384]
+                         [--pretrain-iters 120] [--stage3-iters 150] [--fidelity-clips 8]
 
 Steps: (1) sample grid video + 3D plots of every SynthGym class; (2) a SynthGym cache for
-train/val/test; (3) tools/train.py on the baseline TemporalConvLifter config; (4) tools/test.py
-on its best checkpoint, side by side with the dataset-mean-pose baseline; (5) stage 1 of the
-FinePhys skeleton path (lifter + Phys-Net + complementary fusion); (6) the physics fidelity
-report (data-driven vs physics vs fused); (7) skeleton inference on a held-out clip (3D gif and
-2D overlay).
+train/val/test; (3) stage 1 of the skeleton path (TemporalConvLifter + Phys-Net + complementary
+fusion); (4) the physics fidelity report (data-driven vs physics vs fused, vs the dataset-mean
+pose); (5) skeleton inference on a held-out salto (3D gif, 2D overlay); (6) the backbone: tiny
+SD1.5-layout folders + MotionAdapter, pretrained on SynthGym video (the stand-in for public
+weights); (7) stage 3: LoRA + skeleton adapter on the frozen backbone with the stage-1 skeleton
+path; (8) the guidance-fidelity table — silhouette IoU of generated frames against SynthGym's
+rendering of the guidance skeleton, trained model vs the same model with guidance zeroed;
+(9) one video per subset (FX-JUMP / FX-TURN / FX-SALTO) with overlays.
 """
 import argparse
 import glob
@@ -23,8 +26,11 @@ import time
 import numpy as np
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
-CONFIG = 'configs/lifters/temporal-conv_c256-b3_adam-20e_synthgym.py'
 PHYSICS_CONFIG = 'configs/finephys/finephys-skeleton_stage1_synthgym_tcn-lifter_complementary.py'
+STAGE3_CONFIG = 'configs/finephys/finephys_tiny_synthgym.py'
+DEMO_ACTIONS = ('split jump with 1 turn',
+                '2 turn on one leg, free leg optional below horizontal',
+                'salto backward stretched with 1.5 twist')
 
 
 def sh(args):
@@ -50,12 +56,30 @@ def mean_pose_baseline(data_root, num_frames, clip_len):
     return float(np.mean(errs) * 1000)
 
 
+def sh_results(args):
+    """Run a tool, echo its output, return its ``RESULT name=value`` lines as a dict."""
+    print('$', ' '.join(args), flush=True)
+    r = subprocess.run(args, cwd=ROOT, check=True, stdout=subprocess.PIPE, text=True,
+                       env=dict(os.environ, PYTHONPATH=ROOT + os.pathsep +
+                                os.environ.get('PYTHONPATH', '')))
+    print(r.stdout, end='', flush=True)
+    return {k: float(v) for k, v in (line[7:].split('=', 1) for line in r.stdout.splitlines()
+                                     if line.startswith('RESULT '))}
+
+
+def latest_metrics(work_dir):
+    runs = sorted(glob.glob(osp.join(work_dir, '*', '*.json')))
+    return json.load(open(runs[-1])) if runs else {}
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     p.add_argument('--work-dir', default='work_dirs/demo')
-    p.add_argument('--epochs', type=int, default=30)
-    p.add_argument('--physics-epochs', type=int, default=40)
+    p.add_argument('--physics-epochs', type=int, default=30)
     p.add_argument('--train-clips', type=int, default=384)
+    p.add_argument('--pretrain-iters', type=int, default=120)
+    p.add_argument('--stage3-iters', type=int, default=150)
+    p.add_argument('--fidelity-clips', type=int, default=8)
     args = p.parse_args()
     work = osp.abspath(args.work_dir)
     t0 = time.time()
@@ -65,27 +89,8 @@ def main():
     data = osp.join(work, 'data', 'synthgym')
     sh([py, 'tools/dataset_converters/generate_synthgym.py', '--out', data, '--splits',
         f'train:{args.train_clips}', 'val:64', 'test:64', '--num-frames', '48'])
-    lifter_dir = osp.join(work, 'lifter')
-    sh([py, 'tools/train.py', CONFIG, '--work-dir', lifter_dir, '--cfg-options',
-        f'train_cfg.max_epochs={args.epochs}', f'train_cfg.val_interval={args.epochs}',
-        f'train_dataloader.dataset.num_samples={args.train_clips}',
-        f'train_dataloader.dataset.data_root={data}', f'val_dataloader.dataset.data_root={data}',
-        f'test_dataloader.dataset.data_root={data}',
-        f'param_scheduler.1.end={args.epochs}'])
-    ckpt = sorted(glob.glob(osp.join(lifter_dir, 'best_*.pth')) or
-                  glob.glob(osp.join(lifter_dir, 'epoch_*.pth')))[-1]
-    sh([py, 'tools/test.py', CONFIG, ckpt, '--work-dir', osp.join(work, 'lifter_test'),
-        '--cfg-options', f'test_dataloader.dataset.data_root={data}'])
-    runs = sorted(glob.glob(osp.join(work, 'lifter_test', '*', '*.json')))
-    metrics = json.load(open(runs[-1])) if runs else {}
-    baseline = mean_pose_baseline(data, 48, 32)
-    print('\nSynthGym test split (64 clips, detector-like 2D noise), millimetres:')
-    print(f'{"method":34s} {"MPJPE":>8s} {"P-MPJPE":>8s} {"root":>8s}')
-    print(f'{"dataset mean pose":34s} {baseline:8.1f} {"-":>8s} {"-":>8s}')
-    print(f'{"TemporalConvLifter (" + str(args.epochs) + " epochs)":34s} '
-          f'{metrics.get("pose3d/mpjpe", float("nan")):8.1f} '
-          f'{metrics.get("pose3d/p-mpjpe", float("nan")):8.1f} '
-          f'{metrics.get("pose3d/root", float("nan")):8.1f}')
+
+    # stage 1: the skeleton path
     phys_dir = osp.join(work, 'finephys_skeleton')
     e = args.physics_epochs
     sh([py, 'tools/train.py', PHYSICS_CONFIG, '--work-dir', phys_dir, '--cfg-options',
@@ -95,9 +100,11 @@ def main():
         f'test_dataloader.dataset.data_root={data}', f'param_scheduler.1.end={e}'])
     phys_ckpt = sorted(glob.glob(osp.join(phys_dir, 'best_*.pth')) or
                        glob.glob(osp.join(phys_dir, 'epoch_*.pth')))[-1]
-    sh([py, 'tools/analysis_tools/eval_physics.py', PHYSICS_CONFIG, phys_ckpt, '--work-dir',
-        osp.join(work, 'physics_report'), '--out', osp.join(work, 'physics_report.md'),
-        '--cfg-options', f'test_dataloader.dataset.data_root={data}'])
+    phys = sh_results([py, 'tools/analysis_tools/eval_physics.py', PHYSICS_CONFIG, phys_ckpt,
+                       '--work-dir', osp.join(work, 'physics_report'), '--out',
+                       osp.join(work, 'physics_report.md'),
+                       '--cfg-options', f'test_dataloader.dataset.data_root={data}'])
+    baseline = mean_pose_baseline(data, 48, 32)
     sample = osp.join(work, 'sample_input.npz')
     from finephys.datasets.synthgym import generate_clip
     clip = generate_clip('salto backward stretched with 1.5 twist', 123, num_frames=48)
@@ -105,14 +112,70 @@ def main():
              camera_K=clip['camera']['K'][0], fps=30.0, layout='h36m17')
     sh([py, 'tools/infer_skeleton.py', PHYSICS_CONFIG, phys_ckpt, sample, '--out-dir',
         osp.join(work, 'inference')])
+
+    # the backbone: tiny random SD1.5-layout folders, pretrained on SynthGym video
+    pre = osp.join(work, 'pretrained')
+    sh([py, 'tools/misc/write_tiny_pretrained.py', '--out', pre])
+    backbone = sh_results([py, 'tools/misc/pretrain_tiny_backbone.py',
+                           osp.join(pre, 'tiny-sd15-pixel'), osp.join(pre, 'tiny-motion-adapter'),
+                           '--out', osp.join(pre, 'synthgym-pixel'),
+                           '--iters', str(args.pretrain_iters)])
+    paths = [f'model.generator.pretrained_model_path={pre}/synthgym-pixel/sd15',
+             f'model.generator.motion_adapter_path={pre}/synthgym-pixel/motion_adapter']
+
+    # stage 3: LoRA + skeleton adapter, skeleton path from stage 1 (frozen)
+    gen_dir = osp.join(work, 'finephys_tiny')
+    it = args.stage3_iters
+    sh([py, 'tools/train.py', STAGE3_CONFIG, '--work-dir', gen_dir, '--cfg-options', *paths,
+        f'model.skeleton_checkpoint={phys_ckpt}', f'train_cfg.max_iters={it}',
+        f'train_cfg.val_interval={it}', f'default_hooks.checkpoint.interval={it}',
+        f'custom_hooks.1.interval={it}'])
+    gen_ckpt = osp.join(gen_dir, f'iter_{it}.pth')
+    fidelity = {}
+    for name, zero in (('trained', False), ('zero', True)):
+        sh([py, 'tools/test.py', STAGE3_CONFIG, gen_ckpt, '--work-dir',
+            osp.join(work, f'fidelity_{name}'), '--cfg-options', *paths,
+            f'model.zero_guidance={zero}',
+            f'test_dataloader.dataset.num_samples={args.fidelity_clips}'])
+        fidelity[name] = latest_metrics(osp.join(work, f'fidelity_{name}'))
+    for action in DEMO_ACTIONS:
+        sh([py, 'tools/infer.py', STAGE3_CONFIG, action, '--checkpoint', gen_ckpt, '--out-dir',
+            osp.join(work, 'generation'), '--cfg-options', *paths])
+
+    nan = float('nan')
+    print('\nSynthGym test split (64 clips, detector-like 2D noise), skeleton path after stage 1:')
+    print(f'{"source":40s} {"MPJPE mm":>9s} {"accel mm/f²":>12s} {"ballistic m/s²":>15s}')
+    print(f'{"dataset mean pose":40s} {baseline:9.1f} {"-":>12s} {"-":>15s}')
+    for key, label in (('dd', 'data-driven lifter (S_dd)'), ('pp', 'physics rollout (S_pp)'),
+                       ('fused', 'fused (S)')):
+        print(f'{label:40s} {phys.get(f"{key}_mpjpe", nan):9.1f} '
+              f'{phys.get(f"{key}_accel", nan):12.1f} {phys.get(f"{key}_ballistic", nan):15.1f}')
+    print(f'\nGuidance fidelity ({args.fidelity_clips} SynthGym test clips, {it} stage-3 '
+          'iterations): silhouette IoU of generated frames vs SynthGym\'s rendering of the '
+          'guidance skeleton')
+    print(f'{"model":40s} {"IoU":>7s} {"PSNR dB":>8s}')
+    tr, zr = fidelity['trained'], fidelity['zero']
+    print(f'{"FinePhys (trained guidance)":40s} {tr.get("guidance/iou", nan):7.3f} '
+          f'{tr.get("guidance/psnr", nan):8.2f}')
+    print(f'{"same model, guidance zeroed":40s} {zr.get("guidance/iou", nan):7.3f} '
+          f'{zr.get("guidance/psnr", nan):8.2f}')
+    print(f'{"ground-truth video (ceiling)":40s} {tr.get("guidance/iou_gt_video", nan):7.3f} '
+          f'{"-":>8s}')
     print(f'\ndone in {(time.time() - t0) / 60:.1f} min. Outputs under {work}:')
-    print(f'  synthgym/synthgym_grid.gif|mp4, synthgym/3d_*.png  the world, every class')
-    print(f'  lifter/, finephys_skeleton/  checkpoints, logs, TensorBoard events')
-    print(f'  lifter_test/                 test metrics')
-    print(f'  physics_report.md            data-driven vs physics vs fused')
-    print(f'  inference/                   3D gif, 2D overlay, npz/json of a held-out salto')
-    print(f'RESULT demo_mpjpe_mm={metrics.get("pose3d/mpjpe", float("nan")):.2f}')
+    print('  synthgym/synthgym_grid.gif|mp4, synthgym/3d_*.png  the world, every class')
+    print('  finephys_skeleton/, finephys_tiny/   checkpoints, logs, TensorBoard events, vis/ grids')
+    print('  physics_report.md                    data-driven vs physics vs fused')
+    print('  inference/                           3D gif, 2D overlay of a held-out salto')
+    print('  pretrained/synthgym-pixel/           the pretrained tiny backbone (+ loss curve)')
+    print('  generation/                          one video per subset: mp4/gif, side by side '
+          'with the skeleton, 3D plot, heatmap pyramid')
+    print(f'RESULT demo_dd_mpjpe_mm={phys.get("dd_mpjpe", nan):.2f}')
     print(f'RESULT demo_mean_pose_mpjpe_mm={baseline:.2f}')
+    print(f'RESULT demo_pretrain_loss_last={backbone.get("pretrain_loss_last", nan):.4f}')
+    print(f'RESULT demo_guidance_iou_trained={tr.get("guidance/iou", nan):.4f}')
+    print(f'RESULT demo_guidance_iou_zero={zr.get("guidance/iou", nan):.4f}')
+    print(f'RESULT demo_guidance_iou_gt_video={tr.get("guidance/iou_gt_video", nan):.4f}')
+    print(f'RESULT demo_minutes={(time.time() - t0) / 60:.2f}')
 
 
 if __name__ == '__main__':

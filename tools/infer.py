@@ -4,6 +4,7 @@
         [--skeleton clip.npz|clip.pkl|clip.json|video.mp4] [--layout auto|coco17|h36m17]
         [--frames 8] [--size 32] [--steps 10] [--guidance-scale 3] [--seed 0]
         [--device cpu] [--out-dir work_dirs/infer] [--pose-config CFG --pose-checkpoint CKPT]
+        [--cfg-options model.generator.pretrained_model_path=DIR ...]
 
 Without --skeleton the text must be a SynthGym class name (its motion is generated). Writes the
 video (mp4 + gif), a side-by-side with the guidance skeleton, an animated 3D plot of the fused
@@ -11,6 +12,8 @@ motion and the heatmap pyramid (png).
 """
 import argparse
 import os.path as osp
+
+from mmengine.config import DictAction
 
 from finephys.utils.launch import UserInputError, friendly_errors
 
@@ -31,6 +34,8 @@ def main():
     p.add_argument('--out-dir', default='work_dirs/infer')
     p.add_argument('--pose-config', default=None)
     p.add_argument('--pose-checkpoint', default=None)
+    p.add_argument('--cfg-options', nargs='+', action=DictAction, default=None,
+                   help='override config keys (key=value); unknown keys are refused')
     args = p.parse_args()
     with friendly_errors('infer.py'):
         if not osp.isfile(args.config):
@@ -39,7 +44,8 @@ def main():
         pose = (dict(type='MMPoseTopDownEstimator', config=args.pose_config,
                      checkpoint=args.pose_checkpoint) if args.pose_config else None)
         try:
-            inf = FinePhysInferencer(args.config, args.checkpoint, args.device, pose)
+            inf = FinePhysInferencer(args.config, args.checkpoint, args.device, pose,
+                                     cfg_options=args.cfg_options)
             inf(args.text, args.skeleton, args.frames, args.size, args.steps,
                 args.guidance_scale, args.seed, args.layout, args.out_dir)
         except ValueError as err:

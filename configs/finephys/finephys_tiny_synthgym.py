@@ -57,7 +57,8 @@ model = dict(
                    temporal_lora=dict(rank=8, alpha=8)),
     loss=dict(type='MotionDirectorLoss', spatial_weight=1.0, temporal_weight=1.0,
               ad_temporal_weight=1.0, beta=1.0),
-    train_skeleton=False, num_inference_steps=10, guidance_scale=3.0, sample_seed=0)
+    train_skeleton=False, num_inference_steps=10, guidance_scale=3.0, sample_seed=0,
+    zero_guidance=False)
 
 optim_wrapper = dict(constructor='FinePhysOptimWrapperConstructor',
                      spatial=dict(optimizer=dict(type='AdamW', lr=1e-3, weight_decay=0.0)),

@@ -5,7 +5,6 @@ from typing import Optional
 
 import numpy as np
 import torch
-from mmengine.config import Config
 from mmengine.runner import load_checkpoint
 
 from finephys.registry import MODELS
@@ -28,12 +27,15 @@ class FinePhysInferencer:
             initialisation (e.g. a stage-1 skeleton checkpoint through ``init_cfg``).
         device (str): ``'cpu'`` / ``'cuda:0'``.
         pose_estimator (dict, optional): POSE_ESTIMATORS config for video input.
+        cfg_options (dict, optional): Config overrides (``--cfg-options`` semantics: unknown
+            keys are refused).
     """
 
     def __init__(self, config: str, checkpoint: Optional[str] = None, device: str = 'cpu',
-                 pose_estimator: Optional[dict] = None):
+                 pose_estimator: Optional[dict] = None, cfg_options: Optional[dict] = None):
         register_all_modules(init_default_scope=True)
-        self.cfg = Config.fromfile(config)
+        from finephys.utils.launch import load_config
+        self.cfg = load_config(config, cfg_options)
         self.model = MODELS.build(self.cfg.model)
         self.model.init_weights()
         if checkpoint is not None:

@@ -109,8 +109,11 @@ def main():
         noise = torch.randn_like(x)
         t = torch.randint(0, scheduler.config.num_train_timesteps, (len(x),))
         noisy = scheduler.add_noise(x, noise, t)
-        eps = unet(noisy, t, encoder_hidden_states=text.repeat_interleave(x.shape[2], 0)).sample
-        loss = torch.nn.functional.mse_loss(eps, noise)
+        pred = unet(noisy, t, encoder_hidden_states=text.repeat_interleave(x.shape[2], 0)).sample
+        kind = scheduler.config.prediction_type
+        target = dict(epsilon=noise, sample=x).get(kind)
+        target = scheduler.get_velocity(x, noise, t) if kind == 'v_prediction' else target
+        loss = torch.nn.functional.mse_loss(pred, target)
         optim.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(unet.parameters(), 1.0)

@@ -22,4 +22,5 @@ model = dict(
                    gradient_checkpointing=True, dtype='float16'),
     loss=dict(type='MotionDirectorLoss', spatial_weight=1.0, temporal_weight=1.0,
               ad_temporal_weight=1.0, beta=1.0),
-    train_skeleton=False, num_inference_steps=25, guidance_scale=7.5, sample_seed=0)
+    train_skeleton=False, num_inference_steps=25, guidance_scale=7.5, sample_seed=0,
+    zero_guidance=False)

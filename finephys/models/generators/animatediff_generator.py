@@ -72,6 +72,10 @@ class AnimateDiffGenerator(nn.Module):
                              f'{theirs}, but {p}/unet has {ours}')
         self.unet = UNetMotionModel.from_unet2d(unet2d, adapter)
         self.noise_scheduler = DDPMScheduler.from_pretrained(p, subfolder='scheduler')
+        kind = self.noise_scheduler.config.prediction_type
+        if kind not in ('epsilon', 'v_prediction', 'sample'):
+            raise ValueError(f'{p}/scheduler: prediction_type {kind!r} is not supported '
+                             '(epsilon, v_prediction, sample)')
         self.sampler = DDIMScheduler.from_config(self.noise_scheduler.config)
         frozen_dtype = dict(float32=torch.float32, float16=torch.float16,
                             bfloat16=torch.bfloat16)[dtype]
@@ -129,9 +133,23 @@ class AnimateDiffGenerator(nn.Module):
                              return_tensors='pt').input_ids.to(self.text_encoder.device)
         return self.text_encoder(ids)[0].float()
 
+    def prediction_target(self, latents, noise, timesteps):
+        """What the UNet is trained to output, by the scheduler's ``prediction_type``: the noise
+        (``'epsilon'``, SD1.5), the velocity ``α·ε − σ·x₀`` (``'v_prediction'``) or the clean
+        latents (``'sample'``). Shapes ``(B, C, F, h, w)``; ``timesteps`` ``(B,)``."""
+        kind = self.noise_scheduler.config.prediction_type
+        if kind == 'epsilon':
+            return noise
+        if kind == 'sample':
+            return latents
+        if kind == 'v_prediction':
+            return self.noise_scheduler.get_velocity(latents, noise, timesteps)
+        raise ValueError(f'AnimateDiffGenerator: scheduler prediction_type {kind!r} is not '
+                         "supported (epsilon, v_prediction, sample)")
+
     def predict_noise(self, latents, timesteps, text, down_residuals=None, mid_residual=None,
                       text_per_frame=False):
-        """UNet noise prediction.
+        """UNet prediction (noise, velocity or clean sample: the scheduler's ``prediction_type``).
 
         Args:
             latents: ``(B, C, F, h, w)``; timesteps ``(B,)`` or int; text ``(B, seq, dim)``

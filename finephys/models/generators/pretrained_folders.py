@@ -85,7 +85,7 @@ def write_tiny_clip_tokenizer(folder, texts=(), num_merges=200, model_max_length
 
 def write_tiny_sd15_folder(path, block_out_channels=(32, 64), cross_attention_dim=32,
                            sample_size=8, texts=(), seed=0, pixel_space=False,
-                           full_res_attention=None):
+                           full_res_attention=None, prediction_type=None):
     """Write a tiny SD1.5-layout folder (random weights): UNet, VAE, CLIP text encoder,
     tokenizer, DDPM scheduler config. ``pixel_space=True`` writes a 3-channel UNet and no VAE
     (the CPU default's backbone denoises RGB frames directly).
@@ -93,6 +93,11 @@ def write_tiny_sd15_folder(path, block_out_channels=(32, 64), cross_attention_di
     ``full_res_attention`` (default: not ``pixel_space``) puts cross-attention transformers in the
     first (full-resolution) down block as SD1.5 does; a pixel-space UNet skips them there —
     attention over every pixel of a 32 px frame was 68 % of a training step on CPU.
+
+    ``prediction_type`` (the scheduler's; default ``'epsilon'`` as SD1.5, ``'sample'`` for a
+    pixel-space UNet): a tiny pixel-space backbone trained for minutes predicts noise too poorly
+    at mid-range noise levels, and DDIM carries that error into visibly noisy frames; predicting
+    the clean frame instead gives blurry but clean samples (measured: see docs/benchmarks.md).
     Returns ``path``."""
     import torch
     from diffusers import AutoencoderKL, DDPMScheduler, UNet2DConditionModel
@@ -123,8 +128,11 @@ def write_tiny_sd15_folder(path, block_out_channels=(32, 64), cross_attention_di
         num_hidden_layers=2, num_attention_heads=4, max_position_embeddings=77,
         bos_token_id=tok.bos_token_id, eos_token_id=tok.eos_token_id,
         pad_token_id=tok.pad_token_id)).save_pretrained(osp.join(path, 'text_encoder'))
+    if prediction_type is None:
+        prediction_type = 'sample' if pixel_space else 'epsilon'
     DDPMScheduler(num_train_timesteps=1000, beta_schedule='scaled_linear', beta_start=0.00085,
-                  beta_end=0.012, clip_sample=False).save_pretrained(osp.join(path, 'scheduler'))
+                  beta_end=0.012, clip_sample=False,
+                  prediction_type=prediction_type).save_pretrained(osp.join(path, 'scheduler'))
     return path
 
 

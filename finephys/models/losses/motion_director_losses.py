@@ -64,7 +64,8 @@ class MotionDirectorLoss(nn.Module):
         with generator.adapters_active(['spatial']):
             noisy = self._noisy(generator, latents[:, :, one], noise[:, :, one], timesteps)
             pred = generator.predict_noise(noisy, timesteps, text, down, mid)
-        return self.spatial_weight * F.mse_loss(pred, noise[:, :, one])
+        target = generator.prediction_target(latents[:, :, one], noise[:, :, one], timesteps)
+        return self.spatial_weight * F.mse_loss(pred, target)
 
     def temporal(self, generator, latents, noise, timesteps, text, anchor=None, residuals=None):
         """``L_temp`` and ``L_ad-temp`` on the whole clip with both LoRAs active."""
@@ -75,8 +76,9 @@ class MotionDirectorLoss(nn.Module):
             noisy = self._noisy(generator, latents, noise, timesteps)
             down, mid = residuals if residuals is not None else (None, None)
             pred = generator.predict_noise(noisy, timesteps, text, down, mid)
-        l_temp = F.mse_loss(pred, noise)
+        target = generator.prediction_target(latents, noise, timesteps)
+        l_temp = F.mse_loss(pred, target)
         l_ad = F.mse_loss(debias_appearance(pred, anchor, self.beta),
-                          debias_appearance(noise, anchor, self.beta))
+                          debias_appearance(target, anchor, self.beta))
         return dict(loss_temporal=self.temporal_weight * l_temp,
                     loss_ad_temporal=self.ad_temporal_weight * l_ad)

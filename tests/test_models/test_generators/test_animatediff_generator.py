@@ -169,3 +169,26 @@ def test_mixed_precision_and_gradient_checkpointing_switches(folders, generator)
     assert half.unet.is_gradient_checkpointing
     for a, b in zip(plain, ckpt):
         torch.testing.assert_close(a, b, rtol=1e-4, atol=1e-6)
+
+
+@pytest.mark.parametrize('kind', ['epsilon', 'v_prediction', 'sample', 'flow'])
+def test_prediction_target_follows_the_scheduler(kind, tmp_path):
+    sd = write_tiny_sd15_folder(str(tmp_path / 'sd'), pixel_space=True,
+                                prediction_type='epsilon' if kind == 'flow' else kind)
+    ma = write_tiny_motion_adapter(str(tmp_path / 'ma'))
+    if kind == 'flow':                          # a value diffusers' DDPM would not know either
+        cfg_path = osp.join(sd, 'scheduler', 'scheduler_config.json')
+        text = open(cfg_path).read().replace('"epsilon"', '"flow"')
+        open(cfg_path, 'w').write(text)
+        with pytest.raises(ValueError, match="prediction_type 'flow'"):
+            GENERATORS.build(dict(type='AnimateDiffGenerator', pretrained_model_path=sd,
+                                  motion_adapter_path=ma, pixel_space=True))
+        return
+    gen = GENERATORS.build(dict(type='AnimateDiffGenerator', pretrained_model_path=sd,
+                                motion_adapter_path=ma, pixel_space=True))
+    x0, noise = torch.randn(2, 3, 2, 8, 8), torch.randn(2, 3, 2, 8, 8)
+    t = torch.tensor([10, 900])
+    ab = gen.noise_scheduler.alphas_cumprod[t].view(2, 1, 1, 1, 1)
+    expected = dict(epsilon=noise, sample=x0,
+                    v_prediction=ab.sqrt() * noise - (1 - ab).sqrt() * x0)[kind]
+    torch.testing.assert_close(gen.prediction_target(x0, noise, t), expected)

@@ -7,21 +7,12 @@ _base_ = [
     '../_base_/default_runtime.py',
     '../_base_/models/finephys_sd15_animatediff.py',
     '../_base_/datasets/finegym_video.py',
+    '../_base_/schedules/adamw-amp_lora_3k-iters.py',
 ]
 subset = 'FX-JUMP'
 train_dataloader = dict(dataset=dict(subset=subset))
 val_dataloader = dict(dataset=dict(subset=subset))
 test_dataloader = dict(dataset=dict(subset=subset))
-
-optim_wrapper = dict(constructor='FinePhysOptimWrapperConstructor',
-                     spatial=dict(type='AmpOptimWrapper', dtype='float16',
-                                  optimizer=dict(type='AdamW', lr=5e-4, weight_decay=1e-2)),
-                     temporal=dict(type='AmpOptimWrapper', dtype='float16',
-                                   optimizer=dict(type='AdamW', lr=5e-4, weight_decay=1e-2)))
-param_scheduler = []
-train_cfg = dict(type='IterBasedTrainLoop', max_iters=3000, val_interval=500)
-val_cfg = dict(type='ValLoop')
-test_cfg = dict(type='TestLoop')
 default_hooks = dict(checkpoint=dict(type='CheckpointHook', interval=500, by_epoch=False,
                                      max_keep_ckpts=3, save_best=None),
                      logger=dict(type='LoggerHook', interval=20))

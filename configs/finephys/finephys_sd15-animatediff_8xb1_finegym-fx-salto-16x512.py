@@ -1,30 +1,7 @@
-# Stage 3 on FineGym FX-SALTO: SD1.5 + AnimateDiff with spatial/temporal LoRA and the skeleton
-# adapter, 8 GPUs x 1 clip of 16 frames at 512 px. Needs the pretrained folders listed in
-# configs/_base_/models/finephys_sd15_animatediff.py and the FineGym layout in
-# configs/_base_/datasets/finegym_video.py.
+# Stage 3 on FineGym FX-SALTO: the FX-JUMP config with the other subset.
 #   tools/dist_train.sh configs/finephys/finephys_sd15-animatediff_8xb1_finegym-fx-salto-16x512.py 8
-_base_ = [
-    '../_base_/default_runtime.py',
-    '../_base_/models/finephys_sd15_animatediff.py',
-    '../_base_/datasets/finegym_video.py',
-]
+_base_ = ['./finephys_sd15-animatediff_8xb1_finegym-fx-jump-16x512.py']
 subset = 'FX-SALTO'
 train_dataloader = dict(dataset=dict(subset=subset))
 val_dataloader = dict(dataset=dict(subset=subset))
 test_dataloader = dict(dataset=dict(subset=subset))
-
-optim_wrapper = dict(constructor='FinePhysOptimWrapperConstructor',
-                     spatial=dict(type='AmpOptimWrapper', dtype='float16',
-                                  optimizer=dict(type='AdamW', lr=5e-4, weight_decay=1e-2)),
-                     temporal=dict(type='AmpOptimWrapper', dtype='float16',
-                                   optimizer=dict(type='AdamW', lr=5e-4, weight_decay=1e-2)))
-param_scheduler = []
-train_cfg = dict(type='IterBasedTrainLoop', max_iters=3000, val_interval=500)
-val_cfg = dict(type='ValLoop')
-test_cfg = dict(type='TestLoop')
-default_hooks = dict(checkpoint=dict(type='CheckpointHook', interval=500, by_epoch=False,
-                                     max_keep_ckpts=3, save_best=None),
-                     logger=dict(type='LoggerHook', interval=20))
-log_processor = dict(by_epoch=False)
-custom_hooks = [dict(type='SafeCheckpointHook'),
-                dict(type='GenerationVisualizationHook', interval=500, num_clips=2)]

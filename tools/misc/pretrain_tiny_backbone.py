@@ -27,7 +27,8 @@ import torch
 
 
 def split_motion_unet(unet_motion, unet2d_config):
-    """``UNetMotionModel`` → (``UNet2DConditionModel``, ``MotionAdapter``) holding its weights.
+    """The 2D part of a ``UNetMotionModel`` as a ``UNet2DConditionModel`` (its motion modules
+    are saved separately with ``save_motion_modules``).
 
     ``UNetMotionModel.from_unet2d`` keeps the 2D modules' parameter names, so the 2D UNet is the
     state dict without the motion modules (loaded strictly: a renamed key fails loudly)."""
@@ -62,6 +63,7 @@ def main():
 
     from finephys.datasets import SynthGymDataset
     from finephys.models.generators import check_pretrained_folder
+    from finephys.utils.launch import UserInputError
 
     src = args.pretrained_model_path
     check_pretrained_folder(src, ('unet', 'text_encoder', 'tokenizer', 'scheduler'))
@@ -69,7 +71,7 @@ def main():
     torch.manual_seed(args.seed)
     unet2d = UNet2DConditionModel.from_pretrained(src, subfolder='unet')
     if unet2d.config.in_channels != 3:
-        raise ValueError(f'{src}/unet has in_channels={unet2d.config.in_channels}; this tool '
+        raise UserInputError(f'{src}/unet has in_channels={unet2d.config.in_channels}; this tool '
                          'pretrains a pixel-space (3-channel) backbone')
     unet = UNetMotionModel.from_unet2d(unet2d, MotionAdapter.from_pretrained(args.motion_adapter_path))
     tokenizer = CLIPTokenizer.from_pretrained(src, subfolder='tokenizer')
@@ -152,4 +154,6 @@ def main():
 
 
 if __name__ == '__main__':
-    main()
+    from finephys.utils.launch import friendly_errors
+    with friendly_errors('pretrain_tiny_backbone.py'):
+        main()

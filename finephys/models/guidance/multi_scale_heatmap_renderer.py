@@ -1,5 +1,6 @@
 """``MultiScaleHeatmapRenderer``: per-joint Gaussian heatmaps at every resolution a video UNet's
 down blocks need."""
+import math
 from typing import Optional, Sequence, Tuple
 
 import torch
@@ -18,6 +19,10 @@ class MultiScaleHeatmapRenderer(nn.Module):
     sub-pixel (pixel centres at ``(i + 0.5) · stride`` in image pixels); ``truncate`` zeroes
     values beyond ±truncate·σ as mmpose's codec does; joints whose score is below ``score_thr``
     (or outside the image by more than 3σ) give all-zero maps.
+
+    With ``truncate`` set, each map is zero outside a ``(2·truncate·σ + 2)²`` window: the output
+    is allocated zeroed and only the windows are computed and written (one scatter per level),
+    so the cost is close to that of writing the output at all.
 
     Args:
         image_size (tuple[int, int]): ``(W, H)`` of the keypoints' pixel frame (the video).
@@ -82,6 +87,9 @@ class MultiScaleHeatmapRenderer(nn.Module):
                              f'{tuple(keypoints.shape)}')
         if not torch.isfinite(keypoints).all():
             raise ValueError('MultiScaleHeatmapRenderer: keypoints contain NaN/inf')
+        if self.truncate is not None:
+            visible = None if scores is None else scores >= self.score_thr
+            return [self._render_windows(keypoints, visible, k) for k in range(len(self.strides))]
         gxs = self._profiles(keypoints[..., 0], 'x')
         y = keypoints[..., 1]
         if scores is not None:   # masked joints: push them far away, their profile is all zero
@@ -89,3 +97,40 @@ class MultiScaleHeatmapRenderer(nn.Module):
         gys = self._profiles(y, 'y')
         # (B, T, J, h, 1) * (B, T, J, 1, w): the one write of every output value
         return [gy.unsqueeze(-1) * gx.unsqueeze(-2) for gx, gy in zip(gxs, gys)]
+
+    def _render_windows(self, keypoints, visible, level):
+        """One level with truncation: zeros everywhere, each joint's window written once.
+
+        Returns ``(B, T, J, h, w)``."""
+        stride = self.strides[level]
+        w, h = self.sizes_x[level], self.sizes_y[level]
+        sigma = self.level_sigma(stride)                 # in this level's pixels
+        half = self.truncate * sigma
+        n = int(math.floor(2 * half)) + 2               # covers every pixel with |d| <= half
+        lead = keypoints.shape[:-1]                      # (B, T, J)
+        steps = torch.arange(n, device=keypoints.device)
+
+        def profile(coord, size):
+            """1D window profile: first index, ``(…, n)`` indices and values."""
+            c = coord / stride - 0.5                     # pixel i's centre is at i + 0.5
+            first = torch.ceil(c - half).long()
+            idx = first.unsqueeze(-1) + steps
+            d = (idx.to(c.dtype) - c.unsqueeze(-1)) / sigma
+            keep = (d * d <= self.truncate ** 2 + 1e-6) & (idx >= 0) & (idx < size)
+            return idx, torch.exp(-0.5 * d * d) * keep
+
+        xi, gx = profile(keypoints[..., 0], w)
+        yi, gy = profile(keypoints[..., 1], h)
+        if visible is not None:
+            gy = gy * visible.unsqueeze(-1)
+        patch = gy.unsqueeze(-1) * gx.unsqueeze(-2)      # (B, T, J, n, n)
+        maps = torch.arange(lead.numel(), device=keypoints.device).view(*lead, 1, 1)
+        flat = (maps * h + yi.unsqueeze(-1)) * w + xi.unsqueeze(-2)
+        inside = ((xi >= 0) & (xi < w)).unsqueeze(-2) & ((yi >= 0) & (yi < h)).unsqueeze(-1)
+        # window cells off the image go to one spare slot (their values are 0), so every real
+        # cell is written exactly once and no accumulation is needed
+        spare = lead.numel() * h * w
+        flat = torch.where(inside, flat, torch.full_like(flat, spare))
+        out = torch.zeros(spare + 1, dtype=keypoints.dtype, device=keypoints.device)
+        out.index_put_((flat.reshape(-1),), patch.reshape(-1))
+        return out[:spare].view(*lead, h, w)

@@ -61,8 +61,8 @@ model = dict(
     zero_guidance=False)
 
 optim_wrapper = dict(constructor='FinePhysOptimWrapperConstructor',
-                     spatial=dict(optimizer=dict(type='AdamW', lr=1e-3, weight_decay=0.0)),
-                     temporal=dict(optimizer=dict(type='AdamW', lr=1e-3, weight_decay=0.0)))
+                     spatial=dict(optimizer=dict(type='AdamW', lr=3e-3, weight_decay=0.0)),
+                     temporal=dict(optimizer=dict(type='AdamW', lr=3e-3, weight_decay=0.0)))
 param_scheduler = []
 train_cfg = dict(type='IterBasedTrainLoop', max_iters=300, val_interval=100)
 val_cfg = dict(type='ValLoop')

@@ -113,7 +113,7 @@ def test_stage3_trains_through_the_tools_and_writes_sample_grids(tmp_path):
              f'model.generator.pretrained_model_path={sd}',
              f'model.generator.motion_adapter_path={ma}', 'model.num_inference_steps=2',
              'train_dataloader.dataset.num_samples=4', 'train_cfg.val_interval=2',
-             'val_dataloader.dataset.num_samples=2'])
+             'val_dataloader.dataset.num_samples=2', 'custom_hooks.1.interval=1'])
     assert r.returncode == 0, r.stderr[-3000:]
     # the ValLoop sampled the val clips and scored them against SynthGym's silhouettes
     log = open(glob.glob(osp.join(work, '*', '*.log'))[0]).read()
@@ -121,5 +121,7 @@ def test_stage3_trains_through_the_tools_and_writes_sample_grids(tmp_path):
     ckpt = torch.load(osp.join(work, 'iter_2.pth'), map_location='cpu', weights_only=True)
     assert set(ckpt['optimizer']) == {'spatial', 'temporal'}
     import imageio.v3 as iio
+    # sampled after iterations 1 and 2, named by the iteration count; not twice at the end
+    assert sorted(os.listdir(osp.join(work, 'vis'))) == ['iter_1', 'iter_2']
     grid = iio.imread(osp.join(work, 'vis', 'iter_2', 'clip0.mp4'), plugin='pyav')
     assert grid.shape == (8, 32, 96, 3)          # generated | skeleton | ground truth

@@ -28,16 +28,19 @@ class GenerationVisualizationHook(Hook):
 
     def __init__(self, interval: int = 0, num_clips: int = 2, seed: int = 0):
         self.interval, self.num_clips, self.seed = interval, num_clips, seed
+        self._last_step = None
 
     def after_train_iter(self, runner, batch_idx, data_batch=None, outputs=None):
         if self.interval and self.every_n_train_iters(runner, self.interval):
-            self._sample(runner)
+            self._sample(runner, runner.iter + 1)     # runner.iter counts from 0 here
 
     def after_train(self, runner):
-        self._sample(runner)
+        if self._last_step != runner.iter:            # not already sampled at the last iteration
+            self._sample(runner, runner.iter)
 
     @torch.no_grad()
-    def _sample(self, runner):
+    def _sample(self, runner, step):
+        self._last_step = step
         from finephys.visualization import draw_skeleton, write_video
         model = runner.model.module if is_model_wrapper(runner.model) else runner.model
         dataset = runner.train_dataloader.dataset
@@ -48,7 +51,7 @@ class GenerationVisualizationHook(Hook):
         outs = model.predict(data['inputs'], data['data_samples'],
                              torch.Generator().manual_seed(self.seed))
         model.train(was_training)
-        out_dir = osp.join(runner.work_dir, 'vis', f'iter_{runner.iter}')
+        out_dir = osp.join(runner.work_dir, 'vis', f'iter_{step}')
         os.makedirs(out_dir, exist_ok=True)
         fps = float(batch['data_samples']['fps'][0])
         for i, out in enumerate(outs):
@@ -59,5 +62,5 @@ class GenerationVisualizationHook(Hook):
             row = np.concatenate([gen, skel, gt], axis=2)
             write_video(osp.join(out_dir, f'clip{i}.mp4'), row, fps)
             write_video(osp.join(out_dir, f'clip{i}.gif'), row, fps)
-            runner.visualizer.add_image(f'generated_clip{i}', row[len(row) // 2], step=runner.iter)
+            runner.visualizer.add_image(f'generated_clip{i}', row[len(row) // 2], step=step)
         runner.logger.info(f'sample videos written to {out_dir}')

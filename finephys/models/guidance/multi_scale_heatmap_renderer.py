@@ -89,7 +89,7 @@ class MultiScaleHeatmapRenderer(nn.Module):
             raise ValueError('MultiScaleHeatmapRenderer: keypoints contain NaN/inf')
         if self.truncate is not None:
             visible = None if scores is None else scores >= self.score_thr
-            return [self._render_windows(keypoints, visible, k) for k in range(len(self.strides))]
+            return self._render_windows(keypoints, visible)
         gxs = self._profiles(keypoints[..., 0], 'x')
         y = keypoints[..., 1]
         if scores is not None:   # masked joints: push them far away, their profile is all zero
@@ -98,39 +98,48 @@ class MultiScaleHeatmapRenderer(nn.Module):
         # (B, T, J, h, 1) * (B, T, J, 1, w): the one write of every output value
         return [gy.unsqueeze(-1) * gx.unsqueeze(-2) for gx, gy in zip(gxs, gys)]
 
-    def _render_windows(self, keypoints, visible, level):
-        """One level with truncation: zeros everywhere, each joint's window written once.
+    def _render_windows(self, keypoints, visible):
+        """Every level with truncation: one zeroed buffer holding all levels; per level, each
+        joint's ``n × n`` window (``n = ⌊2·truncate·σ⌋ + 2`` covers ``|d| ≤ truncate·σ``) is
+        computed and scattered once.
 
-        Returns ``(B, T, J, h, w)``."""
-        stride = self.strides[level]
-        w, h = self.sizes_x[level], self.sizes_y[level]
-        sigma = self.level_sigma(stride)                 # in this level's pixels
-        half = self.truncate * sigma
-        n = int(math.floor(2 * half)) + 2               # covers every pixel with |d| <= half
-        lead = keypoints.shape[:-1]                      # (B, T, J)
-        steps = torch.arange(n, device=keypoints.device)
-
-        def profile(coord, size):
-            """1D window profile: first index, ``(…, n)`` indices and values."""
-            c = coord / stride - 0.5                     # pixel i's centre is at i + 0.5
-            first = torch.ceil(c - half).long()
-            idx = first.unsqueeze(-1) + steps
-            d = (idx.to(c.dtype) - c.unsqueeze(-1)) / sigma
-            keep = (d * d <= self.truncate ** 2 + 1e-6) & (idx >= 0) & (idx < size)
-            return idx, torch.exp(-0.5 * d * d) * keep
-
-        xi, gx = profile(keypoints[..., 0], w)
-        yi, gy = profile(keypoints[..., 1], h)
+        Returns list over levels of ``(B, T, J, h, w)`` (contiguous views of the buffer)."""
+        lead = keypoints.shape[:-1]                                  # (B, T, J)
+        m, dt, dev = lead.numel(), keypoints.dtype, keypoints.device
+        numel = [m * h * w for h, w in zip(self.sizes_y, self.sizes_x)]
+        spare = sum(numel)
+        # window cells off the image go to one spare slot past the maps (their values are 0),
+        # so every real cell is written at most once: a plain scatter, no accumulation
+        out = torch.zeros(spare + 1, dtype=dt, device=dev)
+        maps = torch.arange(m, device=dev).view(-1, 1, 1)
+        x, y = keypoints[..., 0].reshape(-1), keypoints[..., 1].reshape(-1)
         if visible is not None:
-            gy = gy * visible.unsqueeze(-1)
-        patch = gy.unsqueeze(-1) * gx.unsqueeze(-2)      # (B, T, J, n, n)
-        maps = torch.arange(lead.numel(), device=keypoints.device).view(*lead, 1, 1)
-        flat = (maps * h + yi.unsqueeze(-1)) * w + xi.unsqueeze(-2)
-        inside = ((xi >= 0) & (xi < w)).unsqueeze(-2) & ((yi >= 0) & (yi < h)).unsqueeze(-1)
-        # window cells off the image go to one spare slot (their values are 0), so every real
-        # cell is written exactly once and no accumulation is needed
-        spare = lead.numel() * h * w
-        flat = torch.where(inside, flat, torch.full_like(flat, spare))
-        out = torch.zeros(spare + 1, dtype=keypoints.dtype, device=keypoints.device)
-        out.index_put_((flat.reshape(-1),), patch.reshape(-1))
-        return out[:spare].view(*lead, h, w)
+            visible = visible.reshape(-1, 1)
+        base = 0
+        for stride, w, h, size in zip(self.strides, self.sizes_x, self.sizes_y, numel):
+            sigma = self.level_sigma(stride)                         # in this level's pixels
+            n = int(math.floor(2 * self.truncate * sigma)) + 2
+            steps = torch.arange(n, device=dev)
+
+            def profile(coord, length):
+                c = (coord / stride - 0.5).unsqueeze(-1)             # pixel i's centre: i + 0.5
+                idx = torch.ceil(c - self.truncate * sigma).long() + steps
+                d = (idx.to(dt) - c) / sigma
+                inside = (idx >= 0) & (idx < length)
+                g = torch.exp(-0.5 * d * d) * ((d * d <= self.truncate ** 2 + 1e-6) & inside)
+                return idx, g, inside
+
+            xi, gx, x_in = profile(x, w)
+            yi, gy, y_in = profile(y, h)
+            if visible is not None:
+                gy = gy * visible
+            patch = gy.unsqueeze(-1) * gx.unsqueeze(-2)               # (M, n, n)
+            flat = (maps * h + yi.unsqueeze(-1)) * w + xi.unsqueeze(-2) + base
+            flat = flat.masked_fill_(~(y_in.unsqueeze(-1) & x_in.unsqueeze(-2)), spare)
+            out.scatter_(0, flat.view(-1), patch.view(-1))
+            base += size
+        views, base = [], 0
+        for h, w, size in zip(self.sizes_y, self.sizes_x, numel):
+            views.append(out[base:base + size].view(*lead, h, w))
+            base += size
+        return views

@@ -21,6 +21,9 @@ REQUIRED = {
     'PoseLiftingModel': dict(lifter=dict(type='TemporalConvLifter', channels=8, num_blocks=1)),
     'SynthGymDataset': dict(num_samples=2, num_frames=8),
     'SampleFrames': dict(clip_len=4),
+    'SkeletonCropResize': dict(size=32),
+    'FineGymVideoDataset': dict(ann_file='unused.txt', categories_file='unused.txt',
+                                skeleton_file='unused.pkl', lazy_init=True),
 }
 
 

@@ -106,9 +106,9 @@ class FinePhysInferencer:
         if guidance_scale is not None:
             model.guidance_scale = guidance_scale
         out = model.predict(inputs, samples, torch.Generator(device=dev).manual_seed(seed))[0]
-        fused = model.skeleton._run(inputs, samples)['fused'][0].cpu().numpy()
         result = dict(video=out['video'].cpu().numpy(),
-                      guidance_2d=out['guidance_keypoints_2d'].cpu().numpy(), fused_3d=fused,
+                      guidance_2d=out['guidance_keypoints_2d'].cpu().numpy(),
+                      fused_3d=out['guidance_keypoints_3d'].cpu().numpy(),
                       fps=float(data['fps']))
         if out_dir is not None:
             heatmaps = model.heatmap_renderer(out['guidance_keypoints_2d'][None],

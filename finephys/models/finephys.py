@@ -72,15 +72,18 @@ class FinePhys(BaseModel):
         return self
 
     def guidance_keypoints(self, inputs, data_samples):
-        """Fused 3D → 2D pixels ``(B, T, J, 2)`` with the sample's camera."""
+        """Fused 3D ``(B, T, J, 3)`` (camera frame) and its 2D pixels ``(B, T, J, 2)`` with the
+        sample's camera."""
         with torch.set_grad_enabled(self.train_skeleton and self.training):
             fused = self.skeleton._run(inputs, data_samples)['fused']
-        return project_points(fused, data_samples['camera_K'])
+        return fused, project_points(fused, data_samples['camera_K'])
 
-    def guidance(self, inputs, data_samples):
-        """Residuals ``(down list, mid)`` in ``UNetMotionModel``'s ``(B·F, C, h, w)`` layout."""
-        kp = self.guidance_keypoints(inputs, data_samples)
-        heatmaps = self.heatmap_renderer(kp, inputs.get('keypoint_scores'))
+    def guidance(self, inputs, data_samples, keypoints_2d=None):
+        """Residuals ``(down list, mid)`` in ``UNetMotionModel``'s ``(B·F, C, h, w)`` layout
+        (from ``keypoints_2d`` when given, else from the skeleton path)."""
+        if keypoints_2d is None:
+            keypoints_2d = self.guidance_keypoints(inputs, data_samples)[1]
+        heatmaps = self.heatmap_renderer(keypoints_2d, inputs.get('keypoint_scores'))
         return self.adapter(heatmaps)
 
     def train_step(self, data, optim_wrapper: OptimWrapperDict) -> Dict[str, torch.Tensor]:
@@ -137,9 +140,8 @@ class FinePhys(BaseModel):
         zero_guidance = self.zero_guidance if zero_guidance is None else zero_guidance
         if generator is None and self.sample_seed is not None:
             generator = torch.Generator(video.device).manual_seed(self.sample_seed)
-        fused = self.skeleton._run(inputs, data_samples)['fused']
-        kp = project_points(fused, data_samples['camera_K'])
-        down, mid = self.adapter(self.heatmap_renderer(kp, inputs.get('keypoint_scores')))
+        fused, kp = self.guidance_keypoints(inputs, data_samples)
+        down, mid = self.guidance(inputs, data_samples, kp)
         if zero_guidance:
             down, mid = [torch.zeros_like(d) for d in down], torch.zeros_like(mid)
         out = self.generator.sample(list(data_samples['text']), f, h, w,

@@ -6,8 +6,9 @@ on SynthGym, stages 1 → 3, on CPU; generate videos; measure what physics and g
 
 Steps: (1) sample grid video + 3D plots of every SynthGym class; (2) a SynthGym cache for
 train/val/test; (3) stage 1 of the skeleton path (TemporalConvLifter + Phys-Net + complementary
-fusion); (4) the physics fidelity report (data-driven vs physics vs fused, vs the dataset-mean
-pose); (5) skeleton inference on a held-out salto (3D gif, 2D overlay); (6) the backbone: tiny
+fusion); (4) the physics-structured solver on the same lifter and the physics report (lifter vs
+val-tuned smoothers vs Phys-Net vs structured physics, on SynthGym test and on DeepMimic real
+motion; vs the dataset-mean pose); (5) skeleton inference on a held-out salto (3D gif, 2D overlay); (6) the backbone: tiny
 SD1.5-layout folders + MotionAdapter, pretrained on SynthGym video (the stand-in for public
 weights); (7) stage 3: LoRA + skeleton adapter on the frozen backbone with the stage-1 skeleton
 path; (8) the guidance-fidelity table — silhouette IoU of generated frames against SynthGym's
@@ -27,7 +28,13 @@ import numpy as np
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 PHYSICS_CONFIG = 'configs/finephys/finephys-skeleton_stage1_synthgym_tcn-lifter_complementary.py'
+STRUCTURED_CONFIG = ('configs/finephys-structured/'
+                     'finephys-skeleton-structured_stage1_synthgym_tcn-lifter_frozen-lifter.py')
 STAGE3_CONFIG = 'configs/finephys/finephys_tiny_synthgym.py'
+PHYSICS_RESULTS = ('physics_vs_best_smoother_accel_reduction',
+                   'physics_vs_best_smoother_ballistic_reduction',
+                   'physics_vs_best_smoother_mpjpe_reduction', 'root_error_reduction',
+                   'structured_ballistic_error')
 DEMO_ACTIONS = ('split jump with 1 turn',
                 '2 turn on one leg, free leg optional below horizontal',
                 'salto backward stretched with 1.5 twist')
@@ -76,6 +83,7 @@ def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     p.add_argument('--work-dir', default='work_dirs/demo')
     p.add_argument('--physics-epochs', type=int, default=30)
+    p.add_argument('--structured-epochs', type=int, default=10)
     p.add_argument('--train-clips', type=int, default=384)
     p.add_argument('--pretrain-iters', type=int, default=120)
     p.add_argument('--stage3-iters', type=int, default=150)
@@ -100,10 +108,26 @@ def main():
         f'test_dataloader.dataset.data_root={data}', f'param_scheduler.1.end={e}'])
     phys_ckpt = sorted(glob.glob(osp.join(phys_dir, 'best_*.pth')) or
                        glob.glob(osp.join(phys_dir, 'epoch_*.pth')))[-1]
-    phys = sh_results([py, 'tools/analysis_tools/eval_physics.py', PHYSICS_CONFIG, phys_ckpt,
+    # the physics-structured solver on the same (frozen) lifter, then the physics report:
+    # lifter vs val-tuned smoothers vs paper-faithful Phys-Net vs structured physics, on SynthGym
+    # test and on real motion (DeepMimic mocap from the pybullet wheel)
+    struct_dir = osp.join(work, 'finephys_skeleton_structured')
+    se = args.structured_epochs
+    sh([py, 'tools/train.py', STRUCTURED_CONFIG, '--work-dir', struct_dir, '--cfg-options',
+        f'load_from={phys_ckpt}', f'train_cfg.max_epochs={se}', f'train_cfg.val_interval={se}',
+        f'train_dataloader.dataset.num_samples={args.train_clips}',
+        f'train_dataloader.dataset.data_root={data}', f'val_dataloader.dataset.data_root={data}',
+        f'test_dataloader.dataset.data_root={data}', f'param_scheduler.1.end={se}'])
+    struct_ckpt = sorted(glob.glob(osp.join(struct_dir, 'best_*.pth')) or
+                         glob.glob(osp.join(struct_dir, 'epoch_*.pth')))[-1]
+    realmotion = osp.join(work, 'data', 'realmotion', 'test.npz')
+    sh([py, 'tools/dataset_converters/generate_realmotion.py', '--out', realmotion])
+    data_opts = [f'val_dataloader.dataset.data_root={data}',
+                 f'test_dataloader.dataset.data_root={data}']
+    phys = sh_results([py, 'tools/analysis_tools/eval_physics.py', STRUCTURED_CONFIG, struct_ckpt,
+                       '--compare', PHYSICS_CONFIG, phys_ckpt, '--realmotion', realmotion,
                        '--work-dir', osp.join(work, 'physics_report'), '--out',
-                       osp.join(work, 'physics_report.md'),
-                       '--cfg-options', f'test_dataloader.dataset.data_root={data}'])
+                       osp.join(work, 'physics_report.md'), '--cfg-options', *data_opts])
     baseline = mean_pose_baseline(data, 48, 32)
     sample = osp.join(work, 'sample_input.npz')
     from finephys.datasets.synthgym import generate_clip
@@ -143,13 +167,12 @@ def main():
             osp.join(work, 'generation'), '--cfg-options', *paths])
 
     nan = float('nan')
-    print('\nSynthGym test split (64 clips, detector-like 2D noise), skeleton path after stage 1:')
-    print(f'{"source":40s} {"MPJPE mm":>9s} {"accel mm/f²":>12s} {"ballistic m/s²":>15s}')
-    print(f'{"dataset mean pose":40s} {baseline:9.1f} {"-":>12s} {"-":>15s}')
-    for key, label in (('dd', 'data-driven lifter (S_dd)'), ('pp', 'physics rollout (S_pp)'),
-                       ('fused', 'fused (S)')):
-        print(f'{label:40s} {phys.get(f"{key}_mpjpe", nan):9.1f} '
-              f'{phys.get(f"{key}_accel", nan):12.1f} {phys.get(f"{key}_ballistic", nan):15.1f}')
+    print('\nPhysics (structured solver vs the best val-tuned smoother of the lifter; '
+          f'full tables in {osp.join(work, "physics_report.md")}):')
+    print(f'dataset-mean pose MPJPE on SynthGym test: {baseline:.1f} mm')
+    for set_name in ('synthgym', 'realmotion'):
+        print(f'  {set_name:10s} ' + '  '.join(
+            f'{k}={phys.get(f"{set_name}_{k}", nan):.3f}' for k in PHYSICS_RESULTS))
     print(f'\nGuidance fidelity ({args.fidelity_clips} SynthGym test clips, {it} stage-3 '
           'iterations): silhouette IoU of generated frames vs SynthGym\'s rendering of the '
           'guidance skeleton')
@@ -164,12 +187,15 @@ def main():
     print(f'\ndone in {(time.time() - t0) / 60:.1f} min. Outputs under {work}:')
     print('  synthgym/synthgym_grid.gif|mp4, synthgym/3d_*.png  the world, every class')
     print('  finephys_skeleton/, finephys_tiny/   checkpoints, logs, TensorBoard events, vis/ grids')
-    print('  physics_report.md                    data-driven vs physics vs fused')
+    print('  physics_report.md (+ *_com_height.png)  lifter vs smoothers vs Phys-Net vs '
+          'structured physics, SynthGym and real motion')
     print('  inference/                           3D gif, 2D overlay of a held-out salto')
     print('  pretrained/synthgym-pixel/           the pretrained tiny backbone (+ loss curve)')
     print('  generation/                          one video per subset: mp4/gif, side by side '
           'with the skeleton, 3D plot, heatmap pyramid')
-    print(f'RESULT demo_dd_mpjpe_mm={phys.get("dd_mpjpe", nan):.2f}')
+    for set_name in ('synthgym', 'realmotion'):
+        for k in PHYSICS_RESULTS:
+            print(f'RESULT {set_name}_{k}={phys.get(f"{set_name}_{k}", nan):.4f}')
     print(f'RESULT demo_mean_pose_mpjpe_mm={baseline:.2f}')
     print(f'RESULT demo_pretrain_loss_last={backbone.get("pretrain_loss_last", nan):.4f}')
     print(f'RESULT demo_guidance_iou_trained={tr.get("guidance/iou", nan):.4f}')

@@ -13,6 +13,10 @@ File layout (H36M-17 joint order, see ``finephys.structures.H36M17``)::
     labels           int64   (N,)            optional action labels (default -1)
     image_size       int     (2,)            optional (W, H) (default 2 × principal point)
     gravity          float32 (N, 3)          optional gravity in the camera frame, m/s²
+    masses           float32 (N, 17)         optional per-joint masses, kg (physics metrics)
+    flight           bool    (N, T)          optional: no ground contact in that frame
+    contacts         bool    (N, T, 2 | 4)   optional: left/right foot [, left/right hand]
+    names            str     (N,)            optional clip names
 
 Clips with NaN/inf are skipped, logged and counted (``num_skipped``).
 """
@@ -87,5 +91,10 @@ class Pose3DNpzDataset(BaseDataset):
                     else 2 * np.asarray(ki[..., :2, 2]).reshape(-1, 2)[0])
             item['camera'] = dict(K=ki, R=None, t=None, image_size=tuple(int(s) for s in size),
                                   gravity=arrays['gravity'][i] if 'gravity' in arrays else None)
+            for key in ('masses', 'flight', 'contacts'):
+                if key in arrays:
+                    item[key] = arrays[key][i]
+            if 'names' in arrays:
+                item['name'] = str(arrays['names'][i])
             data_list.append(item)
         return data_list

@@ -8,7 +8,8 @@ from finephys.registry import FUSERS, LIFTERS, MODELS, PHYSICS_SOLVERS
 
 from .fusion import project_points
 
-DEFAULT_LOSS_WEIGHTS = dict(dd=1.0, pp=1.0, fused=1.0, noise=0.01, reproj=0.0, trajectory=0.5)
+DEFAULT_LOSS_WEIGHTS = dict(dd=1.0, pp=1.0, fused=1.0, noise=0.01, reproj=0.0, trajectory=0.5,
+                            contact=1.0)
 
 
 @MODELS.register_module()
@@ -22,7 +23,13 @@ class FinePhysSkeleton(BaseModel):
       plus ``trajectory`` × root position error (camera frame, metres);
     * ``noise`` — ``L_noise = mean_t ||N_t||_F`` of Phys-Net's noise term;
     * ``reproj`` — ``L_2D``: score-weighted distance between ``S``'s projection and the detected
-      2D, in normalised camera coordinates (stage 2: no 3D labels needed).
+      2D, in normalised camera coordinates (stage 2: no 3D labels needed);
+    * ``contact`` — the physics solver's own losses (``physics.loss(outputs, data_samples)``,
+      e.g. :class:`StructuredPhysicsSolver`'s contact cross-entropy), when it has them.
+
+    Solvers with ``needs_context = True`` also receive the normalised 2D, the scores and the
+    camera-frame gravity; when they return ``data_driven`` (e.g. ``S_dd`` rescaled by gravity)
+    the fuser uses it in place of ``S_dd``.
 
     Stages are configured, not coded: stage 1 = 3D losses on; stage 2 = ``reproj`` (+ ``noise``)
     only with 3D weights 0 (``SynthGymDataset`` still packs 3D for evaluation, the model never
@@ -86,10 +93,20 @@ class FinePhysSkeleton(BaseModel):
             raise ValueError("FinePhysSkeleton: data_samples['fps'] is required (dt = 1 / fps)")
         dt = 1.0 / torch.as_tensor(fps, dtype=kp.dtype, device=kp.device).reshape(-1)
         s_dd = self.lifter(kp, scores)
-        phys = self.physics(s_dd.detach() if self.detach_physics_input else s_dd, dt)
-        fused, gate = self.fuser(s_dd, phys['poses'], scores)
+        seed = s_dd.detach() if self.detach_physics_input else s_dd
+        if getattr(self.physics, 'needs_context', False):
+            gravity = data_samples.get('camera_gravity') if data_samples is not None else None
+            phys = self.physics(seed, dt, keypoints_2d=kp, scores=scores, gravity=gravity)
+        else:
+            phys = self.physics(seed, dt)
+        dd_for_fusion = s_dd
+        if 'data_driven' in phys:
+            # the solver's corrected S_dd (e.g. rescaled by gravity), with the lifter's gradients
+            dd_for_fusion = s_dd + (phys['data_driven'] - seed)
+        fused, gate = self.fuser(dd_for_fusion, phys['poses'], scores)
         return dict(s_dd=s_dd, s_pp=phys['poses'], fused=fused, gate=gate,
-                    loss_noise=phys['loss_noise'], scores=scores, keypoints_2d_norm=kp)
+                    loss_noise=phys['loss_noise'], scores=scores, keypoints_2d_norm=kp,
+                    physics=phys, s_dd_corrected=dd_for_fusion)
 
     def forward(self, inputs: Dict[str, torch.Tensor], data_samples: Optional[dict] = None,
                 mode: str = 'tensor'):
@@ -122,6 +139,9 @@ class FinePhysSkeleton(BaseModel):
             err = torch.linalg.vector_norm(proj - out['keypoints_2d_norm'], dim=-1)
             scores = out['scores'] if out['scores'] is not None else torch.ones_like(err)
             losses['loss_2d'] = w['reproj'] * (err * scores).sum() / scores.sum().clamp_min(1e-6)
+        if w['contact'] > 0 and hasattr(self.physics, 'loss'):
+            for name, value in self.physics.loss(out['physics'], data_samples).items():
+                losses[name] = w['contact'] * value
         if not losses:
             raise ValueError('FinePhysSkeleton: every loss weight is 0')
         return losses
@@ -133,6 +153,16 @@ class FinePhysSkeleton(BaseModel):
         results = [dict(pred_keypoints_3d=out['fused'][i], pred_keypoints_3d_dd=out['s_dd'][i],
                         pred_keypoints_3d_pp=out['s_pp'][i], fusion_gate=out['gate'][i],
                         pred_keypoints_2d=proj[i]) for i in range(len(out['fused']))]
+        phys = out['physics']
+        if 'data_driven' in phys:
+            for i, r in enumerate(results):
+                r['pred_keypoints_3d_dd_scaled'] = out['s_dd_corrected'][i]
+                r['contact_prob'] = phys['contact_prob'][i]
+                r['pred_flight'] = phys['flight'][i]
+                r['gravity_scale'] = phys['scale'][i]
+                r['gravity_scale_valid'] = phys['scale_valid'][i]
+                r['contact_force'] = phys['forces']['contact'][i]
+                r['internal_forces'] = phys['forces']['internal'][i]
         if hasattr(self.fuser, 'low_pass'):
             # ablation: the fusion's temporal filter applied to S_dd alone (no physics), so
             # reports can tell what the physics branch adds beyond smoothing

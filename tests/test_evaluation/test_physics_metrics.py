@@ -72,3 +72,28 @@ def test_physics_metric_reports_each_source(clip):
     assert res['fused/mpjpe'] == pytest.approx(0, abs=1e-9)
     assert res['dd/ballistic'] > 10 * res['fused/ballistic']
     assert res['dd/accel'] > 1.0 and res['pp/foot_skate'] < 1.0
+
+
+def test_smoother_rows_grid_and_ground_truth_row(clip):
+    from finephys.evaluation.functional import SMOOTHER_GRIDS, savgol_smooth
+    rng = np.random.default_rng(3)
+    x = clip['keypoints_3d']
+    noisy = x + 0.02 * rng.normal(size=x.shape)
+    ds = dict(keypoints_3d=torch.tensor(x)[None], fps=torch.tensor([30.0]),
+              masses=torch.tensor(clip['masses'])[None],
+              flight=torch.tensor(clip['flight'])[None],
+              contacts=torch.tensor(clip['contacts'])[None],
+              camera_gravity=torch.tensor(clip['camera']['gravity'])[None])
+    metric = PhysicsMetric(smoothers=dict(savgol=dict(window=9, polyorder=2)),
+                           smoother_grid=True, ground_truth=True)
+    metric.process(dict(data_samples=ds), [dict(pred_keypoints_3d_dd=torch.tensor(noisy))])
+    out = metric.compute_metrics(metric.results)
+    ref = acceleration_error(savgol_smooth(noisy, 9, 2), x) * 1e3
+    assert out['smooth_savgol/accel'] == pytest.approx(ref)
+    assert out['grid/savgol/polyorder=2,window=9/accel'] == pytest.approx(ref)
+    n_grid = sum(1 for k in out if k.startswith('grid/') and k.endswith('/mpjpe'))
+    assert n_grid == 7 * 2 + 7 * 2 + len(SMOOTHER_GRIDS['rts']['process_noise'])
+    assert out['gt/mpjpe'] == 0 and out['gt/ballistic'] < 1e-4 and out['gt/ang_mom_drift'] < 0.05
+    assert out['smooth_savgol/accel'] < out['dd/accel']
+    with pytest.raises(KeyError, match='valid families'):
+        PhysicsMetric(smoothers=dict(kalman={}))

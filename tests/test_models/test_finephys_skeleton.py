@@ -84,3 +84,25 @@ def test_detached_physics_input_keeps_physics_loss_out_of_the_lifter():
     sum(model(inputs, samples, mode='loss').values()).backward()
     assert all(p.grad is None or p.grad.abs().sum() == 0 for p in model.lifter.parameters())
     assert any(p.grad is not None and p.grad.abs().sum() > 0 for p in model.physics.parameters())
+
+
+def test_structured_solver_gets_context_and_trains_contacts():
+    model = _model(physics=dict(type='StructuredPhysicsSolver', contact_hidden=8,
+                                contact_layers=1),
+                   fuser=dict(type='ComplementaryFuser'), detach_physics_input=True).train()
+    inputs, samples = _batch()
+    contacts = torch.zeros(2, 10, 2, dtype=torch.bool)
+    contacts[:, :3] = True
+    samples = dict(samples, contacts=contacts,
+                   camera_gravity=torch.tensor([[0.0, 9.8, 0.5], [0.0, 9.8, -0.5]]))
+    losses = model(inputs, samples, mode='loss')
+    assert {'loss_3d_dd', 'loss_3d_pp', 'loss_3d_fused', 'loss_contact'} <= set(losses)
+    sum(losses.values()).backward()
+    net = model.physics.contact_net
+    assert all(p.grad is not None and p.grad.abs().sum() > 0 for p in net.parameters())
+    assert model.physics.log_internal_smoothness.grad.abs() > 0     # learnt through the solve
+    out = model.eval()(inputs, samples, mode='predict')[0]
+    for key in ('pred_keypoints_3d_dd_scaled', 'contact_prob', 'pred_flight', 'gravity_scale',
+                'contact_force', 'internal_forces'):
+        assert key in out
+    assert out['contact_prob'].shape == (10, 4) and out['internal_forces'].shape == (10, 17, 3)

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from finephys.structures import H36M17
+from finephys.structures.anthropometry import joint_mass_fractions  # noqa: F401 (re-exported)
 
 GRAVITY = 9.80665  # m/s^2, standard gravity
 
@@ -36,41 +37,6 @@ _LENGTH_FRACTIONS = {
     'left_elbow': 0.186, 'right_elbow': 0.186,   # upper arm
     'left_wrist': 0.146, 'right_wrist': 0.146,   # forearm
 }
-
-# de Leva (1996) female: (mass fraction, COM from proximal end as a fraction of length).
-# Segment → (proximal joint, distal joint or None when the mass sits on the proximal joint).
-_SEGMENTS = {
-    'head_neck': (0.0668, 0.5, 'neck', 'head'),
-    'upper_trunk': (0.1545, 0.5050, 'thorax', 'spine'),   # measured from the sternal notch down
-    'middle_trunk': (0.1465, 0.4512, 'spine', 'pelvis'),
-    'lower_trunk': (0.1247, 0.4920, 'pelvis', None),
-    'left_upper_arm': (0.0255, 0.5754, 'left_shoulder', 'left_elbow'),
-    'right_upper_arm': (0.0255, 0.5754, 'right_shoulder', 'right_elbow'),
-    'left_forearm': (0.0138, 0.4559, 'left_elbow', 'left_wrist'),
-    'right_forearm': (0.0138, 0.4559, 'right_elbow', 'right_wrist'),
-    'left_hand': (0.0056, 0.0, 'left_wrist', None),
-    'right_hand': (0.0056, 0.0, 'right_wrist', None),
-    'left_thigh': (0.1478, 0.3612, 'left_hip', 'left_knee'),
-    'right_thigh': (0.1478, 0.3612, 'right_hip', 'right_knee'),
-    'left_shank': (0.0481, 0.4416, 'left_knee', 'left_ankle'),
-    'right_shank': (0.0481, 0.4416, 'right_knee', 'right_ankle'),
-    'left_foot': (0.0129, 0.0, 'left_ankle', None),
-    'right_foot': (0.0129, 0.0, 'right_ankle', None),
-}
-
-
-def joint_mass_fractions() -> np.ndarray:
-    """(17,) fraction of body mass carried by each joint; sums to 1 (up to the table's rounding,
-    renormalised)."""
-    w = np.zeros(H36M17.num_joints)
-    for frac, c, prox, dist in _SEGMENTS.values():
-        if dist is None:
-            w[J(prox)] += frac
-        else:
-            w[J(prox)] += frac * (1.0 - c)
-            w[J(dist)] += frac * c
-    return w / w.sum()
-
 
 @dataclass
 class BodyModel:

@@ -159,7 +159,9 @@ class RandomFlipSkeleton(BaseTransform):
                 v[..., 0] = -v[..., 0]
                 results[key] = v
         if results.get('contacts') is not None:
-            results['contacts'] = np.asarray(results['contacts'])[:, ::-1].copy()
+            # (left, right) feet [, (left, right) hands]: swap within each pair
+            c = np.asarray(results['contacts'])
+            results['contacts'] = c[:, np.arange(c.shape[1]) ^ 1].copy()
         cam = dict(results['camera'])
         K = np.array(cam['K'])
         K[..., 0, 2] = w - K[..., 0, 2]

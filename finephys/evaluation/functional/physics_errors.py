@@ -56,3 +56,46 @@ def jitter(pred, fps):
     """Mean jerk magnitude ``||x⃛||`` (m/s³) over joints and frames."""
     jerk = (pred[3:] - 3 * pred[2:-1] + 3 * pred[1:-2] - pred[:-3]) * fps ** 3
     return float(np.linalg.norm(jerk, axis=-1).mean())
+
+
+def flight_segments(flight, min_length=1):
+    """Maximal runs of True in ``flight (T,)``: list of ``(start, stop)`` (stop exclusive) with at
+    least ``min_length`` frames."""
+    flight = np.asarray(flight, bool)
+    edges = np.diff(np.concatenate([[0], flight.astype(np.int8), [0]]))
+    starts, stops = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+    return [(int(a), int(b)) for a, b in zip(starts, stops) if b - a >= min_length]
+
+
+def discrete_angular_momentum(pred, masses, fps):
+    """Angular momentum about the centre of mass per unit body mass, at half frames:
+    ``L_{t+½} = Σ_j m̂_j r_{j,t} × r_{j,t+1} · fps`` with ``r = x − c`` and ``m̂ = m / Σ m``
+    (``r_t × (r_{t+1} − r_t) = r_t × r_{t+1}``: the midpoint rule's exact discrete invariant of a
+    torque-free motion).
+
+    Args: pred ``(T, J, 3)`` metres; masses ``(J,)``; fps (float).
+    Returns: ``(T−1, 3)`` m²/s.
+    """
+    w = np.asarray(masses, np.float64) / np.sum(masses)
+    r = pred - np.einsum('j,tjc->tc', w, pred)[:, None]
+    return np.einsum('j,tjc->tc', w, np.cross(r[:-1], r[1:])) * fps
+
+
+def angular_momentum_drift(pred, masses, flight, fps, min_length=4):
+    """Mean ``||L_{t+½} − L̄||`` (m²/s, per unit mass) over flight segments of at least
+    ``min_length`` frames, ``L̄`` the segment's mean (:func:`discrete_angular_momentum`).
+    Zero for a torque-free body; None when the clip has no such segment."""
+    segs = flight_segments(flight, min_length)
+    if not segs:
+        return None
+    lm = discrete_angular_momentum(pred, masses, fps)
+    errs = []
+    for a, b in segs:
+        seg = lm[a:b - 1]
+        errs.append(np.linalg.norm(seg - seg.mean(0), axis=-1))
+    return float(np.concatenate(errs).mean())
+
+
+def root_error(pred, target, root_index=0):
+    """Mean absolute root position error (m) over frames. ``(T, J, 3)`` each."""
+    return float(np.linalg.norm(pred[:, root_index] - target[:, root_index], axis=-1).mean())

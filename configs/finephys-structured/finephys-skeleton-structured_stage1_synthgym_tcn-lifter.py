@@ -1,0 +1,15 @@
+# Stage 1 with the physics-structured solver (this project's extension) instead of Phys-Net:
+# gravity explicit, de Leva masses, contact-only ground forces (ContactNet, supervised by
+# SynthGym's contact labels), exact ballistic COM and constant angular momentum in flight,
+# constant bones, metric root depth from gravity. Same TCN lifter and complementary fuser as the
+# paper-faithful comparison config, so the two differ only in the physics.
+_base_ = ['../finephys/finephys-skeleton_stage1_synthgym_tcn-lifter_complementary.py']
+model = dict(
+    physics=dict(_delete_=True, type='StructuredPhysicsSolver', num_joints=17, contact_hidden=64,
+                 contact_layers=3, contact_threshold=0.5, gravity='camera',
+                 learn_mass_correction=False, contact_smoothness=30.0, internal_smoothness=1.0,
+                 learn_smoothness=True, score_weighting=True, rigid_bones=True,
+                 angular_momentum=True, metric_scale=True, min_scale_flight_frames=8,
+                 scale_trim_frames=0, min_keypoint_score=0.4,
+                 ray_weight=100.0, blend_frames=4),
+    loss_weights=dict(noise=0.0, contact=1.0))

@@ -1,0 +1,10 @@
+"""Real motion capture readers (DeepMimic, BVH) and the real-motion evaluation set builder."""
+from .bvh import BVH_NAME_MAPS, BVHError, bvh_forward_kinematics, bvh_to_h36m17, read_bvh
+from .deepmimic import (H36M_FROM_DEEPMIMIC, deepmimic_forward_kinematics, deepmimic_motion_dir,
+                        deepmimic_to_h36m17, read_deepmimic_motion, resample_motion)
+from .realmotion import build_realmotion_clips, contact_labels
+
+__all__ = ['read_bvh', 'bvh_forward_kinematics', 'bvh_to_h36m17', 'BVH_NAME_MAPS', 'BVHError',
+           'read_deepmimic_motion', 'resample_motion', 'deepmimic_forward_kinematics',
+           'deepmimic_to_h36m17', 'deepmimic_motion_dir', 'H36M_FROM_DEEPMIMIC',
+           'build_realmotion_clips', 'contact_labels']

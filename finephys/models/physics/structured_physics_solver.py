@@ -1,0 +1,259 @@
+"""``StructuredPhysicsSolver``: physics that holds by construction, not by a penalty."""
+from typing import Optional, Union
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from mmengine.logging import print_log
+from mmengine.model import BaseModule
+
+from finephys.registry import PHYSICS_SOLVERS
+from finephys.structures.anthropometry import joint_mass_fractions
+
+from .contact_net import CONTACT_JOINTS, ContactNet, contact_features
+from .structured_dynamics import (centre_of_mass, centre_of_mass_rays,
+                                  conserve_angular_momentum, constrained_com_trajectory,
+                                  gravity_scale,
+                                  minimum_internal_force_smooth, ray_constrained_com_trajectory,
+                                  rigidify)
+
+MIN_FRAMES = 4
+STANDARD_GRAVITY = 9.80665
+
+
+def second_derivative(x, fps):
+    """Central second difference along time × fps², end frames copied from their neighbours.
+    ``(B, T, ...)``, ``fps (B,)`` → ``(B, T, ...)``."""
+    inner = x[:, 2:] - 2 * x[:, 1:-1] + x[:, :-2]
+    inner = torch.cat([inner[:, :1], inner, inner[:, -1:]], 1)
+    return inner * (fps ** 2).reshape(-1, *([1] * (x.dim() - 1)))
+
+
+@PHYSICS_SOLVERS.register_module()
+class StructuredPhysicsSolver(BaseModule):
+    """Physics-structured ``S_pp`` from the lifter's ``S_dd`` (this project's extension, beside
+    the paper's :class:`EulerLagrangeSolver`).
+
+    Known physics is built in rather than learnt:
+
+    1. **Masses**: de Leva's segment table split onto the 17 joints
+       (:mod:`finephys.structures.anthropometry`); optional learnt per-joint corrections.
+    2. **Contacts**: :class:`ContactNet` predicts per-frame contact probabilities of both feet and
+       both hands (:data:`CONTACT_JOINTS`), supervised by the dataset's contact labels
+       (:meth:`loss`). A frame is in flight when every probability is below
+       ``contact_threshold``; external forces other than gravity act only in contact.
+    3. **Metric scale from gravity** (``metric_scale``): on a clip with a flight of at least
+       ``min_scale_flight_frames``, the root trajectory is rescaled along its rays so that the
+       observed 2D flight falls at ``g`` (:func:`gravity_scale`); otherwise it is kept
+       (``scale_valid`` False).
+    4. **Centre of mass**: ``c̈ = g`` exactly on flight frames, the ground-reaction force
+       ``M (c̈ − g)`` penalised in contact; with 2D, the COM is held on its observed ray and only
+       its depth comes from the lifter (:func:`ray_constrained_com_trajectory`), else
+       :func:`constrained_com_trajectory`.
+    5. **Body about the COM**: least internal force through score-weighted data
+       (:func:`minimum_internal_force_smooth`), constant bone lengths (:func:`rigidify`), and in
+       flight constant angular momentum about the COM, exactly
+       (:func:`conserve_angular_momentum`; at inference — in training its gradient would be
+       the identity anyway, and it is the solver's only slow step). Internal forces
+       ``m_j r̈_j`` sum to zero by construction (``Σ m_j r_j = 0`` every frame).
+
+    The smoothing strengths are learnt (log-parameters trained through the closed-form solves by
+    ``L_3D(S_pp)``). Returned forces are in newtons for a body of ``body_mass`` kg.
+
+    Args:
+        num_joints (int): J (H36M-17).
+        contact_hidden (int): ContactNet channels.
+        contact_layers (int): ContactNet depth.
+        contact_threshold (float): Contact probability above which a frame is in contact.
+        gravity (str): ``'camera'`` (the sample's camera-frame gravity; level camera when
+            missing, logged once) or ``'level'`` (``(0, g, 0)``: a camera with y down, no tilt).
+        learn_mass_correction (bool): Learn per-joint log-mass corrections (off by default: the
+            table is the prior).
+        contact_smoothness (float): Initial ``λ`` of the COM's contact-force penalty.
+        internal_smoothness (float): Initial ``μ`` of the internal-force penalty.
+        learn_smoothness (bool): Learn ``λ`` and ``μ``.
+        score_weighting (bool): Weight the data terms by the 2D scores.
+        rigid_bones (bool): Constant bone lengths.
+        angular_momentum (bool): Conserve angular momentum in flight.
+        metric_scale (bool): Rescale the root trajectory from gravity.
+        min_scale_flight_frames (int): Shortest flight the scale estimate uses.
+        scale_trim_frames (int): Flight frames dropped at each end by the scale estimate (more
+            are dropped where the fit says so: :func:`gravity_scale`).
+        min_keypoint_score (float): 2D keypoints scored below are treated as lost when the COM
+            ray is measured (:func:`centre_of_mass_rays`).
+        ray_weight (float): Weight of the COM's distance to its observed ray relative to its
+            depth error (0: plain data term).
+        blend_frames (int): Contact frames over which flight rotation corrections fade.
+        body_mass (float): Mass for the reported forces, kg.
+        assume_no_hand_contact (bool): Supervise the hands as never in contact when the labels
+            only have the feet (SynthGym has no hand supports).
+
+    Shapes: ``q (B, T, J, 3)``, ``dt`` float or ``(B,)``; ``keypoints_2d (B, T, J, 2)``
+    normalised camera coordinates; ``scores (B, T, J)``; ``gravity (B, 3)``.
+    """
+
+    #: FinePhysSkeleton passes 2D keypoints, scores and gravity to solvers with this flag.
+    needs_context = True
+
+    def __init__(self, num_joints: int = 17, contact_hidden: int = 64, contact_layers: int = 3,
+                 contact_threshold: float = 0.5, gravity: str = 'camera',
+                 learn_mass_correction: bool = False, contact_smoothness: float = 30.0,
+                 internal_smoothness: float = 1.0, learn_smoothness: bool = True,
+                 score_weighting: bool = True, rigid_bones: bool = True,
+                 angular_momentum: bool = True, metric_scale: bool = True,
+                 min_scale_flight_frames: int = 8, scale_trim_frames: int = 0,
+                 min_keypoint_score: float = 0.4,
+                 ray_weight: float = 100.0, blend_frames: int = 4,
+                 body_mass: float = 50.0, assume_no_hand_contact: bool = True,
+                 init_cfg: Optional[dict] = None):
+        super().__init__(init_cfg)
+        if num_joints != 17:
+            raise ValueError(f'StructuredPhysicsSolver num_joints={num_joints}: the mass table '
+                             'and contact joints are defined for H36M-17')
+        if gravity not in ('camera', 'level'):
+            raise ValueError(f"StructuredPhysicsSolver gravity={gravity!r}: expected 'camera' "
+                             "or 'level'")
+        if not 0.0 < contact_threshold < 1.0:
+            raise ValueError(f'contact_threshold={contact_threshold}: expected in (0, 1)')
+        for name, v in (('contact_smoothness', contact_smoothness),
+                        ('internal_smoothness', internal_smoothness)):
+            if not v > 0:
+                raise ValueError(f'StructuredPhysicsSolver {name}={v}: expected > 0')
+        in_dim = num_joints * 3 + num_joints + 1 + num_joints * 4
+        self.contact_net = ContactNet(in_dim, contact_hidden, contact_layers)
+        self.register_buffer('mass_fractions',
+                             torch.as_tensor(joint_mass_fractions(), dtype=torch.float32))
+        self.log_mass_correction = nn.Parameter(torch.zeros(num_joints),
+                                                requires_grad=learn_mass_correction)
+        self.log_contact_smoothness = nn.Parameter(
+            torch.tensor(float(contact_smoothness)).log(), requires_grad=learn_smoothness)
+        self.log_internal_smoothness = nn.Parameter(
+            torch.tensor(float(internal_smoothness)).log(), requires_grad=learn_smoothness)
+        self.contact_threshold = contact_threshold
+        self.gravity_mode = gravity
+        self.score_weighting, self.rigid_bones = score_weighting, rigid_bones
+        self.angular_momentum, self.metric_scale = angular_momentum, metric_scale
+        self.min_scale_flight_frames, self.blend_frames = min_scale_flight_frames, blend_frames
+        self.scale_trim_frames, self.ray_weight = scale_trim_frames, ray_weight
+        self.min_keypoint_score = min_keypoint_score
+        self.body_mass, self.assume_no_hand_contact = body_mass, assume_no_hand_contact
+        self._warned_gravity = False
+
+    def masses(self):
+        """Per-joint mass fractions ``(J,)`` (sum 1) after the learnt correction."""
+        m = self.mass_fractions * self.log_mass_correction.exp()
+        return m / m.sum()
+
+    def _gravity(self, gravity, q):
+        b = q.shape[0]
+        if self.gravity_mode == 'camera' and gravity is not None:
+            g = torch.as_tensor(gravity, dtype=q.dtype, device=q.device).reshape(-1, 3)
+            if not torch.isfinite(g).all() or (torch.linalg.vector_norm(g, dim=-1) < 1e-6).any():
+                raise ValueError(f'StructuredPhysicsSolver: gravity {g.tolist()} is not a finite '
+                                 'non-zero vector')
+            return g.expand(b, 3)
+        if self.gravity_mode == 'camera' and not self._warned_gravity:
+            print_log('StructuredPhysicsSolver: no camera gravity in the sample; assuming a level '
+                      'camera, gravity (0, +g, 0) in the camera frame (y down)', logger='current',
+                      level=30)
+            self._warned_gravity = True
+        return q.new_tensor([0.0, STANDARD_GRAVITY, 0.0]).expand(b, 3)
+
+    def forward(self, q: torch.Tensor, dt: Union[float, torch.Tensor],
+                keypoints_2d: Optional[torch.Tensor] = None,
+                scores: Optional[torch.Tensor] = None,
+                gravity: Optional[torch.Tensor] = None) -> dict:
+        """Returns dict: ``poses`` ``(B, T, J, 3)`` (``S_pp``); ``data_driven`` (``S_dd`` after
+        the gravity scale); ``contact_logits``/``contact_prob`` ``(B, T, 4)``; ``flight``
+        ``(B, T)``; ``scale``/``scale_valid`` ``(B,)``; ``forces`` (``contact`` ``(B, T, 3)``,
+        ``internal`` ``(B, T, J, 3)``, ``gravity`` ``(B, 3)``, newtons); ``com`` ``(B, T, 3)``;
+        ``masses`` ``(J,)``; ``angular_momentum_residual`` (float); ``loss_noise`` (0)."""
+        if q.dim() != 4 or q.shape[-1] != 3 or q.shape[2] != self.mass_fractions.numel():
+            raise ValueError(f'StructuredPhysicsSolver: poses must be (B, T, 17, 3), got '
+                             f'{tuple(q.shape)}')
+        b, t, j, _ = q.shape
+        if t < MIN_FRAMES:
+            raise ValueError(f'StructuredPhysicsSolver: T={t} frames; at least {MIN_FRAMES} '
+                             'are needed')
+        if not torch.isfinite(q).all():
+            raise ValueError('StructuredPhysicsSolver: poses contain NaN/inf')
+        dt = torch.as_tensor(dt, dtype=q.dtype, device=q.device).reshape(-1).expand(b)
+        if (dt <= 0).any():
+            raise ValueError(f'StructuredPhysicsSolver: dt must be > 0, got {dt.tolist()}')
+        if keypoints_2d is not None and not torch.isfinite(keypoints_2d).all():
+            raise ValueError('StructuredPhysicsSolver: keypoints_2d contain NaN/inf')
+        g = self._gravity(gravity, q)
+        g_dir = g / torch.linalg.vector_norm(g, dim=-1, keepdim=True)
+        fps = 1.0 / dt
+        m = self.masses().to(q.dtype)
+
+        # contacts → flight (hard: exact constraints need a yes/no per frame)
+        logits = self.contact_net(contact_features(q, keypoints_2d, g_dir, fps))
+        prob = torch.sigmoid(logits)
+        flight = (prob < self.contact_threshold).all(-1)
+
+        # metric scale from gravity: move the root along its rays, keep the body
+        scale = q.new_ones(b)
+        valid = torch.zeros(b, dtype=torch.bool, device=q.device)
+        q_dd = q
+        rays = None
+        if keypoints_2d is not None:
+            rays = centre_of_mass_rays(keypoints_2d, scores, q, m, self.min_keypoint_score)
+        if self.metric_scale and rays is not None:
+            scale, valid, _ = gravity_scale(rays, centre_of_mass(q, m)[..., 2], flight, g, dt,
+                                            self.min_scale_flight_frames,
+                                            self.scale_trim_frames)
+            root = q[:, :, :1]
+            q_dd = q + (scale[:, None, None, None] - 1.0) * root
+
+        w = (scores.clamp(0.05, 1.0) if (self.score_weighting and scores is not None)
+             else q.new_ones(b, t, j))
+        com_dd = centre_of_mass(q_dd, m)
+        r = q_dd - com_dd[:, :, None]
+        r = minimum_internal_force_smooth(r, w, self.log_internal_smoothness.exp())
+        if self.rigid_bones:
+            r = rigidify(r)
+        r = r - centre_of_mass(r, m)[:, :, None]
+        residual = 0.0
+        if self.angular_momentum and not self.training:
+            r_cons, residual = conserve_angular_momentum(r, m, flight, dt,
+                                                         blend_frames=self.blend_frames)
+            r = r + (r_cons - r).detach()        # exact values, straight-through gradients
+        com_w = (w * m).sum(-1) / m.sum()
+        lam = self.log_contact_smoothness.exp()
+        if rays is not None and self.ray_weight > 0:
+            com = ray_constrained_com_trajectory(com_dd, rays, flight, g, dt, com_w, lam,
+                                                 self.ray_weight)
+        else:
+            com = constrained_com_trajectory(com_dd, flight, g, dt, com_w, lam)
+        poses = r + com[:, :, None]
+
+        # forces (N): gravity, ground reaction (zero in flight by construction), internal
+        forces = dict(gravity=self.body_mass * g,
+                      contact=self.body_mass * (second_derivative(com, fps) - g[:, None]),
+                      internal=self.body_mass * m[None, None, :, None] * second_derivative(r, fps))
+        return dict(poses=poses, data_driven=q_dd, contact_logits=logits, contact_prob=prob,
+                    flight=flight, scale=scale, scale_valid=valid, forces=forces, com=com,
+                    masses=m, angular_momentum_residual=residual,
+                    loss_noise=q.new_zeros(()), params=None)
+
+    def loss(self, outputs: dict, data_samples: dict) -> dict:
+        """``loss_contact``: binary cross-entropy of the contact logits against
+        ``data_samples['contacts']`` ``(B, T, 2)`` (left, right foot; hands as never in contact
+        when ``assume_no_hand_contact``) or ``(B, T, 4)`` (feet, then hands). Empty without
+        labels."""
+        labels = data_samples.get('contacts') if data_samples is not None else None
+        if labels is None:
+            return {}
+        logits = outputs['contact_logits']
+        labels = labels.to(logits.dtype)
+        if labels.shape[-1] == 2:
+            if not self.assume_no_hand_contact:
+                return dict(loss_contact=F.binary_cross_entropy_with_logits(
+                    logits[..., :2], labels))
+            labels = torch.cat([labels, torch.zeros_like(labels)], -1)
+        if labels.shape != logits.shape:
+            raise ValueError(f'StructuredPhysicsSolver: contact labels {tuple(labels.shape)} vs '
+                             f'logits {tuple(logits.shape)} ({len(CONTACT_JOINTS)} effectors: '
+                             f'{CONTACT_JOINTS})')
+        return dict(loss_contact=F.binary_cross_entropy_with_logits(logits, labels))

@@ -1,0 +1,250 @@
+import numpy as np
+import pytest
+import scipy.linalg
+import torch
+
+from finephys.datasets.synthgym import generate_clip
+from finephys.evaluation.functional import (bone_length_drift, discrete_angular_momentum,
+                                            flight_segments)
+from finephys.models.physics import StructuredPhysicsSolver
+from finephys.models.physics.structured_dynamics import (centre_of_mass, centre_of_mass_rays,
+                                                         conserve_angular_momentum,
+                                                         constrained_com_trajectory,
+                                                         flight_triples, gravity_scale,
+                                                         minimum_internal_force_smooth,
+                                                         rigidify, second_difference_matrix)
+from finephys.structures.anthropometry import joint_mass_fractions
+
+
+@pytest.fixture(scope='module')
+def salto():
+    return generate_clip('salto backward stretched with 1.5 twist', 3, num_frames=40,
+                         dtype=np.float64)
+
+
+def _noisy(clip, sigma=0.02, seed=0):
+    rng = np.random.default_rng(seed)
+    q = torch.tensor(clip['keypoints_3d'])[None]
+    return q + sigma * torch.tensor(rng.normal(size=q.shape))
+
+
+def test_constrained_com_is_ballistic_and_matches_nullspace_solution(salto):
+    q = _noisy(salto)
+    m = torch.tensor(joint_mass_fractions())
+    com = centre_of_mass(q, m)
+    flight = torch.tensor(salto['flight'])[None]
+    g = torch.tensor(salto['camera']['gravity'])[None]
+    dt = torch.tensor([1 / 30.0], dtype=torch.float64)
+    lam = 0.7
+    c = constrained_com_trajectory(com, flight, g, dt, contact_smoothness=lam)
+    tri = flight_triples(flight)[0]
+    acc = (c[0, 2:] - 2 * c[0, 1:-1] + c[0, :-2]) * 900.0
+    assert tri.sum() > 5
+    assert (acc[tri] - g[0]).norm(dim=-1).max() < 1e-8
+    # independent: eliminate the equality constraints with a null-space basis (scipy)
+    t = com.shape[1]
+    d = second_difference_matrix(t).numpy()
+    e = d[tri.numpy()]
+    pc = d[~tri.numpy()]
+    for axis in range(3):
+        gd = g[0, axis].item() / 900.0
+        x0 = np.linalg.lstsq(e, np.full(len(e), gd), rcond=None)[0]
+        ns = scipy.linalg.null_space(e)
+        a = np.concatenate([np.eye(t), np.sqrt(lam) * pc]) @ ns
+        b = np.concatenate([com[0, :, axis].numpy(), np.sqrt(lam) * np.full(len(pc), gd)]) - \
+            np.concatenate([np.eye(t), np.sqrt(lam) * pc]) @ x0
+        ref = x0 + ns @ np.linalg.lstsq(a, b, rcond=None)[0]
+        np.testing.assert_allclose(c[0, :, axis].numpy(), ref, atol=1e-8)
+
+
+@pytest.mark.parametrize('fit', [False, True])
+def test_conserved_angular_momentum_is_constant_and_only_rotates(salto, fit):
+    q = _noisy(salto, 0.03)
+    m = torch.tensor(joint_mass_fractions())
+    r = q - centre_of_mass(q, m)[:, :, None]
+    flight = torch.tensor(salto['flight'])[None]
+    dt = torch.tensor([1 / 30.0], dtype=torch.float64)
+    out, residual = conserve_angular_momentum(r, m, flight, dt, fit_momentum=fit)
+    assert residual < 1e-12
+    lm = discrete_angular_momentum(out[0].numpy(), m.numpy(), 30.0)
+    data = discrete_angular_momentum(r[0].numpy(), m.numpy(), 30.0)
+    for a, b in flight_segments(salto['flight'], 3):
+        seg = lm[a:b - 1]
+        assert np.abs(seg - seg.mean(0)).max() < 1e-9 * max(1.0, np.abs(seg).max())
+        if not fit:      # L̄ is the data's mean angular momentum over the flight
+            np.testing.assert_allclose(seg.mean(0), data[a:b - 1].mean(0), rtol=1e-9, atol=1e-9)
+    # every frame is a rotation of the input frame: pairwise distances kept
+    dist = lambda x: torch.cdist(x, x)
+    assert (dist(out[0]) - dist(r[0])).abs().max() < 1e-9
+    # the COM stays at the origin
+    assert centre_of_mass(out, m).abs().max() < 1e-12
+    if fit:              # the fitted momentum keeps the flight closer to the data
+        plain, _ = conserve_angular_momentum(r, m, flight, dt, fit_momentum=False)
+        err = lambda x: (x - r).norm(dim=-1)[0, torch.tensor(salto['flight'])].mean()
+        assert err(out) < err(plain)
+
+
+def test_ray_constrained_com_keeps_the_ray_and_is_ballistic(salto):
+    from finephys.models.physics.structured_dynamics import ray_constrained_com_trajectory
+    gt = torch.tensor(salto['keypoints_3d'])[None]
+    m = torch.tensor(joint_mass_fractions())
+    com_true = centre_of_mass(gt, m)
+    rays = com_true[..., :2] / com_true[..., 2:]
+    lifted = com_true * 1.0
+    lifted[..., 2] += 0.3 * torch.randn(1, 40, dtype=torch.float64)   # depth noise only
+    flight = torch.tensor(salto['flight'])[None]
+    g = torch.tensor(salto['camera']['gravity'])[None]
+    dt = torch.tensor([1 / 30.0], dtype=torch.float64)
+    c = ray_constrained_com_trajectory(lifted, rays, flight, g, dt, contact_smoothness=30.0,
+                                       ray_weight=1e4)
+    acc = (c[0, 2:] - 2 * c[0, 1:-1] + c[0, :-2]) * 900.0
+    tri = flight_triples(flight)[0]
+    assert (acc[tri] - g[0]).norm(dim=-1).max() < 1e-7
+    ray_err = (c[..., :2] / c[..., 2:] - rays).norm(dim=-1)
+    assert ray_err.max() < 2e-3                           # on its ray
+    plain = constrained_com_trajectory(lifted, flight, g, dt, contact_smoothness=30.0)
+    assert (c - com_true).norm(dim=-1).mean() < (plain - com_true).norm(dim=-1).mean()
+
+
+def test_gravity_scale_recovers_depth_of_a_ballistic_flight():
+    """A point-mass body on a ballistic arc seen by a pinhole camera: the scale from gravity
+    recovers its true depth from a lifter that is 30 % too close."""
+    fps, t = 30.0, 24
+    tau = np.arange(t) / fps
+    g = np.array([0.0, 9.80665, 0.3])                       # slightly tilted camera
+    c0, v0 = np.array([0.4, -0.2, 11.0]), np.array([1.2, -4.0, 0.5])
+    com = c0 + v0 * tau[:, None] + 0.5 * g * tau[:, None] ** 2
+    rng = np.random.default_rng(0)
+    body = rng.normal(scale=0.3, size=(17, 3))
+    m = joint_mass_fractions()
+    body -= (m[:, None] * body).sum(0)
+    pts = com[:, None] + body
+    kp = torch.tensor(pts[..., :2] / pts[..., 2:])[None]
+    rays = centre_of_mass_rays(kp, None, None, torch.tensor(m))
+    flight = torch.ones(1, t, dtype=torch.bool)
+    zhat = torch.tensor(0.7 * com[:, 2])[None]
+    scale, valid, depth = gravity_scale(rays, zhat, flight, torch.tensor(g)[None],
+                                        torch.tensor([1 / fps]))
+    assert valid.item()
+    assert abs(scale.item() * 0.7 - 1.0) < 0.01
+    used = ~torch.isnan(depth[0])
+    assert (depth[0][used] - torch.tensor(com[:, 2])[used]).abs().max() < 0.1
+    # no flight → fallback scale 1, not valid
+    scale, valid, _ = gravity_scale(rays, zhat, torch.zeros_like(flight), torch.tensor(g)[None],
+                                    torch.tensor([1 / fps]))
+    assert scale.item() == 1.0 and not valid.item()
+    # two contact frames mislabelled as flight at the end (the COM decelerates upward there):
+    # the residual test drops them and the estimate holds
+    pts2 = pts.copy()
+    pts2[-2:] += np.array([0.0, -0.15, 0.0])
+    rays2 = centre_of_mass_rays(torch.tensor(pts2[..., :2] / pts2[..., 2:])[None], None, None,
+                                torch.tensor(m))
+    scale2, valid2, depth2 = gravity_scale(rays2, zhat, flight, torch.tensor(g)[None],
+                                           torch.tensor([1 / fps]), refine_ends=2)
+    assert valid2.item() and abs(scale2.item() * 0.7 - 1.0) < 0.01
+    assert torch.isnan(depth2[0, -2:]).all()
+
+
+def test_com_rays_replace_lost_joints():
+    q = torch.randn(1, 5, 17, 3, dtype=torch.float64) * 0.3 + torch.tensor([0.0, 0.0, 10.0],
+                                                                              dtype=torch.float64)
+    kp = q[..., :2] / q[..., 2:]
+    m = torch.tensor(joint_mass_fractions())
+    exact = centre_of_mass_rays(kp, None, None, m)
+    lost = kp.clone()
+    lost[0, 2, 5] += 0.2                                        # a dropout far away, score 0.1
+    scores = torch.ones(1, 5, 17, dtype=torch.float64)
+    scores[0, 2, 5] = 0.1
+    assert (centre_of_mass_rays(lost, None, None, m) - exact).abs().max() > 1e-3
+    torch.testing.assert_close(centre_of_mass_rays(lost, scores, q, m), exact)
+
+
+def test_rigidify_gives_constant_symmetric_bones(salto):
+    q = _noisy(salto)
+    out = rigidify(q)
+    assert bone_length_drift(out[0].numpy()) < 1e-9
+    assert torch.equal(out[:, :, 0], q[:, :, 0])
+
+
+def test_minimum_internal_force_smooth_limits():
+    r = torch.randn(1, 10, 17, 3, dtype=torch.float64)
+    w = torch.ones(1, 10, 17, dtype=torch.float64)
+    assert torch.allclose(minimum_internal_force_smooth(r, w, 1e-12), r, atol=1e-8)
+    # infinite smoothness → the weighted least-squares line through the data
+    out = minimum_internal_force_smooth(r, w, 1e9)
+    assert (out[0, 2:] - 2 * out[0, 1:-1] + out[0, :-2]).abs().max() < 1e-6
+
+
+def _all_flight_solver(**kw):
+    solver = StructuredPhysicsSolver(**kw).double()
+    with torch.no_grad():                    # contact logits −20 everywhere: the whole clip flies
+        solver.contact_net.out.weight.zero_()
+        solver.contact_net.out.bias.fill_(-20.0)
+    return solver
+
+
+def test_structured_rollout_exact_in_flight(salto):
+    solver = _all_flight_solver().eval()
+    q = _noisy(salto)
+    kp = torch.tensor(salto['keypoints_2d_clean'])
+    kinv = torch.linalg.inv(torch.tensor(salto['camera']['K']))
+    kp = torch.einsum('tab,tjb->tja', kinv, torch.cat([kp, torch.ones_like(kp[..., :1])],
+                                                      -1))[..., :2][None]
+    g = torch.tensor(salto['camera']['gravity'])[None]
+    out = solver(q, 1 / 30.0, keypoints_2d=kp, scores=torch.ones(1, 40, 17, dtype=q.dtype),
+                 gravity=g)
+    poses = out['poses'][0].detach()
+    m = out['masses'].detach()
+    assert out['flight'].all()
+    com = centre_of_mass(poses[None], m)[0]
+    acc = (com[2:] - 2 * com[1:-1] + com[:-2]) * 900.0
+    assert (acc - g[0]).norm(dim=-1).max() < 1e-7                    # parabola, exactly
+    lm = discrete_angular_momentum(poses.numpy(), m.numpy(), 30.0)
+    assert np.abs(lm - lm.mean(0)).max() < 1e-8                      # constant L, exactly
+    assert bone_length_drift(poses.numpy()) < 1e-9
+    # forces: no ground reaction in flight, internal forces sum to zero
+    f = out['forces']
+    assert f['contact'][0, 1:-1].abs().max() < 1e-5
+    assert f['internal'].sum(2).abs().max() < 1e-8
+    assert out['angular_momentum_residual'] < 1e-12
+
+
+def test_structured_solver_fallbacks_and_errors(salto):
+    solver = StructuredPhysicsSolver().eval()
+    q = torch.tensor(salto['keypoints_3d'], dtype=torch.float32)[None]
+    with pytest.raises(ValueError, match='at least 4'):
+        solver(q[:, :3], 1 / 30.0)
+    bad = q.clone()
+    bad[0, 3, 2, 1] = float('nan')
+    with pytest.raises(ValueError, match='NaN'):
+        solver(bad, 1 / 30.0)
+    with pytest.raises(ValueError, match='gravity'):
+        solver(q, 1 / 30.0, gravity=torch.zeros(1, 3))
+    # no gravity given: level camera assumed; no 2D: no scale; always finite
+    out = solver(q, 1 / 30.0)
+    assert torch.isfinite(out['poses']).all() and not out['scale_valid'].any()
+    # all-contact clip (contact logits +20): no flight, no scale, finite output
+    with torch.no_grad():
+        solver.contact_net.out.weight.zero_()
+        solver.contact_net.out.bias.fill_(20.0)
+    kp = q[..., :2] / q[..., 2:]
+    out = solver(q, 1 / 30.0, keypoints_2d=kp, gravity=torch.tensor(salto['camera']['gravity'])[None])
+    assert not out['flight'].any() and not out['scale_valid'].any()
+    assert out['scale'].item() == 1.0 and torch.isfinite(out['poses']).all()
+    with pytest.raises(ValueError, match="gravity="):
+        StructuredPhysicsSolver(gravity='up')
+
+
+def test_contact_loss_supervises_feet_and_hands():
+    solver = StructuredPhysicsSolver()
+    logits = torch.zeros(2, 8, 4, requires_grad=True)
+    labels = torch.zeros(2, 8, 2, dtype=torch.bool)
+    labels[:, :4] = True
+    loss = solver.loss(dict(contact_logits=logits), dict(contacts=labels))['loss_contact']
+    assert loss.item() == pytest.approx(np.log(2.0))
+    loss.backward()
+    # hands (never in contact in SynthGym) are pushed towards "no contact"
+    assert (logits.grad[..., 2:] > 0).all()
+    assert solver.loss(dict(contact_logits=logits), dict()) == {}
+    with pytest.raises(ValueError, match='contact labels'):
+        solver.loss(dict(contact_logits=logits), dict(contacts=torch.zeros(2, 8, 3)))

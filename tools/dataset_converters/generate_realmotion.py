@@ -1,0 +1,97 @@
+"""Write the real-motion evaluation set: DeepMimic mocap (read from the installed pybullet wheel)
+and/or BVH files → H36M-17 by forward kinematics → SynthGym's broadcast cameras and detector
+noise → one ``.npz`` in :class:`~finephys.datasets.Pose3DNpzDataset`'s layout (plus masses,
+flight and contact labels for the physics report).
+
+    python tools/dataset_converters/generate_realmotion.py --out data/realmotion/test.npz \
+        [--deepmimic backflip cartwheel jump spinkick ...] [--bvh a.bvh b.bvh] \
+        [--num-frames 32] [--views 4] [--fps 30] [--seed 0]
+
+Nothing is downloaded and nothing is committed: the DeepMimic motions come from
+``pybullet_data/data/motions/humanoid3d_*.txt`` of ``pip install pybullet==3.2.7``.
+"""
+import argparse
+import os
+import os.path as osp
+
+import numpy as np
+from tqdm import tqdm
+
+from finephys.datasets.mocap import (build_realmotion_clips, bvh_to_h36m17, deepmimic_motion_dir,
+                                     deepmimic_to_h36m17)
+from finephys.utils.launch import UserInputError, friendly_errors
+
+#: Whole-body DeepMimic clips (crawl/getup start lying down and are left out).
+DEFAULT_DEEPMIMIC = ('backflip', 'cartwheel', 'jump', 'spinkick', 'roll', 'spin', 'run', 'walk',
+                     'dance_a', 'dance_b', 'kick', 'punch')
+
+
+def resample(joints, fps_in, fps_out):
+    """Linear resampling of ``(T, 17, 3)`` from ``fps_in`` to ``fps_out``."""
+    if abs(fps_in - fps_out) < 1e-6:
+        return joints
+    t_in = np.arange(len(joints)) / fps_in
+    t_out = np.arange(0.0, t_in[-1] + 1e-9, 1.0 / fps_out)
+    flat = joints.reshape(len(joints), -1)
+    return np.stack([np.interp(t_out, t_in, flat[:, k]) for k in range(flat.shape[1])],
+                    1).reshape(len(t_out), *joints.shape[1:])
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    p.add_argument('--out', required=True, help='output .npz')
+    p.add_argument('--deepmimic', nargs='*', default=list(DEFAULT_DEEPMIMIC),
+                   help='DeepMimic motion names (humanoid3d_<name>.txt); none: skip')
+    p.add_argument('--bvh', nargs='*', default=[], help='BVH files')
+    p.add_argument('--bvh-scale', type=float, default=None, help='metres per BVH unit')
+    p.add_argument('--num-frames', type=int, default=32)
+    p.add_argument('--stride', type=int, default=16)
+    p.add_argument('--views', type=int, default=4)
+    p.add_argument('--fps', type=float, default=30.0)
+    p.add_argument('--image-size', type=int, default=256)
+    p.add_argument('--seed', type=int, default=0)
+    args = p.parse_args(argv)
+    with friendly_errors('generate_realmotion.py'):
+        motions = {}
+        if args.deepmimic:
+            root = deepmimic_motion_dir()
+            for name in tqdm(args.deepmimic, desc='DeepMimic'):
+                path = osp.join(root, f'humanoid3d_{name}.txt')
+                if not osp.isfile(path):
+                    raise UserInputError(f'{path}: no DeepMimic motion {name!r}')
+                try:
+                    motions[f'deepmimic/{name}'] = (deepmimic_to_h36m17(path, args.fps), args.fps)
+                except ValueError as err:
+                    raise UserInputError(str(err)) from None
+        for path in tqdm(args.bvh, desc='BVH'):
+            if not osp.isfile(path):
+                raise UserInputError(f'{path}: BVH file not found')
+            try:
+                joints, fps = bvh_to_h36m17(path, scale=args.bvh_scale)
+            except ValueError as err:
+                raise UserInputError(str(err)) from None
+            motions[f'bvh/{osp.splitext(osp.basename(path))[0]}'] = (
+                resample(joints, fps, args.fps), args.fps)
+        if not motions:
+            raise UserInputError('no motion given (--deepmimic and --bvh are both empty)')
+        try:
+            arrays = build_realmotion_clips(motions, num_frames=args.num_frames,
+                                            stride=args.stride, views=args.views, seed=args.seed,
+                                            image_size=args.image_size)
+        except ValueError as err:
+            raise UserInputError(str(err)) from None
+        os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
+        tmp = args.out + '.tmp.npz'
+        np.savez(tmp, **arrays)
+        os.replace(tmp, args.out)
+    flights = arrays['flight'].sum(1)
+    print(f'{len(arrays["names"])} clips of {args.num_frames} frames from {len(motions)} motions '
+          f'({int((flights >= 8).sum())} with >= 8 flight frames) written to {args.out}')
+    for name in sorted(motions):
+        sel = arrays['names'] == name
+        print(f'  {name:28s} {int(sel.sum()):4d} clips, {motions[name][0].shape[0]:4d} frames, '
+              f'flight frames per clip {flights[sel].mean() if sel.any() else 0:.1f}')
+
+
+if __name__ == '__main__':
+    main()

@@ -74,6 +74,8 @@ def tune_smoothers(runner_cfg):
     cfg = copy.deepcopy(runner_cfg)
     cfg.val_evaluator = [dict(type='PhysicsMetric', smoother_grid=True)]
     cfg.val_cfg = dict(type='ValLoop')
+    # a bare val run: no best-checkpoint bookkeeping (its metric is not computed here)
+    cfg.default_hooks.checkpoint = dict(type='CheckpointHook', save_best=None)
     runner = Runner.from_cfg(cfg)
     runner.load_checkpoint(cfg.load_from, strict=True)
     metrics = runner.val_loop.run()

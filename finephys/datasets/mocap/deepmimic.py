@@ -147,15 +147,35 @@ def deepmimic_forward_kinematics(motion):
     return pos
 
 
-def deepmimic_to_h36m17(path, fps=30.0):
+def deepmimic_to_h36m17(path, fps=30.0, interpolation='cubic'):
     """A DeepMimic motion file → H36M-17 world joints (z up, metres) at ``fps``.
+
+    Args:
+        path (str): Motion file.
+        fps (float): Output frame rate.
+        interpolation (str): ``'cubic'``: forward kinematics at the keyframes, then a cubic
+            spline through the joint positions (C² — accelerations are continuous, which the
+            physics metrics need; backflip's keyframes are only 16 per second, where slerp's
+            piecewise-constant angular velocity gives acceleration spikes at every keyframe;
+            bones stay rigid only at the keyframes, to < 1 % in between). ``'slerp'``:
+            quaternion slerp of the keyframes, then forward kinematics (rigid, C⁰ velocities).
 
     Returns:
         np.ndarray: ``(T, 17, 3)``.
     """
-    motion = resample_motion(read_deepmimic_motion(path), fps)
-    pos = deepmimic_forward_kinematics(motion)
-    joints = np.stack([pos[H36M_FROM_DEEPMIMIC[n]] for n in H36M17.joint_names], 1)
+    motion = read_deepmimic_motion(path)
+    if interpolation == 'slerp':
+        pos = deepmimic_forward_kinematics(resample_motion(motion, fps))
+        joints = np.stack([pos[H36M_FROM_DEEPMIMIC[n]] for n in H36M17.joint_names], 1)
+    elif interpolation == 'cubic':
+        from scipy.interpolate import CubicSpline
+        pos = deepmimic_forward_kinematics(motion)
+        keys = np.stack([pos[H36M_FROM_DEEPMIMIC[n]] for n in H36M17.joint_names], 1)
+        times = np.arange(0.0, motion['times'][-1] + 1e-9, 1.0 / fps)
+        joints = CubicSpline(motion['times'], keys, axis=0, bc_type='natural')(times)
+    else:
+        raise ValueError(f"deepmimic_to_h36m17 interpolation={interpolation!r}: expected "
+                         "'cubic' or 'slerp'")
     return joints @ Y_UP_TO_Z_UP.T
 
 

@@ -15,12 +15,14 @@ GRAVITY = 9.80665
 EFFECTORS = ('left_ankle', 'right_ankle', 'left_wrist', 'right_wrist')
 
 
-def contact_labels(world, foot_clearance=0.05, hand_height=0.12):
+def contact_labels(world, foot_clearance=0.10, hand_height=0.12, body_height=0.25):
     """Ground contacts from world heights (floor at z = 0, z up).
 
     A foot is in contact while its ankle is within ``foot_clearance`` of its standing height
-    (the clip's 5th-percentile ankle height, both feet pooled); a hand while its wrist is below
-    ``hand_height``. A frame is in flight when nothing touches the floor.
+    (the clip's 5th-percentile ankle height, both feet pooled; generous, so that push-off and
+    touch-down frames are not called flight); a hand while its wrist is below ``hand_height``.
+    A frame is in flight when no foot or hand is in contact and no other joint is below
+    ``body_height`` (a roll is supported by the back, not by a hand or foot).
 
     Args:
         world (np.ndarray): ``(T, 17, 3)`` metres.
@@ -33,7 +35,9 @@ def contact_labels(world, foot_clearance=0.05, hand_height=0.12):
     feet = ankles < stance + foot_clearance
     hands = world[:, H36M17.indices(['left_wrist', 'right_wrist']), 2] < hand_height
     contacts = np.concatenate([feet, hands], 1)
-    return contacts, ~contacts.any(1)
+    rest = [j for j in range(world.shape[1]) if H36M17.joint_names[j] not in EFFECTORS]
+    on_body = world[:, rest, 2].min(1) < body_height
+    return contacts, ~(contacts.any(1) | on_body)
 
 
 def stature_estimate(world):

@@ -394,7 +394,8 @@ def centre_of_mass_rays(keypoints_2d, scores, q, masses, min_score=0.4):
 
 def _fit_flight_parabola(ray, tau, g):
     """Least-squares ``(c0, v0)`` of ``P_τ = c0 + v0 τ + ½ g τ²`` through rays ``(n, 2)``.
-    Returns θ (6,), the per-frame ray residuals (n,), and the depths (n,)."""
+    Returns θ (6,), the per-frame ray residuals (n,), the depths (n,) and the relative standard
+    error of the mid-flight depth ``c0_z`` (from the residuals and ``(AᵀA)⁻¹``)."""
     rows, rhs = [], []
     for axis in (0, 1):
         u = ray[:, axis]
@@ -405,13 +406,17 @@ def _fit_flight_parabola(ray, tau, g):
         rhs.append(-0.5 * tau ** 2 * (g[axis] - u * g[2]))
     a_mat, b_vec = np.concatenate(rows), np.concatenate(rhs)
     theta = np.linalg.lstsq(a_mat, b_vec, rcond=None)[0]
-    res = (a_mat @ theta - b_vec).reshape(2, -1)
+    resid = a_mat @ theta - b_vec
+    res = resid.reshape(2, -1)
     z = theta[2] + theta[5] * tau + 0.5 * g[2] * tau ** 2
-    return theta, np.linalg.norm(res, axis=0) / np.maximum(np.abs(z), 1e-6), z
+    dof = max(len(b_vec) - 6, 1)
+    cov = (resid @ resid / dof) * np.linalg.pinv(a_mat.T @ a_mat)
+    rel_std = np.sqrt(max(cov[2, 2], 0.0)) / max(abs(theta[2]), 1e-6)
+    return theta, np.linalg.norm(res, axis=0) / np.maximum(np.abs(z), 1e-6), z, rel_std
 
 
 def gravity_scale(rays, com_depth, flight, gravity, dt, min_frames=8, trim=0, refine_ends=2,
-                  bounds=(0.33, 3.0)):
+                  prior_std=0.05, bounds=(0.33, 3.0)):
     """Metric depth scale from a flight seen in 2D (gravity as the ruler; Bieler et al. 2019).
 
     On the longest flight ``[a, b)``, the COM ``P_τ = c0 + v0 τ + ½ g τ²`` must lie on its
@@ -419,7 +424,10 @@ def gravity_scale(rays, com_depth, flight, gravity, dt, min_frames=8, trim=0, re
     linear equations per frame, least squares; ``g`` in metres fixes the size. Flight labels
     are least certain at take-off and landing, so ``trim`` frames are dropped at each end and up
     to ``refine_ends`` more are dropped where an end frame's ray residual exceeds 3× the median.
-    The returned scale ``k`` maps the lifter's COM depth to the fitted one (``Σ Z ẑ / Σ ẑ²``).
+    The scale ``k`` maps the lifter's COM depth to the fitted one (``Σ Z ẑ / Σ ẑ²``); with
+    ``prior_std`` it is fused with the lifter's own depth (``k = 1``, relative standard
+    deviation ``prior_std``) by inverse variances in log scale, the fit's variance from its
+    residuals.
 
     Args:
         rays (Tensor): ``(B, T, 2)`` observed COM rays (:func:`centre_of_mass_rays`).
@@ -430,6 +438,8 @@ def gravity_scale(rays, com_depth, flight, gravity, dt, min_frames=8, trim=0, re
         min_frames (int): Shortest usable flight.
         trim (int): Frames dropped at each end.
         refine_ends (int): Most extra frames dropped per end by the residual test.
+        prior_std (float | None): Relative depth uncertainty of the lifter (None: trust the fit
+            alone).
         bounds (tuple): A scale outside is rejected (fallback 1).
 
     Returns:
@@ -454,7 +464,7 @@ def gravity_scale(rays, com_depth, flight, gravity, dt, min_frames=8, trim=0, re
         a, b = max(segs, key=lambda s: s[1] - s[0])
         for _ in range(2 * refine_ends + 1):
             tau = (np.arange(a, b) - 0.5 * (a + b - 1)) * dts[i]
-            theta, res, z = _fit_flight_parabola(ray_np[i, a:b], tau, g[i])
+            theta, res, z, _ = _fit_flight_parabola(ray_np[i, a:b], tau, g[i])
             med = np.median(res) + 1e-12
             drop_a = res[0] > 3 * med and a < b - min_frames
             drop_b = res[-1] > 3 * med and a < b - min_frames
@@ -465,11 +475,16 @@ def gravity_scale(rays, com_depth, flight, gravity, dt, min_frames=8, trim=0, re
             else:
                 b -= 1
         tau = (np.arange(a, b) - 0.5 * (a + b - 1)) * dts[i]
-        theta, res, z = _fit_flight_parabola(ray_np[i, a:b], tau, g[i])
+        theta, res, z, rel_std = _fit_flight_parabola(ray_np[i, a:b], tau, g[i])
         zh = zhat[i, a:b]
         if not (np.all(np.isfinite(z)) and np.all(z > 0) and np.all(zh > 0)):
             continue
         k = float((z * zh).sum() / (zh * zh).sum())
+        if prior_std is not None:
+            # inverse-variance fusion (in log scale) with the lifter's own depth, k = 1: a
+            # short or badly fitting flight (a contact frame called flight) barely moves it
+            w_fit, w_prior = 1.0 / max(rel_std, 1e-6) ** 2, 1.0 / prior_std ** 2
+            k = float(np.exp(w_fit * np.log(max(k, 1e-6)) / (w_fit + w_prior)))
         if bounds[0] <= k <= bounds[1]:
             scale[i], valid[i] = k, True
             depth[i, a:b] = z

@@ -81,6 +81,8 @@ class StructuredPhysicsSolver(BaseModule):
             are dropped where the fit says so: :func:`gravity_scale`).
         min_keypoint_score (float): 2D keypoints scored below are treated as lost when the COM
             ray is measured (:func:`centre_of_mass_rays`).
+        lifter_depth_std (float | None): Relative uncertainty of the lifter's depth, fused with
+            the gravity estimate by inverse variances (None: the gravity estimate alone).
         ray_weight (float): Weight of the COM's distance to its observed ray relative to its
             depth error (0: plain data term).
         blend_frames (int): Contact frames over which flight rotation corrections fade.
@@ -102,7 +104,7 @@ class StructuredPhysicsSolver(BaseModule):
                  score_weighting: bool = True, rigid_bones: bool = True,
                  angular_momentum: bool = True, metric_scale: bool = True,
                  min_scale_flight_frames: int = 8, scale_trim_frames: int = 0,
-                 min_keypoint_score: float = 0.4,
+                 min_keypoint_score: float = 0.4, lifter_depth_std: Optional[float] = 0.05,
                  ray_weight: float = 100.0, blend_frames: int = 4,
                  body_mass: float = 50.0, assume_no_hand_contact: bool = True,
                  init_cfg: Optional[dict] = None):
@@ -135,7 +137,7 @@ class StructuredPhysicsSolver(BaseModule):
         self.angular_momentum, self.metric_scale = angular_momentum, metric_scale
         self.min_scale_flight_frames, self.blend_frames = min_scale_flight_frames, blend_frames
         self.scale_trim_frames, self.ray_weight = scale_trim_frames, ray_weight
-        self.min_keypoint_score = min_keypoint_score
+        self.min_keypoint_score, self.lifter_depth_std = min_keypoint_score, lifter_depth_std
         self.body_mass, self.assume_no_hand_contact = body_mass, assume_no_hand_contact
         self._warned_gravity = False
 
@@ -202,7 +204,8 @@ class StructuredPhysicsSolver(BaseModule):
         if self.metric_scale and rays is not None:
             scale, valid, _ = gravity_scale(rays, centre_of_mass(q, m)[..., 2], flight, g, dt,
                                             self.min_scale_flight_frames,
-                                            self.scale_trim_frames)
+                                            self.scale_trim_frames,
+                                            prior_std=self.lifter_depth_std)
             root = q[:, :, :1]
             q_dd = q + (scale[:, None, None, None] - 1.0) * root
 

@@ -46,7 +46,7 @@ def test_forward_kinematics_against_hand_computed_poses(tmp_path):
     np.testing.assert_allclose(pos['right_ankle'][1] - pos['right_knee'][1],
                                [-1.639480 * s, 0, 0], atol=1e-12)
     # H36M-17, z up: (x, y, z)_deepmimic → (x, −z, y)
-    joints = deepmimic_to_h36m17(str(path), fps=4.0)
+    joints = deepmimic_to_h36m17(str(path), fps=4.0, interpolation="slerp")
     assert joints.shape == (3, 17, 3)
     np.testing.assert_allclose(joints[0, H36M17.index('right_hip')], [0, -0.339548 * s, 0.9])
     # resampling: the middle frame has the knee at −45°
@@ -123,7 +123,10 @@ def test_installed_deepmimic_motions_are_plausible():
     from finephys.datasets.mocap import deepmimic_motion_dir
     joints = deepmimic_to_h36m17(osp.join(deepmimic_motion_dir(), 'humanoid3d_jump.txt'))
     from finephys.evaluation.functional import bone_length_drift
-    assert bone_length_drift(joints) < 1e-6                # rigid rig
+    assert bone_length_drift(joints) < 2e-3                # rigid at keyframes, spline between
+    slerp = deepmimic_to_h36m17(osp.join(deepmimic_motion_dir(), "humanoid3d_jump.txt"),
+                                interpolation="slerp")
+    assert bone_length_drift(slerp) < 1e-6                 # rigid rig
     height = joints[0, H36M17.index('head'), 2] - joints[0, H36M17.index('left_ankle'), 2]
     assert 1.3 < height < 1.9
     contacts, flight = contact_labels(joints)

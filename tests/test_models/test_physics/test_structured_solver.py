@@ -124,7 +124,7 @@ def test_gravity_scale_recovers_depth_of_a_ballistic_flight():
     flight = torch.ones(1, t, dtype=torch.bool)
     zhat = torch.tensor(0.7 * com[:, 2])[None]
     scale, valid, depth = gravity_scale(rays, zhat, flight, torch.tensor(g)[None],
-                                        torch.tensor([1 / fps]))
+                                        torch.tensor([1 / fps]), prior_std=None)
     assert valid.item()
     assert abs(scale.item() * 0.7 - 1.0) < 0.01
     used = ~torch.isnan(depth[0])
@@ -140,9 +140,20 @@ def test_gravity_scale_recovers_depth_of_a_ballistic_flight():
     rays2 = centre_of_mass_rays(torch.tensor(pts2[..., :2] / pts2[..., 2:])[None], None, None,
                                 torch.tensor(m))
     scale2, valid2, depth2 = gravity_scale(rays2, zhat, flight, torch.tensor(g)[None],
-                                           torch.tensor([1 / fps]), refine_ends=2)
+                                           torch.tensor([1 / fps]), refine_ends=2, prior_std=None)
     assert valid2.item() and abs(scale2.item() * 0.7 - 1.0) < 0.01
     assert torch.isnan(depth2[0, -2:]).all()
+    # with the lifter's depth as a prior, an exact fit still dominates; a noisy one does not
+    scale3, _, _ = gravity_scale(rays, zhat, flight, torch.tensor(g)[None],
+                                 torch.tensor([1 / fps]), prior_std=0.05)
+    assert abs(scale3.item() * 0.7 - 1.0) < 0.01
+    noisy = rays + 0.02 * torch.randn(rays.shape, generator=torch.Generator().manual_seed(0),
+                                      dtype=rays.dtype)
+    scale4, _, _ = gravity_scale(noisy, zhat, flight, torch.tensor(g)[None],
+                                 torch.tensor([1 / fps]), prior_std=0.05)
+    scale5, _, _ = gravity_scale(noisy, zhat, flight, torch.tensor(g)[None],
+                                 torch.tensor([1 / fps]), prior_std=None)
+    assert abs(np.log(scale4.item())) < abs(np.log(scale5.item()))
 
 
 def test_com_rays_replace_lost_joints():

@@ -141,7 +141,8 @@ class FinePhysSkeleton(BaseModel):
             losses['loss_2d'] = w['reproj'] * (err * scores).sum() / scores.sum().clamp_min(1e-6)
         if w['contact'] > 0 and hasattr(self.physics, 'loss'):
             for name, value in self.physics.loss(out['physics'], data_samples).items():
-                losses[name] = w['contact'] * value
+                # 'loss*' terms are optimised; the rest are logged diagnostics
+                losses[name] = w['contact'] * value if name.startswith('loss') else value
         if not losses:
             raise ValueError('FinePhysSkeleton: every loss weight is 0')
         return losses

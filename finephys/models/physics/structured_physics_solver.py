@@ -243,20 +243,45 @@ class StructuredPhysicsSolver(BaseModule):
     def loss(self, outputs: dict, data_samples: dict) -> dict:
         """``loss_contact``: binary cross-entropy of the contact logits against
         ``data_samples['contacts']`` ``(B, T, 2)`` (left, right foot; hands as never in contact
-        when ``assume_no_hand_contact``) or ``(B, T, 4)`` (feet, then hands). Empty without
-        labels."""
+        when ``assume_no_hand_contact``) or ``(B, T, 4)`` (feet, then hands); empty without
+        labels. Also diagnostics, logged but not optimised (their names have no ``loss``):
+        ``phys_contact_acc`` (frame accuracy of the predicted contacts), ``phys_grf_flight_N`` /
+        ``phys_grf_contact_N`` (mean ground-reaction force on predicted flight triples — 0 by
+        construction — and on the other frames), ``phys_internal_N`` (mean internal force per joint),
+        ``phys_gravity_scale`` (mean scale on clips where it was estimated)."""
+        diag = self.diagnostics(outputs)
         labels = data_samples.get('contacts') if data_samples is not None else None
         if labels is None:
-            return {}
+            return diag
         logits = outputs['contact_logits']
         labels = labels.to(logits.dtype)
         if labels.shape[-1] == 2:
             if not self.assume_no_hand_contact:
-                return dict(loss_contact=F.binary_cross_entropy_with_logits(
-                    logits[..., :2], labels))
-            labels = torch.cat([labels, torch.zeros_like(labels)], -1)
+                logits = logits[..., :2]
+            else:
+                labels = torch.cat([labels, torch.zeros_like(labels)], -1)
         if labels.shape != logits.shape:
             raise ValueError(f'StructuredPhysicsSolver: contact labels {tuple(labels.shape)} vs '
                              f'logits {tuple(logits.shape)} ({len(CONTACT_JOINTS)} effectors: '
                              f'{CONTACT_JOINTS})')
-        return dict(loss_contact=F.binary_cross_entropy_with_logits(logits, labels))
+        diag['phys_contact_acc'] = ((logits > 0) == (labels > 0.5)).float().mean().detach()
+        diag['loss_contact'] = F.binary_cross_entropy_with_logits(logits, labels)
+        return diag
+
+    @staticmethod
+    def diagnostics(outputs: dict) -> dict:
+        """Force and scale summaries of one forward pass (detached scalars; see :meth:`loss`)."""
+        with torch.no_grad():
+            fl = outputs['flight']
+            flight = fl[:, :-2] & fl[:, 1:-1] & fl[:, 2:]       # flight triples: c̈ = g exactly
+            grf = torch.linalg.vector_norm(outputs['forces']['contact'][:, 1:-1], dim=-1)
+            zero = grf.new_zeros(())
+            out = dict(
+                phys_grf_contact_N=grf[~flight].mean() if (~flight).any() else zero,
+                phys_grf_flight_N=grf[flight].mean() if flight.any() else zero,
+                phys_internal_N=torch.linalg.vector_norm(outputs['forces']['internal'],
+                                                         dim=-1).mean())
+            valid = outputs['scale_valid']
+            if valid.any():
+                out['phys_gravity_scale'] = outputs['scale'][valid].mean()
+        return out

@@ -251,11 +251,23 @@ def test_contact_loss_supervises_feet_and_hands():
     logits = torch.zeros(2, 8, 4, requires_grad=True)
     labels = torch.zeros(2, 8, 2, dtype=torch.bool)
     labels[:, :4] = True
-    loss = solver.loss(dict(contact_logits=logits), dict(contacts=labels))['loss_contact']
-    assert loss.item() == pytest.approx(np.log(2.0))
-    loss.backward()
+    flight = torch.zeros(2, 8, dtype=torch.bool)
+    flight[:, 4:] = True                 # flight triples centred on frames 5 and 6
+    grf = torch.zeros(2, 8, 3)
+    grf[:, :5, 2] = 500.0
+    outputs = dict(contact_logits=logits, flight=flight,
+                   forces=dict(contact=grf, internal=torch.ones(2, 8, 17, 3)),
+                   scale=torch.tensor([1.1, 1.0]), scale_valid=torch.tensor([True, False]))
+    out = solver.loss(outputs, dict(contacts=labels))
+    assert out['loss_contact'].item() == pytest.approx(np.log(2.0))
+    out['loss_contact'].backward()
     # hands (never in contact in SynthGym) are pushed towards "no contact"
     assert (logits.grad[..., 2:] > 0).all()
-    assert solver.loss(dict(contact_logits=logits), dict()) == {}
+    assert out['phys_grf_contact_N'].item() == pytest.approx(500.0)
+    assert out['phys_grf_flight_N'].item() == 0.0
+    assert out['phys_internal_N'].item() == pytest.approx(3 ** 0.5)
+    assert out['phys_gravity_scale'].item() == pytest.approx(1.1)
+    assert out['phys_contact_acc'].item() == pytest.approx(0.75)    # logits 0: "no contact"
+    assert 'loss_contact' not in solver.loss(outputs, dict())
     with pytest.raises(ValueError, match='contact labels'):
-        solver.loss(dict(contact_logits=logits), dict(contacts=torch.zeros(2, 8, 3)))
+        solver.loss(outputs, dict(contacts=torch.zeros(2, 8, 3)))

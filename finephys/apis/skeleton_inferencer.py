@@ -129,7 +129,9 @@ class SkeletonInferencer:
 
         Returns:
             dict: ``s_dd``, ``s_pp``, ``fused`` ``(T, 17, 3)`` camera-frame metres, plus the 2D
-            input, scores, fps and K.
+            input, scores, fps and K; with a contact-predicting solver
+            (:class:`~finephys.models.physics.StructuredPhysicsSolver`) also ``contact_prob``
+            ``(T, 4)`` (left/right foot, left/right hand) and ``flight`` ``(T,)``.
         """
         data = self.read_input(path, layout, fps, clip_id)
         kp, k = data['keypoints_2d'], data['K']
@@ -140,6 +142,7 @@ class SkeletonInferencer:
         if starts[-1] + win < t:
             starts.append(t - win)
         acc = {key: np.zeros((t, 17, 3)) for key in ('s_dd', 's_pp', 'fused')}
+        contact = None        # per-frame contact probabilities, when the solver predicts them
         weight = np.zeros((t, 1, 1))
         tri = np.minimum(np.arange(1, win + 1), np.arange(win, 0, -1)).astype(float)[:, None, None]
         for s in tqdm(starts, desc='skeleton windows', disable=not show_progress):
@@ -153,8 +156,16 @@ class SkeletonInferencer:
                               ('s_pp', 'pred_keypoints_3d_pp')):
                 value = out.get(name, out['pred_keypoints_3d'])
                 acc[key][s:s + win] += value.cpu().numpy() * tri
+            if 'contact_prob' in out:
+                contact = np.zeros((t, out['contact_prob'].shape[-1])) if contact is None \
+                    else contact
+                contact[s:s + win] += out['contact_prob'].cpu().numpy() * tri[:, :, 0]
             weight[s:s + win] += tri
         result = {key: v / weight for key, v in acc.items()}
+        if contact is not None:
+            result['contact_prob'] = contact / weight[:, :, 0]
+            threshold = getattr(self.model.physics, 'contact_threshold', 0.5)
+            result['flight'] = (result['contact_prob'] < threshold).all(-1)
         result.update(keypoints_2d=kp, scores=data['scores'], fps=data['fps'], K=k)
         if out_dir is not None:
             self.write_outputs(result, data.get('frames'), out_dir,
@@ -167,12 +178,15 @@ class SkeletonInferencer:
         from finephys.visualization import draw_skeleton, write_video
         from finephys.visualization.plot3d import animate_sequence_3d
         os.makedirs(out_dir, exist_ok=True)
-        np.savez(osp.join(out_dir, f'{stem}_3d.npz'),
+        extra = {k: result[k] for k in ('contact_prob', 'flight') if k in result}
+        np.savez(osp.join(out_dir, f'{stem}_3d.npz'), **extra,
                  **{k: np.asarray(result[k], np.float32) for k in ('s_dd', 's_pp', 'fused')},
                  keypoints_2d=result['keypoints_2d'], scores=result['scores'],
                  fps=result['fps'], camera_K=result['K'])
         with open(osp.join(out_dir, f'{stem}_3d.json'), 'w') as f:
             json.dump(dict(fps=result['fps'], joint_order='h36m17', units='metres, camera frame',
+                           **{k: np.round(np.asarray(v, float), 4).tolist()
+                              for k, v in extra.items()},
                            **{k: np.round(result[k], 5).tolist() for k in ('s_dd', 's_pp', 'fused')}),
                       f)
         animate_sequence_3d(result['fused'], osp.join(out_dir, f'{stem}_fused_3d.gif'),

@@ -143,7 +143,7 @@ class FinePhysSkeleton(BaseModel):
             for name, value in self.physics.loss(out['physics'], data_samples).items():
                 # 'loss*' terms are optimised; the rest are logged diagnostics
                 losses[name] = w['contact'] * value if name.startswith('loss') else value
-        if not losses:
+        if not any(name.startswith('loss') for name in losses):
             raise ValueError('FinePhysSkeleton: every loss weight is 0')
         return losses
 

@@ -122,3 +122,23 @@ def test_bad_skeleton_files(tmp_path, checkpoint):
         inf(str(tmp_path / 'j18.npz'), show_progress=False)
     with pytest.raises(ValueError, match='layout'):
         inf(str(tmp_path / 'nolayout.npz'), show_progress=False)
+
+
+def test_structured_solver_outputs_contacts(tmp_path, clip):
+    from mmengine.config import Config
+    cfg_file = osp.join(ROOT, 'configs/finephys-structured/'
+                              'finephys-skeleton-structured_stage1_synthgym_tcn-lifter.py')
+    model = MODELS.build(Config.fromfile(cfg_file).model)
+    ckpt = str(tmp_path / 'structured.pth')
+    torch.save(dict(state_dict=model.state_dict()), ckpt)
+    np.savez(tmp_path / 'clip.npz', keypoints_2d=clip['keypoints_2d'],
+             keypoint_scores=clip['keypoint_scores'], camera_K=clip['camera']['K'][0], fps=30.0,
+             layout='h36m17')
+    inferencer = SkeletonInferencer(cfg_file, ckpt)
+    out = inferencer(str(tmp_path / 'clip.npz'), out_dir=str(tmp_path / 'out'),
+                     show_progress=False)
+    assert out['contact_prob'].shape == (40, 4) and out['flight'].shape == (40,)
+    assert ((out['contact_prob'] >= 0) & (out['contact_prob'] <= 1)).all()
+    assert np.isfinite(out['s_pp']).all()
+    saved = np.load(tmp_path / 'out' / 'clip_3d.npz')
+    np.testing.assert_array_equal(saved['flight'], out['flight'])

@@ -11,5 +11,5 @@ model = dict(
                  learn_smoothness=True, score_weighting=True, rigid_bones=True,
                  angular_momentum=True, metric_scale=True, min_scale_flight_frames=8,
                  scale_trim_frames=0, min_keypoint_score=0.4, lifter_depth_std=0.05,
-                 ray_weight=100.0, blend_frames=4),
+                 ray_weight=100.0, blend_frames=4, angular_momentum_trim=0),
     loss_weights=dict(noise=0.0, contact=1.0))

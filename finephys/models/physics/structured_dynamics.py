@@ -309,7 +309,7 @@ def _fit_momentum(x, m, a, b, iters=4, step=1e-4):
 
 
 def conserve_angular_momentum(r, masses, flight, dt, min_length=3, blend_frames=4,
-                              fit_momentum=True):
+                              fit_momentum=True, trim=0):
     """Hold the discrete angular momentum about the COM constant in every flight, exactly.
 
     For a flight segment ``[a, b)`` the middle frame is kept and each next frame is the data
@@ -331,6 +331,8 @@ def conserve_angular_momentum(r, masses, flight, dt, min_length=3, blend_frames=
         min_length (int): Shortest flight (frames) to treat.
         blend_frames (int): Contact frames over which a correction fades out.
         fit_momentum (bool): Refine ``L̄`` by least squares to the data.
+        trim (int): Frames at each end of a (predicted) flight left to the contact blend: the
+            take-off and landing frames are the ones a contact predictor gets wrong.
 
     Returns:
         tuple: corrected ``r`` ``(B, T, J, 3)`` (same dtype), and the largest residual
@@ -347,7 +349,8 @@ def conserve_angular_momentum(r, masses, flight, dt, min_length=3, blend_frames=
     t_total = x.shape[1]
     for i in range(x.shape[0]):
         m = m_all[i]
-        for a, b in flight_segments(fl[i], min_length):
+        for a, b in flight_segments(fl[i], min_length + 2 * trim):
+            a, b = a + trim, b - trim
             if fit_momentum:
                 target, start = _fit_momentum(x[i], m, a, b)
             else:

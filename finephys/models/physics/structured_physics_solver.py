@@ -86,6 +86,8 @@ class StructuredPhysicsSolver(BaseModule):
         ray_weight (float): Weight of the COM's distance to its observed ray relative to its
             depth error (0: plain data term).
         blend_frames (int): Contact frames over which flight rotation corrections fade.
+        angular_momentum_trim (int): Predicted-flight frames at each end where angular momentum
+            is not imposed (take-off/landing frames are the least certain).
         body_mass (float): Mass for the reported forces, kg.
         assume_no_hand_contact (bool): Supervise the hands as never in contact when the labels
             only have the feet (SynthGym has no hand supports).
@@ -106,6 +108,7 @@ class StructuredPhysicsSolver(BaseModule):
                  min_scale_flight_frames: int = 8, scale_trim_frames: int = 0,
                  min_keypoint_score: float = 0.4, lifter_depth_std: Optional[float] = 0.05,
                  ray_weight: float = 100.0, blend_frames: int = 4,
+                 angular_momentum_trim: int = 0,
                  body_mass: float = 50.0, assume_no_hand_contact: bool = True,
                  init_cfg: Optional[dict] = None):
         super().__init__(init_cfg)
@@ -137,6 +140,7 @@ class StructuredPhysicsSolver(BaseModule):
         self.angular_momentum, self.metric_scale = angular_momentum, metric_scale
         self.min_scale_flight_frames, self.blend_frames = min_scale_flight_frames, blend_frames
         self.scale_trim_frames, self.ray_weight = scale_trim_frames, ray_weight
+        self.angular_momentum_trim = angular_momentum_trim
         self.min_keypoint_score, self.lifter_depth_std = min_keypoint_score, lifter_depth_std
         self.body_mass, self.assume_no_hand_contact = body_mass, assume_no_hand_contact
         self._warned_gravity = False
@@ -220,7 +224,8 @@ class StructuredPhysicsSolver(BaseModule):
         residual = 0.0
         if self.angular_momentum and not self.training:
             r_cons, residual = conserve_angular_momentum(r, m, flight, dt,
-                                                         blend_frames=self.blend_frames)
+                                                         blend_frames=self.blend_frames,
+                                                         trim=self.angular_momentum_trim)
             r = r + (r_cons - r).detach()        # exact values, straight-through gradients
         com_w = (w * m).sum(-1) / m.sum()
         lam = self.log_contact_smoothness.exp()

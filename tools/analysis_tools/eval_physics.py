@@ -39,7 +39,6 @@ COLUMNS = [('mpjpe', 'MPJPE (mm)'), ('p_mpjpe', 'P-MPJPE (mm)'), ('root', 'root 
            ('ballistic', 'ballistic (m/s²)'), ('foot_skate', 'foot skate (mm/f)'),
            ('bone_drift', 'bone drift (mm)'), ('ang_mom_drift', 'ang. mom. drift (m²/s)')]
 SMOOTHER_ROWS = ('smooth_savgol', 'smooth_butterworth', 'smooth_rts', 'dd_lowpass')
-LOWER_IS_BETTER = {m for m, _ in COLUMNS}
 
 
 def best_smoother(metrics):
@@ -70,7 +69,7 @@ def row(metrics, key):
 
 def tune_smoothers(runner_cfg):
     """Grid-evaluate every smoother on val; return ``{family: params}`` and the val table."""
-    from finephys.evaluation.functional import select_smoother_params, smoother_grid, params_key
+    from finephys.evaluation.functional import params_key, select_smoother_params, smoother_grid
     cfg = copy.deepcopy(runner_cfg)
     cfg.val_evaluator = [dict(type='PhysicsMetric', smoother_grid=True)]
     cfg.val_cfg = dict(type='ValLoop')
@@ -213,8 +212,9 @@ def prepare(config, checkpoint, args, work_dir):
     cfg = load_config(config, args.cfg_options)
     cfg.work_dir = work_dir
     cfg.load_from = checkpoint
-    cfg.test_dataloader.dataset.num_samples = args.num_clips
-    cfg.val_dataloader.dataset.num_samples = args.val_clips
+    for loader, n in (('test_dataloader', args.num_clips), ('val_dataloader', args.val_clips)):
+        if cfg[loader].dataset.get('type') == 'SynthGymDataset':
+            cfg[loader].dataset.num_samples = n
     return cfg
 
 

@@ -83,7 +83,7 @@ def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     p.add_argument('--work-dir', default='work_dirs/demo')
     p.add_argument('--physics-epochs', type=int, default=30)
-    p.add_argument('--structured-epochs', type=int, default=10)
+    p.add_argument('--structured-epochs', type=int, default=30)
     p.add_argument('--train-clips', type=int, default=384)
     p.add_argument('--pretrain-iters', type=int, default=120)
     p.add_argument('--stage3-iters', type=int, default=150)

@@ -136,7 +136,8 @@ def plot_flight(runner, smoothers, path, title):
     ds = batch['data_samples']
     masses = ds['masses'][0].double().numpy() if 'masses' in ds else np.ones(17)
     w = masses / masses.sum()
-    g = ds['camera_gravity'][0].double().numpy() if 'camera_gravity' in ds else np.array([0, 9.8, 0])
+    g = (ds['camera_gravity'][0].double().numpy() if 'camera_gravity' in ds
+         else np.array([0.0, 9.80665, 0.0]))
     up = -g / np.linalg.norm(g)
     fps = float(ds['fps'][0])
     height = lambda x: np.einsum('j,tjc,c->t', w, np.asarray(x, np.float64), up)

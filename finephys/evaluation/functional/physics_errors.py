@@ -2,6 +2,7 @@
 import numpy as np
 
 from finephys.structures import H36M17, bone_lengths
+from finephys.utils.sequences import flight_segments  # noqa: F401 (re-exported)
 
 
 def second_difference(x):
@@ -56,15 +57,6 @@ def jitter(pred, fps):
     """Mean jerk magnitude ``||x⃛||`` (m/s³) over joints and frames."""
     jerk = (pred[3:] - 3 * pred[2:-1] + 3 * pred[1:-2] - pred[:-3]) * fps ** 3
     return float(np.linalg.norm(jerk, axis=-1).mean())
-
-
-def flight_segments(flight, min_length=1):
-    """Maximal runs of True in ``flight (T,)``: list of ``(start, stop)`` (stop exclusive) with at
-    least ``min_length`` frames."""
-    flight = np.asarray(flight, bool)
-    edges = np.diff(np.concatenate([[0], flight.astype(np.int8), [0]]))
-    starts, stops = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
-    return [(int(a), int(b)) for a, b in zip(starts, stops) if b - a >= min_length]
 
 
 def discrete_angular_momentum(pred, masses, fps):

@@ -10,10 +10,10 @@ from mmengine.model import BaseModule
 from finephys.registry import PHYSICS_SOLVERS
 from finephys.structures.anthropometry import joint_mass_fractions
 
+from .angular_momentum import conserve_angular_momentum
 from .contact_net import CONTACT_JOINTS, ContactNet, contact_features
-from .structured_dynamics import (centre_of_mass, centre_of_mass_rays,
-                                  conserve_angular_momentum, constrained_com_trajectory,
-                                  gravity_scale,
+from .gravity_scale import centre_of_mass_rays, gravity_scale
+from .structured_dynamics import (centre_of_mass, constrained_com_trajectory,
                                   minimum_internal_force_smooth, ray_constrained_com_trajectory,
                                   rigidify)
 
@@ -53,8 +53,8 @@ class StructuredPhysicsSolver(BaseModule):
     5. **Body about the COM**: least internal force through score-weighted data
        (:func:`minimum_internal_force_smooth`), constant bone lengths (:func:`rigidify`), and in
        flight constant angular momentum about the COM, exactly
-       (:func:`conserve_angular_momentum`; at inference — in training its gradient would be
-       the identity anyway, and it is the solver's only slow step). Internal forces
+       (:func:`~.angular_momentum.conserve_angular_momentum`; at inference — in training its
+       gradient would be the identity anyway, and it is the solver's only slow step). Internal forces
        ``m_j r̈_j`` sum to zero by construction (``Σ m_j r_j = 0`` every frame).
 
     The smoothing strengths are learnt (log-parameters trained through the closed-form solves by
@@ -252,7 +252,8 @@ class StructuredPhysicsSolver(BaseModule):
         labels. Also diagnostics, logged but not optimised (their names have no ``loss``):
         ``phys_contact_acc`` (frame accuracy of the predicted contacts), ``phys_grf_flight_N`` /
         ``phys_grf_contact_N`` (mean ground-reaction force on predicted flight triples — 0 by
-        construction — and on the other frames), ``phys_internal_N`` (mean internal force per joint),
+        construction — and on the other frames), ``phys_internal_N`` (mean internal force per
+        joint),
         ``phys_gravity_scale`` (mean scale on clips where it was estimated)."""
         diag = self.diagnostics(outputs)
         labels = data_samples.get('contacts') if data_samples is not None else None

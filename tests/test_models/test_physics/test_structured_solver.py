@@ -7,11 +7,13 @@ from finephys.datasets.synthgym import generate_clip
 from finephys.evaluation.functional import (bone_length_drift, discrete_angular_momentum,
                                             flight_segments)
 from finephys.models.physics import StructuredPhysicsSolver
-from finephys.models.physics.structured_dynamics import (centre_of_mass, centre_of_mass_rays,
-                                                         conserve_angular_momentum,
+from finephys.models.physics.angular_momentum import conserve_angular_momentum
+from finephys.models.physics.gravity_scale import centre_of_mass_rays, gravity_scale
+from finephys.models.physics.structured_dynamics import (centre_of_mass,
                                                          constrained_com_trajectory,
-                                                         flight_triples, gravity_scale,
+                                                         flight_triples,
                                                          minimum_internal_force_smooth,
+                                                         ray_constrained_com_trajectory,
                                                          rigidify, second_difference_matrix)
 from finephys.structures.anthropometry import joint_mass_fractions
 
@@ -85,7 +87,6 @@ def test_conserved_angular_momentum_is_constant_and_only_rotates(salto, fit):
 
 
 def test_ray_constrained_com_keeps_the_ray_and_is_ballistic(salto):
-    from finephys.models.physics.structured_dynamics import ray_constrained_com_trajectory
     gt = torch.tensor(salto['keypoints_3d'])[None]
     m = torch.tensor(joint_mass_fractions())
     com_true = centre_of_mass(gt, m)
@@ -239,7 +240,8 @@ def test_structured_solver_fallbacks_and_errors(salto):
         solver.contact_net.out.weight.zero_()
         solver.contact_net.out.bias.fill_(20.0)
     kp = q[..., :2] / q[..., 2:]
-    out = solver(q, 1 / 30.0, keypoints_2d=kp, gravity=torch.tensor(salto['camera']['gravity'])[None])
+    out = solver(q, 1 / 30.0, keypoints_2d=kp,
+                 gravity=torch.tensor(salto['camera']['gravity'])[None])
     assert not out['flight'].any() and not out['scale_valid'].any()
     assert out['scale'].item() == 1.0 and torch.isfinite(out['poses']).all()
     with pytest.raises(ValueError, match="gravity="):

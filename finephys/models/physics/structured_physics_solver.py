@@ -254,7 +254,9 @@ class StructuredPhysicsSolver(BaseModule):
         ``phys_grf_contact_N`` (mean ground-reaction force on predicted flight triples — 0 by
         construction — and on the other frames), ``phys_internal_N`` (mean internal force per
         joint),
-        ``phys_gravity_scale`` (mean scale on clips where it was estimated)."""
+        ``phys_gravity_scale`` (mean scale on clips where it was estimated) and
+        ``phys_gravity_scale_valid`` (the share of such clips: the rest had no usable flight and
+        keep the lifter's depth)."""
         diag = self.diagnostics(outputs)
         labels = data_samples.get('contacts') if data_samples is not None else None
         if labels is None:
@@ -288,6 +290,8 @@ class StructuredPhysicsSolver(BaseModule):
                 phys_internal_N=torch.linalg.vector_norm(outputs['forces']['internal'],
                                                          dim=-1).mean())
             valid = outputs['scale_valid']
+            # clips whose scale came from a flight; the others keep the lifter's depth
+            out['phys_gravity_scale_valid'] = valid.float().mean()
             if valid.any():
                 out['phys_gravity_scale'] = outputs['scale'][valid].mean()
         return out

@@ -269,6 +269,7 @@ def test_contact_loss_supervises_feet_and_hands():
     assert out['phys_grf_flight_N'].item() == 0.0
     assert out['phys_internal_N'].item() == pytest.approx(3 ** 0.5)
     assert out['phys_gravity_scale'].item() == pytest.approx(1.1)
+    assert out['phys_gravity_scale_valid'].item() == pytest.approx(0.5)
     assert out['phys_contact_acc'].item() == pytest.approx(0.75)    # logits 0: "no contact"
     assert 'loss_contact' not in solver.loss(outputs, dict())
     with pytest.raises(ValueError, match='contact labels'):

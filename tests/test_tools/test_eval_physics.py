@@ -54,3 +54,9 @@ def test_eval_physics_reports_both_sets(tmp_path):
                         '--realmotion', str(tmp_path / 'none.npz')], cwd=ROOT, env=env,
                        capture_output=True, text=True, timeout=300)
     assert r.returncode == 2 and 'none.npz' in r.stderr and 'Traceback' not in r.stderr
+    bad = str(tmp_path / 'bad.npz')
+    np.savez(bad, keypoints_3d=np.zeros((2, 8, 17, 3)))                # no camera_K / fps
+    r = subprocess.run([sys.executable, 'tools/analysis_tools/eval_physics.py', CFG, ckpt,
+                        '--realmotion', bad], cwd=ROOT, env=env, capture_output=True, text=True,
+                       timeout=300)
+    assert r.returncode == 2 and 'missing arrays' in r.stderr and 'Traceback' not in r.stderr

@@ -237,9 +237,15 @@ def main():
         register_all_modules(init_default_scope=False)
         work = args.work_dir or osp.join('work_dirs', 'eval_physics')
         cfg = prepare(args.config, args.checkpoint, args, work)
-        if args.realmotion and not osp.isfile(args.realmotion):
-            raise UserInputError(f'--realmotion {args.realmotion}: file not found (write it '
-                                 'with tools/dataset_converters/generate_realmotion.py)')
+        if args.realmotion:
+            if not osp.isfile(args.realmotion):
+                raise UserInputError(f'--realmotion {args.realmotion}: file not found (write it '
+                                     'with tools/dataset_converters/generate_realmotion.py)')
+            from finephys.datasets import Pose3DNpzDataset
+            try:         # read it once up front: a bad file is one error, not a crash mid-run
+                Pose3DNpzDataset(ann_file=args.realmotion, test_mode=True)
+            except (ValueError, OSError, KeyError) as err:
+                raise UserInputError(f'--realmotion {args.realmotion}: {err}') from None
         cmp_cfg = (prepare(args.compare[0], args.compare[1], args, osp.join(work, 'compare'))
                    if args.compare else None)
         smoothers, tuning = tune_smoothers(cfg)

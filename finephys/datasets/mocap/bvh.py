@@ -31,7 +31,7 @@ BVH_NAME_MAPS = dict(
     left_ankle=('LeftFoot', 'LeftAnkle', 'lFoot'),
     spine=('Spine1', 'Spine', 'abdomen', 'Chest'),
     thorax=('Neck', 'Neck1', 'neck'),
-    neck=('@mid:Head,Head_end', '@mid:head,head_end'),
+    neck=('@mid:Head,Head_end', '@mid:Head,HeadTop_End', '@mid:head,head_end'),
     head=('Head_end', 'HeadTop_End', 'head_end', 'Head'),
     left_shoulder=('LeftArm', 'LeftShoulder', 'lShldr'),
     left_elbow=('LeftForeArm', 'LeftElbow', 'lForeArm'),
@@ -89,14 +89,14 @@ def read_bvh(path):
     tok, n = take()
     if tok.upper() != 'ROOT':
         raise BVHError(f'{path}:{n}: expected ROOT, got {tok!r}')
-    name = take()[0]
+    name, is_end = take()[0], False
     while True:
         take('{')
         parent = stack[-1] if stack else -1
         take('OFFSET')
         offset = np.array([number('OFFSET') for _ in range(3)])
         joint = dict(name=name, parent=parent, offset=offset, channels=[])
-        if not name.endswith('_end'):
+        if not is_end:                     # an End Site has an offset and nothing else
             take('CHANNELS')
             count = int(number('CHANNELS'))
             joint['channels'] = [take()[0] for _ in range(count)]
@@ -110,11 +110,11 @@ def read_bvh(path):
             tok, n = take()
             up = tok.upper()
             if up == 'JOINT':
-                name = take()[0]
+                name, is_end = take()[0], False
                 break
             if up == 'END':
                 take('Site')
-                name = joints[stack[-1]]['name'] + '_end'
+                name, is_end = joints[stack[-1]]['name'] + '_end', True
                 break
             if tok == '}':
                 stack.pop()

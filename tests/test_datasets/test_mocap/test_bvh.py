@@ -113,3 +113,24 @@ def test_bvh_errors_name_file_and_line(tmp_path):
         bvh_to_h36m17(str(nomap))
     with pytest.raises(BVHError, match='cannot read'):
         read_bvh(str(tmp_path / 'missing.bvh'))
+
+
+def test_mixamo_names_and_a_joint_named_like_an_end_site(tmp_path):
+    """Mixamo prefixes names with ``mixamorig:`` and has a HeadTop_End *joint* with channels."""
+    from tests.test_datasets.test_mocap.test_bvh import _cmu_bvh
+    text = _cmu_bvh()
+    text = text.replace('End Site\n', 'JOINT HeadTop_End\n').replace(
+        '    OFFSET 0 16 0\n', '    OFFSET 0 16 0\n    CHANNELS 3 Zrotation Xrotation Yrotation\n')
+    for name in ('Hips', 'LeftUpLeg', 'LeftLeg', 'LeftFoot', 'RightUpLeg', 'RightLeg',
+                 'RightFoot', 'Spine1', 'Spine', 'Neck', 'Head', 'LeftArm', 'LeftForeArm',
+                 'LeftHand', 'RightArm', 'RightForeArm', 'RightHand', 'HeadTop_End'):
+        text = text.replace(f'JOINT {name}\n', f'JOINT mixamorig:{name}\n').replace(
+            f'ROOT {name}\n', f'ROOT mixamorig:{name}\n')
+    lines = text.splitlines()
+    motion = lines.index('MOTION')
+    lines[motion + 3:] = [line + ' 0 0 0' for line in lines[motion + 3:]]   # 3 more channels
+    path = tmp_path / 'mixamo.bvh'
+    path.write_text('\n'.join(lines) + '\n')
+    joints, _ = bvh_to_h36m17(str(path))
+    np.testing.assert_allclose(joints[0, H36M17.index('head')], [0, 0, 1.80 + 0.74], atol=1e-9)
+    np.testing.assert_allclose(joints[0, H36M17.index('neck')], [0, 0, 1.80 + 0.66], atol=1e-9)

@@ -1,16 +1,17 @@
 """The main job on the embedded default (what `make demo` runs): train the tiny FinePhys pipeline
 on SynthGym, stages 1 → 3, on CPU; generate videos; measure what physics and guidance buy.
 
-    python tools/demo.py [--work-dir work_dirs/demo] [--physics-epochs 30] [--train-clips 384]
-                         [--pretrain-iters 120] [--stage3-iters 150] [--fidelity-clips 8]
+    python tools/demo.py [--work-dir work_dirs/demo] [--physics-epochs 30] [--structured-epochs 30]
+                         [--train-clips 384] [--pretrain-iters 120] [--stage3-iters 150]
+                         [--fidelity-clips 8]
 
 Steps: (1) sample grid video + 3D plots of every SynthGym class; (2) a SynthGym cache for
 train/val/test; (3) stage 1 of the skeleton path (TemporalConvLifter + Phys-Net + complementary
 fusion); (4) the physics-structured solver on the same lifter and the physics report (lifter vs
 val-tuned smoothers vs Phys-Net vs structured physics, on SynthGym test and on DeepMimic real
-motion; vs the dataset-mean pose); (5) skeleton inference on a held-out salto (3D gif, 2D overlay); (6) the backbone: tiny
-SD1.5-layout folders + MotionAdapter, pretrained on SynthGym video (the stand-in for public
-weights); (7) stage 3: LoRA + skeleton adapter on the frozen backbone with the stage-1 skeleton
+motion; vs the dataset-mean pose); (5) skeleton inference on a held-out salto (3D gif, 2D
+overlay); (6) the backbone: tiny SD1.5-layout folders + MotionAdapter, pretrained on SynthGym
+video (the stand-in for public weights); (7) stage 3: LoRA + skeleton adapter on the frozen backbone with the stage-1 skeleton
 path; (8) the guidance-fidelity table — silhouette IoU of generated frames against SynthGym's
 rendering of the guidance skeleton, trained model vs the same model with guidance zeroed;
 (9) one video per subset (FX-JUMP / FX-TURN / FX-SALTO) with overlays.

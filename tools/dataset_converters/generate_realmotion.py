@@ -18,7 +18,7 @@ import numpy as np
 from tqdm import tqdm
 
 from finephys.datasets.mocap import (build_realmotion_clips, bvh_to_h36m17, deepmimic_motion_dir,
-                                     deepmimic_to_h36m17)
+                                     deepmimic_to_h36m17, spline_resample)
 from finephys.utils.launch import UserInputError, friendly_errors
 
 #: Whole-body DeepMimic clips. Left out: crawl/getup (they start lying down) and spin (a turn on
@@ -26,17 +26,6 @@ from finephys.utils.launch import UserInputError, friendly_errors
 #: "flight" frames fall at 5 m/s², not g).
 DEFAULT_DEEPMIMIC = ('backflip', 'cartwheel', 'jump', 'spinkick', 'roll', 'run', 'walk',
                      'dance_a', 'dance_b', 'kick', 'punch')
-
-
-def resample(joints, fps_in, fps_out):
-    """Linear resampling of ``(T, 17, 3)`` from ``fps_in`` to ``fps_out``."""
-    if abs(fps_in - fps_out) < 1e-6:
-        return joints
-    t_in = np.arange(len(joints)) / fps_in
-    t_out = np.arange(0.0, t_in[-1] + 1e-9, 1.0 / fps_out)
-    flat = joints.reshape(len(joints), -1)
-    return np.stack([np.interp(t_out, t_in, flat[:, k]) for k in range(flat.shape[1])],
-                    1).reshape(len(t_out), *joints.shape[1:])
 
 
 def main(argv=None):
@@ -72,8 +61,9 @@ def main(argv=None):
                 joints, fps = bvh_to_h36m17(path, scale=args.bvh_scale)
             except ValueError as err:
                 raise UserInputError(str(err)) from None
-            motions[f'bvh/{osp.splitext(osp.basename(path))[0]}'] = (
-                resample(joints, fps, args.fps), args.fps)
+            if abs(fps - args.fps) > 1e-6:
+                joints = spline_resample(np.arange(len(joints)) / fps, joints, args.fps)
+            motions[f'bvh/{osp.splitext(osp.basename(path))[0]}'] = (joints, args.fps)
         if not motions:
             raise UserInputError('no motion given (--deepmimic and --bvh are both empty)')
         try:

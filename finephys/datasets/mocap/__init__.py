@@ -3,8 +3,9 @@ from .bvh import BVH_NAME_MAPS, BVHError, bvh_forward_kinematics, bvh_to_h36m17,
 from .deepmimic import (H36M_FROM_DEEPMIMIC, deepmimic_forward_kinematics, deepmimic_motion_dir,
                         deepmimic_to_h36m17, read_deepmimic_motion, resample_motion)
 from .realmotion import build_realmotion_clips, contact_labels
+from .resampling import spline_resample
 
 __all__ = ['read_bvh', 'bvh_forward_kinematics', 'bvh_to_h36m17', 'BVH_NAME_MAPS', 'BVHError',
            'read_deepmimic_motion', 'resample_motion', 'deepmimic_forward_kinematics',
            'deepmimic_to_h36m17', 'deepmimic_motion_dir', 'H36M_FROM_DEEPMIMIC',
-           'build_realmotion_clips', 'contact_labels']
+           'build_realmotion_clips', 'contact_labels', 'spline_resample']

@@ -38,6 +38,7 @@ import numpy as np
 
 from finephys.structures import H36M17
 
+from .resampling import spline_resample
 from .rotations import axis_angle_matrix, quaternion_to_matrix, slerp
 
 URDF_SCALE = 0.25
@@ -168,11 +169,9 @@ def deepmimic_to_h36m17(path, fps=30.0, interpolation='cubic'):
         pos = deepmimic_forward_kinematics(resample_motion(motion, fps))
         joints = np.stack([pos[H36M_FROM_DEEPMIMIC[n]] for n in H36M17.joint_names], 1)
     elif interpolation == 'cubic':
-        from scipy.interpolate import CubicSpline
         pos = deepmimic_forward_kinematics(motion)
         keys = np.stack([pos[H36M_FROM_DEEPMIMIC[n]] for n in H36M17.joint_names], 1)
-        times = np.arange(0.0, motion['times'][-1] + 1e-9, 1.0 / fps)
-        joints = CubicSpline(motion['times'], keys, axis=0, bc_type='natural')(times)
+        joints = spline_resample(motion['times'], keys, fps)
     else:
         raise ValueError(f"deepmimic_to_h36m17 interpolation={interpolation!r}: expected "
                          "'cubic' or 'slerp'")

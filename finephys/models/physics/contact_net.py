@@ -1,7 +1,8 @@
 """``ContactNet``: per-frame contact probabilities of the feet and hands from a pose sequence."""
 import torch
 import torch.nn as nn
-import torch.nn.functional as F
+
+from .temporal_encoder import DilatedTemporalEncoder
 
 #: End effectors whose ground contact is predicted, in output order.
 CONTACT_JOINTS = ('left_ankle', 'right_ankle', 'left_wrist', 'right_wrist')
@@ -39,8 +40,8 @@ def contact_features(q, keypoints_2d, gravity_dir, fps):
 
 
 class ContactNet(nn.Module):
-    """Temporal convolutions (dilations 1, 2, 4, ...; replicate padding; residual) over
-    :func:`contact_features` → contact logits of :data:`CONTACT_JOINTS`.
+    """LayerNorm, :class:`DilatedTemporalEncoder` (Phys-Net's global encoder) and a 1×1 head
+    over :func:`contact_features` → contact logits of :data:`CONTACT_JOINTS`.
 
     Args:
         in_dim (int): Feature size.
@@ -53,15 +54,9 @@ class ContactNet(nn.Module):
     def __init__(self, in_dim, hidden=64, layers=3):
         super().__init__()
         self.norm = nn.LayerNorm(in_dim)
-        self.inp = nn.Conv1d(in_dim, hidden, 1)
-        self.convs = nn.ModuleList(nn.Conv1d(hidden, hidden, 3, dilation=2 ** i)
-                                   for i in range(layers))
+        self.encoder = DilatedTemporalEncoder(in_dim, hidden, layers)
         self.out = nn.Conv1d(hidden, len(CONTACT_JOINTS), 1)
 
     def forward(self, features):
-        h = self.inp(self.norm(features).transpose(1, 2))
-        for conv in self.convs:
-            d = conv.dilation[0]
-            h = h + F.gelu(conv(F.pad(h, (d, d), mode='replicate')))
-        return self.out(h).transpose(1, 2)
-
+        h = self.encoder(self.norm(features))                     # (B, T, hidden)
+        return self.out(h.transpose(1, 2)).transpose(1, 2)

@@ -103,20 +103,20 @@ def gravity_scale(rays, com_depth, flight, gravity, dt, min_frames=8, trim=0, re
         if not segs:
             continue
         a, b = max(segs, key=lambda s: s[1] - s[0])
-        for _ in range(2 * refine_ends + 1):
+        dropped = 0
+        while True:                       # fit, then drop a bad end frame and refit, or stop
             tau = (np.arange(a, b) - 0.5 * (a + b - 1)) * dts[i]
-            theta, res, z, _ = _fit_flight_parabola(ray_np[i, a:b], tau, g[i])
+            theta, res, z, rel_std = _fit_flight_parabola(ray_np[i, a:b], tau, g[i])
             med = np.median(res) + 1e-12
             drop_a = res[0] > 3 * med and a < b - min_frames
             drop_b = res[-1] > 3 * med and a < b - min_frames
-            if not (drop_a or drop_b):
+            if not (drop_a or drop_b) or dropped >= 2 * refine_ends:
                 break
             if drop_a and (not drop_b or res[0] >= res[-1]):
                 a += 1
             else:
                 b -= 1
-        tau = (np.arange(a, b) - 0.5 * (a + b - 1)) * dts[i]
-        theta, res, z, rel_std = _fit_flight_parabola(ray_np[i, a:b], tau, g[i])
+            dropped += 1
         zh = zhat[i, a:b]
         if not (np.all(np.isfinite(z)) and np.all(z > 0) and np.all(zh > 0)):
             continue

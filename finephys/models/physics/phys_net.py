@@ -14,21 +14,7 @@ from mmengine.model import BaseModule
 
 from .mass_matrix import (apply_inverse_mass, build_inverse_mass, frobenius_norm, num_params,
                           sample_noise)
-
-
-class _DilatedEncoder(nn.Module):
-    def __init__(self, in_dim, hidden, layers):
-        super().__init__()
-        self.inp = nn.Conv1d(in_dim, hidden, 1)
-        self.convs = nn.ModuleList(nn.Conv1d(hidden, hidden, 3, dilation=2 ** i)
-                                   for i in range(layers))
-
-    def forward(self, x):                       # (B, T, F) → (B, T, H)
-        h = self.inp(x.transpose(1, 2))
-        for conv in self.convs:
-            d = conv.dilation[0]
-            h = h + F.gelu(conv(F.pad(h, (d, d), mode='replicate')))
-        return h.transpose(1, 2)
+from .temporal_encoder import DilatedTemporalEncoder
 
 
 def _mlp(i, h, o):
@@ -53,7 +39,7 @@ class PhysNet(BaseModule):
         self.num_joints, self.dim = num_joints, 3 * num_joints
         self.mass_structure, self.force_scale, self.eps = mass_structure, force_scale, eps
         d = self.dim
-        self.global_encoder = _DilatedEncoder(2 * d, hidden, global_layers)
+        self.global_encoder = DilatedTemporalEncoder(2 * d, hidden, global_layers)
         self.local_encoder = _mlp(4 * d, hidden, hidden)
         self.fuse = _mlp(2 * hidden, hidden, hidden)
         self.m_inv_head = nn.Linear(hidden, num_params(mass_structure, num_joints))

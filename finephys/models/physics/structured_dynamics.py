@@ -35,6 +35,25 @@ def flight_triples(flight):
     return flight[:, :-2] & flight[:, 1:-1] & flight[:, 2:]
 
 
+def _ballistic_terms(com, flight, gravity, dt, weights, contact_smoothness):
+    """What both COM solves share: the data in float64 ``x (B, T, 3)``, weights ``w (B, T)``,
+    ``D (T−2, T)``, the flight-triple mask ``(B, T−2)``, ``g dt² (B, 1, 3)``, and the contact
+    penalty's normal-equation terms ``λ Dᵀ P D (B, T, T)`` and ``λ Dᵀ P g dt² (B, T, 3)``
+    (``P`` the contact rows)."""
+    b, t, _ = com.shape
+    x = com.double()
+    w = torch.ones(b, t, dtype=torch.float64, device=com.device) if weights is None \
+        else weights.double()
+    lam = torch.as_tensor(contact_smoothness, dtype=torch.float64, device=com.device)
+    d = second_difference_matrix(t, device=com.device)
+    mask = flight_triples(flight.bool()).double()
+    g_dt2 = gravity.double()[:, None, :] * (dt.double() ** 2)[:, None, None]
+    pc = lam * (1.0 - mask)
+    smooth = torch.einsum('kt,bk,ks->bts', d, pc, d)
+    smooth_rhs = torch.einsum('kt,bk,bkc->btc', d, pc, g_dt2.expand(b, t - 2, 3))
+    return x, w, d, mask, g_dt2, smooth, smooth_rhs
+
+
 def constrained_com_trajectory(com, flight, gravity, dt, weights=None, contact_smoothness=1.0):
     """Centre-of-mass trajectory: ballistic exactly in flight, least-squares close to the data.
 
@@ -56,16 +75,10 @@ def constrained_com_trajectory(com, flight, gravity, dt, weights=None, contact_s
         Tensor: ``(B, T, 3)`` in ``com``'s dtype (solved in float64).
     """
     b, t, _ = com.shape
-    x = com.double()
-    w = torch.ones(b, t, dtype=torch.float64, device=com.device) if weights is None \
-        else weights.double()
-    lam = torch.as_tensor(contact_smoothness, dtype=torch.float64, device=com.device)
-    d = second_difference_matrix(t, device=com.device)                   # (T−2, T)
-    mask = flight_triples(flight.bool()).double()                        # (B, T−2)
-    g_dt2 = gravity.double()[:, None, :] * (dt.double() ** 2)[:, None, None]   # (B, 1, 3)
-    pc = lam * (1.0 - mask)                                              # (B, T−2)
-    a = torch.diag_embed(w) + torch.einsum('kt,bk,ks->bts', d, pc, d)    # (B, T, T)
-    rhs_c = w[..., None] * x + torch.einsum('kt,bk,bkc->btc', d, pc, g_dt2.expand(b, t - 2, 3))
+    x, w, d, mask, g_dt2, smooth, smooth_rhs = _ballistic_terms(com, flight, gravity, dt, weights,
+                                                                contact_smoothness)
+    a = torch.diag_embed(w) + smooth                                     # (B, T, T)
+    rhs_c = w[..., None] * x + smooth_rhs
     dm = mask[..., None] * d                                             # (B, T−2, T)
     kkt = torch.cat([torch.cat([2 * a, dm.transpose(1, 2)], 2),
                      torch.cat([dm, torch.diag_embed(1.0 - mask)], 2)], 1)
@@ -95,28 +108,21 @@ def ray_constrained_com_trajectory(com, rays, flight, gravity, dt, weights=None,
         Tensor: ``(B, T, 3)`` (solved in float64).
     """
     b, t, _ = com.shape
-    x = com.double()
-    w = torch.ones(b, t, dtype=torch.float64, device=com.device) if weights is None \
-        else weights.double()
-    lam = torch.as_tensor(contact_smoothness, dtype=torch.float64, device=com.device)
+    x, w, dmat, mask, g_dt2, smooth, smooth_rhs = _ballistic_terms(com, flight, gravity, dt,
+                                                                   weights, contact_smoothness)
     d = torch.cat([rays.double(), torch.ones_like(rays[..., :1]).double()], -1)
     d = d / torch.linalg.vector_norm(d, dim=-1, keepdim=True)                 # (B, T, 3)
     eye = torch.eye(3, dtype=torch.float64, device=com.device)
     ddt = d[..., :, None] * d[..., None, :]
     blocks = w[..., None, None] * (ray_weight * (eye - ddt) + ddt)            # (B, T, 3, 3)
     data_rhs = w[..., None] * d * (d * x).sum(-1, keepdim=True)               # (B, T, 3)
-    dmat = second_difference_matrix(t, device=com.device)                     # (T−2, T)
-    mask = flight_triples(flight.bool()).double()                             # (B, T−2)
-    g_dt2 = gravity.double()[:, None, :] * (dt.double() ** 2)[:, None, None]   # (B, 1, 3)
-    pc = lam * (1.0 - mask)
     n = 3 * t
     a_mat = torch.zeros(b, n, n, dtype=torch.float64, device=com.device)
     idx = torch.arange(t, device=com.device)
     a_view = a_mat.view(b, t, 3, t, 3)
     a_view[:, idx, :, idx, :] = blocks.permute(1, 0, 2, 3)
-    smooth = torch.einsum('kt,bk,ks->bts', dmat, pc, dmat)                    # (B, T, T)
     a_mat = a_mat + torch.einsum('bts,cd->btcsd', smooth, eye).reshape(b, n, n)
-    rhs_c = data_rhs + torch.einsum('kt,bk,bkc->btc', dmat, pc, g_dt2.expand(b, t - 2, 3))
+    rhs_c = data_rhs + smooth_rhs
     dm = torch.einsum('bk,kt,cd->bkctd', mask, dmat, eye).reshape(b, 3 * (t - 2), n)
     mask3 = mask.repeat_interleave(3, dim=1)
     kkt = torch.cat([torch.cat([2 * a_mat, dm.transpose(1, 2)], 2),

@@ -13,20 +13,13 @@ from finephys.structures.anthropometry import joint_mass_fractions
 from .angular_momentum import conserve_angular_momentum
 from .contact_net import CONTACT_JOINTS, ContactNet, contact_features
 from .gravity_scale import centre_of_mass_rays, gravity_scale
-from .structured_dynamics import (centre_of_mass, constrained_com_trajectory,
+from .rollout import finite_difference_acceleration
+from .structured_dynamics import (centre_of_mass, constrained_com_trajectory, flight_triples,
                                   minimum_internal_force_smooth, ray_constrained_com_trajectory,
                                   rigidify)
 
 MIN_FRAMES = 4
 STANDARD_GRAVITY = 9.80665
-
-
-def second_derivative(x, fps):
-    """Central second difference along time × fps², end frames copied from their neighbours.
-    ``(B, T, ...)``, ``fps (B,)`` → ``(B, T, ...)``."""
-    inner = x[:, 2:] - 2 * x[:, 1:-1] + x[:, :-2]
-    inner = torch.cat([inner[:, :1], inner, inner[:, -1:]], 1)
-    return inner * (fps ** 2).reshape(-1, *([1] * (x.dim() - 1)))
 
 
 @PHYSICS_SOLVERS.register_module()
@@ -54,8 +47,8 @@ class StructuredPhysicsSolver(BaseModule):
        (:func:`minimum_internal_force_smooth`), constant bone lengths (:func:`rigidify`), and in
        flight constant angular momentum about the COM, exactly
        (:func:`~.angular_momentum.conserve_angular_momentum`; at inference — in training its
-       gradient would be the identity anyway, and it is the solver's only slow step). Internal forces
-       ``m_j r̈_j`` sum to zero by construction (``Σ m_j r_j = 0`` every frame).
+       gradient would be the identity anyway, and it is the solver's only slow step). Internal
+       forces ``m_j r̈_j`` sum to zero by construction (``Σ m_j r_j = 0`` every frame).
 
     The smoothing strengths are learnt (log-parameters trained through the closed-form solves by
     ``L_3D(S_pp)``). Returned forces are in newtons for a body of ``body_mass`` kg.
@@ -238,8 +231,10 @@ class StructuredPhysicsSolver(BaseModule):
 
         # forces (N): gravity, ground reaction (zero in flight by construction), internal
         forces = dict(gravity=self.body_mass * g,
-                      contact=self.body_mass * (second_derivative(com, fps) - g[:, None]),
-                      internal=self.body_mass * m[None, None, :, None] * second_derivative(r, fps))
+                      contact=self.body_mass * (finite_difference_acceleration(com, dt) -
+                                                g[:, None]),
+                      internal=self.body_mass * m[None, None, :, None] *
+                      finite_difference_acceleration(r.reshape(b, t, -1), dt).reshape(r.shape))
         return dict(poses=poses, data_driven=q_dd, contact_logits=logits, contact_prob=prob,
                     flight=flight, scale=scale, scale_valid=valid, forces=forces, com=com,
                     masses=m, angular_momentum_residual=residual,
@@ -280,8 +275,7 @@ class StructuredPhysicsSolver(BaseModule):
     def diagnostics(outputs: dict) -> dict:
         """Force and scale summaries of one forward pass (detached scalars; see :meth:`loss`)."""
         with torch.no_grad():
-            fl = outputs['flight']
-            flight = fl[:, :-2] & fl[:, 1:-1] & fl[:, 2:]       # flight triples: c̈ = g exactly
+            flight = flight_triples(outputs['flight'])            # there c̈ = g exactly
             grf = torch.linalg.vector_norm(outputs['forces']['contact'][:, 1:-1], dim=-1)
             zero = grf.new_zeros(())
             out = dict(

@@ -20,6 +20,7 @@ REQUIRED = {
     'Pose3DNpzDataset': dict(ann_file='unused.npz', lazy_init=True),
     'PoseLiftingModel': dict(lifter=dict(type='TemporalConvLifter', channels=8, num_blocks=1)),
     'SynthGymDataset': dict(num_samples=2, num_frames=8),
+    'KeypointHeatmapModel': dict(net=dict(type='HeatmapPoseNet', channels=(4, 8))),
     'SampleFrames': dict(clip_len=4),
     'SkeletonCropResize': dict(size=32),
     'FineGymVideoDataset': dict(ann_file='unused.txt', categories_file='unused.txt',

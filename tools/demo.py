@@ -18,14 +18,15 @@ rendering of the guidance skeleton, trained model vs the same model with guidanc
 """
 import argparse
 import glob
-import json
-import os
 import os.path as osp
-import subprocess
 import sys
 import time
 
 import numpy as np
+
+from finephys.utils.tool_runner import latest_metrics
+from finephys.utils.tool_runner import run_tool as sh
+from finephys.utils.tool_runner import run_tool_results as sh_results
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 PHYSICS_CONFIG = 'configs/finephys/finephys-skeleton_stage1_synthgym_tcn-lifter_complementary.py'
@@ -39,12 +40,6 @@ PHYSICS_RESULTS = ('physics_vs_best_smoother_accel_reduction',
 DEMO_ACTIONS = ('split jump with 1 turn',
                 '2 turn on one leg, free leg optional below horizontal',
                 'salto backward stretched with 1.5 twist')
-
-
-def sh(args):
-    print('$', ' '.join(args), flush=True)
-    subprocess.run(args, cwd=ROOT, check=True,
-                   env=dict(os.environ, PYTHONPATH=ROOT + os.pathsep + os.environ.get('PYTHONPATH', '')))
 
 
 def mean_pose_baseline(data_root, num_frames, clip_len):
@@ -62,22 +57,6 @@ def mean_pose_baseline(data_root, num_frames, clip_len):
         gt = gt[s:s + clip_len]
         errs.append(mpjpe(np.broadcast_to(mean, gt.shape), gt - gt[:, :1]))
     return float(np.mean(errs) * 1000)
-
-
-def sh_results(args):
-    """Run a tool, echo its output, return its ``RESULT name=value`` lines as a dict."""
-    print('$', ' '.join(args), flush=True)
-    r = subprocess.run(args, cwd=ROOT, check=True, stdout=subprocess.PIPE, text=True,
-                       env=dict(os.environ, PYTHONPATH=ROOT + os.pathsep +
-                                os.environ.get('PYTHONPATH', '')))
-    print(r.stdout, end='', flush=True)
-    return {k: float(v) for k, v in (line[7:].split('=', 1) for line in r.stdout.splitlines()
-                                     if line.startswith('RESULT '))}
-
-
-def latest_metrics(work_dir):
-    runs = sorted(glob.glob(osp.join(work_dir, '*', '*.json')))
-    return json.load(open(runs[-1])) if runs else {}
 
 
 def main():

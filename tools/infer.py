@@ -40,9 +40,9 @@ def main():
     with friendly_errors('infer.py'):
         if not osp.isfile(args.config):
             raise UserInputError(f'config not found: {args.config}')
-        from finephys.apis import FinePhysInferencer
-        pose = (dict(type='MMPoseTopDownEstimator', config=args.pose_config,
-                     checkpoint=args.pose_checkpoint) if args.pose_config else None)
+        from finephys.apis import FinePhysInferencer, pose_estimator_config
+        pose = (pose_estimator_config(args.pose_config, args.pose_checkpoint)
+                if args.pose_config else None)
         try:
             inf = FinePhysInferencer(args.config, args.checkpoint, args.device, pose,
                                      cfg_options=args.cfg_options)

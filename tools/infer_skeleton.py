@@ -2,10 +2,11 @@
 
     python tools/infer_skeleton.py CONFIG CHECKPOINT INPUT [--out-dir work_dirs/infer]
         [--layout auto|coco17|h36m17] [--fps 30] [--clip-id ID] [--device cpu]
-        [--pose-config MMPOSE_CONFIG --pose-checkpoint CKPT] [--window 32]
+        [--pose-config POSE_CONFIG --pose-checkpoint CKPT] [--window 32]
 
-INPUT: a video (.mp4/.avi/...; 2D estimated online with an mmpose top-down model) or a 2D
-skeleton file (.npz / PYSKL .pkl / .json, COCO-17 or H36M-17). Writes ``<stem>_3d.npz`` and
+INPUT: a video (.mp4/.avi/...; 2D estimated online with an mmpose top-down model or the SynthGym
+heatmap detector of configs/pose_estimators/) or a 2D skeleton file (.npz / PYSKL .pkl / .json,
+COCO-17 or H36M-17). Writes ``<stem>_3d.npz`` and
 ``.json`` (three sequences, camera frame, metres), ``<stem>_fused_3d.gif`` (animated 3D plot) and
 ``<stem>_overlay.mp4`` (2D input and projected fused skeleton).
 """
@@ -25,19 +26,20 @@ def main():
     p.add_argument('--fps', type=float, default=None)
     p.add_argument('--clip-id', default=None, help='frame_dir of the clip in a PYSKL pickle')
     p.add_argument('--device', default='cpu')
-    p.add_argument('--pose-config', default=None, help='mmpose top-down config (video input)')
+    p.add_argument('--pose-config', default=None,
+                   help='video input: an mmpose top-down config, or this project\'s heatmap '
+                        'detector (configs/pose_estimators/)')
     p.add_argument('--pose-checkpoint', default=None)
     p.add_argument('--window', type=int, default=32)
     args = p.parse_args()
     with friendly_errors('infer_skeleton.py'):
-        from finephys.apis import SkeletonInferencer
+        from finephys.apis import SkeletonInferencer, pose_estimator_config
         for name in ('config', 'checkpoint', 'input'):
             if not osp.isfile(getattr(args, name)):
                 raise UserInputError(f'{name} not found: {getattr(args, name)}')
         pose = None
         if args.pose_config:
-            pose = dict(type='MMPoseTopDownEstimator', config=args.pose_config,
-                        checkpoint=args.pose_checkpoint)
+            pose = pose_estimator_config(args.pose_config, args.pose_checkpoint)
         try:
             inferencer = SkeletonInferencer(args.config, args.checkpoint, args.device, pose,
                                             args.window)

@@ -34,7 +34,14 @@ test_dataloader = dict(
     sampler=dict(type='DefaultSampler', shuffle=False), collate_fn=dict(type='default_collate'),
     dataset=dict(type='SynthGymDataset', split='test', num_samples=16, num_frames=16,
                  render_size=render_size, data_root=None, pipeline=pipeline))
-val_evaluator = dict(type='GuidanceFidelityMetric', threshold=16)
+# PCK needs the SynthGym keypoint detector: train configs/pose_estimators/heatmap-pose-net_*.py
+# and set test_evaluator.pose_estimator.checkpoint (None: no PCK, logged)
+val_evaluator = dict(type='GuidanceFidelityMetric', threshold=16, pck_alpha=0.2,
+                     pose_estimator=dict(
+                         type='HeatmapPoseEstimator',
+                         config='configs/pose_estimators/'
+                                'heatmap-pose-net_c16-32-64_synthgym-32px.py',
+                         checkpoint=None))
 test_evaluator = val_evaluator
 
 model = dict(
@@ -60,9 +67,9 @@ model = dict(
     train_skeleton=False, num_inference_steps=10, guidance_scale=3.0, sample_seed=0,
     zero_guidance=False)
 
-optim_wrapper = dict(constructor='FinePhysOptimWrapperConstructor',
-                     spatial=dict(optimizer=dict(type='AdamW', lr=3e-3, weight_decay=0.0)),
-                     temporal=dict(optimizer=dict(type='AdamW', lr=3e-3, weight_decay=0.0)))
+optim_wrapper = dict(constructor='FinePhysOptimWrapperConstructor', type='OptimWrapper',
+                     optimizer=dict(type='AdamW', lr=3e-3, weight_decay=0.0),
+                     groups=dict(adapter=dict(lr=3e-3)))
 param_scheduler = []
 train_cfg = dict(type='IterBasedTrainLoop', max_iters=300, val_interval=100)
 val_cfg = dict(type='ValLoop')

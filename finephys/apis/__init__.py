@@ -1,6 +1,8 @@
 """High-level APIs."""
 from .finephys_inferencer import FinePhysInferencer
+from .pose_estimator_config import pose_estimator_config
 from .skeleton_inferencer import SkeletonInferencer, read_skeleton_input
 from .skeleton_io import load_skeleton_file
 
-__all__ = ['SkeletonInferencer', 'FinePhysInferencer', 'load_skeleton_file', 'read_skeleton_input']
+__all__ = ['SkeletonInferencer', 'FinePhysInferencer', 'load_skeleton_file', 'read_skeleton_input',
+           'pose_estimator_config']

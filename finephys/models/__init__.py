@@ -2,6 +2,7 @@ from . import (fusion, generators, guidance, lifters, losses, physics,  # noqa: 
                pose_estimators)
 from .finephys import FinePhys
 from .finephys_skeleton import FinePhysSkeleton
+from .keypoint_heatmap_model import KeypointHeatmapModel
 from .pose_lifting_model import PoseLiftingModel
 
-__all__ = ['PoseLiftingModel', 'FinePhysSkeleton', 'FinePhys']
+__all__ = ['PoseLiftingModel', 'FinePhysSkeleton', 'FinePhys', 'KeypointHeatmapModel']

@@ -48,7 +48,17 @@ def test_bad_requests_give_one_clear_error(tiny_config, tmp_path):
     cfg, _ = tiny_config
     inf = FinePhysInferencer(cfg)
     np.savez(tmp_path / 'j16.npz', keypoints=np.zeros((8, 16, 2)), layout='h36m17')
+    rng = np.random.default_rng(0)
+    kp = rng.uniform(100, 150, (12, 17, 2))
+    np.savez(tmp_path / 'unscored.npz', keypoints_2d=kp, keypoint_scores=np.zeros((12, 17)),
+             layout='h36m17')
+    np.savez(tmp_path / 'short.npz', keypoints_2d=kp[:5], keypoint_scores=np.ones((5, 17)),
+             layout='h36m17')
     for kwargs, msg in ((dict(text='free text only'), 'needs a skeleton'),
+                        (dict(text='stag jump', skeleton=str(tmp_path / 'unscored.npz')),
+                         'every keypoint score .* is 0'),
+                        (dict(text='stag jump', skeleton=str(tmp_path / 'short.npz')),
+                         'the motion has 5 frames; 8 were asked for'),
                         (dict(text=' '), 'empty prompt'),
                         (dict(text='stag jump', size=30), 'renders its skeleton guidance for 32x32'),
                         (dict(text='stag jump', skeleton=str(tmp_path / 'j16.npz')),
@@ -60,3 +70,20 @@ def test_bad_requests_give_one_clear_error(tiny_config, tmp_path):
                        capture_output=True, text=True, env=dict(os.environ, PYTHONPATH=ROOT),
                        timeout=600)
     assert r.returncode == 2 and 'needs a skeleton' in r.stderr and 'Traceback' not in r.stderr
+
+
+def test_guidance_outside_the_frame_is_refused():
+    import torch
+
+    from finephys.models.finephys import check_guidance_in_frame
+    kp = torch.rand(2, 4, 17, 2) * 32
+    check_guidance_in_frame(kp, 32, 32)                  # inside: fine
+    kp[1, :, :, 0] += 100.0                              # clip 1 entirely to the right
+    with pytest.raises(ValueError, match=r'clip 1 lies outside the 32x32 frame .*x in \[1'):
+        check_guidance_in_frame(kp, 32, 32)
+    kp[1] = float('nan')
+    with pytest.raises(ValueError, match='not finite'):
+        check_guidance_in_frame(kp, 32, 32)
+    kp[1] = torch.rand(4, 17, 2) * 32
+    kp[1, 1:] += 500.0                                   # in view for one frame only: allowed
+    check_guidance_in_frame(kp, 32, 32)

@@ -5,7 +5,8 @@ from finephys.datasets.synthgym import generate_clip
 from finephys.datasets.synthgym.render import (render_background, render_silhouette,
                                                render_video)
 from finephys.evaluation import GuidanceFidelityMetric
-from finephys.evaluation.metrics.guidance_fidelity_metric import (silhouette_from_frames,
+from finephys.evaluation.metrics.guidance_fidelity_metric import (body_region,
+                                                                  silhouette_from_frames,
                                                                   silhouette_iou)
 
 
@@ -67,7 +68,32 @@ def test_metric_scores_truth_background_and_shifted_body():
     expected = silhouette_iou(silhouette_from_frames(moved, bg, 16), target)
     assert metric.results[0]['iou'] == expected < gt['iou']
     summary = metric.compute_metrics(metric.results)
-    assert set(summary) == {'psnr', 'iou', 'iou_gt_video'}
+    assert set(summary) == {'psnr', 'iou', 'iou_gt_video', 'iou_local', 'iou_local_gt_video',
+                            'background_fp'}
+    # a wrong arena far from the body costs the full-frame IoU, not the local one
+    metric.results.clear()
+    wrong = c['video'].copy()
+    region = body_region(target)
+    wrong[~region] = 255 - wrong[~region]
+    metric.process(*_batch(c, wrong))
+    r = metric.results[0]
+    assert r['iou'] < 0.5 * gt['iou']
+    assert r['iou_local'] == gt['iou_local'] == gt['iou_local_gt_video']
+    assert r['background_fp'] > 0.9 and gt['background_fp'] == 0.0
+
+
+def test_body_region_is_the_grown_bounding_box():
+    target = np.zeros((2, 20, 20), bool)
+    target[0, 8:12, 6:10] = True                      # 4x4 box → margin max(2, 2) = 2
+    region = body_region(target, margin=0.5)
+    ys, xs = np.nonzero(region[0])
+    assert (ys.min(), ys.max(), xs.min(), xs.max()) == (6, 13, 4, 11)
+    assert not region[1].any()
+    target[0, 0:10, 0:2] = True                       # clipped at the frame's edge
+    assert body_region(target)[0, 0, 0]
+    a = np.zeros((1, 4, 4), bool)
+    a[0, 0] = True
+    assert silhouette_iou(a, a, np.zeros_like(a)) == 1.0     # nothing counted: both empty
 
 
 def test_metric_without_scene_reports_psnr_and_counts():

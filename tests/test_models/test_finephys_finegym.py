@@ -42,10 +42,10 @@ def test_finegym_config_trains_and_validates_on_tiny_stand_ins(tiny_finegym, tmp
     m.adapter.update(block_out_channels=(32, 64), layers_per_block=1, hidden=8)
     m.heatmaps.update(image_size=(64, 64), strides=(8, 16), sigma=2.0)
     m.num_inference_steps = 2
-    for name in ('spatial', 'temporal'):     # AMP wrappers need an accelerator; same optimiser
-        assert cfg.optim_wrapper[name].type == 'AmpOptimWrapper'
-        cfg.optim_wrapper[name].type = 'OptimWrapper'
-        cfg.optim_wrapper[name].pop('dtype')
+    # the AMP wrapper needs an accelerator; same optimiser and groups
+    assert cfg.optim_wrapper.type == 'AmpOptimWrapper'
+    cfg.optim_wrapper.type = 'OptimWrapper'
+    cfg.optim_wrapper.pop('dtype')
     cfg.train_cfg.update(max_iters=2, val_interval=2)
     cfg.default_hooks.checkpoint.interval = 2
     cfg.custom_hooks = [dict(type='SafeCheckpointHook')]

@@ -1,5 +1,6 @@
 from .guidance_fidelity_metric import GuidanceFidelityMetric
+from .keypoint_2d_metric import Keypoint2DMetric
 from .physics_metric import PhysicsMetric
 from .pose_3d_metric import Pose3DMetric
 
-__all__ = ['Pose3DMetric', 'PhysicsMetric', 'GuidanceFidelityMetric']
+__all__ = ['Pose3DMetric', 'PhysicsMetric', 'GuidanceFidelityMetric', 'Keypoint2DMetric']

@@ -8,6 +8,7 @@ import torch.nn as nn
 
 from finephys.registry import GENERATORS
 
+from ..guidance.guidance_features import GuidanceFeatures
 from .pretrained_folders import check_pretrained_folder
 
 # MotionDirector's placement: spatial LoRA on the spatial transformers' self-attention and
@@ -16,6 +17,17 @@ SPATIAL_TARGETS = (r'.*\.attentions\.\d+\.transformer_blocks\.\d+\.'
                    r'(attn1\.(to_q|to_k|to_v|to_out\.0)|ff\.net\.(0\.proj|2))')
 TEMPORAL_TARGETS = (r'.*\.motion_modules\.\d+\.transformer_blocks\.\d+\.'
                     r'((attn1|attn2)\.(to_q|to_k|to_v|to_out\.0)|ff\.net\.(0\.proj|2))')
+
+
+def _adding_hook(feature: torch.Tensor, where: str):
+    """A forward hook that adds ``feature`` to a module's output (shapes must match)."""
+    def hook(module, args, output):
+        if output.shape != feature.shape:
+            raise ValueError(f'AnimateDiffGenerator: skeleton features for {where} have shape '
+                             f'{tuple(feature.shape)}, the UNet computes {tuple(output.shape)} '
+                             '(adapter block_out_channels / latent_stride / heatmap size)')
+        return output + feature.to(output.dtype)
+    return hook
 
 
 @GENERATORS.register_module()
@@ -119,6 +131,20 @@ class AnimateDiffGenerator(nn.Module):
         finally:
             self.use_adapters(previous)
 
+    @contextlib.contextmanager
+    def lora_frozen(self, name: str):
+        """The ``name`` LoRA still acts in the forward but receives no gradient inside the block
+        (MotionDirector's temporal step: the spatial LoRA shapes the prediction, only the
+        temporal LoRA and the adapter learn from ``L_temp``)."""
+        params = [p for p in self.lora_parameters(name) if p.requires_grad]
+        for p in params:
+            p.requires_grad_(False)
+        try:
+            yield
+        finally:
+            for p in params:
+                p.requires_grad_(True)
+
     def lora_parameters(self, name: str) -> List[nn.Parameter]:
         return [p for n, p in self.unet.named_parameters() if 'lora_' in n and f'.{name}.' in n]
 
@@ -147,28 +173,63 @@ class AnimateDiffGenerator(nn.Module):
         raise ValueError(f'AnimateDiffGenerator: scheduler prediction_type {kind!r} is not '
                          "supported (epsilon, v_prediction, sample)")
 
-    def predict_noise(self, latents, timesteps, text, down_residuals=None, mid_residual=None,
+    @contextlib.contextmanager
+    def guidance_injected(self, guidance: Optional[GuidanceFeatures]):
+        """Add ``guidance.conv_in`` to ``conv_in``'s output and ``guidance.intrablock[k]`` to down
+        block k's last-layer output (its last motion module's output) inside the block, with
+        forward hooks — ``UNetMotionModel.forward`` takes neither. The skip (``down``/``mid``)
+        residuals go through the UNet's own arguments in :meth:`predict_noise`.
+
+        The hooked modules are never gradient-checkpointed by diffusers (only resnets are),
+        so a backward outside this block is still correct; holding it through backward costs
+        nothing either."""
+        handles = []
+        if guidance is not None and guidance.conv_in is not None:
+            handles.append(self.unet.conv_in.register_forward_hook(
+                _adding_hook(guidance.conv_in, 'conv_in')))
+        if guidance is not None and guidance.intrablock is not None:
+            blocks = self.unet.down_blocks
+            if len(guidance.intrablock) != len(blocks):
+                raise ValueError(f'AnimateDiffGenerator: {len(guidance.intrablock)} intrablock '
+                                 f'features for a UNet with {len(blocks)} down blocks')
+            for k, (block, feat) in enumerate(zip(blocks, guidance.intrablock)):
+                handles.append(block.motion_modules[-1].register_forward_hook(
+                    _adding_hook(feat, f'down block {k}')))
+        try:
+            yield
+        finally:
+            for h in handles:
+                h.remove()
+
+    def predict_noise(self, latents, timesteps, text, guidance: Optional[GuidanceFeatures] = None,
                       text_per_frame=False):
         """UNet prediction (noise, velocity or clean sample: the scheduler's ``prediction_type``).
 
         Args:
             latents: ``(B, C, F, h, w)``; timesteps ``(B,)`` or int; text ``(B, seq, dim)``
                 (repeated per frame here, as UNetMotionModel expects ``(B·F, seq, dim)``,
-                unless ``text_per_frame``); residuals in ``UNetMotionModel``'s layout
-                ``(B·F, C_i, h_i, w_i)``.
+                unless ``text_per_frame``).
+            guidance: Skeleton features, every tensor ``(B·F, C_i, h_i, w_i)``
+                (:class:`GuidanceFeatures`); None: the base model.
         """
         if not text_per_frame:
             text = text.repeat_interleave(latents.shape[2], dim=0)
-        return self.unet(latents, timesteps, encoder_hidden_states=text,
-                         down_block_additional_residuals=down_residuals,
-                         mid_block_additional_residual=mid_residual).sample
+        down = mid = None
+        if guidance is not None:
+            down, mid = guidance.down, guidance.mid
+        with self.guidance_injected(guidance):
+            return self.unet(latents, timesteps, encoder_hidden_states=text,
+                             down_block_additional_residuals=down,
+                             mid_block_additional_residual=mid).sample
 
     @torch.no_grad()
     def sample(self, prompts, num_frames: int, height: int, width: int, steps: int = 25,
                guidance_scale: float = 7.5, generator: Optional[torch.Generator] = None,
-               down_residuals=None, mid_residual=None, negative_prompt: str = 'blurry') -> torch.Tensor:
-        """DDIM sampling with classifier-free guidance; residuals (computed once per video) are
-        added at every step to both halves of the guidance batch.
+               guidance: Optional[GuidanceFeatures] = None,
+               negative_prompt: str = 'blurry') -> torch.Tensor:
+        """DDIM sampling with classifier-free guidance; skeleton features (computed once per
+        video) are injected at every step into both halves of the guidance batch (the skeleton
+        is a condition of both, as in ControlNet; CFG contrasts the text only).
 
         Returns:
             Tensor: ``(B, F, H, W, 3)`` uint8 frames.
@@ -181,9 +242,8 @@ class AnimateDiffGenerator(nn.Module):
         use_cfg = guidance_scale > 1.0
         if use_cfg:
             text = torch.cat([self.encode_prompt([negative_prompt] * b), text])
-            if down_residuals is not None:
-                down_residuals = [torch.cat([r, r]) for r in down_residuals]
-                mid_residual = torch.cat([mid_residual, mid_residual])
+            if guidance is not None:
+                guidance = guidance.repeat_batch(2)
         shape = (b, self.unet.config.in_channels, num_frames, height // self.vae_stride,
                  width // self.vae_stride)
         latents = torch.randn(shape, generator=generator, device=text.device)
@@ -192,8 +252,7 @@ class AnimateDiffGenerator(nn.Module):
         text = text.repeat_interleave(num_frames, dim=0)       # once, not at every step
         for t in self.sampler.timesteps:
             model_in = torch.cat([latents, latents]) if use_cfg else latents
-            eps = self.predict_noise(model_in, t, text, down_residuals, mid_residual,
-                                     text_per_frame=True)
+            eps = self.predict_noise(model_in, t, text, guidance, text_per_frame=True)
             if use_cfg:
                 uncond, cond = eps.chunk(2)
                 eps = uncond + guidance_scale * (cond - uncond)

@@ -33,16 +33,31 @@ class MultiScaleHeatmapRenderer(nn.Module):
         min_sigma (float): Lower bound of a level's σ (keeps coarse maps non-degenerate).
         score_thr (float): Joints scored below this are masked.
         truncate (float, optional): Zero the Gaussian beyond this many σ (None: no cut).
+        limbs (str, optional): Also draw one limb map per bone of this skeleton (``'h36m17'``,
+            ``'coco17'``): a Gaussian of the distance to the bone's segment, with the level's σ
+            — the line drawing AnimateAnyone / ControlNet-pose condition on, as heatmaps. A
+            bone is drawn only when both its joints are visible. Appended after the J joint
+            maps.
 
     Shapes: ``keypoints (B, T, J, 2)`` pixels, ``scores (B, T, J)`` → list over levels of
-    ``(B, T, J, H / s, W / s)``.
+    ``(B, T, J + L, H / s, W / s)`` (L = 0 without ``limbs``).
     """
 
     def __init__(self, image_size: Tuple[int, int] = (256, 256),
                  strides: Sequence[int] = (8, 16, 32, 64), sigma: float = 12.0,
                  min_sigma: float = 0.75, score_thr: float = 0.3,
-                 truncate: Optional[float] = 3.0):
+                 truncate: Optional[float] = 3.0, limbs: Optional[str] = None):
         super().__init__()
+        self.bones = None
+        if limbs is not None:
+            from finephys.structures.skeleton import COCO17, H36M17
+            specs = {'h36m17': H36M17, 'coco17': COCO17}
+            if limbs not in specs:
+                raise ValueError(f'MultiScaleHeatmapRenderer: limbs={limbs!r} unknown '
+                                 f'(expected one of {sorted(specs)})')
+            self.bones = specs[limbs].bones
+            self.register_buffer('bone_index', torch.tensor(self.bones, dtype=torch.long).T,
+                                 persistent=False)
         w, h = image_size
         for s in strides:
             if w % s or h % s:
@@ -62,6 +77,11 @@ class MultiScaleHeatmapRenderer(nn.Module):
             self.register_buffer(f'inv_sigma_{axis}', 1.0 / torch.cat(sigmas), persistent=False)
         self.sizes_x = [w // st for st in self.strides]
         self.sizes_y = [h // st for st in self.strides]
+
+    @property
+    def num_channels_extra(self) -> int:
+        """Limb channels appended after the joints (0 without ``limbs``)."""
+        return 0 if self.bones is None else len(self.bones)
 
     def level_sigma(self, stride):
         return max(self.sigma / stride, self.min_sigma)
@@ -87,6 +107,39 @@ class MultiScaleHeatmapRenderer(nn.Module):
                              f'{tuple(keypoints.shape)}')
         if not torch.isfinite(keypoints).all():
             raise ValueError('MultiScaleHeatmapRenderer: keypoints contain NaN/inf')
+        joints = self._joint_maps(keypoints, scores)
+        if self.bones is None:
+            return joints
+        limbs = self._limb_maps(keypoints, scores)
+        return [torch.cat([j, l], dim=2) for j, l in zip(joints, limbs)]
+
+    def _limb_maps(self, keypoints, scores):
+        """Per level ``(B, T, L, h, w)``: ``exp(−d² / 2σ²)``, d the distance of the pixel centre
+        to the bone segment (image pixels), σ the level's."""
+        a = keypoints[..., self.bone_index[0], :]                   # (B, T, L, 2)
+        ab = keypoints[..., self.bone_index[1], :] - a
+        if scores is not None:
+            visible = scores >= self.score_thr
+            visible = visible[..., self.bone_index[0]] & visible[..., self.bone_index[1]]
+        out = []
+        for stride, w, h in zip(self.strides, self.sizes_x, self.sizes_y):
+            xs = (torch.arange(w, dtype=keypoints.dtype, device=keypoints.device) + 0.5) * stride
+            ys = (torch.arange(h, dtype=keypoints.dtype, device=keypoints.device) + 0.5) * stride
+            px = xs.view(1, 1, 1, 1, w) - a[..., 0, None, None]      # (B, T, L, 1, w)
+            py = ys.view(1, 1, 1, h, 1) - a[..., 1, None, None]      # (B, T, L, h, 1)
+            bx, by = ab[..., 0, None, None], ab[..., 1, None, None]
+            t = ((px * bx + py * by) / (bx * bx + by * by).clamp(min=1e-6)).clamp(0, 1)
+            d2 = (px - t * bx) ** 2 + (py - t * by) ** 2
+            sigma = self.level_sigma(stride) * stride
+            maps = torch.exp(-0.5 * d2 / sigma ** 2)
+            if self.truncate is not None:
+                maps = maps * (d2 <= (self.truncate * sigma) ** 2)
+            if scores is not None:
+                maps = maps * visible[..., None, None]
+            out.append(maps)
+        return out
+
+    def _joint_maps(self, keypoints, scores):
         if self.truncate is not None:
             visible = None if scores is None else scores >= self.score_thr
             return self._render_windows(keypoints, visible)

@@ -48,34 +48,33 @@ class MotionDirectorLoss(nn.Module):
     def _noisy(generator, latents, noise, timesteps):
         return generator.noise_scheduler.add_noise(latents, noise, timesteps)
 
-    def spatial(self, generator, latents, noise, timesteps, text, frame=None, residuals=None):
+    def spatial(self, generator, latents, noise, timesteps, text, frame=None, guidance=None):
         """``L_spat`` on one frame (index ``frame``, random when None) with only the spatial
-        LoRA active. ``residuals`` = (down list, mid) for the whole clip, ``(B·F, ...)``.
+        LoRA active. ``guidance``: :class:`GuidanceFeatures` of the whole clip, ``(B·F, ...)``.
 
         The spatial-only state lasts for this call; a caller that uses gradient checkpointing
         holds ``generator.adapters_active(['spatial'])`` through ``backward()`` too."""
         b, _, f = latents.shape[:3]
         frame = int(torch.randint(0, f, ())) if frame is None else frame
         one = slice(frame, frame + 1)
-        down = mid = None
-        if residuals is not None:
-            pick = lambda r: r.view(b, f, *r.shape[1:])[:, one].reshape(b, *r.shape[1:])
-            down, mid = [pick(r) for r in residuals[0]], pick(residuals[1])
+        if guidance is not None:
+            guidance = guidance.select_frames(b, one)
         with generator.adapters_active(['spatial']):
             noisy = self._noisy(generator, latents[:, :, one], noise[:, :, one], timesteps)
-            pred = generator.predict_noise(noisy, timesteps, text, down, mid)
+            pred = generator.predict_noise(noisy, timesteps, text, guidance)
         target = generator.prediction_target(latents[:, :, one], noise[:, :, one], timesteps)
         return self.spatial_weight * F.mse_loss(pred, target)
 
-    def temporal(self, generator, latents, noise, timesteps, text, anchor=None, residuals=None):
-        """``L_temp`` and ``L_ad-temp`` on the whole clip with both LoRAs active."""
+    def temporal(self, generator, latents, noise, timesteps, text, anchor=None, guidance=None,
+                 adapters=('spatial', 'temporal')):
+        """``L_temp`` and ``L_ad-temp`` on the whole clip with the ``adapters`` LoRA sets active
+        (both, except on MotionDirector's iterations that mask the spatial LoRA)."""
         b, _, f = latents.shape[:3]
         anchor = (torch.randint(0, f, (b,), device=latents.device) if anchor is None
                   else anchor.to(latents.device))
-        with generator.adapters_active(['spatial', 'temporal']):
+        with generator.adapters_active(adapters):
             noisy = self._noisy(generator, latents, noise, timesteps)
-            down, mid = residuals if residuals is not None else (None, None)
-            pred = generator.predict_noise(noisy, timesteps, text, down, mid)
+            pred = generator.predict_noise(noisy, timesteps, text, guidance)
         target = generator.prediction_target(latents, noise, timesteps)
         l_temp = F.mse_loss(pred, target)
         l_ad = F.mse_loss(debias_appearance(pred, anchor, self.beta),

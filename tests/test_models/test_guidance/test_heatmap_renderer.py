@@ -70,3 +70,31 @@ def test_windowed_truncation_equals_a_direct_cut_gaussian_everywhere():
         direct = direct * (scores.numpy() >= 0.3)[..., None, None]
         np.testing.assert_allclose(m.numpy(), direct, atol=1e-12)
     assert maps[0].abs().sum() > 0
+
+
+def test_limb_maps_match_a_point_to_segment_loop():
+    import numpy as np
+    torch.manual_seed(4)
+    renderer = GUIDANCE.build(dict(type='MultiScaleHeatmapRenderer', image_size=(16, 8),
+                                   strides=(1, 2), sigma=1.5, min_sigma=0.5, truncate=None,
+                                   limbs='h36m17'))
+    kp = torch.rand(1, 2, 17, 2) * torch.tensor([16.0, 8.0])
+    scores = torch.ones(1, 2, 17)
+    scores[0, 1, 3] = 0.0                      # right ankle lost in frame 1: its bone vanishes
+    maps = renderer(kp, scores)
+    bones = renderer.bones
+    assert maps[0].shape == (1, 2, 17 + len(bones), 8, 16)
+    for level, stride in enumerate((1, 2)):
+        sigma = renderer.level_sigma(stride) * stride
+        for f in range(2):
+            for b, (i, j) in enumerate(bones):
+                a, c = kp[0, f, i].numpy(), kp[0, f, j].numpy()
+                for y in range(8 // stride):
+                    for x in range(16 // stride):
+                        p = (np.array([x, y]) + 0.5) * stride
+                        t = np.clip(np.dot(p - a, c - a) / max(np.dot(c - a, c - a), 1e-6), 0, 1)
+                        d = np.linalg.norm(p - (a + t * (c - a)))
+                        ref = np.exp(-0.5 * d * d / sigma ** 2)
+                        if f == 1 and 3 in (i, j):
+                            ref = 0.0
+                        assert abs(float(maps[level][0, f, 17 + b, y, x]) - ref) < 1e-5

@@ -32,7 +32,8 @@ def test_residuals_fit_the_unet_and_zero_init_leaves_it_unchanged(tiny_unet):
     adapter = GUIDANCE.build(dict(type='SkeletonAdapter', block_out_channels=(32, 64),
                                   layers_per_block=1, hidden=16))
     heatmaps, sample, text = _inputs()
-    down, mid = adapter(heatmaps)
+    features = adapter(heatmaps)
+    down, mid = features.down, features.mid
     with torch.no_grad():
         base = tiny_unet(sample, 10, encoder_hidden_states=text).sample
         guided = tiny_unet(sample, 10, encoder_hidden_states=text,
@@ -42,7 +43,8 @@ def test_residuals_fit_the_unet_and_zero_init_leaves_it_unchanged(tiny_unet):
     # once the output convs are non-zero the residuals change the prediction
     for conv in adapter.down_proj:
         torch.nn.init.normal_(conv.weight, std=0.1)
-    down, mid = adapter(heatmaps)
+    features = adapter(heatmaps)
+    down, mid = features.down, features.mid
     with torch.no_grad():
         guided = tiny_unet(sample, 10, encoder_hidden_states=text,
                            down_block_additional_residuals=down,
@@ -60,7 +62,8 @@ def test_sd15_shaped_spec_matches_a_meta_device_unet():
     assert spec[0] == (320, 8) and spec[-1] == (1280, 64) and mid == (1280, 64)
     adapter = GUIDANCE.build(dict(type='SkeletonAdapter'))
     renderer = GUIDANCE.build(dict(type='MultiScaleHeatmapRenderer', image_size=(256, 256)))
-    down, mid_res = adapter(renderer(torch.rand(1, 2, 17, 2) * 256))
+    features = adapter(renderer(torch.rand(1, 2, 17, 2) * 256))
+    down, mid_res = features.down, features.mid
     assert [tuple(d.shape[1:2]) for d in down] == [(c,) for c, _ in spec]
     assert [d.shape[-1] for d in down] == [256 // s for _, s in spec]
     assert mid_res.shape == (2, 1280, 4, 4)

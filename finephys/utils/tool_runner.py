@@ -1,0 +1,36 @@
+"""Run the project's tools as subprocesses (how ``tools/demo.py`` and the benchmark drivers
+chain train → test → report), reading back what they print and write."""
+import glob
+import json
+import os
+import os.path as osp
+import subprocess
+from typing import Dict, Sequence
+
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+
+
+def _env():
+    return dict(os.environ, PYTHONPATH=ROOT + os.pathsep + os.environ.get('PYTHONPATH', ''))
+
+
+def run_tool(args: Sequence[str]) -> None:
+    """Run ``args`` from the repository root (echoed first); a failure raises."""
+    print('$', ' '.join(args), flush=True)
+    subprocess.run(list(args), cwd=ROOT, check=True, env=_env())
+
+
+def run_tool_results(args: Sequence[str]) -> Dict[str, float]:
+    """Run a tool, echo its output, return its ``RESULT name=value`` lines as a dict."""
+    print('$', ' '.join(args), flush=True)
+    r = subprocess.run(list(args), cwd=ROOT, check=True, stdout=subprocess.PIPE, text=True,
+                       env=_env())
+    print(r.stdout, end='', flush=True)
+    return {k: float(v) for k, v in (line[7:].split('=', 1) for line in r.stdout.splitlines()
+                                     if line.startswith('RESULT '))}
+
+
+def latest_metrics(work_dir: str) -> dict:
+    """The metrics JSON of the newest run under an MMEngine ``work_dir`` (``{}`` if none)."""
+    runs = sorted(glob.glob(osp.join(work_dir, '*', '*.json')))
+    return json.load(open(runs[-1])) if runs else {}

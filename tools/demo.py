@@ -3,7 +3,7 @@ on SynthGym, stages 1 → 3, on CPU; generate videos; measure what physics and g
 
     python tools/demo.py [--work-dir work_dirs/demo] [--physics-epochs 30] [--structured-epochs 30]
                          [--train-clips 384] [--pretrain-iters 120] [--stage3-iters 150]
-                         [--fidelity-clips 8]
+                         [--fidelity-clips 8] [--pose-epochs 6] [--pose-clips 256]
 
 Steps: (1) sample grid video + 3D plots of every SynthGym class; (2) a SynthGym cache for
 train/val/test; (3) stage 1 of the skeleton path (TemporalConvLifter + Phys-Net + complementary
@@ -11,10 +11,13 @@ fusion); (4) the physics-structured solver on the same lifter and the physics re
 val-tuned smoothers vs Phys-Net vs structured physics, on SynthGym test and on DeepMimic real
 motion; vs the dataset-mean pose); (5) skeleton inference on a held-out salto (3D gif, 2D
 overlay); (6) the backbone: tiny SD1.5-layout folders + MotionAdapter, pretrained on SynthGym
-video (the stand-in for public weights); (7) stage 3: LoRA + skeleton adapter on the frozen backbone with the stage-1 skeleton
-path; (8) the guidance-fidelity table — silhouette IoU of generated frames against SynthGym's
-rendering of the guidance skeleton, trained model vs the same model with guidance zeroed;
-(9) one video per subset (FX-JUMP / FX-TURN / FX-SALTO) with overlays.
+video (the stand-in for public weights); (7) stage 3: LoRA + skeleton adapter on the frozen
+backbone with the stage-1 skeleton path; (8) the SynthGym 2D pose detector
+(configs/pose_estimators/), trained on 32 px renders and tested; (9) the guidance-fidelity table — silhouette IoU of generated frames against SynthGym's
+rendering of the guidance skeleton (whole frame and inside the body's box) and PCK@0.2 of the
+detector's keypoints against the guidance keypoints, trained model vs the same model with
+guidance zeroed vs the ground-truth video; (10) one video per subset (FX-JUMP / FX-TURN /
+FX-SALTO) with overlays.
 """
 import argparse
 import glob
@@ -33,6 +36,7 @@ PHYSICS_CONFIG = 'configs/finephys/finephys-skeleton_stage1_synthgym_tcn-lifter_
 STRUCTURED_CONFIG = ('configs/finephys-structured/'
                      'finephys-skeleton-structured_stage1_synthgym_tcn-lifter_frozen-lifter.py')
 STAGE3_CONFIG = 'configs/finephys/finephys_tiny_synthgym.py'
+POSE_CONFIG = 'configs/pose_estimators/heatmap-pose-net_c16-32-64_synthgym-32px.py'
 PHYSICS_RESULTS = ('physics_vs_best_smoother_accel_reduction',
                    'physics_vs_best_smoother_ballistic_reduction',
                    'physics_vs_best_smoother_mpjpe_reduction', 'root_error_reduction',
@@ -68,6 +72,8 @@ def main():
     p.add_argument('--pretrain-iters', type=int, default=120)
     p.add_argument('--stage3-iters', type=int, default=150)
     p.add_argument('--fidelity-clips', type=int, default=8)
+    p.add_argument('--pose-epochs', type=int, default=6)
+    p.add_argument('--pose-clips', type=int, default=256)
     args = p.parse_args()
     work = osp.abspath(args.work_dir)
     t0 = time.time()
@@ -135,11 +141,21 @@ def main():
         f'train_cfg.val_interval={it}', f'default_hooks.checkpoint.interval={it}',
         f'custom_hooks.1.interval={it}'])
     gen_ckpt = osp.join(gen_dir, f'iter_{it}.pth')
+    # the pose detector that scores generated frames (PCK against the guidance keypoints)
+    pose_dir = osp.join(work, 'pose_estimator')
+    pe = args.pose_epochs
+    sh([py, 'tools/train.py', POSE_CONFIG, '--work-dir', pose_dir, '--cfg-options',
+        f'train_cfg.max_epochs={pe}', f'train_cfg.val_interval={pe}',
+        f'param_scheduler.0.T_max={pe}', f'default_hooks.checkpoint.interval={pe}',
+        f'train_dataloader.dataset.num_samples={args.pose_clips}'])
+    pose_ckpt = osp.join(pose_dir, f'epoch_{pe}.pth')
+    sh([py, 'tools/test.py', POSE_CONFIG, pose_ckpt, '--work-dir', osp.join(pose_dir, 'test')])
+    pose_val = latest_metrics(osp.join(pose_dir, 'test'))
     fidelity = {}
     for name, zero in (('trained', False), ('zero', True)):
         sh([py, 'tools/test.py', STAGE3_CONFIG, gen_ckpt, '--work-dir',
             osp.join(work, f'fidelity_{name}'), '--cfg-options', *paths,
-            f'model.zero_guidance={zero}',
+            f'model.zero_guidance={zero}', f'test_evaluator.pose_estimator.checkpoint={pose_ckpt}',
             f'test_dataloader.dataset.num_samples={args.fidelity_clips}'])
         fidelity[name] = latest_metrics(osp.join(work, f'fidelity_{name}'))
     for action in DEMO_ACTIONS:
@@ -154,16 +170,21 @@ def main():
         print(f'  {set_name:10s} ' + '  '.join(
             f'{k}={phys.get(f"{set_name}_{k}", nan):.3f}' for k in PHYSICS_RESULTS))
     print(f'\nGuidance fidelity ({args.fidelity_clips} SynthGym test clips, {it} stage-3 '
-          'iterations): silhouette IoU of generated frames vs SynthGym\'s rendering of the '
-          'guidance skeleton')
-    print(f'{"model":40s} {"IoU":>7s} {"PSNR dB":>8s}')
+          'iterations, the same noise for every row): silhouette IoU of generated frames vs '
+          'SynthGym\'s rendering of the guidance skeleton (whole frame, and inside the body\'s '
+          'box), PCK@0.2 of the SynthGym pose detector against the guidance keypoints')
     tr, zr = fidelity['trained'], fidelity['zero']
-    print(f'{"FinePhys (trained guidance)":40s} {tr.get("guidance/iou", nan):7.3f} '
-          f'{tr.get("guidance/psnr", nan):8.2f}')
-    print(f'{"same model, guidance zeroed":40s} {zr.get("guidance/iou", nan):7.3f} '
-          f'{zr.get("guidance/psnr", nan):8.2f}')
-    print(f'{"ground-truth video (ceiling)":40s} {tr.get("guidance/iou_gt_video", nan):7.3f} '
-          f'{"-":>8s}')
+    print(f'{"model":34s} {"IoU":>6s} {"local IoU":>9s} {"PCK@0.2":>8s} {"PSNR dB":>8s}')
+    for label, row in (('FinePhys (trained guidance)', tr), ('same model, guidance zeroed', zr)):
+        print(f'{label:34s} {row.get("guidance/iou", nan):6.3f} '
+              f'{row.get("guidance/iou_local", nan):9.3f} {row.get("guidance/pck", nan):8.3f} '
+              f'{row.get("guidance/psnr", nan):8.2f}')
+    print(f'{"ground-truth video (ceiling)":34s} {tr.get("guidance/iou_gt_video", nan):6.3f} '
+          f'{tr.get("guidance/iou_local_gt_video", nan):9.3f} '
+          f'{tr.get("guidance/pck_gt_video", nan):8.3f} {"-":>8s}')
+    print(f'pose detector on SynthGym test renders: PCK@0.2 '
+          f'{pose_val.get("keypoint_2d/pck", nan):.3f}, mean error '
+          f'{pose_val.get("keypoint_2d/mean_px_error", nan):.2f} px')
     print(f'\ndone in {(time.time() - t0) / 60:.1f} min. Outputs under {work}:')
     print('  synthgym/synthgym_grid.gif|mp4, synthgym/3d_*.png  the world, every class')
     print('  finephys_skeleton/, finephys_tiny/   checkpoints, logs, TensorBoard events, vis/ grids')
@@ -181,6 +202,14 @@ def main():
     print(f'RESULT demo_guidance_iou_trained={tr.get("guidance/iou", nan):.4f}')
     print(f'RESULT demo_guidance_iou_zero={zr.get("guidance/iou", nan):.4f}')
     print(f'RESULT demo_guidance_iou_gt_video={tr.get("guidance/iou_gt_video", nan):.4f}')
+    print(f'RESULT demo_guidance_iou_local_trained={tr.get("guidance/iou_local", nan):.4f}')
+    print(f'RESULT demo_guidance_iou_local_zero={zr.get("guidance/iou_local", nan):.4f}')
+    print(f'RESULT demo_guidance_iou_local_gt_video='
+          f'{tr.get("guidance/iou_local_gt_video", nan):.4f}')
+    print(f'RESULT demo_guidance_pck_trained={tr.get("guidance/pck", nan):.4f}')
+    print(f'RESULT demo_guidance_pck_zero={zr.get("guidance/pck", nan):.4f}')
+    print(f'RESULT demo_guidance_pck_gt_video={tr.get("guidance/pck_gt_video", nan):.4f}')
+    print(f'RESULT demo_pose_estimator_test_pck={pose_val.get("keypoint_2d/pck", nan):.4f}')
     print(f'RESULT demo_minutes={(time.time() - t0) / 60:.2f}')
 
 

@@ -53,23 +53,32 @@ model = dict(
         fuser=dict(type='ComplementaryFuser', window=9, sigma=2.0),
         detach_physics_input=True),
     skeleton_checkpoint=None,
+    # joint + limb maps (17 + 16 channels); T2I-Adapter-style injection inside the down path:
+    # of the three injections measured on one budget (docs/benchmarks.md#skeleton-guidance-on-cpu)
+    # it followed the skeleton best (ControlNet-style: _controlnet.py, pose guider:
+    # _pose-guider.py)
     heatmaps=dict(type='MultiScaleHeatmapRenderer', image_size=(render_size, render_size),
-                  strides=(1, 2), sigma=2.0, min_sigma=0.75),
-    adapter=dict(type='SkeletonAdapter', num_joints=17, block_out_channels=(32, 64),
-                 layers_per_block=1, hidden=16, latent_stride=1),
+                  strides=(1, 2), sigma=2.0, min_sigma=0.75, limbs='h36m17'),
+    adapter=dict(type='T2ISkeletonAdapter', num_joints=33, block_out_channels=(32, 64),
+                 hidden=16, latent_stride=1),
     generator=dict(type='AnimateDiffGenerator',
                    pretrained_model_path='work_dirs/pretrained/synthgym-pixel/sd15',
                    motion_adapter_path='work_dirs/pretrained/synthgym-pixel/motion_adapter',
                    pixel_space=True, spatial_lora=dict(rank=8, alpha=8),
                    temporal_lora=dict(rank=8, alpha=8)),
+    # skeleton_weight and train_timesteps: this project's budget extensions (measured; 0 / None
+    # give MotionDirector's plain MSE over all timesteps)
     loss=dict(type='MotionDirectorLoss', spatial_weight=1.0, temporal_weight=1.0,
-              ad_temporal_weight=1.0, beta=1.0),
+              ad_temporal_weight=1.0, beta=1.0, skeleton_weight=4.0),
     train_skeleton=False, num_inference_steps=10, guidance_scale=3.0, sample_seed=0,
-    zero_guidance=False)
+    zero_guidance=False, spatial_skip_prob=0.2, sample_adapters=('temporal',),
+    train_timesteps=(200, 1000))
 
+# one AdamW, three groups; the adapter (zero-initialised outputs, few minutes of training)
+# learns faster than the LoRA
 optim_wrapper = dict(constructor='FinePhysOptimWrapperConstructor', type='OptimWrapper',
                      optimizer=dict(type='AdamW', lr=3e-3, weight_decay=0.0),
-                     groups=dict(adapter=dict(lr=3e-3)))
+                     groups=dict(adapter=dict(lr=1e-2)))
 param_scheduler = []
 train_cfg = dict(type='IterBasedTrainLoop', max_iters=300, val_interval=100)
 val_cfg = dict(type='ValLoop')

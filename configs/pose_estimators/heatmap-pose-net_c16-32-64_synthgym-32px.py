@@ -31,6 +31,7 @@ param_scheduler = [dict(type='CosineAnnealingLR', T_max=8, eta_min=1e-4, by_epoc
 train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=8, val_interval=8)
 val_cfg = dict(type='ValLoop')
 test_cfg = dict(type='TestLoop')
-default_hooks = dict(checkpoint=dict(type='CheckpointHook', interval=8, max_keep_ckpts=1),
+default_hooks = dict(checkpoint=dict(type='CheckpointHook', interval=8, max_keep_ckpts=1,
+                                     save_best='keypoint_2d/pck', rule='greater'),
                      logger=dict(type='LoggerHook', interval=10))
 custom_hooks = [dict(type='SafeCheckpointHook')]

@@ -131,13 +131,28 @@ class FinePhys(BaseModel):
             fused = self.skeleton._run(inputs, data_samples)['fused']
         return fused, project_points(fused, data_samples['camera_K'])
 
-    def guidance(self, inputs, data_samples, keypoints_2d=None) -> GuidanceFeatures:
+    def guidance(self, inputs, data_samples, keypoints_2d=None,
+                 heatmaps=None) -> GuidanceFeatures:
         """Skeleton features in ``UNetMotionModel``'s ``(B·F, C, h, w)`` layout (from
-        ``keypoints_2d`` when given, else from the skeleton path)."""
+        ``heatmaps``, else ``keypoints_2d``, else the skeleton path)."""
+        if heatmaps is None:
+            heatmaps = self.guidance_heatmaps(inputs, data_samples, keypoints_2d)
+        return self.adapter(heatmaps)
+
+    def guidance_heatmaps(self, inputs, data_samples, keypoints_2d=None):
+        """The renderer's pyramid, list of ``(B, F, C, H / s, W / s)``."""
         if keypoints_2d is None:
             keypoints_2d = self.guidance_keypoints(inputs, data_samples)[1]
-        heatmaps = self.heatmap_renderer(keypoints_2d, inputs.get('keypoint_scores'))
-        return self.adapter(heatmaps)
+        return self.heatmap_renderer(keypoints_2d, inputs.get('keypoint_scores'))
+
+    @staticmethod
+    def skeleton_coverage(heatmaps, latent_size):
+        """Max over the finest level's channels, resized to the latents' ``(h, w)``:
+        ``(B, 1, F, h, w)`` in [0, 1] (for ``MotionDirectorLoss.skeleton_weight``)."""
+        finest = heatmaps[0].amax(dim=2)                            # (B, F, H0, W0)
+        if tuple(finest.shape[-2:]) != tuple(latent_size):
+            finest = torch.nn.functional.adaptive_max_pool2d(finest, latent_size)
+        return finest.clamp(0, 1).unsqueeze(1)
 
     def train_step(self, data, optim_wrapper: OptimWrapper) -> Dict[str, torch.Tensor]:
         """One MotionDirector iteration (see the class docstring).
@@ -159,20 +174,30 @@ class FinePhys(BaseModel):
                         and float(torch.rand(())) < self.spatial_skip_prob)
         # every gradient of the last iteration is gone before this one accumulates its own
         optim_wrapper.zero_grad()
+        # a frozen skeleton path gives the same heatmaps to both passes: render them once
+        heatmaps = None if self.train_skeleton else self.guidance_heatmaps(inputs, samples)
+        coverage = None
+        if self.loss_module.skeleton_weight > 0:
+            with torch.no_grad():
+                coverage = self.skeleton_coverage(
+                    heatmaps if heatmaps is not None else self.guidance_heatmaps(inputs, samples),
+                    latents.shape[-2:])
         log = {}
         # the adapter sets are held through backward: gradient checkpointing re-runs the forward
         if not skip_spatial:
             with gen.adapters_active(['spatial']), optim_wrapper.optim_context(self):
-                l_spat = self.loss_module.spatial(gen, latents, noise, t, text,
-                                                  guidance=self.guidance(inputs, samples))
+                l_spat = self.loss_module.spatial(
+                    gen, latents, noise, t, text,
+                    guidance=self.guidance(inputs, samples, heatmaps=heatmaps), coverage=coverage)
                 optim_wrapper.backward(l_spat)
             log['loss_spatial'] = l_spat.detach()
         active = ('temporal',) if skip_spatial else ('spatial', 'temporal')
         with gen.adapters_active(active), gen.lora_frozen('spatial'), \
                 optim_wrapper.optim_context(self):
-            temporal = self.loss_module.temporal(gen, latents, noise, t, text,
-                                                 guidance=self.guidance(inputs, samples),
-                                                 adapters=active)
+            temporal = self.loss_module.temporal(
+                gen, latents, noise, t, text,
+                guidance=self.guidance(inputs, samples, heatmaps=heatmaps), adapters=active,
+                coverage=coverage)
             l_temp = sum(temporal.values())
             optim_wrapper.backward(l_temp)
         optim_wrapper.step()

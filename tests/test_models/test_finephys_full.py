@@ -43,7 +43,7 @@ def test_only_lora_and_adapter_train_in_stage3_in_three_groups_of_one_optimiser(
     # every parameter in exactly one group: the adapter has one Adam state
     assert sum(map(len, groups.values())) == len(set().union(*groups.values()))
     lrs = {g['name']: g['lr'] for g in optim.optimizer.param_groups}
-    assert lrs['adapter'] == 3e-3
+    assert lrs['adapter'] == 1e-2 and lrs['spatial'] == lrs['temporal'] == 3e-3
 
 
 def test_old_two_optimiser_config_is_a_clear_error():
@@ -93,15 +93,18 @@ def test_iteration_updates_each_group_by_its_own_loss_step_by_step(setup):
     latents = gen.encode_video(inputs['video'])
     text = gen.encode_prompt(samples['text'])
     noise = torch.randn_like(latents)
-    t = torch.randint(0, gen.noise_scheduler.config.num_train_timesteps, (latents.shape[0],))
+    t = torch.randint(*model.train_timesteps, (latents.shape[0],))
+    assert loss.skeleton_weight > 0                      # the default's weighted loss
+    coverage = model.skeleton_coverage(model.guidance_heatmaps(inputs, samples),
+                                       latents.shape[-2:])
     with gen.adapters_active(['spatial']):
         l_spat = loss.spatial(gen, latents, noise, t, text,
-                              guidance=model.guidance(inputs, samples))
+                              guidance=model.guidance(inputs, samples), coverage=coverage)
         wrt = names['spatial'] + names['adapter']
         g_spat = dict(zip(wrt, torch.autograd.grad(l_spat, [params[n] for n in wrt])))
     with gen.adapters_active(['spatial', 'temporal']):
         temporal = loss.temporal(gen, latents, noise, t, text,
-                                 guidance=model.guidance(inputs, samples))
+                                 guidance=model.guidance(inputs, samples), coverage=coverage)
         wrt = names['spatial'] + names['temporal'] + names['adapter']
         g_temp = dict(zip(wrt, torch.autograd.grad(sum(temporal.values()),
                                                    [params[n] for n in wrt])))
@@ -150,8 +153,9 @@ def test_sampling_is_reproducible_and_guidance_shapes_fit(setup):
     _, model, batch, _ = setup
     model.eval()
     data = model.data_preprocessor(batch, False)
-    features = model(data['inputs'], data['data_samples'], mode='tensor')
-    assert features.down[0].shape[0] == 2 * 8 and features.mid.shape[0] == 2 * 8
+    features = model(data['inputs'], data['data_samples'], mode='tensor')   # T2I-style default
+    assert [tuple(f.shape) for f in features.intrablock] == [(16, 32, 32, 32), (16, 64, 16, 16)]
+    assert features.down is None and features.conv_in is None
     model.num_inference_steps = 2
     a = model.predict(data['inputs'], data['data_samples'], torch.Generator().manual_seed(0))
     b = model.predict(data['inputs'], data['data_samples'], torch.Generator().manual_seed(0))

@@ -4,6 +4,7 @@ T2I-Adapter-style features in the down path, a pose guider at the input.
     python tools/analysis_tools/benchmark_guidance.py \\
         --pretrained work_dirs/demo/pretrained/synthgym-pixel \\
         --skeleton-checkpoint work_dirs/demo/finephys_skeleton/epoch_30.pth \\
+        [--pose-checkpoint work_dirs/demo/pose_estimator/epoch_6.pth] \\
         [--variants controlnet t2i pose_guider] [--iters 150] [--clips 8] \\
         [--work-dir work_dirs/benchmark_guidance] [--cfg-options KEY=VALUE ...]
 
@@ -20,8 +21,8 @@ import sys
 
 from finephys.utils.tool_runner import latest_metrics, run_tool
 
-VARIANTS = dict(controlnet='configs/finephys/finephys_tiny_synthgym.py',
-                t2i='configs/finephys/finephys_tiny_synthgym_t2i-adapter.py',
+VARIANTS = dict(controlnet='configs/finephys/finephys_tiny_synthgym_controlnet.py',
+                t2i='configs/finephys/finephys_tiny_synthgym.py',
                 pose_guider='configs/finephys/finephys_tiny_synthgym_pose-guider.py')
 METRICS = ('iou', 'iou_local', 'pck', 'psnr')
 
@@ -31,6 +32,8 @@ def main():
     p.add_argument('--pretrained', required=True,
                    help='pretrained tiny backbone folder (sd15/ + motion_adapter/)')
     p.add_argument('--skeleton-checkpoint', required=True, help='stage-1 FinePhysSkeleton .pth')
+    p.add_argument('--pose-checkpoint', default=None,
+                   help='SynthGym pose detector checkpoint for PCK (configs/pose_estimators/)')
     p.add_argument('--variants', nargs='+', default=list(VARIANTS), choices=list(VARIANTS))
     p.add_argument('--iters', type=int, default=150)
     p.add_argument('--clips', type=int, default=8)
@@ -40,7 +43,8 @@ def main():
     p.add_argument('--cfg-options', nargs='*', default=[])
     args = p.parse_args()
     for path in (osp.join(args.pretrained, 'sd15'), osp.join(args.pretrained, 'motion_adapter'),
-                 args.skeleton_checkpoint):
+                 args.skeleton_checkpoint, *([args.pose_checkpoint] if args.pose_checkpoint
+                                             else [])):
         if not osp.exists(path):
             print(f'error: {path} not found (run tools/misc/pretrain_tiny_backbone.py / stage 1)',
                   file=sys.stderr)
@@ -49,6 +53,8 @@ def main():
     common = [f'model.generator.pretrained_model_path={args.pretrained}/sd15',
               f'model.generator.motion_adapter_path={args.pretrained}/motion_adapter',
               f'model.skeleton_checkpoint={args.skeleton_checkpoint}', *args.cfg_options]
+    test_opts = ([f'test_evaluator.pose_estimator.checkpoint={args.pose_checkpoint}']
+                 if args.pose_checkpoint else [])
     table = {}
     for name in args.variants:
         cfg = VARIANTS[name]
@@ -64,7 +70,8 @@ def main():
                 continue
             out = osp.join(work, f'test_{side}')
             run_tool([py, 'tools/test.py', cfg, osp.join(work, f'iter_{it}.pth'), '--work-dir',
-                      out, '--cfg-options', *common, f'model.zero_guidance={zero}',
+                      out, '--cfg-options', *common, *test_opts,
+                      f'model.zero_guidance={zero}',
                       f'test_dataloader.dataset.num_samples={args.clips}'])
             row[side] = latest_metrics(out)
         table[name] = row

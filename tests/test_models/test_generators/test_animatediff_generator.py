@@ -112,6 +112,34 @@ def test_motion_director_steps_reach_the_right_lora(generator):
     generator.unet.zero_grad(set_to_none=True)
 
 
+def test_skeleton_weighted_loss_against_a_hand_computation(generator):
+    from finephys.models.losses import MotionDirectorLoss
+    from finephys.models.losses.motion_director_losses import debias_appearance
+    torch.manual_seed(0)
+    latents, noise = torch.randn(1, 4, 3, 8, 8), torch.randn(1, 4, 3, 8, 8)
+    t, text = torch.tensor([700]), generator.encode_prompt('stag jump')
+    coverage = torch.zeros(1, 1, 3, 8, 8)
+    coverage[..., 2:5, 3:6] = 1.0
+    plain, weighted = MotionDirectorLoss(), MotionDirectorLoss(skeleton_weight=4.0)
+    anchor = torch.tensor([1])
+    with torch.no_grad():
+        a = plain.temporal(generator, latents, noise, t, text, anchor=anchor, coverage=coverage)
+        b = weighted.temporal(generator, latents, noise, t, text, anchor=anchor,
+                              coverage=coverage)
+        with generator.adapters_active(['spatial', 'temporal']):
+            noisy = generator.noise_scheduler.add_noise(latents, noise, t)
+            pred = generator.predict_noise(noisy, t, text)
+    target = generator.prediction_target(latents, noise, t)
+    w = 1 + 4.0 * coverage
+    w = w / w.mean()
+    torch.testing.assert_close(a['loss_temporal'], ((pred - target) ** 2).mean())
+    torch.testing.assert_close(b['loss_temporal'], ((pred - target) ** 2 * w).mean())
+    d = debias_appearance(pred, anchor) - debias_appearance(target, anchor)
+    torch.testing.assert_close(b['loss_ad_temporal'], (d ** 2 * w).mean())
+    with pytest.raises(ValueError, match='skeleton_weight'):
+        MotionDirectorLoss(skeleton_weight=-1.0)
+
+
 def test_pixel_space_backbone_for_the_cpu_default(tmp_path):
     sd = write_tiny_sd15_folder(str(tmp_path / 'px'), pixel_space=True)
     assert not osp.exists(osp.join(sd, 'vae'))

@@ -3,7 +3,7 @@ on SynthGym, stages 1 → 3, on CPU; generate videos; measure what physics and g
 
     python tools/demo.py [--work-dir work_dirs/demo] [--physics-epochs 30] [--structured-epochs 30]
                          [--train-clips 384] [--pretrain-iters 120] [--stage3-iters 150]
-                         [--fidelity-clips 8] [--pose-epochs 6] [--pose-clips 256]
+                         [--fidelity-clips 8] [--pose-epochs 8] [--pose-clips 192]
 
 Steps: (1) sample grid video + 3D plots of every SynthGym class; (2) a SynthGym cache for
 train/val/test; (3) stage 1 of the skeleton path (TemporalConvLifter + Phys-Net + complementary
@@ -72,8 +72,8 @@ def main():
     p.add_argument('--pretrain-iters', type=int, default=120)
     p.add_argument('--stage3-iters', type=int, default=150)
     p.add_argument('--fidelity-clips', type=int, default=8)
-    p.add_argument('--pose-epochs', type=int, default=6)
-    p.add_argument('--pose-clips', type=int, default=256)
+    p.add_argument('--pose-epochs', type=int, default=8)
+    p.add_argument('--pose-clips', type=int, default=192)
     args = p.parse_args()
     work = osp.abspath(args.work_dir)
     t0 = time.time()

@@ -11,9 +11,9 @@ pipeline = [dict(type='PackSkeletonInputs', input_keys=('video',),
 dataset = dict(type='SynthGymDataset', num_frames=16, render_size=render_size, data_root=None,
                pipeline=pipeline)
 train_dataloader = dict(
-    batch_size=16, num_workers=0, persistent_workers=False,
+    batch_size=8, num_workers=0, persistent_workers=False,
     sampler=dict(type='DefaultSampler', shuffle=True), collate_fn=dict(type='default_collate'),
-    dataset=dict(dataset, split='train', num_samples=512))
+    dataset=dict(dataset, split='train', num_samples=256))
 val_dataloader = dict(
     batch_size=16, num_workers=0, persistent_workers=False,
     sampler=dict(type='DefaultSampler', shuffle=False), collate_fn=dict(type='default_collate'),
@@ -24,14 +24,14 @@ test_evaluator = val_evaluator
 
 model = dict(type='KeypointHeatmapModel',
              net=dict(type='HeatmapPoseNet', num_joints=17, channels=(16, 32, 64)),
-             target_sigma=1.0, frames_per_clip=4, blur_sigma_max=1.5, noise_std_max=0.1)
+             target_sigma=1.5, frames_per_clip=16, blur_sigma_max=1.5, noise_std_max=0.1)
 
-optim_wrapper = dict(optimizer=dict(type='Adam', lr=3e-3))
-param_scheduler = [dict(type='CosineAnnealingLR', T_max=8, eta_min=1e-4, by_epoch=True)]
-train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=8, val_interval=8)
+optim_wrapper = dict(optimizer=dict(type='Adam', lr=5e-3))
+param_scheduler = [dict(type='CosineAnnealingLR', T_max=12, eta_min=1e-4, by_epoch=True)]
+train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=12, val_interval=12)
 val_cfg = dict(type='ValLoop')
 test_cfg = dict(type='TestLoop')
-default_hooks = dict(checkpoint=dict(type='CheckpointHook', interval=8, max_keep_ckpts=1,
+default_hooks = dict(checkpoint=dict(type='CheckpointHook', interval=12, max_keep_ckpts=1,
                                      save_best='keypoint_2d/pck', rule='greater'),
                      logger=dict(type='LoggerHook', interval=10))
 custom_hooks = [dict(type='SafeCheckpointHook')]

@@ -4,7 +4,7 @@ T2I-Adapter-style features in the down path, a pose guider at the input.
     python tools/analysis_tools/benchmark_guidance.py \\
         --pretrained work_dirs/demo/pretrained/synthgym-pixel \\
         --skeleton-checkpoint work_dirs/demo/finephys_skeleton/epoch_30.pth \\
-        [--pose-checkpoint work_dirs/demo/pose_estimator/epoch_6.pth] \\
+        [--pose-checkpoint work_dirs/demo/pose_estimator/epoch_8.pth] \\
         [--variants controlnet t2i pose_guider] [--iters 150] [--clips 8] \\
         [--work-dir work_dirs/benchmark_guidance] [--cfg-options KEY=VALUE ...]
 

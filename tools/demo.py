@@ -2,8 +2,8 @@
 on SynthGym, stages 1 → 3, on CPU; generate videos; measure what physics and guidance buy.
 
     python tools/demo.py [--work-dir work_dirs/demo] [--physics-epochs 30] [--structured-epochs 30]
-                         [--train-clips 384] [--pretrain-iters 120] [--stage3-iters 150]
-                         [--fidelity-clips 8] [--pose-epochs 8] [--pose-clips 192]
+                         [--train-clips 384] [--pretrain-iters 120] [--stage3-iters 100]
+                         [--fidelity-clips 8] [--pose-epochs 6] [--pose-clips 160]
 
 Steps: (1) sample grid video + 3D plots of every SynthGym class; (2) a SynthGym cache for
 train/val/test; (3) stage 1 of the skeleton path (TemporalConvLifter + Phys-Net + complementary
@@ -70,10 +70,10 @@ def main():
     p.add_argument('--structured-epochs', type=int, default=30)
     p.add_argument('--train-clips', type=int, default=384)
     p.add_argument('--pretrain-iters', type=int, default=120)
-    p.add_argument('--stage3-iters', type=int, default=150)
+    p.add_argument('--stage3-iters', type=int, default=100)
     p.add_argument('--fidelity-clips', type=int, default=8)
-    p.add_argument('--pose-epochs', type=int, default=8)
-    p.add_argument('--pose-clips', type=int, default=192)
+    p.add_argument('--pose-epochs', type=int, default=6)
+    p.add_argument('--pose-clips', type=int, default=160)
     args = p.parse_args()
     work = osp.abspath(args.work_dir)
     t0 = time.time()
@@ -138,14 +138,15 @@ def main():
     it = args.stage3_iters
     sh([py, 'tools/train.py', STAGE3_CONFIG, '--work-dir', gen_dir, '--cfg-options', *paths,
         f'model.skeleton_checkpoint={phys_ckpt}', f'train_cfg.max_iters={it}',
-        f'train_cfg.val_interval={it}', f'default_hooks.checkpoint.interval={it}',
+        # no val sampling at the end (the fidelity tests below sample the test clips)
+        f'train_cfg.val_interval={it + 1}', f'default_hooks.checkpoint.interval={it}',
         f'custom_hooks.1.interval={it}'])
     gen_ckpt = osp.join(gen_dir, f'iter_{it}.pth')
     # the pose detector that scores generated frames (PCK against the guidance keypoints)
     pose_dir = osp.join(work, 'pose_estimator')
     pe = args.pose_epochs
     sh([py, 'tools/train.py', POSE_CONFIG, '--work-dir', pose_dir, '--cfg-options',
-        f'train_cfg.max_epochs={pe}', f'train_cfg.val_interval={pe}',
+        f'train_cfg.max_epochs={pe}', f'train_cfg.val_interval={pe + 1}',
         f'param_scheduler.0.T_max={pe}', f'default_hooks.checkpoint.interval={pe}',
         f'train_dataloader.dataset.num_samples={args.pose_clips}'])
     pose_ckpt = osp.join(pose_dir, f'epoch_{pe}.pth')
@@ -158,9 +159,8 @@ def main():
             f'model.zero_guidance={zero}', f'test_evaluator.pose_estimator.checkpoint={pose_ckpt}',
             f'test_dataloader.dataset.num_samples={args.fidelity_clips}'])
         fidelity[name] = latest_metrics(osp.join(work, f'fidelity_{name}'))
-    for action in DEMO_ACTIONS:
-        sh([py, 'tools/infer.py', STAGE3_CONFIG, action, '--checkpoint', gen_ckpt, '--out-dir',
-            osp.join(work, 'generation'), '--cfg-options', *paths])
+    sh([py, 'tools/infer.py', STAGE3_CONFIG, *DEMO_ACTIONS, '--checkpoint', gen_ckpt, '--out-dir',
+        osp.join(work, 'generation'), '--cfg-options', *paths])
 
     nan = float('nan')
     print('\nPhysics (structured solver vs the best val-tuned smoother of the lifter; '

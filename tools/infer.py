@@ -1,6 +1,7 @@
 """Generate a fine-grained action video with skeleton guidance.
 
-    python tools/infer.py CONFIG "split leap with 1 turn" [--checkpoint CKPT]
+    python tools/infer.py CONFIG "split leap with 1 turn" ["salto backward tucked" ...]
+        [--checkpoint CKPT]
         [--skeleton clip.npz|clip.pkl|clip.json|video.mp4] [--layout auto|coco17|h36m17]
         [--frames 8] [--size 32] [--steps 10] [--guidance-scale 3] [--seed 0]
         [--device cpu] [--out-dir work_dirs/infer] [--pose-config CFG --pose-checkpoint CKPT]
@@ -8,7 +9,7 @@
 
 Without --skeleton the text must be a SynthGym class name (its motion is generated). Writes the
 video (mp4 + gif), a side-by-side with the guidance skeleton, an animated 3D plot of the fused
-motion and the heatmap pyramid (png).
+motion and the heatmap pyramid (png). Several texts: one video each, the model loaded once.
 """
 import argparse
 import os.path as osp
@@ -21,7 +22,7 @@ from finephys.utils.launch import UserInputError, friendly_errors
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     p.add_argument('config')
-    p.add_argument('text')
+    p.add_argument('text', nargs='+', help='one or more prompts (one video each)')
     p.add_argument('--checkpoint', default=None)
     p.add_argument('--skeleton', default=None)
     p.add_argument('--layout', default='auto', choices=['auto', 'coco17', 'h36m17'])
@@ -46,8 +47,9 @@ def main():
         try:
             inf = FinePhysInferencer(args.config, args.checkpoint, args.device, pose,
                                      cfg_options=args.cfg_options)
-            inf(args.text, args.skeleton, args.frames, args.size, args.steps,
-                args.guidance_scale, args.seed, args.layout, args.out_dir)
+            for text in args.text:
+                inf(text, args.skeleton, args.frames, args.size, args.steps,
+                    args.guidance_scale, args.seed, args.layout, args.out_dir)
         except ValueError as err:
             raise UserInputError(str(err)) from err
     print(f'wrote {osp.abspath(args.out_dir)}')

@@ -85,10 +85,6 @@ class FinePhysInferencer:
                              'frames (heatmaps.image_size in the config, which must be '
                              f'multiples of {self.model.generator.size_multiple})')
         data, (src_w, src_h) = self._motion(text, skeleton, num_frames, seed, layout)
-        scores = np.asarray(data['scores'])
-        if not (scores > 0).any():
-            raise ValueError(f'{skeleton}: every keypoint score of the {num_frames} frames used '
-                             'is 0 (no detection): there is no skeleton to guide with')
         k = data['K']
         norm = (data['keypoints_2d'] - k[:2, 2]) / [k[0, 0], k[1, 1]]
         # the same camera, scaled to the output frame

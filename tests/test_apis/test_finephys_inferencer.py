@@ -38,6 +38,14 @@ def test_cli_writes_playable_outputs_and_is_seeded(tiny_config):
     b = iio.imread(outs[1] / 'stag_jump.mp4', plugin='pyav')
     assert a.shape == (8, 32, 32, 3) and np.array_equal(a, b)
     assert iio.imread(outs[0] / 'stag_jump.gif').shape[0] == 8
+    # several prompts: one video each, the model loaded once; each equals its single-prompt run
+    r = subprocess.run([sys.executable, 'tools/infer.py', cfg, 'split jump with 1 turn',
+                        'stag jump', '--frames', '8', '--size', '32', '--seed', '3', '--out-dir',
+                        str(root / 'multi')], cwd=ROOT, capture_output=True, text=True, env=env,
+                       timeout=600)
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert np.array_equal(iio.imread(root / 'multi' / 'stag_jump.mp4', plugin='pyav'), a)
+    assert (root / 'multi' / 'split_jump_with_1_turn.mp4').is_file()
     assert iio.imread(outs[0] / 'stag_jump_side_by_side.mp4', plugin='pyav').shape[2] == 64
     for f in ('stag_jump_fused_3d.gif', 'stag_jump_heatmap_pyramid.png'):
         assert osp.isfile(outs[0] / f)
@@ -56,7 +64,7 @@ def test_bad_requests_give_one_clear_error(tiny_config, tmp_path):
              layout='h36m17')
     for kwargs, msg in ((dict(text='free text only'), 'needs a skeleton'),
                         (dict(text='stag jump', skeleton=str(tmp_path / 'unscored.npz')),
-                         'every keypoint score .* is 0'),
+                         'unscored.npz: every keypoint score is 0'),
                         (dict(text='stag jump', skeleton=str(tmp_path / 'short.npz')),
                          'the motion has 5 frames; 8 were asked for'),
                         (dict(text=' '), 'empty prompt'),

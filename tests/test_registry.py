@@ -67,6 +67,15 @@ def test_every_registered_module_builds_from_a_config_dict(reg_name, name, tmp_p
                                            'configs/finephys/finephys_tiny_synthgym.py')).model
             cfg.generator.update(paths)
 
+    if name == 'HeatmapPoseEstimator':            # a tiny detector saved as tools/train.py would
+        pose_cfg = tmp_path / 'pose.py'
+        pose_cfg.write_text("model = dict(type='KeypointHeatmapModel', "
+                            "net=dict(type='HeatmapPoseNet', channels=(4, 8)))\n")
+        net = MODELS.build(dict(type='KeypointHeatmapModel',
+                                net=dict(type='HeatmapPoseNet', channels=(4, 8))))
+        torch.save(dict(state_dict=net.state_dict(), meta={}), tmp_path / 'pose.pth')
+        cfg.update(config=str(pose_cfg), checkpoint=str(tmp_path / 'pose.pth'))
+
     obj = reg.build(cfg)
     assert type(obj).__name__ == name
 

@@ -13,11 +13,13 @@ motion; vs the dataset-mean pose); (5) skeleton inference on a held-out salto (3
 overlay); (6) the backbone: tiny SD1.5-layout folders + MotionAdapter, pretrained on SynthGym
 video (the stand-in for public weights); (7) stage 3: LoRA + skeleton adapter on the frozen
 backbone with the stage-1 skeleton path; (8) the SynthGym 2D pose detector
-(configs/pose_estimators/), trained on 32 px renders and tested; (9) the guidance-fidelity table — silhouette IoU of generated frames against SynthGym's
-rendering of the guidance skeleton (whole frame and inside the body's box) and PCK@0.2 of the
-detector's keypoints against the guidance keypoints, trained model vs the same model with
-guidance zeroed vs the ground-truth video; (10) one video per subset (FX-JUMP / FX-TURN /
-FX-SALTO) with overlays.
+(configs/pose_estimators/), trained on 32 px renders and tested; (9) the guidance-fidelity
+table — silhouette IoU of generated frames against SynthGym's rendering of the guidance
+skeleton (whole frame and inside the body's box) and PCK@0.2 of the detector's keypoints
+against the guidance keypoints, trained model vs the same model with guidance zeroed vs the
+ground-truth video; (10) one video per subset (FX-JUMP / FX-TURN / FX-SALTO) with overlays.
+Generation stays at 32 px: 64 px quadruples every pixel-space UNet pass (stage 3 alone would
+take the demo's whole budget).
 """
 import argparse
 import glob

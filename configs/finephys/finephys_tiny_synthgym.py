@@ -53,14 +53,14 @@ model = dict(
         fuser=dict(type='ComplementaryFuser', window=9, sigma=2.0),
         detach_physics_input=True),
     skeleton_checkpoint=None,
-    # joint + limb maps (17 + 16 channels); T2I-Adapter-style injection inside the down path:
-    # of the three injections measured on one budget (docs/benchmarks.md#skeleton-guidance-on-cpu)
-    # it followed the skeleton best (ControlNet-style: _controlnet.py, pose guider:
-    # _pose-guider.py)
+    # joint + limb maps (17 + 16 channels); ControlNet-style residuals on the skips: of the
+    # three injections measured at the demo's budget, 100 iterations
+    # (docs/benchmarks.md#skeleton-guidance-on-cpu), it followed the skeleton best (T2I-style:
+    # _t2i-adapter.py, pose guider: _pose-guider.py)
     heatmaps=dict(type='MultiScaleHeatmapRenderer', image_size=(render_size, render_size),
                   strides=(1, 2), sigma=2.0, min_sigma=0.75, limbs='h36m17'),
-    adapter=dict(type='T2ISkeletonAdapter', num_joints=33, block_out_channels=(32, 64),
-                 hidden=16, latent_stride=1),
+    adapter=dict(type='SkeletonAdapter', num_joints=33, block_out_channels=(32, 64),
+                 layers_per_block=1, hidden=16, latent_stride=1),
     generator=dict(type='AnimateDiffGenerator',
                    pretrained_model_path='work_dirs/pretrained/synthgym-pixel/sd15',
                    motion_adapter_path='work_dirs/pretrained/synthgym-pixel/motion_adapter',

@@ -1,6 +1,6 @@
 # The CPU default with an AnimateAnyone-style pose guider: skeleton features added to the UNet's
 # conv_in output, so every layer sees them; everything else as the default. Measured against the
-# T2I-style default and the ControlNet-style residuals by
+# ControlNet-style default and the T2I-style injection by
 # tools/analysis_tools/benchmark_guidance.py.
 _base_ = ['./finephys_tiny_synthgym.py']
 

@@ -21,8 +21,8 @@ import sys
 
 from finephys.utils.tool_runner import latest_metrics, run_tool
 
-VARIANTS = dict(controlnet='configs/finephys/finephys_tiny_synthgym_controlnet.py',
-                t2i='configs/finephys/finephys_tiny_synthgym.py',
+VARIANTS = dict(controlnet='configs/finephys/finephys_tiny_synthgym.py',
+                t2i='configs/finephys/finephys_tiny_synthgym_t2i-adapter.py',
                 pose_guider='configs/finephys/finephys_tiny_synthgym_pose-guider.py')
 METRICS = ('iou', 'iou_local', 'pck', 'psnr')
 

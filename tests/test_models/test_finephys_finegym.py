@@ -39,7 +39,7 @@ def test_finegym_config_trains_and_validates_on_tiny_stand_ins(tiny_finegym, tmp
         spatial_lora=dict(rank=4, alpha=4), temporal_lora=dict(rank=4, alpha=4),
         dtype='float32')                       # gradient_checkpointing stays on (config's)
     assert m.generator.gradient_checkpointing
-    m.adapter.update(block_out_channels=(32, 64), hidden=8)
+    m.adapter.update(block_out_channels=(32, 64), layers_per_block=1, hidden=8)
     m.heatmaps.update(image_size=(64, 64), strides=(8, 16), sigma=2.0)
     m.num_inference_steps = 2
     # the AMP wrapper needs an accelerator; same optimiser and groups

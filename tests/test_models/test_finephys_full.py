@@ -153,9 +153,11 @@ def test_sampling_is_reproducible_and_guidance_shapes_fit(setup):
     _, model, batch, _ = setup
     model.eval()
     data = model.data_preprocessor(batch, False)
-    features = model(data['inputs'], data['data_samples'], mode='tensor')   # T2I-style default
-    assert [tuple(f.shape) for f in features.intrablock] == [(16, 32, 32, 32), (16, 64, 16, 16)]
-    assert features.down is None and features.conv_in is None
+    features = model(data['inputs'], data['data_samples'], mode='tensor')   # ControlNet-style
+    assert [tuple(f.shape) for f in features.down] == [(16, 32, 32, 32), (16, 32, 32, 32),
+                                                       (16, 32, 16, 16), (16, 64, 16, 16)]
+    assert features.mid.shape == (16, 64, 16, 16)
+    assert features.intrablock is None and features.conv_in is None
     model.num_inference_steps = 2
     a = model.predict(data['inputs'], data['data_samples'], torch.Generator().manual_seed(0))
     b = model.predict(data['inputs'], data['data_samples'], torch.Generator().manual_seed(0))

@@ -11,16 +11,16 @@ model = dict(
     type='FinePhys',
     skeleton=_base_.model,
     skeleton_checkpoint='data/pretrained/finephys/finephys-skeleton_stage1.pth',
-    # Joint + limb heatmaps, T2I-Adapter-style injection (features added inside the UNet's down
-    # path, once per video, no timestep): of the three injections it followed the skeleton best
-    # on the CPU default at one budget (docs/benchmarks.md#skeleton-guidance-on-cpu; the only
-    # measurement we have — no SD1.5 run here). ControlNet-style skip residuals:
-    # adapter=dict(type='SkeletonAdapter', layers_per_block=2, ...); a pose guider at conv_in:
+    # Joint + limb heatmaps, ControlNet-style residuals on the skips (once per video, no
+    # timestep): of the three injections measured on the CPU default at the demo's budget it
+    # followed the skeleton best, T2I-style close behind and ahead at 150 iterations
+    # (docs/benchmarks.md#skeleton-guidance-on-cpu; no SD1.5 run here). T2I-Adapter-style:
+    # adapter=dict(type='T2ISkeletonAdapter', ...); a pose guider at conv_in:
     # adapter=dict(type='PoseGuider', ...).
     heatmaps=dict(type='MultiScaleHeatmapRenderer', image_size=(guidance_size, guidance_size),
                   strides=(8, 16, 32, 64), sigma=6.0, min_sigma=1.0, limbs='h36m17'),
-    adapter=dict(type='T2ISkeletonAdapter', num_joints=33,
-                 block_out_channels=(320, 640, 1280, 1280), hidden=64, latent_stride=8),
+    adapter=dict(type='SkeletonAdapter', num_joints=33, block_out_channels=(320, 640, 1280, 1280),
+                 layers_per_block=2, hidden=64, latent_stride=8),
     generator=dict(type='AnimateDiffGenerator',
                    pretrained_model_path='data/pretrained/stable-diffusion-v1-5',
                    motion_adapter_path='data/pretrained/animatediff-motion-adapter-v1-5-2',

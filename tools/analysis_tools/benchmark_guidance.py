@@ -4,8 +4,8 @@ T2I-Adapter-style features in the down path, a pose guider at the input.
     python tools/analysis_tools/benchmark_guidance.py \\
         --pretrained work_dirs/demo/pretrained/synthgym-pixel \\
         --skeleton-checkpoint work_dirs/demo/finephys_skeleton/epoch_30.pth \\
-        [--pose-checkpoint work_dirs/demo/pose_estimator/epoch_8.pth] \\
-        [--variants controlnet t2i pose_guider] [--iters 150] [--clips 8] \\
+        [--pose-checkpoint work_dirs/pose_estimator/epoch_12.pth] \\
+        [--variants controlnet t2i pose_guider] [--iters 100] [--clips 8] \\
         [--work-dir work_dirs/benchmark_guidance] [--cfg-options KEY=VALUE ...]
 
 Each variant trains stage 3 (the same iterations, seed, data and frozen backbone) with
@@ -35,7 +35,7 @@ def main():
     p.add_argument('--pose-checkpoint', default=None,
                    help='SynthGym pose detector checkpoint for PCK (configs/pose_estimators/)')
     p.add_argument('--variants', nargs='+', default=list(VARIANTS), choices=list(VARIANTS))
-    p.add_argument('--iters', type=int, default=150)
+    p.add_argument('--iters', type=int, default=100)
     p.add_argument('--clips', type=int, default=8)
     p.add_argument('--work-dir', default='work_dirs/benchmark_guidance')
     p.add_argument('--skip-zero', action='store_true',

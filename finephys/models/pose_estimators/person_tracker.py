@@ -1,0 +1,285 @@
+"""``SinglePersonTracker``: follow one person through a video with a single-person pose model.
+
+Single-person models (BlazePose, a top-down model without a detector) return *a* person per
+image — with a coach or another athlete in view, not necessarily the same one from frame to
+frame. The tracker runs the model on a crop around the track's predicted position, accepts the
+result only when it agrees with the track (position, size and appearance), re-acquires a lost
+track on the whole frame (masking out people it rejects and trying again), and otherwise marks the
+frame as lost — it never fills a frame with another person.
+
+Upright-trained models miss inverted bodies (saltos, handstands): every crop can also be tried
+rotated by 180° (kept when it scores better; mapped back to frame pixels exactly, the rotation
+being part of the crop's affine transform).
+"""
+from dataclasses import dataclass, field
+from typing import Callable, Optional, Tuple
+
+import cv2
+import numpy as np
+
+
+@dataclass
+class Detection:
+    """One person found in one frame.
+
+    Attributes:
+        keypoints: ``(J, 2)`` frame pixels (the model's own joint layout).
+        scores: ``(J,)`` confidences in [0, 1].
+        rotated: The 180°-rotated crop gave it.
+        extra: Model-specific per-joint outputs (e.g. BlazePose world landmarks ``(J, 3)``).
+    """
+    keypoints: np.ndarray
+    scores: np.ndarray
+    rotated: bool = False
+    extra: dict = field(default_factory=dict)
+
+
+def crop_transform(center, side, out_size, rotate=False):
+    """Affine ``(2, 3)`` mapping frame pixels to a square crop of ``side`` frame pixels around
+    ``center`` resized to ``out_size`` (rotated by 180° about the crop centre when ``rotate``)."""
+    s = out_size / float(side)
+    a = np.array([[s, 0.0, out_size / 2 - s * center[0]],
+                  [0.0, s, out_size / 2 - s * center[1]]])
+    if rotate:   # p' = (out_size, out_size) - p: a rotation by 180° about the crop centre
+        a = np.array([[-1.0, 0, out_size], [0, -1.0, out_size]]) @ np.vstack([a, [0, 0, 1]])
+    return a
+
+
+def apply_affine(a, points):
+    """``(N, 2)`` points through the ``(2, 3)`` affine ``a``."""
+    return points @ a[:, :2].T + a[:, 2]
+
+
+def invert_affine(a):
+    """Inverse of a ``(2, 3)`` affine."""
+    return cv2.invertAffineTransform(a)
+
+
+def keypoint_box(keypoints, scores, min_score, pad=0.1):
+    """xyxy box of the joints scoring ≥ ``min_score`` (None when fewer than 3), padded by ``pad``
+    of its size on each side."""
+    ok = (scores >= min_score) & np.isfinite(keypoints).all(-1)
+    if ok.sum() < 3:
+        return None
+    lo, hi = keypoints[ok].min(0), keypoints[ok].max(0)
+    size = np.maximum(hi - lo, 1.0)
+    return np.concatenate([lo - pad * size, hi + pad * size])
+
+
+def appearance_histogram(image_rgb, keypoints, scores, bones, min_score, bins=(12, 8),
+                         samples=7):
+    """Normalised hue-saturation histogram of the pixels *on the body*: ``samples`` points
+    along each bone (3 × 3 pixels each) whose two joints score ≥ ``min_score``. A box would be
+    mostly background for a thin, stretched body; bones are the clothes and the skin, and a
+    histogram is rotation invariant, so an inverted body keeps its appearance. None when no bone
+    is usable."""
+    h, w = image_rgb.shape[:2]
+    u = np.linspace(0.15, 0.85, samples)[:, None]
+    pts = [keypoints[a] * (1 - u) + keypoints[b] * u for a, b in bones
+           if scores[a] >= min_score and scores[b] >= min_score]
+    if not pts:
+        return None
+    pts = np.concatenate(pts)
+    pts = pts[np.isfinite(pts).all(-1)]
+    offsets = np.stack(np.meshgrid([-1, 0, 1], [-1, 0, 1]), -1).reshape(-1, 2)
+    pix = np.round(pts[:, None] + offsets).reshape(-1, 2).astype(int)
+    pix = pix[(pix[:, 0] >= 0) & (pix[:, 0] < w) & (pix[:, 1] >= 0) & (pix[:, 1] < h)]
+    if len(pix) == 0:
+        return None
+    colours = np.ascontiguousarray(image_rgb[pix[:, 1], pix[:, 0]][None])
+    hsv = cv2.cvtColor(colours, cv2.COLOR_RGB2HSV)
+    hist = cv2.calcHist([hsv], [0, 1], None, list(bins), [0, 180, 0, 256]).ravel()
+    return hist / max(hist.sum(), 1e-9)
+
+
+def bhattacharyya(p, q):
+    """Bhattacharyya distance of two normalised histograms, in [0, 1] (0: identical)."""
+    return float(np.sqrt(max(0.0, 1.0 - np.sum(np.sqrt(p * q)))))
+
+
+class SinglePersonTracker:
+    """Track one person with ``detect``, a single-person pose model run on images.
+
+    Per frame: crop around the predicted box (constant-velocity centre, smoothed size) →
+    ``detect`` upright (and rotated by 180° when the upright result scores below
+    ``rotate_below`` or the previous frame was inverted; the better is kept) → accept when the
+    centre moved less than ``max_center_jump`` box sizes (growing by half per lost frame), the
+    size changed by less than ``max_scale_change``× and the appearance (hue-saturation
+    histogram) is within ``max_appearance_distance`` of the track's. Otherwise the whole frame is
+    searched: a rejected person is masked out and the frame searched again (``max_masked``
+    times). A frame without an accepted detection is *lost* (returned as None).
+
+    Args:
+        detect (callable): ``detect(image_rgb (h, w, 3) uint8) -> (keypoints (J, 2) pixels,
+            scores (J,), extra dict) | None``.
+        key_joints (sequence[int], optional): Joints that define quality and the box (default all).
+        crop_scale (float): Crop side / the track box's larger side.
+        crop_size (int): Crop resolution given to ``detect``.
+        min_score (float): Lowest mean key-joint score of a usable detection.
+        joint_score (float): Joints at or above it define the box.
+        try_rotated (bool): Also try the crop rotated by 180°.
+        rotate_below (float): Try the other orientation when the first scores below this.
+        max_center_jump, max_scale_change, max_appearance_distance (float): Gates (see above).
+        max_masked (int): People masked out per whole-frame search.
+        init_box (sequence, optional): xyxy box of the person to follow in the first frame
+            (default: whoever ``detect`` finds first with ``min_score``).
+    """
+
+    def __init__(self, detect: Callable, key_joints=None, crop_scale: float = 1.6,
+                 crop_size: int = 256, min_score: float = 0.5, joint_score: float = 0.3,
+                 try_rotated: bool = True, rotate_below: float = 0.8,
+                 max_center_jump: float = 0.5, max_scale_change: float = 1.6,
+                 max_appearance_distance: float = 0.55, max_masked: int = 2,
+                 appearance_bones=None,
+                 init_box: Optional[Tuple[float, float, float, float]] = None):
+        self.detect_fn = detect
+        self.key_joints = None if key_joints is None else np.asarray(key_joints)
+        self.crop_scale, self.crop_size = float(crop_scale), int(crop_size)
+        self.min_score, self.joint_score = float(min_score), float(joint_score)
+        self.try_rotated, self.rotate_below = bool(try_rotated), float(rotate_below)
+        self.max_center_jump, self.max_scale_change = float(max_center_jump), float(max_scale_change)
+        self.max_appearance_distance, self.max_masked = float(max_appearance_distance), int(max_masked)
+        self.init_box = None if init_box is None else np.asarray(init_box, float)
+        self.appearance_bones = [tuple(b) for b in (appearance_bones or ())]
+        self.reset()
+
+    def reset(self):
+        """Forget the track (call before a new video)."""
+        self.center = self.velocity = None
+        self.size, self.appearance = None, None
+        self.lost, self.last_rotated = 0, False
+        self.counts = dict(tracked=0, reacquired=0, lost=0, rotated=0)
+
+    # ------------------------------------------------------------------ detection on crops
+    def quality(self, det: Detection) -> float:
+        """Mean score of the key joints."""
+        s = det.scores if self.key_joints is None else det.scores[self.key_joints]
+        return float(np.mean(s))
+
+    def detect_in_crop(self, frame, center, side, rotate):
+        """``detect`` on a square crop (``center=None``: the whole frame at its own resolution —
+        a small person is not shrunk further); the detection in frame pixels (None when none)."""
+        if center is None:
+            h, w = frame.shape[:2]
+            a = np.array([[-1.0, 0, w], [0, -1.0, h]]) if rotate else \
+                np.array([[1.0, 0, 0], [0, 1.0, 0]])
+            crop = np.ascontiguousarray(frame[::-1, ::-1]) if rotate else frame
+        else:
+            a = crop_transform(center, side, self.crop_size, rotate)
+            crop = cv2.warpAffine(frame, a, (self.crop_size, self.crop_size),
+                                  flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT,
+                                  borderValue=(0, 0, 0))
+        out = self.detect_fn(crop)
+        if out is None:
+            return None
+        kp, scores, extra = out
+        return Detection(apply_affine(invert_affine(a), np.asarray(kp, float)),
+                         np.asarray(scores, float), rotate, dict(extra or {}))
+
+    def best_orientation(self, frame, center, side):
+        """Upright and, when useful, 180°-rotated crops; the better-scoring detection."""
+        order = (True, False) if self.last_rotated else (False, True)
+        best = None
+        for i, rotate in enumerate(order):
+            if i == 1 and (not self.try_rotated or
+                           (best is not None and self.quality(best) >= self.rotate_below)):
+                break
+            det = self.detect_in_crop(frame, center, side, rotate)
+            if det is not None and (best is None or self.quality(det) > self.quality(best)):
+                best = det
+        return best
+
+    def box_of(self, det):
+        kp = det.keypoints if self.key_joints is None else det.keypoints[self.key_joints]
+        sc = det.scores if self.key_joints is None else det.scores[self.key_joints]
+        return keypoint_box(kp, sc, self.joint_score)
+
+    def appearance_of(self, frame, det):
+        if not self.appearance_bones:
+            return None
+        return appearance_histogram(frame, det.keypoints, det.scores, self.appearance_bones,
+                                    self.joint_score)
+
+    # ------------------------------------------------------------------ gating
+    def consistent(self, frame, det) -> bool:
+        """Does ``det`` agree with the track (usable score, position, size, appearance)?"""
+        if det is None or self.quality(det) < self.min_score:
+            return False
+        box = self.box_of(det)
+        if box is None:
+            return False
+        if self.center is None:          # no track yet: the initial box, when given, decides
+            if self.init_box is None:
+                return True
+            c = (box[:2] + box[2:]) / 2
+            return bool((self.init_box[:2] <= c).all() and (c <= self.init_box[2:]).all())
+        c, size = (box[:2] + box[2:]) / 2, float(max(box[2:] - box[:2]))
+        pred = self.center + self.velocity * (self.lost + 1)
+        if np.linalg.norm(c - pred) > self.max_center_jump * self.size * (1 + 0.5 * self.lost):
+            return False
+        ratio = size / self.size
+        if not 1 / self.max_scale_change <= ratio <= self.max_scale_change:
+            return False
+        hist = self.appearance_of(frame, det)
+        if hist is not None and self.appearance is not None and \
+                bhattacharyya(hist, self.appearance) > self.max_appearance_distance:
+            return False
+        return True
+
+    def accept(self, frame, det):
+        box = self.box_of(det)
+        c, size = (box[:2] + box[2:]) / 2, float(max(box[2:] - box[:2]))
+        if self.center is None:
+            self.velocity = np.zeros(2)
+            self.size = size
+        else:
+            v = (c - self.center) / (self.lost + 1)
+            self.velocity = 0.5 * self.velocity + 0.5 * v
+            self.size = 0.6 * self.size + 0.4 * size
+        self.center = c
+        hist = self.appearance_of(frame, det)
+        if hist is not None:
+            self.appearance = hist if self.appearance is None else \
+                0.9 * self.appearance + 0.1 * hist
+        self.lost, self.last_rotated = 0, det.rotated
+        self.counts['rotated'] += int(det.rotated)
+
+    def search_whole_frame(self, frame):
+        """Whole-frame detection; people the gates reject are masked out and searched again."""
+        work = frame
+        h, w = frame.shape[:2]
+        for _ in range(self.max_masked + 1):
+            det = self.best_orientation(work, None, None)
+            if det is None:
+                return None
+            if self.consistent(frame, det):
+                return det
+            box = self.box_of(det)
+            if box is None:
+                return None
+            work = work.copy() if work is frame else work
+            x0, y0 = np.floor(np.clip(box[:2], 0, [w, h])).astype(int)
+            x1, y1 = np.ceil(np.clip(box[2:], 0, [w, h])).astype(int)
+            work[y0:y1, x0:x1] = np.asarray(frame.reshape(-1, 3).mean(0), np.uint8)
+        return None
+
+    # ------------------------------------------------------------------ per frame
+    def update(self, frame_rgb: np.ndarray) -> Optional[Detection]:
+        """Track into the next frame ``(H, W, 3)`` uint8 RGB; the person or None (lost)."""
+        det = None
+        if self.center is not None:
+            pred = self.center + self.velocity * (self.lost + 1)
+            side = self.crop_scale * self.size * (1 + 0.25 * min(self.lost, 4))
+            det = self.best_orientation(frame_rgb, pred, max(side, 32.0))
+            if self.consistent(frame_rgb, det):
+                self.counts['tracked'] += 1
+                self.accept(frame_rgb, det)
+                return det
+        det = self.search_whole_frame(frame_rgb)
+        if det is not None:
+            self.counts['reacquired' if self.center is not None else 'tracked'] += 1
+            self.accept(frame_rgb, det)
+            return det
+        self.lost += int(self.center is not None)
+        self.counts['lost'] += 1
+        return None

@@ -2,13 +2,17 @@
 
     python tools/infer_skeleton.py CONFIG CHECKPOINT INPUT [--out-dir work_dirs/infer]
         [--layout auto|coco17|h36m17] [--fps 30] [--clip-id ID] [--device cpu]
-        [--pose-config POSE_CONFIG --pose-checkpoint CKPT] [--window 32]
+        [--pose-config POSE_CONFIG --pose-checkpoint CKPT] [--window 32] [--no-stabilise]
 
-INPUT: a video (.mp4/.avi/...; 2D estimated online with an mmpose top-down model or the SynthGym
-heatmap detector of configs/pose_estimators/) or a 2D skeleton file (.npz / PYSKL .pkl / .json,
-COCO-17 or H36M-17). Writes ``<stem>_3d.npz`` and
-``.json`` (three sequences, camera frame, metres), ``<stem>_fused_3d.gif`` (animated 3D plot) and
-``<stem>_overlay.mp4`` (2D input and projected fused skeleton).
+INPUT: a video (.mp4/.avi/...; streamed; 2D estimated online by MediaPipe BlazePose with one
+person tracked (default, real weights from its pip wheel), an mmpose top-down model, or the
+SynthGym heatmap detector of configs/pose_estimators/; camera pan/tilt/zoom removed unless
+--no-stabilise) or a 2D skeleton file (.npz / PYSKL .pkl / .json, COCO-17 or H36M-17; NaN or
+score-0 joints are missing). Missing joints and frames where the person was lost are filled
+(interpolated 2D, physics-leaning fusion) and flagged. Writes ``<stem>_3d.npz`` and ``.json``
+(three sequences, camera frame, metres; ``missing``, ``lost_frames``, ``camera_motion``),
+``<stem>_fused_3d.gif`` (animated 3D plot) and ``<stem>_overlay.mp4`` (2D input and projected
+fused skeleton; filled frames marked red).
 """
 import argparse
 import os.path as osp
@@ -31,6 +35,8 @@ def main():
                         'detector (configs/pose_estimators/)')
     p.add_argument('--pose-checkpoint', default=None)
     p.add_argument('--window', type=int, default=32)
+    p.add_argument('--no-stabilise', action='store_true',
+                   help='video input: keep each frame\'s pixels (static camera assumed)')
     args = p.parse_args()
     with friendly_errors('infer_skeleton.py'):
         from finephys.apis import SkeletonInferencer, pose_estimator_config
@@ -42,7 +48,7 @@ def main():
             pose = pose_estimator_config(args.pose_config, args.pose_checkpoint)
         try:
             inferencer = SkeletonInferencer(args.config, args.checkpoint, args.device, pose,
-                                            args.window)
+                                            args.window, stabilise=not args.no_stabilise)
             result = inferencer(args.input, layout=args.layout, fps=args.fps,
                                 clip_id=args.clip_id, out_dir=args.out_dir)
         except ValueError as err:

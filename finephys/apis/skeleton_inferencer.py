@@ -24,28 +24,81 @@ def default_intrinsics(width, height):
     return np.array([[f, 0, width / 2], [0, f, height / 2], [0, 0, 1.0]])
 
 
-def read_skeleton_input(path, layout='auto', fps=None, clip_id=None, estimate_pose=None):
-    """Read a video (2D by ``estimate_pose(frames_bgr) -> (keypoints, scores)``) or a 2D skeleton
-    file (:func:`load_skeleton_file`) as H36M-17 pixels.
+def estimate_video_2d(path, estimate_pose, stabilise=True, chunk_size=64, show_progress=True,
+                      fps=None):
+    """2D pose (and camera motion) of a video, streamed in chunks: memory stays bounded by one
+    chunk whatever the video's length or resolution.
+
+    Args:
+        path (str): Video file.
+        estimate_pose (callable): ``estimate_pose(frames_bgr (t, H, W, 3)) -> (keypoints
+            (t, 17, 2), scores (t, 17))`` H36M-17 (NaN / score 0 where no person); called chunk
+            after chunk of one video (a tracking estimator keeps its track between calls).
+        stabilise (bool): Estimate pan/tilt/zoom (:class:`CameraMotionEstimator`, the person's
+            box masked out) and return the 2D in frame 0's pixels.
 
     Returns:
-        dict: ``keypoints_2d (T, 17, 2)``, ``scores (T, 17)``, ``fps``, ``K (3, 3)``, ``frames``
-        (``(T, H, W, 3)`` RGB for videos, else None).
+        dict: ``keypoints_2d_image (T, 17, 2)`` (each frame's pixels), ``keypoints_2d``
+        (stabilised when ``stabilise``), ``scores``, ``camera_motion (T, 3, 3)`` (frame t →
+        frame 0 pixels; identity without stabilisation), ``fps``, ``image_size`` ``(W, H)``,
+        ``video`` (the path), ``decode_errors``, ``camera_motion_unknown_steps``.
     """
+    from finephys.models.pose_estimators.person_tracker import keypoint_box
+    from finephys.utils.camera_motion import CameraMotionEstimator, apply_homography
+    from .video_reader import VideoReader
+    reader = VideoReader(path)
+    cam = CameraMotionEstimator() if stabilise else None
+    kps, scores, motion = [], [], []
+    bar = tqdm(total=reader.num_frames, desc='2D pose', unit='frame', disable=not show_progress)
+    for chunk in reader.chunks(chunk_size):
+        kp, sc = estimate_pose(np.ascontiguousarray(chunk[..., ::-1]))
+        kp, sc = np.asarray(kp, np.float64), np.asarray(sc, np.float64)
+        kps.append(kp)
+        scores.append(sc)
+        for frame, k, s in zip(chunk, kp, sc):
+            if cam is None:
+                motion.append(np.eye(3))
+                continue
+            box = keypoint_box(k, s, 0.3, pad=0.15)
+            motion.append(cam.update(frame, box))
+        bar.update(len(chunk))
+    bar.close()
+    kp, sc, motion = np.concatenate(kps), np.concatenate(scores), np.stack(motion)
+    return dict(keypoints_2d_image=kp, keypoints_2d=apply_homography(motion, kp), scores=sc,
+                camera_motion=motion, fps=fps or reader.fps,
+                image_size=(reader.width, reader.height), video=path,
+                decode_errors=reader.decode_errors,
+                camera_motion_unknown_steps=cam.unknown_steps if cam else 0)
+
+
+def read_skeleton_input(path, layout='auto', fps=None, clip_id=None, estimate_pose=None,
+                        stabilise=True, show_progress=True):
+    """Read a video (2D by ``estimate_pose(frames_bgr) -> (keypoints, scores)``, streamed; see
+    :func:`estimate_video_2d`) or a 2D skeleton file (:func:`load_skeleton_file`) as H36M-17
+    pixels; missing joints (NaN, score 0, lost frames) are filled in time and flagged
+    (:func:`fill_missing_keypoints`).
+
+    Returns:
+        dict: ``keypoints_2d (T, 17, 2)`` (filled; stabilised for videos), ``scores (T, 17)``
+        (0 where filled), ``missing (T, 17)``, ``lost_frames (T,)`` (no joint observed),
+        ``keypoints_2d_image`` (as estimated/read, NaN where missing), ``camera_motion
+        (T, 3, 3)``, ``fps``, ``K (3, 3)``, ``video`` (path or None).
+    """
+    from finephys.utils.keypoint_gaps import fill_missing_keypoints
+    from .video_reader import VIDEO_EXTENSIONS
     ext = osp.splitext(path)[1].lower()
-    frames = None
-    if ext in ('.mp4', '.avi', '.mov', '.mkv', '.webm', '.gif'):
-        import imageio.v3 as iio
-        if not osp.isfile(path):
-            raise FileNotFoundError(f'video not found: {path}')
+    video = None
+    extra = {}
+    if ext in VIDEO_EXTENSIONS:
         if estimate_pose is None:
             raise ValueError(f'{path}: video input needs a pose estimator')
-        frames = np.asarray(iio.imread(path, plugin='pyav'))[..., :3]
-        meta = iio.immeta(path, plugin='pyav')
-        fps = fps or float(meta.get('fps', 30.0))
-        kp, scores = estimate_pose(np.ascontiguousarray(frames[..., ::-1]))
-        h, w = frames.shape[1:3]
-        k = default_intrinsics(w, h)
+        data = estimate_video_2d(path, estimate_pose, stabilise, show_progress=show_progress,
+                                 fps=fps)
+        kp, scores, fps = data['keypoints_2d'], data['scores'], data['fps']
+        raw, motion, video = data['keypoints_2d_image'], data['camera_motion'], path
+        k = default_intrinsics(*data['image_size'])
+        extra = dict(decode_errors=data['decode_errors'],
+                     camera_motion_unknown_steps=data['camera_motion_unknown_steps'])
     else:
         data = load_skeleton_file(path, clip_id)
         kp, scores = data['keypoints'], data.get('scores')
@@ -60,21 +113,29 @@ def read_skeleton_input(path, layout='auto', fps=None, clip_id=None, estimate_po
         if use == 'coco17':
             kp, scores = coco17_to_h36m17(kp, scores)
         fps = fps or float(data.get('fps', 30.0))
+        raw = np.array(kp, float)
         if 'camera_K' in data:
             k = np.asarray(data['camera_K'], np.float64)
         else:
             if 'image_size' in data:
                 w, h = (float(v) for v in data['image_size'])
             else:   # no frame: assume the skeleton spans ~half of a frame around it
-                lo, hi = kp.min((0, 1)), kp.max((0, 1))
+                ok = np.isfinite(kp).all(-1) & (np.asarray(scores) > 0)
+                pts = kp[ok] if ok.any() else np.zeros((1, 2))
+                lo, hi = pts.min(0), pts.max(0)
                 w = h = float(2 * max(hi - lo) + 1)
                 kp = kp - (lo + hi) / 2 + w / 2
+                raw = np.array(kp, float)
             k = default_intrinsics(w, h)
-    from finephys.models.pose_estimators.annotation_pose_estimator import check_keypoints
-    kp, scores = check_keypoints(kp, scores, path)
+        motion = np.tile(np.eye(3), (len(kp), 1, 1))
     if len(kp) < 4:
         raise ValueError(f'{path}: {len(kp)} frames; at least 4 are needed')
-    return dict(keypoints_2d=kp, scores=scores, fps=fps, K=k, frames=frames)
+    kp, scores, missing = fill_missing_keypoints(kp, scores, where=path)
+    from finephys.models.pose_estimators.annotation_pose_estimator import check_keypoints
+    kp, scores = check_keypoints(kp, scores, path)
+    raw = np.where(missing[..., None], np.nan, raw)
+    return dict(keypoints_2d=kp, scores=scores, missing=missing, lost_frames=missing.all(-1),
+                keypoints_2d_image=raw, camera_motion=motion, fps=fps, K=k, video=video, **extra)
 
 
 class SkeletonInferencer:
@@ -88,13 +149,17 @@ class SkeletonInferencer:
         config (str): Model config.
         checkpoint (str): Weights (loaded with torch's safe loader).
         device (str): ``'cpu'`` / ``'cuda:0'``.
-        pose_estimator (dict, optional): POSE_ESTIMATORS config for video input (default: the
-            RTMPose-t COCO config inside mmpose with ``pose_checkpoint``).
+        pose_estimator (dict, optional): POSE_ESTIMATORS config for video input (default:
+            :class:`MediaPipePoseEstimator`, BlazePose with one person tracked — real weights
+            that ship in its pip wheel).
         window (int): Frames per model call.
+        stabilise (bool): For videos, estimate camera pan/tilt/zoom from the background and
+            run the model on 2D in frame 0's pixels (see :mod:`finephys.utils.camera_motion`).
     """
 
     def __init__(self, config: str, checkpoint: str, device: str = 'cpu',
-                 pose_estimator: Optional[dict] = None, window: int = 32):
+                 pose_estimator: Optional[dict] = None, window: int = 32,
+                 stabilise: bool = True):
         register_all_modules(init_default_scope=True)
         if not osp.isfile(checkpoint):
             raise FileNotFoundError(f'checkpoint not found: {checkpoint}')
@@ -102,8 +167,8 @@ class SkeletonInferencer:
         self.model = MODELS.build(self.cfg.model)
         load_checkpoint(self.model, checkpoint, map_location='cpu')
         self.model.to(device).eval()
-        self.device, self.window = device, window
-        self.pose_estimator_cfg = pose_estimator
+        self.device, self.window, self.stabilise = device, window, stabilise
+        self.pose_estimator_cfg = pose_estimator or dict(type='MediaPipePoseEstimator')
         self._pose_estimator = None
 
     @property
@@ -111,16 +176,20 @@ class SkeletonInferencer:
         if self._pose_estimator is None:
             from finephys.registry import POSE_ESTIMATORS
             cfg = self.pose_estimator_cfg
-            if cfg is None:
-                raise ValueError('video input needs a pose estimator: pass pose_estimator='
-                                 "dict(type='MMPoseTopDownEstimator', config=..., checkpoint=...)")
             self._pose_estimator = POSE_ESTIMATORS.build(dict(cfg, device=self.device))
         return self._pose_estimator
 
-    def read_input(self, path, layout='auto', fps=None, clip_id=None):
-        """2D keypoints (H36M-17, pixels), scores, fps, K and frames (video only)."""
+    def read_input(self, path, layout='auto', fps=None, clip_id=None, show_progress=True):
+        """2D keypoints (H36M-17, pixels; filled and flagged), scores, fps, K, camera motion
+        (see :func:`read_skeleton_input`)."""
+        from .video_reader import VIDEO_EXTENSIONS
+        if osp.splitext(path)[1].lower() in VIDEO_EXTENSIONS:
+            reset = getattr(self.pose_estimator, 'reset', None)
+            if reset is not None:     # a tracking estimator: a new video, a new track
+                reset()
         return read_skeleton_input(path, layout, fps, clip_id,
-                                   estimate_pose=lambda frames: self.pose_estimator(frames))
+                                   estimate_pose=lambda frames: self.pose_estimator(frames),
+                                   stabilise=self.stabilise, show_progress=show_progress)
 
     @torch.no_grad()
     def __call__(self, path, layout='auto', fps=None, clip_id=None, out_dir=None,
@@ -128,12 +197,15 @@ class SkeletonInferencer:
         """Infer 3D for one input; write outputs under ``out_dir`` when given.
 
         Returns:
-            dict: ``s_dd``, ``s_pp``, ``fused`` ``(T, 17, 3)`` camera-frame metres, plus the 2D
-            input, scores, fps and K; with a contact-predicting solver
+            dict: ``s_dd``, ``s_pp``, ``fused`` ``(T, 17, 3)`` camera-frame metres (of frame 0's
+            camera for stabilised video), plus the 2D input (``keypoints_2d`` filled model input,
+            ``keypoints_2d_image`` as estimated with NaN where missing), ``scores``, ``missing
+            (T, 17)`` and ``lost_frames (T,)`` (joints/frames filled by interpolation and the
+            physics-leaning fusion), ``camera_motion (T, 3, 3)``, fps and K; with a contact-predicting solver
             (:class:`~finephys.models.physics.StructuredPhysicsSolver`) also ``contact_prob``
             ``(T, 4)`` (left/right foot, left/right hand) and ``flight`` ``(T,)``.
         """
-        data = self.read_input(path, layout, fps, clip_id)
+        data = self.read_input(path, layout, fps, clip_id, show_progress)
         kp, k = data['keypoints_2d'], data['K']
         norm = (kp - k[:2, 2]) / np.array([k[0, 0], k[1, 1]])
         t = len(kp)
@@ -166,27 +238,41 @@ class SkeletonInferencer:
             result['contact_prob'] = contact / weight[:, :, 0]
             threshold = getattr(self.model.physics, 'contact_threshold', 0.5)
             result['flight'] = (result['contact_prob'] < threshold).all(-1)
-        result.update(keypoints_2d=kp, scores=data['scores'], fps=data['fps'], K=k)
+        result.update({key: data[key] for key in (
+            'keypoints_2d', 'keypoints_2d_image', 'scores', 'missing', 'lost_frames',
+            'camera_motion', 'fps')}, K=k)
         if out_dir is not None:
-            self.write_outputs(result, data.get('frames'), out_dir,
+            self.write_outputs(result, data.get('video'), out_dir,
                                osp.splitext(osp.basename(path))[0])
         return result
 
     @staticmethod
-    def write_outputs(result, frames, out_dir, stem):
-        """npz + json of the three sequences, an animated 3D plot (gif) and a 2D overlay (mp4)."""
-        from finephys.visualization import draw_skeleton, write_video
+    def write_outputs(result, video, out_dir, stem):
+        """npz + json of the three sequences, an animated 3D plot (gif) and a 2D overlay (mp4,
+        streamed over the source video when there is one). Filled joints and lost frames are
+        flagged: ``missing`` / ``lost_frames`` keys, and in the overlay a red frame border with
+        "filled" on lost frames and red rings on filled joints."""
+        import cv2
+        from finephys.utils.camera_motion import apply_homography
+        from finephys.visualization import VideoWriter, draw_skeleton
         from finephys.visualization.plot3d import animate_sequence_3d
         os.makedirs(out_dir, exist_ok=True)
         extra = {k: result[k] for k in ('contact_prob', 'flight') if k in result}
-        np.savez(osp.join(out_dir, f'{stem}_3d.npz'), **extra,
+        flags = dict(missing=result['missing'], lost_frames=result['lost_frames'])
+        np.savez(osp.join(out_dir, f'{stem}_3d.npz'), **extra, **flags,
                  **{k: np.asarray(result[k], np.float32) for k in ('s_dd', 's_pp', 'fused')},
-                 keypoints_2d=result['keypoints_2d'], scores=result['scores'],
-                 fps=result['fps'], camera_K=result['K'])
+                 keypoints_2d=result['keypoints_2d'],
+                 keypoints_2d_image=result['keypoints_2d_image'], scores=result['scores'],
+                 camera_motion=result['camera_motion'], fps=result['fps'], camera_K=result['K'])
+        image_2d = np.round(np.asarray(result['keypoints_2d_image'], float), 2)
         with open(osp.join(out_dir, f'{stem}_3d.json'), 'w') as f:
             json.dump(dict(fps=result['fps'], joint_order='h36m17', units='metres, camera frame',
                            **{k: np.round(np.asarray(v, float), 4).tolist()
                               for k, v in extra.items()},
+                           **{k: np.asarray(v).astype(bool).tolist() for k, v in flags.items()},
+                           keypoints_2d_image=np.where(np.isfinite(image_2d), image_2d,
+                                                       None).tolist(),
+                           camera_motion=np.round(result['camera_motion'], 6).tolist(),
                            **{k: np.round(result[k], 5).tolist() for k in ('s_dd', 's_pp', 'fused')}),
                       f)
         animate_sequence_3d(result['fused'], osp.join(out_dir, f'{stem}_fused_3d.gif'),
@@ -194,10 +280,33 @@ class SkeletonInferencer:
         k = result['K']
         fused = result['fused']
         proj = fused[..., :2] / fused[..., 2:] * [k[0, 0], k[1, 1]] + k[:2, 2]
-        if frames is None:
-            w, h = int(round(2 * k[0, 2])), int(round(2 * k[1, 2]))
-            frames = np.full((len(fused), h, w, 3), 40, np.uint8)
-        video = np.stack([draw_skeleton(draw_skeleton(f, kp2, s), p, thickness=1)
-                          for f, kp2, s, p in zip(frames, result['keypoints_2d'],
-                                                  result['scores'], proj)])
-        write_video(osp.join(out_dir, f'{stem}_overlay.mp4'), video, fps=result['fps'])
+        # back from the stabilised frame to each frame's pixels
+        proj = apply_homography(np.linalg.inv(result['camera_motion']), proj)
+        t = len(fused)
+
+        def frames():
+            if video is not None:
+                from .video_reader import VideoReader
+                for chunk in VideoReader(video).chunks(16):
+                    yield from chunk
+            else:
+                w, h = int(round(2 * k[0, 2])), int(round(2 * k[1, 2]))
+                for _ in range(t):
+                    yield np.full((h, w, 3), 40, np.uint8)
+
+        with VideoWriter(osp.join(out_dir, f'{stem}_overlay.mp4'), result['fps']) as writer:
+            for i, frame in zip(range(t), frames()):
+                img = draw_skeleton(frame, result['keypoints_2d_image'][i], result['scores'][i])
+                img = draw_skeleton(img, proj[i], thickness=1)
+                r = max(3, img.shape[0] // 80)
+                for j in np.flatnonzero(result['missing'][i]):
+                    if np.isfinite(proj[i, j]).all():
+                        cv2.circle(img, tuple(int(v) for v in proj[i, j]), r, (230, 40, 40), 1,
+                                   cv2.LINE_AA)
+                if result['lost_frames'][i]:
+                    b = max(2, img.shape[0] // 100)
+                    cv2.rectangle(img, (0, 0), (img.shape[1] - 1, img.shape[0] - 1),
+                                  (230, 40, 40), b)
+                    cv2.putText(img, 'filled', (3 * b, 12 * b), cv2.FONT_HERSHEY_SIMPLEX,
+                                b / 3, (230, 40, 40), max(1, b // 2), cv2.LINE_AA)
+                writer.write(img)

@@ -1,5 +1,6 @@
 from .plot3d import animate_sequence_3d, plot_sequence_3d
 from .skeleton import draw_skeleton
-from .video import tile_videos, write_video
+from .video import VideoWriter, tile_videos, write_video
 
-__all__ = ['draw_skeleton', 'plot_sequence_3d', 'animate_sequence_3d', 'write_video', 'tile_videos']
+__all__ = ['draw_skeleton', 'plot_sequence_3d', 'animate_sequence_3d', 'write_video', 'tile_videos',
+           'VideoWriter']

@@ -38,3 +38,45 @@ def tile_videos(videos, columns):
         r, c = divmod(i, columns)
         grid[:, r * h:(r + 1) * h, c * w:(c + 1) * w] = v[:t]
     return grid
+
+
+class VideoWriter:
+    """Write frames one at a time to an ``.mp4`` (H.264, yuv420p) — bounded memory for long
+    videos. Use as a context manager; :meth:`write` takes ``(H, W, 3)`` uint8 RGB."""
+
+    def __init__(self, path, fps=30.0):
+        if osp.splitext(path)[1].lower() != '.mp4':
+            raise ValueError(f'VideoWriter({path}): only .mp4 is streamed')
+        os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
+        self.path, self.fps, self.container, self.stream = path, float(fps), None, None
+
+    def __enter__(self):
+        import av
+        self.container = av.open(self.path, 'w')
+        return self
+
+    def write(self, frame):
+        import av
+        frame = np.asarray(frame)
+        if frame.ndim != 3 or frame.shape[-1] != 3 or frame.dtype != np.uint8:
+            raise ValueError(f'VideoWriter({self.path}): expected (H, W, 3) uint8, got '
+                             f'{frame.shape} {frame.dtype}')
+        pad_h, pad_w = frame.shape[0] % 2, frame.shape[1] % 2     # yuv420p: even sizes
+        if pad_h or pad_w:
+            frame = np.pad(frame, ((0, pad_h), (0, pad_w), (0, 0)), mode='edge')
+        if self.stream is None:
+            from fractions import Fraction
+            self.stream = self.container.add_stream(
+                'libx264', rate=Fraction(self.fps).limit_denominator(1001))
+            self.stream.width, self.stream.height = frame.shape[1], frame.shape[0]
+            self.stream.pix_fmt = 'yuv420p'
+            self.stream.options = {'crf': '18'}
+        for packet in self.stream.encode(av.VideoFrame.from_ndarray(frame, format='rgb24')):
+            self.container.mux(packet)
+
+    def __exit__(self, *exc):
+        if self.stream is not None:
+            for packet in self.stream.encode():
+                self.container.mux(packet)
+        self.container.close()
+        return False

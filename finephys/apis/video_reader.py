@@ -1,0 +1,79 @@
+"""Streaming video input: frames in bounded memory, one clear error for an unreadable file."""
+import logging
+import os.path as osp
+
+import numpy as np
+
+logger = logging.getLogger('finephys')
+
+VIDEO_EXTENSIONS = ('.mp4', '.avi', '.mov', '.mkv', '.webm', '.gif', '.m4v')
+
+
+class VideoReader:
+    """Decode a video with PyAV chunk by chunk (a 4K or hour-long video never sits in memory).
+
+    Args:
+        path (str): Video file.
+
+    Attributes:
+        fps (float), width, height (int), num_frames (int | None: the container's count, may be
+        absent), decode_errors (int: 1 when decoding stopped early at a corrupt packet; the frames
+        before it are kept and a warning names the file and frame).
+
+    Raises:
+        ValueError: missing file, not a video, no video stream, or no decodable frame.
+    """
+
+    def __init__(self, path: str):
+        import av
+        self.path = path
+        if not osp.isfile(path):
+            raise ValueError(f'{path}: video not found')
+        if osp.getsize(path) == 0:
+            raise ValueError(f'{path}: empty file (0 bytes), not a video')
+        try:
+            with av.open(path) as container:
+                if not container.streams.video:
+                    raise ValueError(f'{path}: no video stream in the file')
+                stream = container.streams.video[0]
+                rate = stream.average_rate or stream.guessed_rate
+                self.fps = float(rate) if rate else 30.0
+                self.width, self.height = stream.codec_context.width, stream.codec_context.height
+                self.num_frames = int(stream.frames) or None
+                first = next(container.decode(stream), None)
+        except ValueError:
+            raise
+        except Exception as err:     # PyAV: InvalidDataError, OSError, ...
+            raise ValueError(f'{path}: cannot read video ({type(err).__name__}: {err})') from err
+        if first is None:
+            raise ValueError(f'{path}: the video has no decodable frame')
+        self.width, self.height = first.width, first.height
+        self.decode_errors = 0
+
+    def chunks(self, size: int = 64):
+        """Yield ``(t, H, W, 3)`` uint8 RGB chunks of at most ``size`` frames."""
+        import av
+        buf = []
+        count = 0
+        with av.open(self.path) as container:
+            stream = container.streams.video[0]
+            stream.thread_type = 'AUTO'
+            frames = container.decode(stream)
+            while True:
+                try:
+                    frame = next(frames)
+                except StopIteration:
+                    break
+                except Exception as err:    # a corrupt packet mid-file: keep what decoded
+                    self.decode_errors += 1
+                    logger.warning(f'{self.path}: decoding stopped at frame {count} '
+                                   f'({type(err).__name__}: {err}); using the {count} frames '
+                                   'before it')
+                    break
+                buf.append(frame.to_ndarray(format='rgb24'))
+                count += 1
+                if len(buf) == size:
+                    yield np.stack(buf)
+                    buf = []
+        if buf:
+            yield np.stack(buf)

@@ -1,0 +1,137 @@
+"""Camera pan / tilt / zoom from the background, so 2D can be expressed in a stabilised frame.
+
+Broadcast footage follows the gymnast: a pan moves the whole background, and in the image the
+gymnast's flight no longer has a constant gravitational acceleration. Between consecutive frames
+we track background corners (Shi-Tomasi + pyramidal Lucas-Kanade, forward-backward checked, the
+person's box masked out) and fit a similarity (scale, rotation, translation; 4 DoF — pan, tilt,
+roll, zoom of a distant scene) or a homography with RANSAC. Chaining gives ``H_t``: frame-``t``
+pixels → frame-0 pixels. ``H_t @ [u, v, 1]`` is the stabilised 2D; equivalently the camera of frame
+``t`` has the per-frame intrinsics ``K_t = H_t⁻¹ K_0`` (exactly so for SynthGym's crop pan, a
+principal-point shift).
+"""
+from typing import Optional
+
+import cv2
+import numpy as np
+
+
+class CameraMotionEstimator:
+    """Frame-to-frame background motion, chained to frame 0.
+
+    Args:
+        model (str): ``'similarity'`` (4 DoF, default) or ``'homography'`` (8 DoF).
+        max_side (int): Frames are downscaled to this larger side for tracking (speed; the
+            motion is rescaled to full-resolution pixels).
+        max_corners (int): Corners tracked per frame.
+        min_points (int): Fewer inliers than this → the step is unknown and taken as identity
+            (counted in :attr:`unknown_steps`).
+        ransac_threshold (float): RANSAC inlier threshold in working pixels.
+        person_margin (float): The person box is grown by this fraction before masking.
+    """
+
+    def __init__(self, model: str = 'similarity', max_side: int = 640, max_corners: int = 400,
+                 min_points: int = 12, ransac_threshold: float = 1.0, person_margin: float = 0.2):
+        if model not in ('similarity', 'homography'):
+            raise ValueError(f"CameraMotionEstimator: model={model!r} (expected 'similarity' or "
+                             "'homography')")
+        self.model, self.max_side, self.max_corners = model, int(max_side), int(max_corners)
+        self.min_points, self.ransac_threshold = int(min_points), float(ransac_threshold)
+        self.person_margin = float(person_margin)
+        self.reset()
+
+    def reset(self):
+        """Start a new video."""
+        self.prev_gray = self.prev_mask = None
+        self.scale = 1.0
+        self.H = np.eye(3)
+        self.unknown_steps = 0
+        self.steps = 0
+
+    def prepare(self, frame_rgb, person_box):
+        h, w = frame_rgb.shape[:2]
+        self.scale = min(1.0, self.max_side / float(max(h, w)))
+        gray = cv2.cvtColor(np.ascontiguousarray(frame_rgb), cv2.COLOR_RGB2GRAY)
+        if self.scale < 1.0:
+            gray = cv2.resize(gray, (round(w * self.scale), round(h * self.scale)),
+                              interpolation=cv2.INTER_AREA)
+        mask = np.full(gray.shape, 255, np.uint8)
+        if person_box is not None and np.isfinite(person_box).all():
+            b = np.asarray(person_box, float) * self.scale
+            size = b[2:] - b[:2]
+            lo = np.floor(b[:2] - self.person_margin * size).astype(int)
+            hi = np.ceil(b[2:] + self.person_margin * size).astype(int)
+            mask[max(lo[1], 0):max(hi[1], 0), max(lo[0], 0):max(hi[0], 0)] = 0
+        return gray, mask
+
+    @staticmethod
+    def global_shift(prev, gray, mask):
+        """Translation (dx, dy) of ``gray`` relative to ``prev`` by phase correlation, with the
+        masked-out region set to each image's background mean and a Hann window."""
+        keep = mask > 0
+        if keep.sum() < 64:
+            return 0.0, 0.0
+        a, b = prev.astype(np.float32), gray.astype(np.float32)
+        a[~keep], b[~keep] = a[keep].mean(), b[keep].mean()
+        win = cv2.createHanningWindow(a.shape[::-1], cv2.CV_32F)
+        (dx, dy), _ = cv2.phaseCorrelate(a, b, win)
+        return dx, dy
+
+    def step(self, gray, prev, prev_mask, mask):
+        """Motion ``(3, 3)`` mapping this frame's working pixels to the previous frame's."""
+        pts = cv2.goodFeaturesToTrack(prev, self.max_corners, 0.01, 6, mask=prev_mask)
+        if pts is None or len(pts) < self.min_points:
+            return None
+        # a global shift first (phase correlation of the masked frames): repetitive floor
+        # markings otherwise let Lucas-Kanade lock onto the neighbouring mark
+        shift = self.global_shift(prev, gray, prev_mask & mask)
+        guess = (pts + np.asarray(shift, np.float32)).astype(np.float32)
+        nxt, ok, _ = cv2.calcOpticalFlowPyrLK(prev, gray, pts, guess, winSize=(21, 21),
+                                              maxLevel=2, flags=cv2.OPTFLOW_USE_INITIAL_FLOW)
+        back, ok_b, _ = cv2.calcOpticalFlowPyrLK(gray, prev, nxt, None, winSize=(21, 21),
+                                                 maxLevel=3)
+        good = (ok[:, 0] == 1) & (ok_b[:, 0] == 1) & \
+            (np.linalg.norm((back - pts)[:, 0], axis=-1) < 0.5)
+        p_prev, p_cur = pts[good, 0], nxt[good, 0]
+        if len(p_cur):        # a tracked point that landed on the person in this frame: drop
+            inside = mask[np.clip(p_cur[:, 1].astype(int), 0, mask.shape[0] - 1),
+                          np.clip(p_cur[:, 0].astype(int), 0, mask.shape[1] - 1)] > 0
+            p_prev, p_cur = p_prev[inside], p_cur[inside]
+        if len(p_cur) < self.min_points:
+            return None
+        if self.model == 'similarity':
+            a, inl = cv2.estimateAffinePartial2D(p_cur, p_prev, method=cv2.RANSAC,
+                                                 ransacReprojThreshold=self.ransac_threshold)
+            m = None if a is None else np.vstack([a, [0, 0, 1]])
+        else:
+            m, inl = cv2.findHomography(p_cur, p_prev, cv2.RANSAC, self.ransac_threshold)
+        if m is None or inl is None or int(inl.sum()) < self.min_points:
+            return None
+        return m
+
+    def update(self, frame_rgb: np.ndarray, person_box: Optional[np.ndarray] = None):
+        """Add a frame ``(H, W, 3)`` uint8 RGB (with the person's xyxy box, if known).
+
+        Returns:
+            np.ndarray: ``H_t (3, 3)``: this frame's pixels → frame 0's pixels.
+        """
+        gray, mask = self.prepare(frame_rgb, person_box)
+        if self.prev_gray is not None:
+            self.steps += 1
+            m = None
+            if gray.shape == self.prev_gray.shape:
+                m = self.step(gray, self.prev_gray, self.prev_mask, mask)
+            if m is None:
+                self.unknown_steps += 1
+                m = np.eye(3)
+            s = np.diag([self.scale, self.scale, 1.0])
+            self.H = self.H @ (np.linalg.inv(s) @ m @ s)    # working → full-resolution pixels
+        self.prev_gray, self.prev_mask = gray, mask
+        return self.H.copy()
+
+
+def apply_homography(H, points):
+    """``(T, J, 2)`` points through per-frame ``(T, 3, 3)`` homographies (NaN stays NaN)."""
+    points = np.asarray(points, float)
+    hom = np.concatenate([points, np.ones(points.shape[:-1] + (1,))], -1)
+    out = np.einsum('tij,tkj->tki', np.asarray(H, float), hom)
+    return out[..., :2] / out[..., 2:]

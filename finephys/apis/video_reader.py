@@ -33,18 +33,17 @@ class VideoReader:
             raise ValueError(f'{path}: empty file (0 bytes), not a video')
         try:
             with av.open(path) as container:
-                if not container.streams.video:
-                    raise ValueError(f'{path}: no video stream in the file')
-                stream = container.streams.video[0]
-                rate = stream.average_rate or stream.guessed_rate
-                self.fps = float(rate) if rate else 30.0
-                self.width, self.height = stream.codec_context.width, stream.codec_context.height
-                self.num_frames = int(stream.frames) or None
-                first = next(container.decode(stream), None)
-        except ValueError:
-            raise
-        except Exception as err:     # PyAV: InvalidDataError, OSError, ...
+                streams = list(container.streams.video)
+                if streams:
+                    stream = streams[0]
+                    rate = stream.average_rate or stream.guessed_rate
+                    self.fps = float(rate) if rate else 30.0
+                    self.num_frames = int(stream.frames) or None
+                    first = next(container.decode(stream), None)
+        except Exception as err:     # PyAV: InvalidDataError (a ValueError too), OSError, ...
             raise ValueError(f'{path}: cannot read video ({type(err).__name__}: {err})') from err
+        if not streams:
+            raise ValueError(f'{path}: no video stream in the file')
         if first is None:
             raise ValueError(f'{path}: the video has no decodable frame')
         self.width, self.height = first.width, first.height

@@ -27,16 +27,19 @@ class CameraMotionEstimator:
             (counted in :attr:`unknown_steps`).
         ransac_threshold (float): RANSAC inlier threshold in working pixels.
         person_margin (float): The person box is grown by this fraction before masking.
+        min_extent (float): The RANSAC inliers must span at least this fraction of the frame's
+            width and of its height (else the step is unknown).
     """
 
     def __init__(self, model: str = 'similarity', max_side: int = 640, max_corners: int = 400,
-                 min_points: int = 12, ransac_threshold: float = 1.0, person_margin: float = 0.2):
+                 min_points: int = 12, ransac_threshold: float = 1.0, person_margin: float = 0.2,
+                 min_extent: float = 0.4):
         if model not in ('similarity', 'homography'):
             raise ValueError(f"CameraMotionEstimator: model={model!r} (expected 'similarity' or "
                              "'homography')")
         self.model, self.max_side, self.max_corners = model, int(max_side), int(max_corners)
         self.min_points, self.ransac_threshold = int(min_points), float(ransac_threshold)
-        self.person_margin = float(person_margin)
+        self.person_margin, self.min_extent = float(person_margin), float(min_extent)
         self.reset()
 
     def reset(self):
@@ -81,16 +84,22 @@ class CameraMotionEstimator:
         pts = cv2.goodFeaturesToTrack(prev, self.max_corners, 0.01, 6, mask=prev_mask)
         if pts is None or len(pts) < self.min_points:
             return None
-        # a global shift first (phase correlation of the masked frames): repetitive floor
-        # markings otherwise let Lucas-Kanade lock onto the neighbouring mark
+        # Lucas-Kanade from zero motion and from a global shift (phase correlation of the
+        # masked frames): repetitive floor markings can make either lock onto the neighbouring
+        # mark, a wrong correlation peak spoils the second — keep the one more points agree with
         shift = self.global_shift(prev, gray, prev_mask & mask)
-        guess = (pts + np.asarray(shift, np.float32)).astype(np.float32)
-        nxt, ok, _ = cv2.calcOpticalFlowPyrLK(prev, gray, pts, guess, winSize=(21, 21),
-                                              maxLevel=2, flags=cv2.OPTFLOW_USE_INITIAL_FLOW)
-        back, ok_b, _ = cv2.calcOpticalFlowPyrLK(gray, prev, nxt, None, winSize=(21, 21),
-                                                 maxLevel=3)
-        good = (ok[:, 0] == 1) & (ok_b[:, 0] == 1) & \
-            (np.linalg.norm((back - pts)[:, 0], axis=-1) < 0.5)
+        best = None
+        for guess in (None, (pts + np.asarray(shift, np.float32)).astype(np.float32)):
+            flags = 0 if guess is None else cv2.OPTFLOW_USE_INITIAL_FLOW
+            nxt, ok, _ = cv2.calcOpticalFlowPyrLK(prev, gray, pts, guess, winSize=(21, 21),
+                                                  maxLevel=3, flags=flags)
+            back, ok_b, _ = cv2.calcOpticalFlowPyrLK(gray, prev, nxt, None, winSize=(21, 21),
+                                                     maxLevel=3)
+            good = (ok[:, 0] == 1) & (ok_b[:, 0] == 1) & \
+                (np.linalg.norm((back - pts)[:, 0], axis=-1) < 0.5)
+            if best is None or good.sum() > best[1].sum():
+                best = (nxt, good)
+        nxt, good = best
         p_prev, p_cur = pts[good, 0], nxt[good, 0]
         if len(p_cur):        # a tracked point that landed on the person in this frame: drop
             inside = mask[np.clip(p_cur[:, 1].astype(int), 0, mask.shape[0] - 1),
@@ -105,6 +114,12 @@ class CameraMotionEstimator:
         else:
             m, inl = cv2.findHomography(p_cur, p_prev, cv2.RANSAC, self.ransac_threshold)
         if m is None or inl is None or int(inl.sum()) < self.min_points:
+            return None
+        # the inliers must spread over the frame: a textureless arena leaves only another
+        # person's corners (someone walking through), whose motion is not the camera's
+        p = p_cur[inl[:, 0] > 0]
+        extent = (p.max(0) - p.min(0)) / np.array(gray.shape[::-1], float)
+        if (extent < self.min_extent).any():
             return None
         return m
 

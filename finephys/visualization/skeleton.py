@@ -28,7 +28,7 @@ def draw_skeleton(image, keypoints, scores=None, spec: SkeletonSpec = H36M17, sc
     h = img.shape[0]
     thickness = thickness or max(1, int(round(h / 128)))
     # sub-pixel precision through cv2's shift: coordinates × 16
-    pts = np.round(np.asarray(keypoints, float) * 16).astype(np.int64)
+    pts = np.round(np.nan_to_num(np.asarray(keypoints, float)) * 16).astype(np.int64)
     ok = np.isfinite(np.asarray(keypoints, float)).all(-1)
     if scores is not None:
         ok &= np.asarray(scores) >= score_thr

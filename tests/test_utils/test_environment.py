@@ -38,3 +38,23 @@ def test_mmpose_topdown_runs_on_a_rendered_synthgym_frame(tmp_path):
     box = np.array([[*kp.min(0) - 5, *kp.max(0) + 5]])
     results = inference_topdown(model, frame, bboxes=box)
     assert results[0].pred_instances.keypoints.shape == (1, 17, 2)
+
+
+def test_mediapipe_finds_landmarks_and_tensorboard_writes_with_the_pinned_protobuf(tmp_path):
+    """protobuf >= 5 makes MediaPipe 0.10.21 return no landmarks without an error; the pins of
+    requirements/realvideo.txt and runtime.txt must keep both it and TensorBoard working."""
+    import glob
+
+    import google.protobuf
+    assert int(google.protobuf.__version__.split('.')[0]) < 5
+    from finephys.datasets.synthgym import generate_clip
+    from finephys.models.pose_estimators.mediapipe_pose_estimator import import_mediapipe
+    mp = import_mediapipe()
+    clip = generate_clip('double salto backward piked', 0, num_frames=8, render_size=256)
+    with mp.solutions.pose.Pose(static_image_mode=True, model_complexity=1) as pose:
+        found = sum(pose.process(f).pose_landmarks is not None for f in clip['video'])
+    assert found >= 4
+    from torch.utils.tensorboard import SummaryWriter
+    with SummaryWriter(str(tmp_path)) as w:
+        w.add_scalar('x', 1.0, 0)
+    assert glob.glob(str(tmp_path / 'events.out.tfevents.*'))

@@ -24,8 +24,8 @@ def default_intrinsics(width, height):
     return np.array([[f, 0, width / 2], [0, f, height / 2], [0, 0, 1.0]])
 
 
-def estimate_video_2d(path, estimate_pose, stabilise=True, chunk_size=64, show_progress=True,
-                      fps=None):
+def estimate_video_2d(path, estimate_pose, stabilise=True, chunk_size=None, show_progress=True,
+                      fps=None, chunk_bytes=128 * 2 ** 20):
     """2D pose (and camera motion) of a video, streamed in chunks: memory stays bounded by one
     chunk whatever the video's length or resolution.
 
@@ -36,6 +36,8 @@ def estimate_video_2d(path, estimate_pose, stabilise=True, chunk_size=64, show_p
             after chunk of one video (a tracking estimator keeps its track between calls).
         stabilise (bool): Estimate pan/tilt/zoom (:class:`CameraMotionEstimator`, the person's
             box masked out) and return the 2D in frame 0's pixels.
+        chunk_size (int, optional): Frames per chunk (default: as many as fit ``chunk_bytes``,
+            at most 64 — 20 frames of 1080p, 5 of 4K).
 
     Returns:
         dict: ``keypoints_2d_image (T, 17, 2)`` (each frame's pixels), ``keypoints_2d``
@@ -47,11 +49,14 @@ def estimate_video_2d(path, estimate_pose, stabilise=True, chunk_size=64, show_p
     from finephys.utils.camera_motion import CameraMotionEstimator, apply_homography
     from .video_reader import VideoReader
     reader = VideoReader(path)
+    if chunk_size is None:
+        chunk_size = int(np.clip(chunk_bytes // (reader.width * reader.height * 3), 1, 64))
     cam = CameraMotionEstimator() if stabilise else None
     kps, scores, motion = [], [], []
     bar = tqdm(total=reader.num_frames, desc='2D pose', unit='frame', disable=not show_progress)
-    for chunk in reader.chunks(chunk_size):
-        kp, sc = estimate_pose(np.ascontiguousarray(chunk[..., ::-1]))
+    import cv2
+    for chunk in reader.chunks(chunk_size, channel_order='bgr'):   # the estimators' order
+        kp, sc = estimate_pose(chunk)
         kp, sc = np.asarray(kp, np.float64), np.asarray(sc, np.float64)
         kps.append(kp)
         scores.append(sc)
@@ -60,7 +65,7 @@ def estimate_video_2d(path, estimate_pose, stabilise=True, chunk_size=64, show_p
                 motion.append(np.eye(3))
                 continue
             box = keypoint_box(k, s, 0.3, pad=0.15)
-            motion.append(cam.update(frame, box))
+            motion.append(cam.update(cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY), box))
         bar.update(len(chunk))
     bar.close()
     kp, sc, motion = np.concatenate(kps), np.concatenate(scores), np.stack(motion)

@@ -49,8 +49,13 @@ class VideoReader:
         self.width, self.height = first.width, first.height
         self.decode_errors = 0
 
-    def chunks(self, size: int = 64):
-        """Yield ``(t, H, W, 3)`` uint8 RGB chunks of at most ``size`` frames."""
+    def chunks(self, size: int = 64, channel_order: str = 'rgb'):
+        """Yield ``(t, H, W, 3)`` uint8 chunks of at most ``size`` frames, ``'rgb'`` or
+        ``'bgr'`` (converted by the decoder's own colour conversion, at no extra cost)."""
+        if channel_order not in ('rgb', 'bgr'):
+            raise ValueError(f"VideoReader.chunks: channel_order={channel_order!r} (expected "
+                             "'rgb' or 'bgr')")
+        fmt = f'{channel_order}24'
         import av
         buf = []
         count = 0
@@ -69,7 +74,7 @@ class VideoReader:
                                    f'({type(err).__name__}: {err}); using the {count} frames '
                                    'before it')
                     break
-                buf.append(frame.to_ndarray(format='rgb24'))
+                buf.append(frame.to_ndarray(format=fmt))
                 count += 1
                 if len(buf) == size:
                     yield np.stack(buf)

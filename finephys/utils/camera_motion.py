@@ -53,7 +53,8 @@ class CameraMotionEstimator:
     def prepare(self, frame_rgb, person_box):
         h, w = frame_rgb.shape[:2]
         self.scale = min(1.0, self.max_side / float(max(h, w)))
-        gray = cv2.cvtColor(np.ascontiguousarray(frame_rgb), cv2.COLOR_RGB2GRAY)
+        gray = frame_rgb if frame_rgb.ndim == 2 else \
+            cv2.cvtColor(np.ascontiguousarray(frame_rgb), cv2.COLOR_RGB2GRAY)
         if self.scale < 1.0:
             gray = cv2.resize(gray, (round(w * self.scale), round(h * self.scale)),
                               interpolation=cv2.INTER_AREA)
@@ -124,7 +125,8 @@ class CameraMotionEstimator:
         return m
 
     def update(self, frame_rgb: np.ndarray, person_box: Optional[np.ndarray] = None):
-        """Add a frame ``(H, W, 3)`` uint8 RGB (with the person's xyxy box, if known).
+        """Add a frame ``(H, W, 3)`` uint8 RGB or ``(H, W)`` grey (with the person's xyxy box,
+        if known).
 
         Returns:
             np.ndarray: ``H_t (3, 3)``: this frame's pixels → frame 0's pixels.

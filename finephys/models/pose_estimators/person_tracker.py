@@ -26,12 +26,15 @@ class Detection:
         keypoints: ``(J, 2)`` frame pixels (the model's own joint layout).
         scores: ``(J,)`` confidences in [0, 1].
         rotated: The 180°-rotated crop gave it.
+        upright_in_crop: The model saw an upright body (head side above the hips in the image
+            it was given; None when the tracker has no ``up_joints`` / ``down_joints``).
         extra: Model-specific per-joint outputs (e.g. BlazePose world landmarks ``(J, 3)``).
     """
     keypoints: np.ndarray
     scores: np.ndarray
     rotated: bool = False
     extra: dict = field(default_factory=dict)
+    upright_in_crop: Optional[bool] = None
 
 
 def crop_transform(center, side, out_size, rotate=False):
@@ -132,6 +135,10 @@ class SinglePersonTracker:
         max_masked (int): People masked out per whole-frame search.
         init_box (sequence, optional): xyxy box of the person to follow in the first frame
             (default: whoever ``detect`` finds first with ``min_score``).
+        up_joints, down_joints (sequence[int], optional): Joints of the head/shoulder side and
+            of the hips: a detection whose ``up_joints`` lie below its ``down_joints`` in the
+            image the model saw was an inverted body to the model, and the other orientation
+            is tried and preferred.
     """
 
     def __init__(self, detect: Callable, key_joints=None, crop_scale: float = 1.6,
@@ -139,7 +146,7 @@ class SinglePersonTracker:
                  try_rotated: bool = True, rotate_below: float = 0.8,
                  max_center_jump: float = 0.5, max_scale_change: float = 1.6,
                  max_appearance_distance: float = 0.4, max_masked: int = 2,
-                 appearance_bones=None,
+                 appearance_bones=None, up_joints=None, down_joints=None,
                  init_box: Optional[Tuple[float, float, float, float]] = None):
         self.detect_fn = detect
         self.key_joints = None if key_joints is None else np.asarray(key_joints)
@@ -150,6 +157,8 @@ class SinglePersonTracker:
         self.max_appearance_distance, self.max_masked = float(max_appearance_distance), int(max_masked)
         self.init_box = None if init_box is None else np.asarray(init_box, float)
         self.appearance_bones = [tuple(b) for b in (appearance_bones or ())]
+        self.up_joints = None if up_joints is None else list(up_joints)
+        self.down_joints = None if down_joints is None else list(down_joints)
         self.reset()
 
     def reset(self):
@@ -182,19 +191,32 @@ class SinglePersonTracker:
         if out is None:
             return None
         kp, scores, extra = out
-        return Detection(apply_affine(invert_affine(a), np.asarray(kp, float)),
-                         np.asarray(scores, float), rotate, dict(extra or {}))
+        kp = np.asarray(kp, float)
+        upright = None
+        if self.up_joints is not None and self.down_joints is not None:
+            upright = bool(kp[self.up_joints, 1].mean() < kp[self.down_joints, 1].mean())
+        return Detection(apply_affine(invert_affine(a), kp), np.asarray(scores, float), rotate,
+                         dict(extra or {}), upright)
+
+    def rank(self, det):
+        """Sort key of a candidate: a body the model saw upright first (upright-trained models
+        are reliable on upright bodies, and their scores are not comparable across
+        orientations), then the score."""
+        return (det.upright_in_crop is not False, self.quality(det))
 
     def best_orientation(self, frame, center, side):
-        """Upright and, when useful, 180°-rotated crops; the better-scoring detection."""
+        """Upright and, when useful, 180°-rotated crops; the better detection (:meth:`rank`).
+        The second orientation is tried only when the first one's body looked inverted to the
+        model or scored below ``rotate_below``."""
         order = (True, False) if self.last_rotated else (False, True)
         best = None
         for i, rotate in enumerate(order):
-            if i == 1 and (not self.try_rotated or
-                           (best is not None and self.quality(best) >= self.rotate_below)):
+            if i == 1 and (not self.try_rotated or (
+                    best is not None and self.quality(best) >= self.rotate_below and
+                    best.upright_in_crop is not False)):
                 break
             det = self.detect_in_crop(frame, center, side, rotate)
-            if det is not None and (best is None or self.quality(det) > self.quality(best)):
+            if det is not None and (best is None or self.rank(det) > self.rank(best)):
                 best = det
         return best
 

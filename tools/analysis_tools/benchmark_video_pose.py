@@ -1,0 +1,134 @@
+"""Speed and memory of the real-video 2D front end at 1080p on this machine.
+
+    python tools/analysis_tools/benchmark_video_pose.py [--video PATH] [--seconds 60]
+        [--fps 30] [--work-dir work_dirs/bench_video]
+
+Builds (once, cached) a 1080p test video of ``--seconds`` s: Pose2Sim's real demo footage (one
+person, 1088 × 1920) letterboxed into 1920 × 1080, played forwards and backwards — or uses
+``--video``. Then measures, in one run:
+
+* **MediaPipe video mode** — ``mp.solutions.pose.Pose(static_image_mode=False)`` on whole
+  frames, MediaPipe's own tracking (the best known implementation of BlazePose on CPU; it follows
+  whoever it locked onto and never re-checks identity);
+* **ours** — :class:`MediaPipePoseEstimator` (crops around the track, identity gates, 180°
+  retries) on the same decoded frames;
+* **camera motion** — :class:`CameraMotionEstimator` per frame;
+* **whole pipeline** — :func:`estimate_video_2d` on the file: decoding, ours, camera motion,
+  streamed in chunks, with the process's peak resident memory (what loading the video whole
+  would need is printed for comparison).
+
+Ends with ``RESULT`` lines: ``video_pose_fps_1080p`` (ours), ``video_pose_mediapipe_video_mode_fps_1080p``,
+``video_pose_speed_ratio`` (ours / MediaPipe video mode), ``video_camera_motion_fps_1080p``,
+``video_pipeline_fps_1080p`` and ``video_pipeline_peak_rss_mb``.
+"""
+import argparse
+import os
+import os.path as osp
+import resource
+import time
+
+import numpy as np
+
+
+def build_video(path, seconds, fps):
+    """A 1920 × 1080 mp4 of ``seconds`` s from Pose2Sim's demo (letterboxed, ping-pong)."""
+    import cv2
+
+    from finephys.apis.video_reader import VideoReader
+    from finephys.datasets.pose2sim_demo import locate_pose2sim_demo
+    from finephys.visualization import VideoWriter
+    src = osp.join(locate_pose2sim_demo(), 'videos', 'cam02.mp4')
+    frames = np.concatenate(list(VideoReader(src).chunks(32)))
+    h = 1080
+    w = int(round(frames.shape[2] * h / frames.shape[1]))
+    tmp = path + '.part.mp4'
+    n = int(seconds * fps)
+    order = np.concatenate([np.arange(len(frames)), np.arange(len(frames))[::-1]])
+    with VideoWriter(tmp, fps) as writer:
+        for i in range(n):
+            canvas = np.full((1080, 1920, 3), 30, np.uint8)
+            small = cv2.resize(frames[order[i % len(order)]], (w, h), interpolation=cv2.INTER_AREA)
+            x0 = (1920 - w) // 2 + int(300 * np.sin(2 * np.pi * i / (4 * fps)))   # the person moves
+            canvas[:, x0:x0 + w] = small
+            writer.write(canvas)
+    os.replace(tmp, path)
+
+
+def peak_rss_mb():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    p.add_argument('--video', default=None)
+    p.add_argument('--seconds', type=float, default=60.0)
+    p.add_argument('--fps', type=float, default=30.0)
+    p.add_argument('--sample-frames', type=int, default=300,
+                   help='frames for the per-stage timings (the pipeline runs on the whole video)')
+    p.add_argument('--work-dir', default='work_dirs/bench_video')
+    args = p.parse_args()
+    from finephys.apis.skeleton_inferencer import estimate_video_2d
+    from finephys.apis.video_reader import VideoReader
+    from finephys.models.pose_estimators import MediaPipePoseEstimator
+    from finephys.models.pose_estimators.mediapipe_pose_estimator import import_mediapipe
+    from finephys.utils.camera_motion import CameraMotionEstimator
+    os.makedirs(args.work_dir, exist_ok=True)
+    video = args.video
+    if video is None:
+        video = osp.join(args.work_dir, f'pose2sim_1080p_{int(args.seconds)}s_{args.fps:g}fps.mp4')
+        if not osp.isfile(video):
+            print(f'building {video} ...', flush=True)
+            build_video(video, args.seconds, args.fps)
+    reader = VideoReader(video)
+    print(f'{video}: {reader.width}x{reader.height}, {reader.num_frames} frames at '
+          f'{reader.fps:g} fps')
+    # the pipeline first, so its peak memory is not inflated by the sampled frames below
+    rss0 = peak_rss_mb()
+    est = MediaPipePoseEstimator()
+    t0 = time.perf_counter()
+    out = estimate_video_2d(video, est, stabilise=True, show_progress=True)
+    t_pipe = time.perf_counter() - t0
+    n_all = len(out['scores'])
+    rss = peak_rss_mb()
+    whole = n_all * reader.width * reader.height * 3 / 2 ** 20
+    sample = []
+    for chunk in reader.chunks(32):
+        sample.extend(chunk)
+        if len(sample) >= args.sample_frames:
+            break
+    sample = np.stack(sample[:args.sample_frames])
+    mp = import_mediapipe()
+    with mp.solutions.pose.Pose(static_image_mode=False, model_complexity=1) as pose:
+        pose.process(sample[0])
+        t0 = time.perf_counter()
+        for f in sample:
+            pose.process(f)
+        t_mp = time.perf_counter() - t0
+    ours = MediaPipePoseEstimator(channel_order='rgb')
+    ours(sample[:1])
+    ours.reset()
+    t0 = time.perf_counter()
+    ours(sample)
+    t_ours = time.perf_counter() - t0
+    cam = CameraMotionEstimator()
+    t0 = time.perf_counter()
+    for f in sample:
+        cam.update(f, np.array([800, 100, 1100, 1000.0]))
+    t_cam = time.perf_counter() - t0
+    n = len(sample)
+    print(f'MediaPipe video mode      {n / t_mp:6.1f} frames/s')
+    print(f'ours (track + gates)      {n / t_ours:6.1f} frames/s   ({ours.counts})')
+    print(f'camera motion             {n / t_cam:6.1f} frames/s')
+    print(f'pipeline (decode + 2D + camera, streamed) {n_all / t_pipe:6.1f} frames/s over '
+          f'{n_all} frames; peak RSS {rss:.0f} MB (at start {rss0:.0f} MB); the video decoded '
+          f'whole would be {whole:.0f} MB')
+    print(f'RESULT video_pose_fps_1080p={n / t_ours:.1f}')
+    print(f'RESULT video_pose_mediapipe_video_mode_fps_1080p={n / t_mp:.1f}')
+    print(f'RESULT video_pose_speed_ratio={t_mp / t_ours:.2f}')
+    print(f'RESULT video_camera_motion_fps_1080p={n / t_cam:.1f}')
+    print(f'RESULT video_pipeline_fps_1080p={n_all / t_pipe:.1f}')
+    print(f'RESULT video_pipeline_peak_rss_mb={rss:.0f}')
+
+
+if __name__ == '__main__':
+    main()

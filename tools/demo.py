@@ -10,8 +10,10 @@ train/val/test; (3) stage 1 of the skeleton path (TemporalConvLifter + Phys-Net 
 fusion); (4) the physics-structured solver on the same lifter and the physics report (lifter vs
 val-tuned smoothers vs Phys-Net vs structured physics, on SynthGym test and on DeepMimic real
 motion; vs the dataset-mean pose); (5) skeleton inference on a held-out salto (3D gif, 2D
-overlay); (6) the backbone: tiny SD1.5-layout folders + MotionAdapter, pretrained on SynthGym
-video (the stand-in for public weights); (7) stage 3: LoRA + skeleton adapter on the frozen
+overlay); (5b) a real video (Pose2Sim's demo, from its pip wheel) through tools/infer_skeleton.py
+— MediaPipe BlazePose with one person tracked, camera motion removed — and every view of it lifted
+alone vs the 4-view triangulation (tools/analysis_tools/eval_real_video.py); (6) the backbone:
+tiny SD1.5-layout folders + MotionAdapter, pretrained on SynthGym video (the stand-in for public weights); (7) stage 3: LoRA + skeleton adapter on the frozen
 backbone with the stage-1 skeleton path; (8) the SynthGym 2D pose detector
 (configs/pose_estimators/), trained on 32 px renders and tested; (9) the guidance-fidelity
 table — silhouette IoU of generated frames against SynthGym's rendering of the guidance
@@ -124,6 +126,14 @@ def main():
              camera_K=clip['camera']['K'][0], fps=30.0, layout='h36m17')
     sh([py, 'tools/infer_skeleton.py', PHYSICS_CONFIG, phys_ckpt, sample, '--out-dir',
         osp.join(work, 'inference')])
+    # real video (Pose2Sim's demo, from its pip wheel): MediaPipe BlazePose tracked, camera
+    # motion removed, lifted; then every view lifted alone vs the 4-view triangulation
+    from finephys.datasets.pose2sim_demo import locate_pose2sim_demo
+    real_video = osp.join(locate_pose2sim_demo(), 'videos', 'cam02.mp4')
+    sh([py, 'tools/infer_skeleton.py', PHYSICS_CONFIG, phys_ckpt, real_video, '--out-dir',
+        osp.join(work, 'real_video')])
+    realvideo = sh_results([py, 'tools/analysis_tools/eval_real_video.py', PHYSICS_CONFIG,
+                            phys_ckpt, '--out-dir', osp.join(work, 'real_video', 'eval')])
 
     # the backbone: tiny random SD1.5-layout folders, pretrained on SynthGym video
     pre = osp.join(work, 'pretrained')
@@ -171,6 +181,14 @@ def main():
     for set_name in ('synthgym', 'realmotion'):
         print(f'  {set_name:10s} ' + '  '.join(
             f'{k}={phys.get(f"{set_name}_{k}", nan):.3f}' for k in PHYSICS_RESULTS))
+    print('\nReal video (Pose2Sim demo, 4 calibrated views): each view lifted alone vs the '
+          'triangulated reference (reprojection '
+          f'{realvideo.get("realvideo_reference_reprojection_px", nan):.1f} px): '
+          f'fused MPJPE {realvideo.get("realvideo_mpjpe", nan):.0f} mm, P-MPJPE '
+          f'{realvideo.get("realvideo_p_mpjpe", nan):.0f} mm, accel '
+          f'{realvideo.get("realvideo_accel_error", nan):.1f} mm/f²; MediaPipe\'s own 3D P-MPJPE '
+          f'{realvideo.get("realvideo_mediapipe_world_p_mpjpe", nan):.0f} mm '
+          f'(table: {osp.join(work, "real_video", "eval", "report.md")})')
     print(f'\nGuidance fidelity ({args.fidelity_clips} SynthGym test clips, {it} stage-3 '
           'iterations, the same noise for every row): silhouette IoU of generated frames vs '
           'SynthGym\'s rendering of the guidance skeleton (whole frame, and inside the body\'s '
@@ -193,6 +211,8 @@ def main():
     print('  physics_report.md (+ *_com_height.png)  lifter vs smoothers vs Phys-Net vs '
           'structured physics, SynthGym and real motion')
     print('  inference/                           3D gif, 2D overlay of a held-out salto')
+    print('  real_video/                          a real video: tracked MediaPipe 2D, 3D gif, '
+          'overlay; eval/report.md')
     print('  pretrained/synthgym-pixel/           the pretrained tiny backbone (+ loss curve)')
     print('  generation/                          one video per subset: mp4/gif, side by side '
           'with the skeleton, 3D plot, heatmap pyramid')
@@ -212,6 +232,8 @@ def main():
     print(f'RESULT demo_guidance_pck_zero={zr.get("guidance/pck", nan):.4f}')
     print(f'RESULT demo_guidance_pck_gt_video={tr.get("guidance/pck_gt_video", nan):.4f}')
     print(f'RESULT demo_pose_estimator_test_pck={pose_val.get("keypoint_2d/pck", nan):.4f}')
+    for k in ('mpjpe', 'p_mpjpe', 'accel_error', 'mediapipe_world_p_mpjpe'):
+        print(f'RESULT demo_realvideo_{k}={realvideo.get(f"realvideo_{k}", nan):.2f}')
     print(f'RESULT demo_minutes={(time.time() - t0) / 60:.2f}')
 
 

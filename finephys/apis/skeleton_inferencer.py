@@ -206,8 +206,8 @@ class SkeletonInferencer:
             camera for stabilised video), plus the 2D input (``keypoints_2d`` filled model input,
             ``keypoints_2d_image`` as estimated with NaN where missing), ``scores``, ``missing
             (T, 17)`` and ``lost_frames (T,)`` (joints/frames filled by interpolation and the
-            physics-leaning fusion), ``camera_motion (T, 3, 3)``, fps and K; with a contact-predicting solver
-            (:class:`~finephys.models.physics.StructuredPhysicsSolver`) also ``contact_prob``
+            physics-leaning fusion), ``camera_motion (T, 3, 3)``, fps and K; with a
+            contact-predicting solver (:class:`~finephys.models.physics.StructuredPhysicsSolver`) also ``contact_prob``
             ``(T, 4)`` (left/right foot, left/right hand) and ``flight`` ``(T,)``.
         """
         data = self.read_input(path, layout, fps, clip_id, show_progress)
@@ -278,8 +278,8 @@ class SkeletonInferencer:
                            keypoints_2d_image=np.where(np.isfinite(image_2d), image_2d,
                                                        None).tolist(),
                            camera_motion=np.round(result['camera_motion'], 6).tolist(),
-                           **{k: np.round(result[k], 5).tolist() for k in ('s_dd', 's_pp', 'fused')}),
-                      f)
+                           **{k: np.round(result[k], 5).tolist()
+                              for k in ('s_dd', 's_pp', 'fused')}), f)
         animate_sequence_3d(result['fused'], osp.join(out_dir, f'{stem}_fused_3d.gif'),
                             fps=result['fps'])
         k = result['K']

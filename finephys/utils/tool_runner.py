@@ -5,6 +5,7 @@ import json
 import os
 import os.path as osp
 import subprocess
+import time
 from typing import Dict, Sequence
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
@@ -17,15 +18,21 @@ def _env():
 def run_tool(args: Sequence[str]) -> None:
     """Run ``args`` from the repository root (echoed first); a failure raises."""
     print('$', ' '.join(args), flush=True)
+    t0 = time.time()
     subprocess.run(list(args), cwd=ROOT, check=True, env=_env())
+    print(f'[{time.time() - t0:.0f} s] {osp.basename(args[1]) if len(args) > 1 else args[0]}',
+          flush=True)
 
 
 def run_tool_results(args: Sequence[str]) -> Dict[str, float]:
     """Run a tool, echo its output, return its ``RESULT name=value`` lines as a dict."""
     print('$', ' '.join(args), flush=True)
+    t0 = time.time()
     r = subprocess.run(list(args), cwd=ROOT, check=True, stdout=subprocess.PIPE, text=True,
                        env=_env())
     print(r.stdout, end='', flush=True)
+    print(f'[{time.time() - t0:.0f} s] {osp.basename(args[1]) if len(args) > 1 else args[0]}',
+          flush=True)
     return {k: float(v) for k, v in (line[7:].split('=', 1) for line in r.stdout.splitlines()
                                      if line.startswith('RESULT '))}
 

@@ -30,7 +30,8 @@ def panned_clip(seed, size=256, frames=40, zoom=0.0):
         to_arena = offset @ K[0] @ np.linalg.inv(K[i])     # frame-i pixel → arena pixel
         m = to_arena @ np.array([[1, 0, 0.5], [0, 1, 0.5], [0, 0, 1]])   # pixel indices
         m = np.array([[1, 0, -0.5], [0, 1, -0.5], [0, 0, 1]]) @ m
-        bg = cv2.warpPerspective(big, m, (size, size), flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP)
+        bg = cv2.warpPerspective(big, m, (size, size),
+                                 flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP)
         video.append((bg * (1 - body[i]) + bodies[i] * body[i] + 0.5).astype(np.uint8))
     kp = project(c['keypoints_3d'], K)
     return c, K, np.stack(video), kp

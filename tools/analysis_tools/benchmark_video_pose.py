@@ -17,8 +17,8 @@ person, 1088 × 1920) letterboxed into 1920 × 1080, played forwards and backwar
   streamed in chunks, with the process's peak resident memory (what loading the video whole
   would need is printed for comparison).
 
-Ends with ``RESULT`` lines: ``video_pose_fps_1080p`` (ours), ``video_pose_mediapipe_video_mode_fps_1080p``,
-``video_pose_speed_ratio`` (ours / MediaPipe video mode), ``video_camera_motion_fps_1080p``,
+Ends with ``RESULT`` lines: ``video_pose_fps_1080p`` (ours),
+``video_pose_mediapipe_video_mode_fps_1080p``, ``video_pose_speed_ratio`` (ours / MediaPipe video mode), ``video_camera_motion_fps_1080p``,
 ``video_pipeline_fps_1080p`` and ``video_pipeline_peak_rss_mb``.
 """
 import argparse

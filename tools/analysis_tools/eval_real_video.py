@@ -41,8 +41,11 @@ def pose_errors(pred, ref, fps):
     ok = np.isfinite(ref).all((1, 2)) & np.isfinite(pred).all((1, 2))
     p, r = pred[ok], ref[ok]
     rel_p, rel_r = p - p[:, :1], r - r[:, :1]
+    from finephys.evaluation.functional.pose_errors import procrustes_align
     out = dict(mpjpe=1e3 * float(mpjpe(p, r, root_index=0).mean()),
-               p_mpjpe=1e3 * float(p_mpjpe(p, r).mean()), frames=int(ok.sum()))
+               p_mpjpe=1e3 * float(p_mpjpe(p, r).mean()), frames=int(ok.sum()),
+               p_mpjpe_per_joint=(1e3 * np.linalg.norm(procrustes_align(p, r) - r, axis=-1)
+                                  .mean(0)).round(1).tolist())
     # acceleration needs consecutive frames: only when no frame was dropped
     out['accel'] = 1e3 * acceleration_error(rel_p, rel_r) if ok.all() else float('nan')
     return out

@@ -153,8 +153,10 @@ class SinglePersonTracker:
         self.crop_scale, self.crop_size = float(crop_scale), int(crop_size)
         self.min_score, self.joint_score = float(min_score), float(joint_score)
         self.try_rotated, self.rotate_below = bool(try_rotated), float(rotate_below)
-        self.max_center_jump, self.max_scale_change = float(max_center_jump), float(max_scale_change)
-        self.max_appearance_distance, self.max_masked = float(max_appearance_distance), int(max_masked)
+        self.max_center_jump = float(max_center_jump)
+        self.max_scale_change = float(max_scale_change)
+        self.max_appearance_distance = float(max_appearance_distance)
+        self.max_masked = int(max_masked)
         self.init_box = None if init_box is None else np.asarray(init_box, float)
         self.appearance_bones = [tuple(b) for b in (appearance_bones or ())]
         self.up_joints = None if up_joints is None else list(up_joints)

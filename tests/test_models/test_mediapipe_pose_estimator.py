@@ -110,3 +110,42 @@ def test_tracker_gates_with_a_deterministic_detector():
         c = results[i].keypoints.mean(0)
         np.testing.assert_allclose(c, [30 + 2 * i, 50], atol=1.5)
     assert tracker.counts['lost'] == 1
+
+
+def test_lite_and_heavy_models_install_from_an_npm_tarball(tmp_path):
+    import io
+    import sys
+    import tarfile
+    sys.path.insert(0, 'tools/misc')
+    from fetch_mediapipe_models import MODELS, install_landmark_models
+
+    from finephys.utils.launch import UserInputError
+    tgz = tmp_path / 'pose.tgz'
+    with tarfile.open(tgz, 'w:gz') as tar:
+        for name in MODELS + ('pose.js',):
+            data = name.encode() * 3
+            info = tarfile.TarInfo(f'package/{name}')
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    dest = tmp_path / 'modules'
+    dest.mkdir()
+    paths = install_landmark_models(str(tgz), str(dest))
+    assert sorted(p.split('/')[-1] for p in paths) == sorted(MODELS)
+    assert (dest / MODELS[0]).read_bytes() == MODELS[0].encode() * 3
+    bad = tmp_path / 'other.tgz'
+    with tarfile.open(bad, 'w:gz') as tar:
+        info = tarfile.TarInfo('package/pose.js')
+        tar.addfile(info, io.BytesIO(b''))
+    with pytest.raises(UserInputError, match='not the @mediapipe/pose package'):
+        install_landmark_models(str(bad), str(dest))
+
+
+def test_missing_landmark_model_is_one_clear_error():
+    mp = pytest.importorskip('mediapipe')
+    import os.path as osp
+    heavy = osp.join(osp.dirname(mp.__file__), 'modules', 'pose_landmark',
+                     'pose_landmark_heavy.tflite')
+    if osp.isfile(heavy):
+        pytest.skip('the heavy model is installed here')
+    with pytest.raises(FileNotFoundError, match='pose_landmark_heavy.tflite not found.*npm'):
+        POSE_ESTIMATORS.build(dict(type='MediaPipePoseEstimator', model_complexity=2))

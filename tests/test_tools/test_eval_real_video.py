@@ -78,3 +78,23 @@ def test_eval_real_video_on_pose2sims_demo(tmp_path):
         report = json.load(f)
     assert report['frames'] == 100 and len(report['per_view']) == 4
     assert all(v['fused']['frames'] == 25 for v in report['per_view'].values())
+
+
+def test_benchmark_video_pose_runs_and_reports(tmp_path):
+    pytest.importorskip('mediapipe')
+    from finephys.datasets.pose2sim_demo import locate_pose2sim_demo
+    try:
+        locate_pose2sim_demo()
+    except FileNotFoundError:
+        pytest.skip('pose2sim is not installed (tools/setup_env.sh installs it)')
+    r = subprocess.run([sys.executable, 'tools/analysis_tools/benchmark_video_pose.py',
+                        '--seconds', '0.5', '--sample-frames', '6', '--work-dir', str(tmp_path)],
+                       cwd=ROOT, capture_output=True, text=True, timeout=600,
+                       env=dict(os.environ, PYTHONPATH=ROOT))
+    assert r.returncode == 0, r.stderr[-3000:]
+    results = dict(line[len('RESULT '):].split('=') for line in r.stdout.splitlines()
+                   if line.startswith('RESULT '))
+    assert {'video_pose_fps_1080p', 'video_pose_speed_ratio', 'video_pipeline_fps_1080p',
+            'video_pipeline_peak_rss_mb'} <= set(results)
+    assert all(float(v) > 0 for v in results.values())
+    assert '1920x1080, 15 frames' in r.stdout

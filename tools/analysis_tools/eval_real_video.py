@@ -12,7 +12,8 @@ views is triangulated (weighted DLT; a view is outvoted where the mean reproject
 not 2D detection. Each view is then lifted **monocularly** by the model (its 2D only, its K) at
 60 / ``--stride`` fps (the SynthGym models are trained at 30 fps), and compared with the reference
 in that camera's frame: MPJPE (pelvis-aligned), P-MPJPE (per-frame similarity) and acceleration
-error (pelvis-aligned joints, mm/frame²) for S_dd, S_pp and the fused output, next to
+error (pelvis-aligned joints, mm/frame²) and bone-length variation over the clip (std / mean,
+%, averaged over bones) for S_dd, S_pp and the fused output, next to
 MediaPipe's own monocular 3D (its hip-centred world landmarks) as the baseline.
 
 Writes ``report.md`` and ``report.json`` under ``--out-dir``, and ends with::
@@ -46,6 +47,10 @@ def pose_errors(pred, ref, fps):
                p_mpjpe=1e3 * float(p_mpjpe(p, r).mean()), frames=int(ok.sum()),
                p_mpjpe_per_joint=(1e3 * np.linalg.norm(procrustes_align(p, r) - r, axis=-1)
                                   .mean(0)).round(1).tolist())
+    # bone-length variation over the clip (a rigid body: 0), % of the mean, averaged over bones
+    from finephys.structures import bone_lengths
+    bl = bone_lengths(p)
+    out['bone_cv'] = 100 * float((bl.std(0) / bl.mean(0)).mean())
     # acceleration needs consecutive frames: only when no frame was dropped
     out['accel'] = 1e3 * acceleration_error(rel_p, rel_r) if ok.all() else float('nan')
     return out
@@ -66,6 +71,7 @@ def main():
         import cv2
         from tqdm import tqdm
 
+        from finephys.structures import bone_lengths
         from finephys.apis import SkeletonInferencer
         from finephys.apis.video_reader import VideoReader
         from finephys.datasets.pose2sim_demo import (locate_pose2sim_demo,
@@ -124,10 +130,13 @@ def main():
                          mediapipe_world=mp3d - mp3d[:, :1] + ref[:, :1])
             per_view[cam['name']] = {k: pose_errors(preds[k], ref, fps_used) for k, _ in SOURCES}
         mean = {k: {m: float(np.nanmean([per_view[c][k][m] for c in per_view]))
-                    for m in ('mpjpe', 'p_mpjpe', 'accel')} for k, _ in SOURCES}
+                    for m in ('mpjpe', 'p_mpjpe', 'accel', 'bone_cv')} for k, _ in SOURCES}
+        ref_bones = bone_lengths(ref_world[np.isfinite(ref_world).all((1, 2))])
+        report_ref_cv = 100 * float((ref_bones.std(0) / ref_bones.mean(0)).mean())
         report = dict(views=[c['name'] for c in cams], frames=int(t), fps=fps,
                       stride=args.stride, reference_reprojection_px=float(np.nanmedian(reproj)),
                       reference_reprojection_px_p90=float(np.nanpercentile(reproj, 90)),
+                      reference_bone_cv=report_ref_cv,
                       per_view=per_view, mean=mean, config=args.config,
                       checkpoint=args.checkpoint)
         with open(osp.join(args.out_dir, 'report.json'), 'w') as f:
@@ -135,11 +144,14 @@ def main():
         lines = [f'# Real video: monocular 3D vs {len(cams)}-view triangulation (Pose2Sim demo)',
                  '', f'{t} frames at {fps:g} fps, every {args.stride}; reference reprojection '
                  f'error median {report["reference_reprojection_px"]:.1f} px (p90 '
-                 f'{report["reference_reprojection_px_p90"]:.1f}); model `{args.config}`.', '',
-                 '| source | MPJPE (mm) | P-MPJPE (mm) | accel (mm/f²) |', '|---|---|---|---|']
+                 f'{report["reference_reprojection_px_p90"]:.1f}), reference bone-length variation '
+                 f'{report_ref_cv:.1f} %; model `{args.config}`.', '',
+                 '| source | MPJPE (mm) | P-MPJPE (mm) | accel (mm/f²) | bone var. (%) |',
+                 '|---|---|---|---|---|']
         for k, label in SOURCES:
             m = mean[k]
-            lines.append(f'| {label} | {m["mpjpe"]:.1f} | {m["p_mpjpe"]:.1f} | {m["accel"]:.2f} |')
+            lines.append(f'| {label} | {m["mpjpe"]:.1f} | {m["p_mpjpe"]:.1f} | {m["accel"]:.2f} | '
+                         f'{m["bone_cv"]:.1f} |')
         lines += ['', 'Per view (fused): ' + ', '.join(
             f'{c} {per_view[c]["fused"]["mpjpe"]:.0f} / {per_view[c]["fused"]["p_mpjpe"]:.0f} mm'
             for c in per_view)]

@@ -18,8 +18,11 @@ person, 1088 × 1920) letterboxed into 1920 × 1080, played forwards and backwar
   would need is printed for comparison).
 
 Ends with ``RESULT`` lines: ``video_pose_fps_1080p`` (ours),
-``video_pose_mediapipe_video_mode_fps_1080p``, ``video_pose_speed_ratio`` (ours / MediaPipe video mode), ``video_camera_motion_fps_1080p``,
-``video_pipeline_fps_1080p`` and ``video_pipeline_peak_rss_mb``.
+``video_pose_mediapipe_video_mode_fps_1080p``, ``video_pose_speed_ratio`` (ours / MediaPipe
+video mode), ``video_camera_motion_fps_1080p``, ``video_pipeline_fps_1080p``,
+``video_pipeline_peak_rss_mb``, ``video_pipeline_rss_growth_mb`` (peak minus the resident size
+once libraries and model are loaded) and ``video_pipeline_peak_rss_mb_sixth`` (the same on the
+first sixth of the video: equal peaks = memory bounded by the chunk, not the length).
 """
 import argparse
 import os
@@ -55,7 +58,29 @@ def build_video(path, seconds, fps):
 
 
 def peak_rss_mb():
+    """This process's peak resident memory (MB): ``VmHWM`` — ``ru_maxrss`` survives ``execve``
+    on Linux, so a child started from a large parent would report the parent's size."""
+    try:
+        with open('/proc/self/status') as f:
+            for line in f:
+                if line.startswith('VmHWM:'):
+                    return float(line.split()[1]) / 1024.0
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def pipeline_child(video):
+    """Run :func:`estimate_video_2d` on ``video``; print ``PIPELINE frames seconds rss_before
+    rss_peak`` (MB; before = after imports and the model are loaded)."""
+    from finephys.apis.skeleton_inferencer import estimate_video_2d
+    from finephys.models.pose_estimators import MediaPipePoseEstimator
+    est = MediaPipePoseEstimator()
+    before = peak_rss_mb()
+    t0 = time.perf_counter()
+    out = estimate_video_2d(video, est, stabilise=True, show_progress=True)
+    dt = time.perf_counter() - t0
+    print(f'PIPELINE {len(out["scores"])} {dt:.3f} {before:.1f} {peak_rss_mb():.1f}')
 
 
 def main():
@@ -66,30 +91,38 @@ def main():
     p.add_argument('--sample-frames', type=int, default=300,
                    help='frames for the per-stage timings (the pipeline runs on the whole video)')
     p.add_argument('--work-dir', default='work_dirs/bench_video')
+    p.add_argument('--pipeline-only', action='store_true', help=argparse.SUPPRESS)
     args = p.parse_args()
-    from finephys.apis.skeleton_inferencer import estimate_video_2d
+    if args.pipeline_only:        # a fresh process: its peak memory is the pipeline's own
+        return pipeline_child(args.video)
     from finephys.apis.video_reader import VideoReader
     from finephys.models.pose_estimators import MediaPipePoseEstimator
     from finephys.models.pose_estimators.mediapipe_pose_estimator import import_mediapipe
     from finephys.utils.camera_motion import CameraMotionEstimator
     os.makedirs(args.work_dir, exist_ok=True)
-    video = args.video
+    video, short = args.video, None
     if video is None:
-        video = osp.join(args.work_dir, f'pose2sim_1080p_{int(args.seconds)}s_{args.fps:g}fps.mp4')
-        if not osp.isfile(video):
-            print(f'building {video} ...', flush=True)
-            build_video(video, args.seconds, args.fps)
+        video, short = (osp.join(args.work_dir, f'pose2sim_1080p_{sec:g}s_{args.fps:g}fps.mp4')
+                        for sec in (args.seconds, args.seconds / 6))
+        for path, sec in ((video, args.seconds), (short, args.seconds / 6)):
+            if not osp.isfile(path):
+                print(f'building {path} ...', flush=True)
+                build_video(path, sec, args.fps)
     reader = VideoReader(video)
     print(f'{video}: {reader.width}x{reader.height}, {reader.num_frames} frames at '
           f'{reader.fps:g} fps')
-    # the pipeline first, so its peak memory is not inflated by the sampled frames below
-    rss0 = peak_rss_mb()
-    est = MediaPipePoseEstimator()
-    t0 = time.perf_counter()
-    out = estimate_video_2d(video, est, stabilise=True, show_progress=True)
-    t_pipe = time.perf_counter() - t0
-    n_all = len(out['scores'])
-    rss = peak_rss_mb()
+    # the pipeline in a fresh process, so its peak memory is its own
+    import subprocess
+    import sys
+
+    def run_pipeline(path):
+        r = subprocess.run([sys.executable, __file__, '--pipeline-only', '--video', path],
+                           check=True, stdout=subprocess.PIPE, text=True)
+        line = [x for x in r.stdout.splitlines() if x.startswith('PIPELINE ')][-1].split()
+        return int(line[1]), float(line[2]), float(line[3]), float(line[4])
+
+    n_all, t_pipe, rss0, rss = run_pipeline(video)
+    rss_short = run_pipeline(short)[3] if short else float('nan')
     whole = n_all * reader.width * reader.height * 3 / 2 ** 20
     sample = []
     for chunk in reader.chunks(32):
@@ -120,14 +153,16 @@ def main():
     print(f'ours (track + gates)      {n / t_ours:6.1f} frames/s   ({ours.counts})')
     print(f'camera motion             {n / t_cam:6.1f} frames/s')
     print(f'pipeline (decode + 2D + camera, streamed) {n_all / t_pipe:6.1f} frames/s over '
-          f'{n_all} frames; peak RSS {rss:.0f} MB (at start {rss0:.0f} MB); the video decoded '
-          f'whole would be {whole:.0f} MB')
+          f'{n_all} frames; peak RSS {rss:.0f} MB ({rss0:.0f} MB with the libraries and model '
+          f'loaded, before the first frame); the video decoded whole would be {whole:.0f} MB')
     print(f'RESULT video_pose_fps_1080p={n / t_ours:.1f}')
     print(f'RESULT video_pose_mediapipe_video_mode_fps_1080p={n / t_mp:.1f}')
     print(f'RESULT video_pose_speed_ratio={t_mp / t_ours:.2f}')
     print(f'RESULT video_camera_motion_fps_1080p={n / t_cam:.1f}')
     print(f'RESULT video_pipeline_fps_1080p={n_all / t_pipe:.1f}')
     print(f'RESULT video_pipeline_peak_rss_mb={rss:.0f}')
+    print(f'RESULT video_pipeline_rss_growth_mb={rss - rss0:.0f}')
+    print(f'RESULT video_pipeline_peak_rss_mb_sixth={rss_short:.0f}')
 
 
 if __name__ == '__main__':

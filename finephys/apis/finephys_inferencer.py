@@ -26,7 +26,9 @@ class FinePhysInferencer:
         checkpoint (str, optional): Stage-3 weights (safe loading). None keeps the config's
             initialisation (e.g. a stage-1 skeleton checkpoint through ``init_cfg``).
         device (str): ``'cpu'`` / ``'cuda:0'``.
-        pose_estimator (dict, optional): POSE_ESTIMATORS config for video input.
+        pose_estimator (dict, optional): POSE_ESTIMATORS config for video input (default:
+            :class:`MediaPipePoseEstimator`, BlazePose with one person tracked; the video is
+            stabilised and missing joints are filled, as in :class:`SkeletonInferencer`).
         cfg_options (dict, optional): Config overrides (``--cfg-options`` semantics: unknown
             keys are refused).
     """
@@ -48,9 +50,11 @@ class FinePhysInferencer:
     def _motion(self, text, skeleton, num_frames, seed, layout):
         if skeleton is not None:
             est = None
-            if self.pose_estimator_cfg is not None:
+            from .video_reader import VIDEO_EXTENSIONS
+            if osp.splitext(skeleton)[1].lower() in VIDEO_EXTENSIONS:
                 from finephys.registry import POSE_ESTIMATORS
-                est = POSE_ESTIMATORS.build(dict(self.pose_estimator_cfg, device=self.device))
+                cfg = self.pose_estimator_cfg or dict(type='MediaPipePoseEstimator')
+                est = POSE_ESTIMATORS.build(dict(cfg, device=self.device))
             data = read_skeleton_input(skeleton, layout, estimate_pose=est)
             src_w, src_h = 2 * data['K'][0, 2], 2 * data['K'][1, 2]
         else:

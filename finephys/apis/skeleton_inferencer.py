@@ -45,6 +45,8 @@ def estimate_video_2d(path, estimate_pose, stabilise=True, chunk_size=None, show
         frame 0 pixels; identity without stabilisation), ``fps``, ``image_size`` ``(W, H)``,
         ``video`` (the path), ``decode_errors``, ``camera_motion_unknown_steps``.
     """
+    import cv2
+
     from finephys.models.pose_estimators.person_tracker import keypoint_box
     from finephys.utils.camera_motion import CameraMotionEstimator, apply_homography
     from .video_reader import VideoReader
@@ -54,7 +56,6 @@ def estimate_video_2d(path, estimate_pose, stabilise=True, chunk_size=None, show
     cam = CameraMotionEstimator() if stabilise else None
     kps, scores, motion = [], [], []
     bar = tqdm(total=reader.num_frames, desc='2D pose', unit='frame', disable=not show_progress)
-    import cv2
     for chunk in reader.chunks(chunk_size, channel_order='bgr'):   # the estimators' order
         kp, sc = estimate_pose(chunk)
         kp, sc = np.asarray(kp, np.float64), np.asarray(sc, np.float64)

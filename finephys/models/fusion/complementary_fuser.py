@@ -27,13 +27,18 @@ class ComplementaryFuser(BaseModule):
         window (int): Odd kernel length, frames.
         sigma (float): Initial Gaussian width, frames.
         learnable (bool): Learn the kernel (else fixed Gaussian).
+        missing_gate (float, optional): Gate of *missing* joints (score ≤ 0: NaN in a file, not
+            detected, the person lost — filled by interpolation before lifting): 0 takes the
+            physics rollout there (the correction is still low-passed, so the hand-over at a
+            gap's edges is smooth). None: the learnt gate decides from the score.
 
     Shapes: ``s_dd, s_pp (B, T, J, 3)``, ``scores (B, T, J)`` → ``(B, T, J, 3)`` and the
     per-joint correction gate ``(B, T, J)``.
     """
 
     def __init__(self, num_joints: int = 17, window: int = 9, sigma: float = 2.0,
-                 learnable: bool = True, init_cfg: Optional[dict] = None):
+                 learnable: bool = True, missing_gate: Optional[float] = None,
+                 init_cfg: Optional[dict] = None):
         super().__init__(init_cfg)
         if window % 2 != 1 or window < 1:
             raise ValueError(f'ComplementaryFuser window={window}: expected a positive odd number')
@@ -45,6 +50,9 @@ class ComplementaryFuser(BaseModule):
         self.gate_scale = nn.Parameter(torch.tensor(4.0))
         self.gate_bias = nn.Parameter(torch.tensor(4.0))
         self.joint_bias = nn.Parameter(torch.zeros(num_joints))
+        if missing_gate is not None and not 0.0 <= missing_gate <= 1.0:
+            raise ValueError(f'ComplementaryFuser missing_gate={missing_gate}: expected in [0, 1]')
+        self.missing_gate = missing_gate
 
     def low_pass(self, x):
         """Temporal filtering of ``(B, T, J, 3)`` with replicate padding."""
@@ -59,5 +67,7 @@ class ComplementaryFuser(BaseModule):
         if scores is None:
             scores = s_dd.new_ones(s_dd.shape[:-1])
         gate = torch.sigmoid(self.gate_scale * scores + self.gate_bias + self.joint_bias)
+        if self.missing_gate is not None:
+            gate = torch.where(scores <= 0, gate.new_tensor(self.missing_gate), gate)
         fused = s_pp + self.low_pass(gate[..., None] * (s_dd - s_pp))
         return fused, gate

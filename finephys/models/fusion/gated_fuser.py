@@ -20,14 +20,20 @@ class LearnedGateFuser(BaseModule):
         num_joints (int): J.
         hidden (int): MLP width.
         init_bias (float): Initial gate logit.
+        missing_gate (float, optional): Gate of *missing* joints (score ≤ 0; filled by
+            interpolation before lifting): 0 takes the physics poses there. None: the MLP
+            decides.
 
     Shapes: ``s_dd, s_pp (B, T, J, 3)``, ``scores (B, T, J)`` → fused ``(B, T, J, 3)`` and the
     gate ``(B, T, J)``.
     """
 
     def __init__(self, num_joints: int = 17, hidden: int = 64, init_bias: float = 0.0,
-                 init_cfg: Optional[dict] = None):
+                 missing_gate: Optional[float] = None, init_cfg: Optional[dict] = None):
         super().__init__(init_cfg)
+        if missing_gate is not None and not 0.0 <= missing_gate <= 1.0:
+            raise ValueError(f'LearnedGateFuser missing_gate={missing_gate}: expected in [0, 1]')
+        self.missing_gate = missing_gate
         self.joint_embedding = nn.Embedding(num_joints, 8)
         self.mlp = nn.Sequential(nn.Linear(10 + 8, hidden), nn.GELU(), nn.Linear(hidden, 1))
         nn.init.zeros_(self.mlp[-1].weight)
@@ -41,6 +47,8 @@ class LearnedGateFuser(BaseModule):
         emb = self.joint_embedding.weight.expand(b, t, j, -1)
         x = torch.cat([s_dd - root, s_pp - root, s_dd - s_pp, scores[..., None], emb], -1)
         gate = torch.sigmoid(self.mlp(x))[..., 0]
+        if self.missing_gate is not None:
+            gate = torch.where(scores <= 0, gate.new_tensor(self.missing_gate), gate)
         return gate[..., None] * s_dd + (1 - gate[..., None]) * s_pp, gate
 
 

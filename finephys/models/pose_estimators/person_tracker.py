@@ -223,11 +223,13 @@ class SinglePersonTracker:
         return best
 
     def box_of(self, det):
+        """xyxy box of a detection's key joints (None when fewer than 3 score enough)."""
         kp = det.keypoints if self.key_joints is None else det.keypoints[self.key_joints]
         sc = det.scores if self.key_joints is None else det.scores[self.key_joints]
         return keypoint_box(kp, sc, self.joint_score)
 
     def appearance_of(self, frame, det):
+        """The detection's appearance histogram (None without ``appearance_bones``)."""
         if not self.appearance_bones:
             return None
         return appearance_histogram(frame, det.keypoints, det.scores, self.appearance_bones,
@@ -260,6 +262,7 @@ class SinglePersonTracker:
         return True
 
     def accept(self, frame, det):
+        """Make ``det`` the track's new state (centre, velocity, size, appearance)."""
         box = self.box_of(det)
         c, size = (box[:2] + box[2:]) / 2, float(max(box[2:] - box[:2]))
         if self.center is None:

@@ -46,11 +46,17 @@ class FinePhysSkeleton(BaseModel):
         detach_physics_input (bool): Seed the physics solver with ``S_dd`` detached, so
             ``L_3D(S_pp)`` trains Phys-Net only and never the lifter (the paper trains them
             jointly; the rollout's large early errors then dominate the lifter's gradients).
+        lifter_missing_score (float, optional): *Missing* joints (score ≤ 0 — lost frames and
+            undetected joints, filled by interpolation before the model) reach the **lifter**
+            with this score instead of 0, so it trusts the interpolated 2D that much; the physics
+            solver and the fuser still see 0 (a structured solver then ignores those 2D points,
+            and a fuser's ``missing_gate`` applies). None: the lifter sees 0 too.
     """
 
     def __init__(self, lifter: dict, physics: dict, fuser: dict = dict(type='LearnedGateFuser'),
                  loss_weights: Optional[dict] = None, frozen: Sequence[str] = (),
                  root_index: int = 0, detach_physics_input: bool = False,
+                 lifter_missing_score: Optional[float] = None,
                  data_preprocessor: Optional[dict] = None,
                  init_cfg: Optional[dict] = None):
         super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
@@ -71,6 +77,10 @@ class FinePhysSkeleton(BaseModel):
                 p.requires_grad_(False)
         self.root_index = root_index
         self.detach_physics_input = detach_physics_input
+        if lifter_missing_score is not None and not 0.0 <= lifter_missing_score <= 1.0:
+            raise ValueError(f'FinePhysSkeleton lifter_missing_score={lifter_missing_score}: '
+                             'expected in [0, 1]')
+        self.lifter_missing_score = lifter_missing_score
 
     def train(self, mode: bool = True):
         super().train(mode)
@@ -92,7 +102,11 @@ class FinePhysSkeleton(BaseModel):
         if fps is None:
             raise ValueError("FinePhysSkeleton: data_samples['fps'] is required (dt = 1 / fps)")
         dt = 1.0 / torch.as_tensor(fps, dtype=kp.dtype, device=kp.device).reshape(-1)
-        s_dd = self.lifter(kp, scores)
+        lifter_scores = scores
+        if scores is not None and self.lifter_missing_score is not None:
+            lifter_scores = torch.where(scores <= 0, scores.new_tensor(self.lifter_missing_score),
+                                        scores)
+        s_dd = self.lifter(kp, lifter_scores)
         seed = s_dd.detach() if self.detach_physics_input else s_dd
         if getattr(self.physics, 'needs_context', False):
             gravity = data_samples.get('camera_gravity') if data_samples is not None else None

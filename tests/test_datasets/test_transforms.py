@@ -68,3 +68,27 @@ def test_pack_makes_tensors_and_names_missing_inputs(clip):
     assert out['data_samples']['camera_K'].shape == (20, 3, 3)
     with pytest.raises(KeyError, match='keypoints_2d_norm'):
         PackSkeletonInputs()(dict(clip))
+
+
+def test_simulate_missing_frames_blanks_and_fills_as_inference_does(clip):
+    from finephys.utils.keypoint_gaps import fill_missing_keypoints
+    t = TRANSFORMS.build(dict(type='SimulateMissingFrames', gap=(3, 5), num_gaps=2, seed=7))
+    base = dict(keypoints_2d=clip['keypoints_2d'].copy(),
+                keypoint_scores=clip['keypoint_scores'].copy(), sample_idx=3)
+    out = t.transform(dict(base))
+    again = t.transform(dict(base))                       # deterministic per clip
+    np.testing.assert_array_equal(out['missing_frames'], again['missing_frames'])
+    other = t.transform(dict(base, sample_idx=4))['missing_frames']
+    m = out['missing_frames']
+    assert 3 <= m.sum() <= 10 and not m[0] and not m[-1]
+    assert not np.array_equal(m, other)
+    assert (out['keypoint_scores'][m] == 0).all()
+    assert (out['keypoint_scores'][~m] == clip['keypoint_scores'][~m]).all()
+    scores = clip['keypoint_scores'].astype(float).copy()
+    scores[m] = 0
+    expect, _, _ = fill_missing_keypoints(clip['keypoints_2d'], scores)
+    np.testing.assert_allclose(out['keypoints_2d'], expect, rtol=1e-6, atol=1e-4)
+    none = TRANSFORMS.build(dict(type='SimulateMissingFrames', prob=0.0, seed=0))
+    assert not none.transform(dict(base))['missing_frames'].any()
+    with pytest.raises(ValueError, match='gap=0'):
+        TRANSFORMS.build(dict(type='SimulateMissingFrames', gap=0))

@@ -106,3 +106,32 @@ def test_structured_solver_gets_context_and_trains_contacts():
                 'contact_force', 'internal_forces'):
         assert key in out
     assert out['contact_prob'].shape == (10, 4) and out['internal_forces'].shape == (10, 17, 3)
+
+
+def test_missing_joints_reach_the_lifter_with_its_score_and_the_fuser_with_zero():
+    """lifter_missing_score: the lifter sees the configured score on missing joints (score 0),
+    the fuser still sees 0 — and its missing_gate then applies there."""
+    inputs, samples = _batch(b=1)
+    scores = inputs['keypoint_scores'].clone()
+    scores[:, 4:7] = 0.0                                  # three lost frames
+    comp = dict(type='ComplementaryFuser', missing_gate=0.25)
+    a = _model(lifter_missing_score=0.7, fuser=comp).eval()
+    b = _model(fuser=comp).eval()
+    b.load_state_dict(a.state_dict())
+    out_a = a(dict(inputs, keypoint_scores=scores), samples, mode='predict')[0]
+    filled = torch.where(scores <= 0, torch.tensor(0.7), scores)
+    out_b = b(dict(inputs, keypoint_scores=filled), samples, mode='predict')[0]
+    torch.testing.assert_close(out_a['pred_keypoints_3d_dd'], out_b['pred_keypoints_3d_dd'])
+    gate = out_a['fusion_gate']
+    assert (gate[4:7] == 0.25).all() and (gate[:4] > 0.9).all()
+    # the fused output is the complementary formula with that gate
+    dd, pp = out_a['pred_keypoints_3d_dd'][None], out_a['pred_keypoints_3d_pp'][None]
+    expect = pp + a.fuser.low_pass(gate[None, ..., None] * (dd - pp))
+    torch.testing.assert_close(out_a['pred_keypoints_3d'], expect[0])
+    with pytest.raises(ValueError, match='lifter_missing_score=1.5'):
+        _model(lifter_missing_score=1.5)
+    with pytest.raises(ValueError, match='missing_gate=-1'):
+        _model(fuser=dict(type='LearnedGateFuser', missing_gate=-1))
+    lg = _model(fuser=dict(type='LearnedGateFuser', missing_gate=0.0)).eval()
+    out = lg(dict(inputs, keypoint_scores=scores), samples, mode='predict')[0]
+    torch.testing.assert_close(out['pred_keypoints_3d'][4:7], out['pred_keypoints_3d_pp'][4:7])

@@ -98,3 +98,26 @@ def test_benchmark_video_pose_runs_and_reports(tmp_path):
             'video_pipeline_peak_rss_mb'} <= set(results)
     assert all(float(v) > 0 for v in results.values())
     assert '1920x1080, 15 frames' in r.stdout
+
+
+def test_eval_missing_frames_reports_every_source(tmp_path):
+    from mmengine.config import Config
+
+    from finephys.registry import MODELS
+    cfg = osp.join(ROOT, 'configs/finephys-structured/'
+                         'finephys-skeleton-structured_stage1_synthgym_tcn-lifter.py')
+    model = MODELS.build(Config.fromfile(cfg).model)
+    ckpt = str(tmp_path / 'model.pth')
+    torch.save(dict(state_dict=model.state_dict()), ckpt)
+    r = subprocess.run([sys.executable, 'tools/analysis_tools/eval_missing_frames.py', cfg, ckpt,
+                        '--num-clips', '3', '--gap', '4', '--missing-gates', 'config', '0',
+                        '--lifter-missing-scores', 'config', 'none', '--out',
+                        str(tmp_path / 'm.md')], cwd=ROOT, capture_output=True, text=True,
+                       timeout=600, env=dict(os.environ, PYTHONPATH=ROOT))
+    assert r.returncode == 0, r.stderr[-3000:]
+    results = dict(line[len('RESULT '):].split('=') for line in r.stdout.splitlines()
+                   if line.startswith('RESULT '))
+    for key in ('lifter1_s_dd_mpjpe', 'lifter1_fused_gate0.5_abs', 'lifter1_fused_gate0_mpjpe',
+                'lifter0_interp_3d_mpjpe', 'nogap_fused_mpjpe'):
+        assert f'missing_{key}' in results and np.isfinite(float(results[f'missing_{key}'])), key
+    assert osp.isfile(tmp_path / 'm.md')

@@ -1,7 +1,8 @@
 """How well a skeleton model bridges frames where the person was lost.
 
     python tools/analysis_tools/eval_missing_frames.py CONFIG CHECKPOINT [--gap 8] [--num-gaps 1]
-        [--split val|test] [--num-clips 64] [--missing-gates learned 0]
+        [--split val|test] [--num-clips 64] [--missing-gates config learned 0]
+        [--lifter-missing-scores config none]
         [--out work_dirs/missing_frames.md] [--cfg-options k=v ...]
 
 Each clip of the split gets ``--num-gaps`` runs of ``--gap`` lost frames
@@ -9,12 +10,16 @@ Each clip of the split gets ``--num-gaps`` runs of ``--gap`` lost frames
 inference fills it). Errors are measured on the lost frames only, against the ground-truth 3D:
 MPJPE (pelvis-aligned) and the absolute camera-frame error (the root trajectory included — a
 gap is where the root is least known), for the lifter (S_dd on the interpolated 2D), the
-physics branch (S_pp) and the fused output with each ``--missing-gates`` setting of the fuser
-(``learned``: its own gate; a number: that gate on missing joints, 0 = physics there). The same
-clips without gaps give the reference rows. Choose the setting on ``val``, report on ``test``.
+physics branch (S_pp), a simple baseline (``interp_3d``: the model's fused 3D on the observed
+frames, linear in time across each gap — with the first ``--missing-gates`` setting) and the
+fused output with each ``--missing-gates`` setting of the fuser
+(``config``: as the config sets it; ``learned``: its own gate; a number: that gate on missing
+joints, 0 = physics there), for each ``--lifter-missing-scores`` setting of the model (the score
+the lifter sees on missing joints; ``config``; ``none``: 0; a number). The same clips without
+gaps give the reference rows. Choose the setting on ``val``, report on ``test``.
 
-Ends with ``RESULT missing_<source>_{mpjpe,abs}=<mm>`` lines (sources: ``s_dd``, ``s_pp``,
-``fused_learned``, ``fused_gate<g>``, and ``nogap_fused``).
+Ends with ``RESULT missing_<lifter score>_<source>_{mpjpe,abs}=<mm>`` lines (sources: ``s_dd``,
+``s_pp``, ``fused_learned``, ``fused_gate<g>``) and ``RESULT missing_nogap_<source>_...``.
 """
 import argparse
 import copy
@@ -44,9 +49,20 @@ def run(model, dataset, sources_of):
         frames = sources_of(batch)
         if not frames.any():
             continue
-        for name, key in (('s_dd', 'pred_keypoints_3d_dd'), ('s_pp', 'pred_keypoints_3d_pp'),
-                          ('fused', 'pred_keypoints_3d')):
-            pred = out[key].double().numpy()[frames]
+        preds = {name: out[key].double().numpy() for name, key in (
+            ('s_dd', 'pred_keypoints_3d_dd'), ('s_pp', 'pred_keypoints_3d_pp'),
+            ('fused', 'pred_keypoints_3d'))}
+        # the simple baseline: the fused 3D of the observed frames, linear in time across a gap
+        t = np.arange(len(gt))
+        interp = preds['fused'].copy()
+        if (~frames).sum() >= 2:
+            for j in range(interp.shape[1]):
+                for c in range(3):
+                    interp[frames, j, c] = np.interp(t[frames], t[~frames],
+                                                     preds['fused'][~frames, j, c])
+        preds['interp_3d'] = interp
+        for name, full in preds.items():
+            pred = full[frames]
             g = gt[frames]
             rel = np.linalg.norm((pred - pred[:, :1]) - (g - g[:, :1]), axis=-1).mean(-1)
             ab = np.linalg.norm(pred - g, axis=-1).mean(-1)
@@ -64,7 +80,8 @@ def main():
     p.add_argument('--num-gaps', type=int, default=1)
     p.add_argument('--split', default='val', choices=['val', 'test'])
     p.add_argument('--num-clips', type=int, default=64)
-    p.add_argument('--missing-gates', nargs='+', default=['learned', '0'])
+    p.add_argument('--missing-gates', nargs='+', default=['config', 'learned', '0'])
+    p.add_argument('--lifter-missing-scores', nargs='+', default=['config', 'none'])
     p.add_argument('--out', default=None)
     p.add_argument('--cfg-options', nargs='+', action=DictAction)
     args = p.parse_args()
@@ -77,9 +94,13 @@ def main():
         if not osp.isfile(args.checkpoint):
             raise UserInputError(f'checkpoint not found: {args.checkpoint}')
         try:
-            gates = [None if g == 'learned' else float(g) for g in args.missing_gates]
+            gates = [g if g == 'config' else None if g == 'learned' else float(g)
+                     for g in args.missing_gates]
+            lifter_scores = [v if v == 'config' else None if v == 'none' else float(v)
+                             for v in args.lifter_missing_scores]
         except ValueError as err:
-            raise UserInputError(f'--missing-gates {args.missing_gates}: expected "learned" or '
+            raise UserInputError(f'--missing-gates {args.missing_gates} / --lifter-missing-scores'
+                                 f' {args.lifter_missing_scores}: expected "learned" / "none" or '
                                  'numbers in [0, 1]') from err
         cfg = load_config(args.config, args.cfg_options)
         ds_cfg = copy.deepcopy(cfg[f'{args.split}_dataloader'].dataset)
@@ -96,21 +117,32 @@ def main():
         load_checkpoint(model, args.checkpoint, map_location='cpu')
         model.eval()
         fuser = model.fuser
-        if any(g is not None for g in gates) and not hasattr(fuser, 'missing_gate'):
+        configured = (getattr(fuser, 'missing_gate', None), model.lifter_missing_score)
+        if any(g not in (None, 'config') for g in gates) and not hasattr(fuser, 'missing_gate'):
             raise UserInputError(f'{type(fuser).__name__} has no missing_gate setting')
+        gates = list(dict.fromkeys(configured[0] if g == 'config' else g for g in gates))
+        lifter_scores = list(dict.fromkeys(configured[1] if v == 'config' else v
+                                           for v in lifter_scores))
 
         def lost(batch):
             return (batch['inputs']['keypoint_scores'][0] <= 0).all(-1).numpy()
 
         rows = {}
-        for g in gates:
-            fuser.missing_gate = g
-            res = run(model, with_gaps, lost)
-            if not rows:
-                rows['s_dd'] = {m: res[('s_dd', m)] for m in ('mpjpe', 'abs')}
-                rows['s_pp'] = {m: res[('s_pp', m)] for m in ('mpjpe', 'abs')}
-            rows[f'fused_{gate_name(g)}'] = {m: res[('fused', m)] for m in ('mpjpe', 'abs')}
-        fuser.missing_gate = None
+        for ls in lifter_scores:
+            model.lifter_missing_score = ls
+            tag = 'lifter0' if ls is None else f'lifter{ls:g}'
+            for g in gates:
+                if hasattr(fuser, 'missing_gate'):
+                    fuser.missing_gate = g
+                res = run(model, with_gaps, lost)
+                if f'{tag}_s_dd' not in rows:
+                    for name in ('s_dd', 's_pp', 'interp_3d'):
+                        rows[f'{tag}_{name}'] = {m: res[(name, m)] for m in ('mpjpe', 'abs')}
+                rows[f'{tag}_fused_{gate_name(g)}'] = {m: res[('fused', m)]
+                                                       for m in ('mpjpe', 'abs')}
+        if hasattr(fuser, 'missing_gate'):
+            fuser.missing_gate = configured[0]
+        model.lifter_missing_score = configured[1]
         frames_of = {}
 
         def same_frames(batch):     # the frames the gapped copy of this clip lost
@@ -124,7 +156,7 @@ def main():
             frames_of[int(idx)] = (np.asarray(item['inputs']['keypoint_scores']) <= 0).all(-1)
         ref = run(model, without, same_frames)
         if ref:
-            for name in ('s_dd', 's_pp', 'fused'):
+            for name in ('s_dd', 's_pp', 'fused'):     # interp_3d = fused without gaps
                 rows[f'nogap_{name}'] = {m: ref[(name, m)] for m in ('mpjpe', 'abs')}
         lines = [f'# Bridging lost frames: {args.num_gaps} × {args.gap} frames per clip, '
                  f'{len(with_gaps)} {args.split} clips', '', f'`{args.config}`', '',

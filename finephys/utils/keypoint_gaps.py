@@ -4,8 +4,9 @@ The lifter must never read a missing joint as a position: a lost frame stored as
 (0, 0) is a body of zero size at the image corner, and a lifter turns it into a root kilometres
 away. Missing joints are filled by linear interpolation in time between the joint's nearest
 observed frames (held constant before the first and after the last), their score stays 0 — the
-lifter and the fuser's score gate read that as "unobserved", so the fused output leans on the
-physics branch there — and the mask of filled joints is returned so every output can flag them.
+physics solver and the fuser read that as "unobserved" (``FinePhysSkeleton.lifter_missing_score``
+sets how far the lifter trusts the filled 2D, the fusers' ``missing_gate`` how much physics fills
+in) — and the mask of filled joints is returned so every output can flag them.
 """
 import numpy as np
 

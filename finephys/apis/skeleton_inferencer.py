@@ -48,7 +48,8 @@ def estimate_video_2d(path, estimate_pose, stabilise=True, chunk_size=None, show
     import cv2
 
     from finephys.models.pose_estimators.person_tracker import keypoint_box
-    from finephys.utils.camera_motion import CameraMotionEstimator, apply_homography
+    from finephys.utils.camera_motion import (CameraMotionEstimator, apply_homography,
+                                              skeleton_mask)
     from .video_reader import VideoReader
     reader = VideoReader(path)
     if chunk_size is None:
@@ -65,8 +66,11 @@ def estimate_video_2d(path, estimate_pose, stabilise=True, chunk_size=None, show
             if cam is None:
                 motion.append(np.eye(3))
                 continue
+            # the person's own pixels (bones drawn thick), not its box: an arms-out body covers
+            # little of its box, and masking the box can leave too little background
             box = keypoint_box(k, s, 0.3, pad=0.15)
-            motion.append(cam.update(cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY), box))
+            mask = skeleton_mask(k, s, (reader.width, reader.height))
+            motion.append(cam.update(cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY), box, mask))
         bar.update(len(chunk))
     bar.close()
     kp, sc, motion = np.concatenate(kps), np.concatenate(scores), np.stack(motion)

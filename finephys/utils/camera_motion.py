@@ -29,17 +29,19 @@ class CameraMotionEstimator:
         person_margin (float): The person box is grown by this fraction before masking.
         min_extent (float): The RANSAC inliers must span at least this fraction of the frame's
             width and of its height (else the step is unknown).
+        max_repeat (int): Consecutive unknown steps that repeat the last known one.
     """
 
     def __init__(self, model: str = 'similarity', max_side: int = 640, max_corners: int = 400,
                  min_points: int = 12, ransac_threshold: float = 1.0, person_margin: float = 0.2,
-                 min_extent: float = 0.4):
+                 min_extent: float = 0.4, max_repeat: int = 15):
         if model not in ('similarity', 'homography'):
             raise ValueError(f"CameraMotionEstimator: model={model!r} (expected 'similarity' or "
                              "'homography')")
         self.model, self.max_side, self.max_corners = model, int(max_side), int(max_corners)
         self.min_points, self.ransac_threshold = int(min_points), float(ransac_threshold)
         self.person_margin, self.min_extent = float(person_margin), float(min_extent)
+        self.max_repeat = int(max_repeat)
         self.reset()
 
     def reset(self):
@@ -47,10 +49,11 @@ class CameraMotionEstimator:
         self.prev_gray = self.prev_mask = None
         self.scale = 1.0
         self.H = np.eye(3)
+        self.last_step, self.repeats = np.eye(3), 0
         self.unknown_steps = 0
         self.steps = 0
 
-    def prepare(self, frame_rgb, person_box):
+    def prepare(self, frame_rgb, person_box, person_mask=None):
         h, w = frame_rgb.shape[:2]
         self.scale = min(1.0, self.max_side / float(max(h, w)))
         gray = frame_rgb if frame_rgb.ndim == 2 else \
@@ -59,7 +62,13 @@ class CameraMotionEstimator:
             gray = cv2.resize(gray, (round(w * self.scale), round(h * self.scale)),
                               interpolation=cv2.INTER_AREA)
         mask = np.full(gray.shape, 255, np.uint8)
-        if person_box is not None and np.isfinite(person_box).all():
+        if person_mask is not None:
+            pm = np.asarray(person_mask)
+            if pm.shape != gray.shape:
+                pm = cv2.resize(pm.astype(np.uint8), gray.shape[::-1],
+                                interpolation=cv2.INTER_NEAREST)
+            mask[pm > 0] = 0
+        elif person_box is not None and np.isfinite(person_box).all():
             b = np.asarray(person_box, float) * self.scale
             size = b[2:] - b[:2]
             lo = np.floor(b[:2] - self.person_margin * size).astype(int)
@@ -124,26 +133,62 @@ class CameraMotionEstimator:
             return None
         return m
 
-    def update(self, frame_rgb: np.ndarray, person_box: Optional[np.ndarray] = None):
-        """Add a frame ``(H, W, 3)`` uint8 RGB or ``(H, W)`` grey (with the person's xyxy box,
-        if known).
+    def update(self, frame_rgb: np.ndarray, person_box: Optional[np.ndarray] = None,
+               person_mask: Optional[np.ndarray] = None):
+        """Add a frame ``(H, W, 3)`` uint8 RGB or ``(H, W)`` grey, with the person's xyxy box or,
+        better, a mask of the person's pixels (``(H, W)``, non-zero = person; e.g.
+        :func:`skeleton_mask`: an arms-out body covers little of its box, and masking the box
+        can leave too little background) when known. An unknown step (too few or too clustered
+        inliers) repeats the previous step — a camera keeps its motion — for at most
+        ``max_repeat`` frames, then counts as no motion.
 
         Returns:
             np.ndarray: ``H_t (3, 3)``: this frame's pixels → frame 0's pixels.
         """
-        gray, mask = self.prepare(frame_rgb, person_box)
+        gray, mask = self.prepare(frame_rgb, person_box, person_mask)
         if self.prev_gray is not None:
             self.steps += 1
             m = None
             if gray.shape == self.prev_gray.shape:
                 m = self.step(gray, self.prev_gray, self.prev_mask, mask)
+            s = np.diag([self.scale, self.scale, 1.0])
             if m is None:
                 self.unknown_steps += 1
-                m = np.eye(3)
-            s = np.diag([self.scale, self.scale, 1.0])
-            self.H = self.H @ (np.linalg.inv(s) @ m @ s)    # working → full-resolution pixels
+                self.repeats += 1
+                step = self.last_step if self.repeats <= self.max_repeat else np.eye(3)
+            else:
+                self.repeats = 0
+                step = np.linalg.inv(s) @ m @ s            # working → full-resolution pixels
+                self.last_step = step
+            self.H = self.H @ step
         self.prev_gray, self.prev_mask = gray, mask
         return self.H.copy()
+
+
+def skeleton_mask(keypoints, scores, size, min_score=0.3, thickness=0.12):
+    """``(H, W)`` uint8 mask of a person drawn from 2D keypoints: every bone whose joints score
+    ≥ ``min_score`` as a line ``thickness`` × the skeleton's larger box side wide, a disc on every
+    joint. None when fewer than 3 joints are usable.
+
+    Args:
+        keypoints: ``(17, 2)`` H36M-17 pixels; scores: ``(17,)``; size: ``(W, H)``.
+    """
+    from finephys.structures import H36M17
+    kp, sc = np.asarray(keypoints, float), np.asarray(scores, float)
+    ok = (sc >= min_score) & np.isfinite(kp).all(-1)
+    if ok.sum() < 3:
+        return None
+    w, h = size
+    extent = float(max(np.ptp(kp[ok], 0)))
+    r = max(2, int(round(thickness * extent / 2)))
+    mask = np.zeros((int(h), int(w)), np.uint8)
+    pts = np.round(np.nan_to_num(kp)).astype(int)
+    for a, b in H36M17.bones:
+        if ok[a] and ok[b]:
+            cv2.line(mask, tuple(pts[a]), tuple(pts[b]), 255, 2 * r)
+    for j in np.flatnonzero(ok):
+        cv2.circle(mask, tuple(pts[j]), int(1.5 * r), 255, -1)
+    return mask
 
 
 def apply_homography(H, points):

@@ -84,3 +84,25 @@ def test_apply_homography_keeps_nan_and_matches_a_loop():
             p = H[t] @ np.r_[pts[t, j], 1.0]
             np.testing.assert_allclose(out[t, j], p[:2] / p[2]) if np.isfinite(p).all() else \
                 np.testing.assert_(np.isnan(out[t, j]).all())
+
+
+def test_an_unknown_step_repeats_the_last_one_and_the_skeleton_mask_covers_the_bones():
+    from finephys.utils.camera_motion import skeleton_mask
+    rng = np.random.default_rng(0)
+    big = cv2.GaussianBlur(rng.random((400, 400)).astype(np.float32), (0, 0), 2.0)
+    big = (255 * (big - big.min()) / np.ptp(big)).astype(np.uint8)
+    est = CameraMotionEstimator()
+    shifts = 3.0 * np.arange(6)                            # a steady 3 px/frame pan
+    for i, d in enumerate(shifts):
+        frame = big[50:250, int(50 + d):int(250 + d)].copy()
+        if i == 4:
+            frame[:] = 128                                 # a blank frame: nothing to track
+        H = est.update(frame)
+    assert est.unknown_steps == 2                          # into and out of the blank frame
+    # the two unknown steps repeated the known 3 px/frame: the chain is still right at the end
+    np.testing.assert_allclose(H[0, 2], shifts[-1], atol=0.3)
+    kp = np.full((17, 2), np.nan)
+    kp[[0, 7, 8]] = [[50, 100], [50, 70], [50, 40]]      # pelvis, spine, thorax: a vertical line
+    mask = skeleton_mask(kp, np.ones(17), (100, 150))
+    assert mask[40:100, 50].all() and mask[70, 52] and not mask[70, 90] and not mask[140, 50]
+    assert skeleton_mask(kp, np.zeros(17), (100, 150)) is None

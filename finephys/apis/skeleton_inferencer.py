@@ -48,8 +48,7 @@ def estimate_video_2d(path, estimate_pose, stabilise=True, chunk_size=None, show
     import cv2
 
     from finephys.models.pose_estimators.person_tracker import keypoint_box
-    from finephys.utils.camera_motion import (CameraMotionEstimator, apply_homography,
-                                              skeleton_mask)
+    from finephys.utils.camera_motion import CameraMotionEstimator, apply_homography
     from .video_reader import VideoReader
     reader = VideoReader(path)
     if chunk_size is None:
@@ -57,7 +56,8 @@ def estimate_video_2d(path, estimate_pose, stabilise=True, chunk_size=None, show
     cam = CameraMotionEstimator() if stabilise else None
     kps, scores, motion = [], [], []
     bar = tqdm(total=reader.num_frames, desc='2D pose', unit='frame', disable=not show_progress)
-    for chunk in reader.chunks(chunk_size, channel_order='bgr'):   # the estimators' order
+    # BGR: the estimators' order; one reused buffer: no chunk outlives its iteration here
+    for chunk in reader.chunks(chunk_size, channel_order='bgr', reuse_buffer=True):
         kp, sc = estimate_pose(chunk)
         kp, sc = np.asarray(kp, np.float64), np.asarray(sc, np.float64)
         kps.append(kp)
@@ -69,8 +69,8 @@ def estimate_video_2d(path, estimate_pose, stabilise=True, chunk_size=None, show
             # the person's own pixels (bones drawn thick), not its box: an arms-out body covers
             # little of its box, and masking the box can leave too little background
             box = keypoint_box(k, s, 0.3, pad=0.15)
-            mask = skeleton_mask(k, s, (reader.width, reader.height))
-            motion.append(cam.update(cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY), box, mask))
+            motion.append(cam.update(cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY), box,
+                                     person_keypoints=k, person_scores=s))
         bar.update(len(chunk))
     bar.close()
     kp, sc, motion = np.concatenate(kps), np.concatenate(scores), np.stack(motion)

@@ -53,7 +53,8 @@ class CameraMotionEstimator:
         self.unknown_steps = 0
         self.steps = 0
 
-    def prepare(self, frame_rgb, person_box, person_mask=None):
+    def prepare(self, frame_rgb, person_box, person_mask=None, person_keypoints=None,
+                person_scores=None):
         h, w = frame_rgb.shape[:2]
         self.scale = min(1.0, self.max_side / float(max(h, w)))
         gray = frame_rgb if frame_rgb.ndim == 2 else \
@@ -62,6 +63,10 @@ class CameraMotionEstimator:
             gray = cv2.resize(gray, (round(w * self.scale), round(h * self.scale)),
                               interpolation=cv2.INTER_AREA)
         mask = np.full(gray.shape, 255, np.uint8)
+        if person_keypoints is not None and person_mask is None:   # drawn at working size
+            person_mask = skeleton_mask(np.asarray(person_keypoints, float) * self.scale,
+                                        person_scores if person_scores is not None else
+                                        np.ones(len(person_keypoints)), gray.shape[::-1])
         if person_mask is not None:
             pm = np.asarray(person_mask)
             if pm.shape != gray.shape:
@@ -134,18 +139,22 @@ class CameraMotionEstimator:
         return m
 
     def update(self, frame_rgb: np.ndarray, person_box: Optional[np.ndarray] = None,
-               person_mask: Optional[np.ndarray] = None):
-        """Add a frame ``(H, W, 3)`` uint8 RGB or ``(H, W)`` grey, with the person's xyxy box or,
-        better, a mask of the person's pixels (``(H, W)``, non-zero = person; e.g.
-        :func:`skeleton_mask`: an arms-out body covers little of its box, and masking the box
-        can leave too little background) when known. An unknown step (too few or too clustered
+               person_mask: Optional[np.ndarray] = None,
+               person_keypoints: Optional[np.ndarray] = None,
+               person_scores: Optional[np.ndarray] = None):
+        """Add a frame ``(H, W, 3)`` uint8 RGB or ``(H, W)`` grey, with what is known of the
+        person: her H36M-17 2D (``person_keypoints (17, 2)`` pixels + ``person_scores``: her
+        bones are masked, :func:`skeleton_mask`, drawn at the working resolution), a mask of her
+        pixels (``(H, W)``, non-zero = person) or her xyxy box (fallback: an arms-out body covers
+        little of its box, and masking the box can leave too little background). An unknown step (too few or too clustered
         inliers) repeats the previous step — a camera keeps its motion — for at most
         ``max_repeat`` frames, then counts as no motion.
 
         Returns:
             np.ndarray: ``H_t (3, 3)``: this frame's pixels → frame 0's pixels.
         """
-        gray, mask = self.prepare(frame_rgb, person_box, person_mask)
+        gray, mask = self.prepare(frame_rgb, person_box, person_mask, person_keypoints,
+                                  person_scores)
         if self.prev_gray is not None:
             self.steps += 1
             m = None
@@ -178,7 +187,7 @@ def skeleton_mask(keypoints, scores, size, min_score=0.3, thickness=0.12):
     ok = (sc >= min_score) & np.isfinite(kp).all(-1)
     if ok.sum() < 3:
         return None
-    w, h = size
+    w, h = (int(round(v)) for v in size)
     extent = float(max(np.ptp(kp[ok], 0)))
     r = max(2, int(round(thickness * extent / 2)))
     mask = np.zeros((int(h), int(w)), np.uint8)

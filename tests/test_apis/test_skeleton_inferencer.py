@@ -251,3 +251,14 @@ def test_a_clip_shorter_than_the_window_is_lifted(tmp_path, checkpoint, clip):
     np.savez(tmp_path / 'three.npz', keypoints=clip['keypoints_2d'][:3], layout='h36m17')
     with pytest.raises(ValueError, match='3 frames; at least 4'):
         SkeletonInferencer(CFG, checkpoint)(str(tmp_path / 'three.npz'), show_progress=False)
+
+
+def test_video_chunks_with_a_reused_buffer_equal_fresh_ones(two_person_mp4):
+    from finephys.apis.video_reader import VideoReader
+    fresh = [c.copy() for c in VideoReader(two_person_mp4).chunks(8)]
+    reused = [c.copy() for c in VideoReader(two_person_mp4).chunks(8, reuse_buffer=True)]
+    assert [len(c) for c in reused] == [8, 8, 8, 8, 4]
+    for a, b in zip(fresh, reused):
+        np.testing.assert_array_equal(a, b)
+    bgr = next(VideoReader(two_person_mp4).chunks(2, channel_order='bgr'))
+    np.testing.assert_array_equal(bgr[..., ::-1], fresh[0][:2])

@@ -49,8 +49,8 @@ class MediaPipePoseEstimator(nn.Module):
 
     Args:
         model_complexity (int): 1 = the bundled full model; 0 (lite) and 2 (heavy) need
-            ``pose_landmark_lite/heavy.tflite`` copied into ``mediapipe/modules/pose_landmark/``
-            from the npm package ``@mediapipe/pose`` (nothing is downloaded at run time).
+            ``pose_landmark_lite/heavy.tflite`` from the npm package ``@mediapipe/pose``
+            (``python tools/misc/fetch_mediapipe_models.py``; nothing is downloaded at run time).
         min_detection_confidence (float): BlazePose's person-detector threshold.
         track (bool): Follow one person (else BlazePose on each whole frame, no gating).
         try_rotated (bool): Also try crops rotated by 180°.
@@ -73,8 +73,9 @@ class MediaPipePoseEstimator(nn.Module):
         if not osp.isfile(model):
             raise FileNotFoundError(
                 f'MediaPipePoseEstimator: {model} not found (model_complexity={model_complexity});'
-                ' copy it from the npm package @mediapipe/pose (npm pack @mediapipe/pose) — '
-                'MediaPipe would try to download it, which fails offline')
+                ' run `python tools/misc/fetch_mediapipe_models.py` (copies it from the npm '
+                'package @mediapipe/pose) — MediaPipe would try to download it, which fails '
+                'offline')
         if channel_order not in ('bgr', 'rgb'):
             raise ValueError(f"MediaPipePoseEstimator: channel_order={channel_order!r} "
                              "(expected 'bgr' or 'rgb')")

@@ -37,39 +37,37 @@ def gate_name(g):
 
 
 def run(model, dataset, sources_of):
-    """Errors (mm) per source over the frames ``sources_of`` selects, accumulated over clips."""
+    """Errors (mm) per source over the frames ``sources_of(batch, i)`` selects in clip ``i``,
+    accumulated over clips; also the selected frames of every clip (a list: a second pass over
+    the same clips without gaps scores the same frames)."""
     import torch
     from mmengine.dataset import default_collate
-    sums, counts = {}, {}
+
+    from finephys.evaluation.functional.pose_errors import mpjpe
+    from finephys.utils.keypoint_gaps import fill_missing_keypoints
+    sums, counts, selected = {}, {}, []
     for i in range(len(dataset)):
         batch = default_collate([dataset[i]])
         with torch.no_grad():
             out = model.test_step(batch)[0]
         gt = batch['data_samples']['keypoints_3d'][0].double().numpy()
-        frames = sources_of(batch)
+        frames = sources_of(batch, i)
+        selected.append(frames)
         if not frames.any():
             continue
         preds = {name: out[key].double().numpy() for name, key in (
             ('s_dd', 'pred_keypoints_3d_dd'), ('s_pp', 'pred_keypoints_3d_pp'),
             ('fused', 'pred_keypoints_3d'))}
-        # the simple baseline: the fused 3D of the observed frames, linear in time across a gap
-        t = np.arange(len(gt))
-        interp = preds['fused'].copy()
-        if (~frames).sum() >= 2:
-            for j in range(interp.shape[1]):
-                for c in range(3):
-                    interp[frames, j, c] = np.interp(t[frames], t[~frames],
-                                                     preds['fused'][~frames, j, c])
-        preds['interp_3d'] = interp
+        if (~frames).any():   # the simple baseline: the fused 3D of the observed frames, linear
+            blank = np.where(frames[:, None, None], np.nan, preds['fused'])   # across a gap
+            preds['interp_3d'] = fill_missing_keypoints(blank, where='interp_3d')[0]
         for name, full in preds.items():
-            pred = full[frames]
-            g = gt[frames]
-            rel = np.linalg.norm((pred - pred[:, :1]) - (g - g[:, :1]), axis=-1).mean(-1)
-            ab = np.linalg.norm(pred - g, axis=-1).mean(-1)
-            for m, v in (('mpjpe', rel), ('abs', ab)):
+            pred, g = full[frames], gt[frames]
+            for m, v in (('mpjpe', mpjpe(pred, g, root_index=0)),
+                         ('abs', mpjpe(pred, g))):
                 sums[(name, m)] = sums.get((name, m), 0.0) + 1e3 * v.sum()
                 counts[(name, m)] = counts.get((name, m), 0) + len(v)
-    return {k: sums[k] / counts[k] for k in sums}
+    return {k: sums[k] / counts[k] for k in sums}, selected
 
 
 def main():
@@ -124,7 +122,7 @@ def main():
         lifter_scores = list(dict.fromkeys(configured[1] if v == 'config' else v
                                            for v in lifter_scores))
 
-        def lost(batch):
+        def lost(batch, i):
             return (batch['inputs']['keypoint_scores'][0] <= 0).all(-1).numpy()
 
         rows = {}
@@ -134,7 +132,7 @@ def main():
             for g in gates:
                 if hasattr(fuser, 'missing_gate'):
                     fuser.missing_gate = g
-                res = run(model, with_gaps, lost)
+                res, lost_frames = run(model, with_gaps, lost)
                 if f'{tag}_s_dd' not in rows:
                     for name in ('s_dd', 's_pp', 'interp_3d'):
                         rows[f'{tag}_{name}'] = {m: res[(name, m)] for m in ('mpjpe', 'abs')}
@@ -143,18 +141,9 @@ def main():
         if hasattr(fuser, 'missing_gate'):
             fuser.missing_gate = configured[0]
         model.lifter_missing_score = configured[1]
-        frames_of = {}
 
-        def same_frames(batch):     # the frames the gapped copy of this clip lost
-            i = int(batch['data_samples']['sample_idx'][0]) if 'sample_idx' in \
-                batch['data_samples'] else None
-            return frames_of.get(i, np.zeros(len(batch['inputs']['keypoint_scores'][0]), bool))
-
-        for i in range(len(with_gaps)):
-            item = with_gaps[i]
-            idx = item['data_samples'].get('sample_idx', i)
-            frames_of[int(idx)] = (np.asarray(item['inputs']['keypoint_scores']) <= 0).all(-1)
-        ref = run(model, without, same_frames)
+        # the same clips without gaps, scored on the frames their gapped copies lost
+        ref, _ = run(model, without, lambda batch, i: lost_frames[i])
         if ref:
             for name in ('s_dd', 's_pp', 'fused'):     # interp_3d = fused without gaps
                 rows[f'nogap_{name}'] = {m: ref[(name, m)] for m in ('mpjpe', 'abs')}

@@ -47,9 +47,10 @@ def pose_errors(pred, ref, fps):
     ok = np.isfinite(ref).all((1, 2)) & np.isfinite(pred).all((1, 2))
     p, r = pred[ok], ref[ok]
     rel_p, rel_r = p - p[:, :1], r - r[:, :1]
+    from finephys.evaluation.functional.physics_errors import root_error
     from finephys.evaluation.functional.pose_errors import procrustes_align
     out = dict(mpjpe=1e3 * float(mpjpe(p, r, root_index=0).mean()),
-               root=1e3 * float(np.linalg.norm(p[:, 0] - r[:, 0], axis=-1).mean()),
+               root=1e3 * root_error(p, r),
                p_mpjpe=1e3 * float(p_mpjpe(p, r).mean()), frames=int(ok.sum()),
                p_mpjpe_per_joint=(1e3 * np.linalg.norm(procrustes_align(p, r) - r, axis=-1)
                                   .mean(0)).round(1).tolist())
@@ -83,6 +84,7 @@ def lift_panned_view(src, cam, args, inferencer, frames, fps_used, stabilise, t)
     from finephys.apis.video_reader import VideoReader
     from finephys.models.pose_estimators import MediaPipePoseEstimator
     from finephys.models.pose_estimators.person_tracker import index_affine
+    from finephys.utils.camera_motion import apply_homography
     from finephys.visualization import VideoWriter
     w, h = (int(v) for v in cam['size'])
     out_size = (int(0.8 * w) // 2 * 2, int(0.8 * h) // 2 * 2)
@@ -101,8 +103,7 @@ def lift_panned_view(src, cam, args, inferencer, frames, fps_used, stabilise, t)
     data = estimate_video_2d(path, est, stabilise=stabilise, show_progress=False)
     kp = data['keypoints_2d'][:t]               # frame 0's crop pixels (or each frame's)
     a0 = np.vstack([pan_affine(0, t, args.simulate_pan, (w, h)), [0, 0, 1]])
-    hom = np.concatenate([kp, np.ones(kp.shape[:-1] + (1,))], -1)
-    orig = (hom @ np.linalg.inv(a0).T)[..., :2]
+    orig = apply_homography(np.broadcast_to(np.linalg.inv(a0), (len(kp), 3, 3)), kp)
     und = cv2.undistortPoints(np.nan_to_num(orig).reshape(-1, 1, 2), cam['K'], cam['dist'],
                               P=cam['K']).reshape(orig.shape)
     und = np.where(np.isfinite(orig), und, np.nan)

@@ -9,7 +9,7 @@ import torch.nn as nn
 from finephys.registry import POSE_ESTIMATORS
 
 from .blazepose import BLAZEPOSE33_TO_COCO17, blazepose33_to_h36m17
-from .person_tracker import SinglePersonTracker, keypoint_box
+from .person_tracker import SinglePersonTracker
 
 #: Landmark model file of each ``model_complexity`` inside the mediapipe package.
 #: BlazePose bones whose pixels define a person's appearance for the tracker: the torso's four
@@ -157,13 +157,3 @@ class MediaPipePoseEstimator(nn.Module):
         kp, scores = blazepose33_to_h36m17(lm, vis)
         self.last_world_keypoints = blazepose33_to_h36m17(world)
         return kp.astype(np.float32), scores.astype(np.float32)
-
-    def person_boxes(self, keypoints, scores, min_score=0.3):
-        """xyxy boxes ``(T, 4)`` of H36M-17 keypoints (NaN rows where lost) — e.g. to mask the
-        person out of camera-motion estimation."""
-        boxes = np.full((len(keypoints), 4), np.nan)
-        for i, (k, s) in enumerate(zip(keypoints, scores)):
-            b = keypoint_box(np.asarray(k, float), np.asarray(s, float), min_score, pad=0.15)
-            if b is not None:
-                boxes[i] = b
-        return boxes

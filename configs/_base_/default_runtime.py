@@ -4,8 +4,13 @@ default_hooks = dict(
     timer=dict(type='IterTimerHook'),
     logger=dict(type='LoggerHook', interval=10),
     param_scheduler=dict(type='ParamSchedulerHook'),
-    checkpoint=dict(type='CheckpointHook', interval=1, max_keep_ckpts=3, save_best='auto'),
+    # atomic writes, save-then-prune; iter_interval=N adds mid-epoch checkpoints (long epochs)
+    checkpoint=dict(type='AtomicCheckpointHook', interval=1, max_keep_ckpts=3, save_best='auto'),
     sampler_seed=dict(type='DistSamplerSeedHook'),
+    # exact resume: the training random stream is checkpointed (docs/reliability.md)
+    random_state=dict(type='TrainRandomStateHook'),
+    # a NaN/inf loss or parameter stops the run before it is saved
+    non_finite_guard=dict(type='NonFiniteGuardHook'),
 )
 # SafeCheckpointHook: checkpoints load with torch's weights_only=True (resume on torch >= 2.6)
 custom_hooks = [dict(type='SafeCheckpointHook')]

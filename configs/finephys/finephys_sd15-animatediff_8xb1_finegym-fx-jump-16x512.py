@@ -13,7 +13,7 @@ subset = 'FX-JUMP'
 train_dataloader = dict(dataset=dict(subset=subset))
 val_dataloader = dict(dataset=dict(subset=subset))
 test_dataloader = dict(dataset=dict(subset=subset))
-default_hooks = dict(checkpoint=dict(type='CheckpointHook', interval=500, by_epoch=False,
+default_hooks = dict(checkpoint=dict(type='AtomicCheckpointHook', interval=500, by_epoch=False,
                                      max_keep_ckpts=3, save_best=None),
                      logger=dict(type='LoggerHook', interval=20))
 log_processor = dict(by_epoch=False)

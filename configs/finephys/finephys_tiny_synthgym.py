@@ -21,7 +21,7 @@ pipeline = [
 ]
 train_dataloader = dict(
     batch_size=2, num_workers=0, persistent_workers=False,
-    sampler=dict(type='DefaultSampler', shuffle=True), collate_fn=dict(type='default_collate'),
+    sampler=dict(type='ResumableSampler', shuffle=True), collate_fn=dict(type='default_collate'),
     dataset=dict(type='SynthGymDataset', split='train', num_samples=64, num_frames=16,
                  render_size=render_size, data_root=None, pipeline=pipeline))
 val_dataloader = dict(
@@ -80,10 +80,10 @@ optim_wrapper = dict(constructor='FinePhysOptimWrapperConstructor', type='OptimW
                      optimizer=dict(type='AdamW', lr=3e-3, weight_decay=0.0),
                      groups=dict(adapter=dict(lr=1e-2)))
 param_scheduler = []
-train_cfg = dict(type='IterBasedTrainLoop', max_iters=300, val_interval=100)
+train_cfg = dict(type='ResumableIterBasedTrainLoop', max_iters=300, val_interval=100)
 val_cfg = dict(type='ValLoop')
 test_cfg = dict(type='TestLoop')
-default_hooks = dict(checkpoint=dict(type='CheckpointHook', interval=100, by_epoch=False,
+default_hooks = dict(checkpoint=dict(type='AtomicCheckpointHook', interval=100, by_epoch=False,
                                      max_keep_ckpts=2, save_best=None),
                      logger=dict(type='LoggerHook', interval=10))
 log_processor = dict(by_epoch=False)

@@ -12,7 +12,7 @@ dataset = dict(type='SynthGymDataset', num_frames=16, render_size=render_size, d
                pipeline=pipeline)
 train_dataloader = dict(
     batch_size=8, num_workers=0, persistent_workers=False,
-    sampler=dict(type='DefaultSampler', shuffle=True), collate_fn=dict(type='default_collate'),
+    sampler=dict(type='ResumableSampler', shuffle=True), collate_fn=dict(type='default_collate'),
     dataset=dict(dataset, split='train', num_samples=256))
 val_dataloader = dict(
     batch_size=16, num_workers=0, persistent_workers=False,
@@ -28,10 +28,10 @@ model = dict(type='KeypointHeatmapModel',
 
 optim_wrapper = dict(optimizer=dict(type='Adam', lr=5e-3))
 param_scheduler = [dict(type='CosineAnnealingLR', T_max=12, eta_min=1e-4, by_epoch=True)]
-train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=12, val_interval=12)
+train_cfg = dict(type='ResumableEpochBasedTrainLoop', max_epochs=12, val_interval=12)
 val_cfg = dict(type='ValLoop')
 test_cfg = dict(type='TestLoop')
-default_hooks = dict(checkpoint=dict(type='CheckpointHook', interval=12, max_keep_ckpts=1,
+default_hooks = dict(checkpoint=dict(type='AtomicCheckpointHook', interval=12, max_keep_ckpts=1,
                                      save_best='keypoint_2d/pck', rule='greater'),
                      logger=dict(type='LoggerHook', interval=10))
 custom_hooks = [dict(type='SafeCheckpointHook')]

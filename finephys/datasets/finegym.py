@@ -11,6 +11,8 @@ from finephys.registry import DATASETS
 from finephys.structures import coco17_to_h36m17
 from finephys.utils.safe_pickle import load_restricted_pickle
 
+from .seeded_augmentation import SeededAugmentationMixin
+
 # FX subsets of the paper, as rules on gym99's floor-exercise category texts
 _JUMP = re.compile(r'\b(leap|jump|hop)\b')
 FINEGYM_SUBSETS = {
@@ -52,7 +54,7 @@ def subset_labels(categories: dict, subset: str) -> List[int]:
 
 
 @DATASETS.register_module()
-class FineGymVideoDataset(BaseDataset):
+class FineGymVideoDataset(SeededAugmentationMixin, BaseDataset):
     """FineGym element clips for stage-3 training: video + 2D skeleton + text.
 
     Files (FineGym's and PYSKL's public releases, as MMAction2 lays them out):

@@ -28,9 +28,11 @@ from mmengine.logging import print_log
 
 from finephys.registry import DATASETS
 
+from .seeded_augmentation import SeededAugmentationMixin
+
 
 @DATASETS.register_module()
-class Pose3DNpzDataset(BaseDataset):
+class Pose3DNpzDataset(SeededAugmentationMixin, BaseDataset):
     """See the module docstring for the file layout.
 
     Args:

@@ -13,6 +13,7 @@ from finephys.registry import DATASETS
 from .synthgym import ACTIONS, KeypointNoise, generate_clip, simulate_world
 from .synthgym.actions import check_action, check_subsets
 from .synthgym_cache import CACHE_INDEX, generation_settings, load_cached_clip
+from .seeded_augmentation import SeededAugmentationMixin
 
 SPLITS = ('train', 'val', 'test')
 
@@ -25,7 +26,7 @@ def sample_seed(seed: int, split: str, index: int) -> int:
 
 
 @DATASETS.register_module()
-class SynthGymDataset(BaseDataset):
+class SynthGymDataset(SeededAugmentationMixin, BaseDataset):
     """SynthGym clips (see :mod:`finephys.datasets.synthgym`).
 
     Sample ``i`` of a split performs class ``classes[i % len(classes)]`` (balanced) with seed

@@ -22,7 +22,7 @@ _dataset = dict(type='FineGymVideoDataset', subset=subset, min_frames=(clip_len 
                 data_prefix=dict(video=f'{data_root}/subactions'))
 train_dataloader = dict(
     batch_size=1, num_workers=4, persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=True), collate_fn=dict(type='default_collate'),
+    sampler=dict(type='ResumableSampler', shuffle=True), collate_fn=dict(type='default_collate'),
     dataset=dict(_dataset, ann_file=f'{data_root}/annotations/gym99_train_element_v1.1.txt',
                  pipeline=train_pipeline))
 # val samples videos (slow): a few clips only

@@ -7,7 +7,7 @@ train_pipeline = {{_base_.train_pipeline}}
 test_pipeline = {{_base_.test_pipeline}}
 _loader = dict(batch_size=16, num_workers=2, persistent_workers=True,
                collate_fn=dict(type='default_collate'))
-train_dataloader = dict(**_loader, sampler=dict(type='DefaultSampler', shuffle=True),
+train_dataloader = dict(**_loader, sampler=dict(type='ResumableSampler', shuffle=True),
                         dataset=dict(type=dataset_type, data_root=data_root,
                                      ann_file='train.npz', pipeline=train_pipeline))
 val_dataloader = dict(**_loader, sampler=dict(type='DefaultSampler', shuffle=False),

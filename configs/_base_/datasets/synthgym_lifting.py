@@ -11,7 +11,7 @@ test_pipeline = {{_base_.test_pipeline}}
 
 train_dataloader = dict(
     batch_size=16, num_workers=2, persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=True),
+    sampler=dict(type='ResumableSampler', shuffle=True),
     collate_fn=dict(type='default_collate'),
     dataset=dict(**synthgym, split='train', num_samples=512, pipeline=train_pipeline))
 val_dataloader = dict(

@@ -1,4 +1,4 @@
-train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=20, val_interval=5)
+train_cfg = dict(type='ResumableEpochBasedTrainLoop', max_epochs=20, val_interval=5)
 val_cfg = dict(type='ValLoop')
 test_cfg = dict(type='TestLoop')
 optim_wrapper = dict(optimizer=dict(type='AdamW', lr=1e-3, weight_decay=1e-4),

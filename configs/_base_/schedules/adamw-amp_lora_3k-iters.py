@@ -7,6 +7,6 @@ optim_wrapper = dict(constructor='FinePhysOptimWrapperConstructor',
                      groups=dict(spatial=dict(lr=5e-4), temporal=dict(lr=5e-4),
                                  adapter=dict(lr=5e-4)))
 param_scheduler = []
-train_cfg = dict(type='IterBasedTrainLoop', max_iters=3000, val_interval=500)
+train_cfg = dict(type='ResumableIterBasedTrainLoop', max_iters=3000, val_interval=500)
 val_cfg = dict(type='ValLoop')
 test_cfg = dict(type='TestLoop')

@@ -1,5 +1,10 @@
+from .atomic_checkpoint_hook import AtomicCheckpointHook
 from .generation_visualization_hook import GenerationVisualizationHook
+from .non_finite_guard_hook import NonFiniteGuardHook, NonFiniteTrainingError
 from .parameter_sync_check_hook import ParameterSyncCheckHook
 from .safe_checkpoint_hook import SafeCheckpointHook
+from .train_random_state_hook import TrainRandomStateHook
 
-__all__ = ['SafeCheckpointHook', 'ParameterSyncCheckHook', 'GenerationVisualizationHook']
+__all__ = ['SafeCheckpointHook', 'ParameterSyncCheckHook', 'GenerationVisualizationHook',
+           'AtomicCheckpointHook', 'NonFiniteGuardHook', 'NonFiniteTrainingError',
+           'TrainRandomStateHook']

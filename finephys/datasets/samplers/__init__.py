@@ -1,0 +1,3 @@
+from .resumable_samplers import ResumableInfiniteSampler, ResumableSampler
+
+__all__ = ['ResumableSampler', 'ResumableInfiniteSampler']

@@ -1,0 +1,3 @@
+from .resumable_train_loops import ResumableEpochBasedTrainLoop, ResumableIterBasedTrainLoop
+
+__all__ = ['ResumableEpochBasedTrainLoop', 'ResumableIterBasedTrainLoop']

@@ -11,10 +11,17 @@
 """
 import json
 import os.path as osp
+import pickle
+import zipfile
 
 import numpy as np
 
 from finephys.utils.safe_pickle import load_restricted_pickle
+
+
+
+class SkeletonFileError(ValueError):
+    """A skeleton file that cannot be used; the message names the file and the problem."""
 
 def load_skeleton_file(path, clip_id=None):
     """Read a 2D skeleton file.
@@ -27,13 +34,40 @@ def load_skeleton_file(path, clip_id=None):
     if not osp.isfile(path):
         raise FileNotFoundError(f'skeleton file not found: {path}')
     ext = osp.splitext(path)[1].lower()
+    if ext not in ('.npz', '.pkl', '.pickle', '.json'):
+        raise ValueError(f'{path}: unsupported skeleton file type {ext!r}; use .npz, .pkl or '
+                         '.json')
+    if osp.getsize(path) == 0:
+        raise ValueError(f'{path}: empty file (0 bytes), expected a {ext} skeleton file')
+    try:
+        out = _read_skeleton_fields(path, ext, clip_id)
+    except SkeletonFileError:
+        raise
+    except (EOFError, OSError, ValueError, KeyError, IndexError, TypeError, AttributeError,
+            zipfile.BadZipFile, pickle.UnpicklingError) as err:
+        # a truncated zip/pickle, malformed JSON, or a field of the wrong kind
+        what = f'{type(err).__name__}: {err}' if str(err) else type(err).__name__
+        raise SkeletonFileError(f'{path}: not a readable {ext} skeleton file ({what})') from err
+    kp = np.asarray(out['keypoints'], np.float64)
+    if kp.ndim != 3 or kp.shape[1:] != (17, 2):
+        raise SkeletonFileError(f'{path}: keypoints must be (T, 17, 2), got {kp.shape}')
+    out['keypoints'] = kp
+    out.setdefault('layout', None)
+    if 'scores' in out:
+        out['scores'] = np.asarray(out['scores'], np.float64)
+    return out
+
+
+
+def _read_skeleton_fields(path, ext, clip_id):
+    """The raw fields of one skeleton file (see :func:`load_skeleton_file`)."""
     out = {}
     if ext == '.npz':
         with np.load(path, allow_pickle=False) as z:
             key = 'keypoints' if 'keypoints' in z.files else 'keypoints_2d'
             if key not in z.files:
-                raise ValueError(f'{path}: needs a "keypoints" or "keypoints_2d" array; found '
-                                 f'{z.files}')
+                raise SkeletonFileError(f'{path}: needs a "keypoints" or "keypoints_2d" array; '
+                                        f'found {z.files}')
             out['keypoints'] = z[key]
             for src, dst in (('scores', 'scores'), ('keypoint_scores', 'scores'), ('fps', 'fps'),
                              ('camera_K', 'camera_K'), ('image_size', 'image_size'),
@@ -48,7 +82,9 @@ def load_skeleton_file(path, clip_id=None):
         if clip_id is not None:
             anns = [a for a in anns if a.get('frame_dir') == clip_id]
             if not anns:
-                raise KeyError(f'{path}: no annotation with frame_dir={clip_id!r}')
+                raise SkeletonFileError(f'{path}: no annotation with frame_dir={clip_id!r}')
+        if not anns:
+            raise SkeletonFileError(f'{path}: the pickle holds no annotations')
         ann = anns[0]
         out['keypoints'] = np.asarray(ann['keypoint'])[0][..., :2]
         if 'keypoint_score' in ann:
@@ -60,18 +96,10 @@ def load_skeleton_file(path, clip_id=None):
     elif ext == '.json':
         with open(path) as f:
             data = json.load(f)
+        if not isinstance(data, dict) or 'keypoints' not in data:
+            raise SkeletonFileError(f'{path}: needs a JSON object with a "keypoints" field')
         out['keypoints'] = np.asarray(data['keypoints'], np.float64)
         for key in ('scores', 'fps', 'image_size', 'layout', 'camera_K'):
             if key in data:
                 out[key] = data[key] if key == 'layout' else np.asarray(data[key])
-    else:
-        raise ValueError(f'{path}: unsupported skeleton file type {ext!r}; use .npz, .pkl or '
-                         '.json')
-    kp = np.asarray(out['keypoints'], np.float64)
-    if kp.ndim != 3 or kp.shape[1:] != (17, 2):
-        raise ValueError(f'{path}: keypoints must be (T, 17, 2), got {kp.shape}')
-    out['keypoints'] = kp
-    out.setdefault('layout', None)
-    if 'scores' in out:
-        out['scores'] = np.asarray(out['scores'], np.float64)
     return out

@@ -7,12 +7,23 @@ Allowlisting is not a fix: the arrays then need numpy's reconstructors and final
 ``getattr``, whose allowlisting would undo the protection. Instead we store only tensors and
 primitives — :func:`to_safe_state` before saving, :func:`from_safe_state` after loading — and
 the checkpoint loads with the safe default, unchanged.
+
+:func:`load_from_local_safe` is how every local checkpoint is read (it replaces mmengine's
+local-path loader): ``weights_only=True`` always, and a file that is missing, empty, truncated,
+corrupt or refused by the safe loader is one :class:`CheckpointLoadError` line naming it.
 """
 import logging
+import os.path as osp
+import pickle
+import re
+import zipfile
 
 import numpy as np
 import torch
 from mmengine.logging import HistoryBuffer, print_log
+from mmengine.runner.checkpoint import CheckpointLoader
+
+from finephys.utils.launch import UserInputError
 
 _HB = '__finephys_history_buffer__'
 _ND = '__finephys_ndarray__'
@@ -67,3 +78,57 @@ def from_safe_state(obj):
     if isinstance(obj, tuple):
         return tuple(from_safe_state(v) for v in obj)
     return obj
+
+
+class CheckpointLoadError(UserInputError):
+    """A checkpoint file that cannot be loaded: missing, empty, truncated, corrupt, or refused by
+    torch's safe loader. The message is one line naming the file and what is wrong."""
+
+
+def _refused_what(err: Exception) -> str:
+    text = str(err)
+    found = re.search(r'Unsupported global: GLOBAL (\S+)', text)
+    if found:
+        return f'it contains a pickled {found.group(1)}, which weights_only=True does not allow'
+    found = re.search(r'WeightsUnpickler error: ([^\n]+)', text)
+    return found.group(1).strip().rstrip('.') if found else text.splitlines()[0]
+
+
+def load_from_local_safe(filename: str, map_location=None):
+    """``torch.load(filename, weights_only=True)`` with one-line errors.
+
+    Args:
+        filename (str): Local path (``~`` expanded).
+        map_location: As :func:`torch.load`.
+
+    Returns:
+        The loaded object.
+
+    Raises:
+        CheckpointLoadError: ``<path>: not found`` / ``empty file`` / ``truncated or corrupt``
+            / ``refused by safe loading (<what it contains>)``.
+    """
+    path = osp.expanduser(filename)
+    if not osp.isfile(path):
+        raise CheckpointLoadError(f'{filename}: checkpoint not found')
+    if osp.getsize(path) == 0:
+        raise CheckpointLoadError(f'{filename}: empty file (0 bytes), expected a torch checkpoint')
+    try:
+        return torch.load(path, map_location=map_location, weights_only=True)
+    except pickle.UnpicklingError as err:
+        if 'Weights only load failed' not in str(err):
+            raise CheckpointLoadError(f'{filename}: not a torch checkpoint ({err})') from err
+        raise CheckpointLoadError(
+            f'{filename}: refused by safe loading ({_refused_what(err)}); finephys loads '
+            'checkpoints with torch.load(weights_only=True) only — re-save the weights as tensors '
+            '(torch.save({"state_dict": model.state_dict()}) or a .safetensors file)') from err
+    except (EOFError, OSError, RuntimeError, KeyError, ValueError, zipfile.BadZipFile) as err:
+        first = str(err).splitlines()[0] if str(err) else ''
+        raise CheckpointLoadError(f'{filename}: truncated or corrupt checkpoint '
+                                  f'({type(err).__name__}: {first})') from err
+
+
+# Every local checkpoint mmengine loads — runner.resume, load_from, load_checkpoint in the
+# inferencers, FinePhys.skeleton_checkpoint — goes through mmengine's CheckpointLoader; its ''
+# (local path) scheme now loads with the safe loader explicitly and fails with one line.
+CheckpointLoader.register_scheme(prefixes='', loader=load_from_local_safe, force=True)

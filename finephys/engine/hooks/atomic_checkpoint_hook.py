@@ -78,7 +78,8 @@ class AtomicCheckpointHook(CheckpointHook):
             return
         self._write_last_checkpoint(runner, self.last_ckpt)
         if stale is not None:
-            self._remove(self.file_backend.join_path(self.out_dir, self.filename_tmpl.format(stale)))
+            self._remove(self.file_backend.join_path(self.out_dir,
+                                                     self.filename_tmpl.format(stale)))
         self._remove(superseded)
 
     def after_train_iter(self, runner, batch_idx, data_batch=None, outputs=None) -> None:

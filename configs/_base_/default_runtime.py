@@ -11,6 +11,8 @@ default_hooks = dict(
     random_state=dict(type='TrainRandomStateHook'),
     # a NaN/inf loss or parameter stops the run before it is saved
     non_finite_guard=dict(type='NonFiniteGuardHook'),
+    # per-epoch count of training samples skipped as unreadable (logged, never a crash)
+    bad_samples=dict(type='BadSampleSummaryHook'),
 )
 # SafeCheckpointHook: checkpoints load with torch's weights_only=True (resume on torch >= 2.6)
 custom_hooks = [dict(type='SafeCheckpointHook')]

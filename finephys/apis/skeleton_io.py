@@ -16,11 +16,12 @@ import zipfile
 
 import numpy as np
 
-from finephys.utils.safe_pickle import load_restricted_pickle
+from finephys.utils.launch import InputDataError
+from finephys.utils.safe_pickle import RefusedPickleError, load_restricted_pickle
 
 
 
-class SkeletonFileError(ValueError):
+class SkeletonFileError(InputDataError):
     """A skeleton file that cannot be used; the message names the file and the problem."""
 
 def load_skeleton_file(path, clip_id=None):
@@ -35,14 +36,16 @@ def load_skeleton_file(path, clip_id=None):
         raise FileNotFoundError(f'skeleton file not found: {path}')
     ext = osp.splitext(path)[1].lower()
     if ext not in ('.npz', '.pkl', '.pickle', '.json'):
-        raise ValueError(f'{path}: unsupported skeleton file type {ext!r}; use .npz, .pkl or '
+        raise SkeletonFileError(f'{path}: unsupported skeleton file type {ext!r}; use .npz, .pkl or '
                          '.json')
     if osp.getsize(path) == 0:
-        raise ValueError(f'{path}: empty file (0 bytes), expected a {ext} skeleton file')
+        raise SkeletonFileError(f'{path}: empty file (0 bytes), expected a {ext} skeleton file')
     try:
         out = _read_skeleton_fields(path, ext, clip_id)
     except SkeletonFileError:
         raise
+    except RefusedPickleError as err:
+        raise SkeletonFileError(f'{path}: refused by safe loading ({err})') from err
     except (EOFError, OSError, ValueError, KeyError, IndexError, TypeError, AttributeError,
             zipfile.BadZipFile, pickle.UnpicklingError) as err:
         # a truncated zip/pickle, malformed JSON, or a field of the wrong kind

@@ -1,5 +1,6 @@
 """``FineGymVideoDataset``: FineGym gym99 element clips with their 2D skeletons and texts."""
 import os.path as osp
+import pickle
 import re
 from typing import List, Optional, Sequence
 
@@ -9,8 +10,10 @@ from mmengine.logging import print_log
 
 from finephys.registry import DATASETS
 from finephys.structures import coco17_to_h36m17
-from finephys.utils.safe_pickle import load_restricted_pickle
+from finephys.utils.launch import InputDataError
+from finephys.utils.safe_pickle import RefusedPickleError, load_restricted_pickle
 
+from .bad_samples import SkipBadSamplesMixin
 from .seeded_augmentation import SeededAugmentationMixin
 
 # FX subsets of the paper, as rules on gym99's floor-exercise category texts
@@ -39,8 +42,8 @@ def parse_gym99_categories(path: str) -> dict:
                 continue
             m = _CATEGORY.match(line.strip())
             if m is None:
-                raise ValueError(f'{path}:{n}: expected "Clabel: N; set: N; Glabel: N; (EVENT) '
-                                 f'text", got {line.strip()!r}')
+                raise InputDataError(f'{path}:{n}: expected "Clabel: N; set: N; Glabel: N; (EVENT) '
+                                     f'text", got {line.strip()!r}')
             out[int(m[1])] = dict(set=int(m[2]), glabel=int(m[3]), event=m[4], text=m[5].strip())
     return out
 
@@ -48,13 +51,13 @@ def parse_gym99_categories(path: str) -> dict:
 def subset_labels(categories: dict, subset: str) -> List[int]:
     """Clabels of one of :data:`FINEGYM_SUBSETS` (floor-exercise categories only)."""
     if subset not in FINEGYM_SUBSETS:
-        raise ValueError(f'unknown FineGym subset {subset!r}; valid: {list(FINEGYM_SUBSETS)}')
+        raise InputDataError(f'unknown FineGym subset {subset!r}; valid: {list(FINEGYM_SUBSETS)}')
     rule = FINEGYM_SUBSETS[subset]
     return sorted(c for c, v in categories.items() if v['event'] == 'FX' and rule(v['text'].lower()))
 
 
 @DATASETS.register_module()
-class FineGymVideoDataset(SeededAugmentationMixin, BaseDataset):
+class FineGymVideoDataset(SeededAugmentationMixin, SkipBadSamplesMixin, BaseDataset):
     """FineGym element clips for stage-3 training: video + 2D skeleton + text.
 
     Files (FineGym's and PYSKL's public releases, as MMAction2 lays them out):
@@ -115,7 +118,13 @@ class FineGymVideoDataset(SeededAugmentationMixin, BaseDataset):
         if not osp.isfile(self.skeleton_file):
             raise FileNotFoundError(f'FineGym skeleton file not found: {self.skeleton_file} '
                                     "(PYSKL's gym_hrnet.pkl)")
-        data = load_restricted_pickle(self.skeleton_file)
+        try:
+            data = load_restricted_pickle(self.skeleton_file)
+        except RefusedPickleError as err:
+            raise InputDataError(f'{self.skeleton_file}: refused by safe loading ({err})') from err
+        except (EOFError, OSError, pickle.UnpicklingError) as err:
+            raise InputDataError(f'{self.skeleton_file}: truncated or corrupt pickle '
+                                 f'({type(err).__name__}: {err})') from err
         anns = data['annotations'] if isinstance(data, dict) else data
         skeletons = {a['frame_dir']: a for a in anns}
         skipped = dict(no_skeleton=0, no_video=0, too_short=0)
@@ -126,14 +135,14 @@ class FineGymVideoDataset(SeededAugmentationMixin, BaseDataset):
                     continue
                 parts = line.split()
                 if len(parts) != 2 or not parts[1].isdigit():
-                    raise ValueError(f'{self.ann_file}:{n}: expected "<clip_id> <label>", got '
-                                     f'{line.strip()!r}')
+                    raise InputDataError(f'{self.ann_file}:{n}: expected "<clip_id> <label>", got '
+                                         f'{line.strip()!r}')
                 clip_id, label = parts[0], int(parts[1])
                 if keep is not None and label not in keep:
                     continue
                 if label not in categories:
-                    raise ValueError(f'{self.ann_file}:{n}: label {label} is not in '
-                                     f'{self.categories_file}')
+                    raise InputDataError(f'{self.ann_file}:{n}: label {label} is not in '
+                                         f'{self.categories_file}')
                 ann = skeletons.get(clip_id)
                 video = osp.join(self.data_prefix.get('video', ''), clip_id + self.video_ext)
                 if ann is None:
@@ -161,6 +170,6 @@ class FineGymVideoDataset(SeededAugmentationMixin, BaseDataset):
             print_log(f'FineGymVideoDataset({self.ann_file}): skipped {self.num_skipped} clips, '
                       f'kept {len(out)}', logger='current', level=30)
         if not out:
-            raise ValueError(f'FineGymVideoDataset: no usable clip in {self.ann_file} '
-                             f'(subset={self.subset}, skipped {self.num_skipped})')
+            raise InputDataError(f'FineGymVideoDataset: no usable clip in {self.ann_file} '
+                                 f'(subset={self.subset}, skipped {self.num_skipped})')
         return out

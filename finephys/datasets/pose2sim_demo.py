@@ -21,6 +21,8 @@ import zipfile
 
 import numpy as np
 
+from finephys.utils.launch import InputDataError
+
 DEMO = 'Pose2Sim/Demo_SinglePerson'
 _RX_PI = np.diag([1.0, -1.0, -1.0])
 
@@ -38,7 +40,7 @@ def read_qualisys_calibration(path):
     try:
         root = ET.parse(path).getroot()
     except (ET.ParseError, OSError) as err:
-        raise ValueError(f'{path}: not a Qualisys calibration ({err})') from err
+        raise InputDataError(f'{path}: not a Qualisys calibration ({err})') from err
     cams = []
     for cam in root.findall('cameras/camera'):
         try:
@@ -54,13 +56,13 @@ def read_qualisys_calibration(path):
             rot = np.array([[g(tr, f'r{i}{j}') for j in (1, 2, 3)] for i in (1, 2, 3)])
             pos = np.array([g(tr, 'x'), g(tr, 'y'), g(tr, 'z')]) / 1000.0
         except (AttributeError, KeyError, ValueError) as err:
-            raise ValueError(f'{path}: camera {cam.attrib.get("serial")!r} lacks a field '
-                             f'({err})') from err
+            raise InputDataError(f'{path}: camera {cam.attrib.get("serial")!r} lacks a field '
+                                 f'({err})') from err
         R = _RX_PI @ rot          # world → Qualisys camera is ``rot``; OpenCV's axes: Rx(π)
         cams.append(dict(name=cam.attrib.get('serial', f'cam{len(cams) + 1:02d}'), K=K,
                          dist=dist, R=R, t=-R @ pos, size=size))
     if not cams:
-        raise ValueError(f'{path}: no <cameras/camera> entries')
+        raise InputDataError(f'{path}: no <cameras/camera> entries')
     return sorted(cams, key=lambda c: c['name'])
 
 

@@ -27,12 +27,14 @@ from mmengine.dataset import BaseDataset
 from mmengine.logging import print_log
 
 from finephys.registry import DATASETS
+from finephys.utils.launch import InputDataError
 
+from .bad_samples import SkipBadSamplesMixin
 from .seeded_augmentation import SeededAugmentationMixin
 
 
 @DATASETS.register_module()
-class Pose3DNpzDataset(SeededAugmentationMixin, BaseDataset):
+class Pose3DNpzDataset(SeededAugmentationMixin, SkipBadSamplesMixin, BaseDataset):
     """See the module docstring for the file layout.
 
     Args:
@@ -56,13 +58,13 @@ class Pose3DNpzDataset(SeededAugmentationMixin, BaseDataset):
         with np.load(path) as z:
             missing = [k for k in self.REQUIRED if k not in z.files]
             if missing:
-                raise ValueError(f'Pose3DNpzDataset {path}: missing arrays {missing}; required '
-                                 f'{list(self.REQUIRED)}, found {z.files}')
+                raise InputDataError(f'Pose3DNpzDataset {path}: missing arrays {missing}; required '
+                                     f'{list(self.REQUIRED)}, found {z.files}')
             arrays = {k: z[k] for k in z.files}
         kp3 = arrays['keypoints_3d']
         if kp3.ndim != 4 or kp3.shape[2:] != (17, 3):
-            raise ValueError(f'Pose3DNpzDataset {path}: keypoints_3d has shape {kp3.shape}, '
-                             'expected (N, T, 17, 3) in H36M-17 order')
+            raise InputDataError(f'Pose3DNpzDataset {path}: keypoints_3d has shape {kp3.shape}, '
+                                 'expected (N, T, 17, 3) in H36M-17 order')
         n, t = kp3.shape[:2]
         k = arrays['camera_K']
         fps = np.broadcast_to(np.asarray(arrays['fps'], np.float64), (n,))

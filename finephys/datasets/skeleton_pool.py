@@ -15,6 +15,8 @@ import os.path as osp
 
 import numpy as np
 
+from finephys.utils.launch import InputDataError
+
 
 def normalise_2d(keypoints_px, intrinsics):
     """Pixels ``(T, J, 2)`` → normalised camera coordinates with ``K`` ``(3, 3)``/``(T, 3, 3)``."""
@@ -60,10 +62,11 @@ class SkeletonPool:
         keypoints_3d = np.asarray(keypoints_3d, np.float32)
         if keypoints_2d.ndim != 4 or keypoints_2d.shape[-1] != 2 or \
                 keypoints_3d.shape != keypoints_2d.shape[:-1] + (3,):
-            raise ValueError(f'SkeletonPool: expected keypoints_2d (N, T, J, 2) and keypoints_3d '
-                             f'(N, T, J, 3), got {keypoints_2d.shape} and {keypoints_3d.shape}')
+            raise InputDataError(f'SkeletonPool: expected keypoints_2d (N, T, J, 2) and '
+                                 f'keypoints_3d (N, T, J, 3), got {keypoints_2d.shape} and '
+                                 f'{keypoints_3d.shape}')
         if not (np.isfinite(keypoints_2d).all() and np.isfinite(keypoints_3d).all()):
-            raise ValueError('SkeletonPool: keypoints contain NaN/inf')
+            raise InputDataError('SkeletonPool: keypoints contain NaN/inf')
         self.keypoints_2d, self.keypoints_3d = keypoints_2d, keypoints_3d
         self.labels = (np.full(len(keypoints_2d), -1, np.int64) if labels is None
                        else np.asarray(labels, np.int64))
@@ -108,8 +111,8 @@ class SkeletonPool:
         with np.load(path) as z:
             missing = {'keypoints_2d', 'keypoints_3d'} - set(z.files)
             if missing:
-                raise ValueError(f'skeleton pool {path}: missing arrays {sorted(missing)}; '
-                                 f'found {z.files}')
+                raise InputDataError(f'skeleton pool {path}: missing arrays {sorted(missing)}; '
+                                     f'found {z.files}')
             return cls(z['keypoints_2d'], z['keypoints_3d'],
                        z['labels'] if 'labels' in z.files else None)
 

@@ -9,11 +9,13 @@ from mmengine.dataset import BaseDataset
 from mmengine.logging import print_log
 
 from finephys.registry import DATASETS
+from finephys.utils.launch import InputDataError
 
+from .bad_samples import SkipBadSamplesMixin
+from .seeded_augmentation import SeededAugmentationMixin
 from .synthgym import ACTIONS, KeypointNoise, generate_clip, simulate_world
 from .synthgym.actions import check_action, check_subsets
 from .synthgym_cache import CACHE_INDEX, generation_settings, load_cached_clip
-from .seeded_augmentation import SeededAugmentationMixin
 
 SPLITS = ('train', 'val', 'test')
 
@@ -26,7 +28,7 @@ def sample_seed(seed: int, split: str, index: int) -> int:
 
 
 @DATASETS.register_module()
-class SynthGymDataset(SeededAugmentationMixin, BaseDataset):
+class SynthGymDataset(SeededAugmentationMixin, SkipBadSamplesMixin, BaseDataset):
     """SynthGym clips (see :mod:`finephys.datasets.synthgym`).
 
     Sample ``i`` of a split performs class ``classes[i % len(classes)]`` (balanced) with seed
@@ -64,9 +66,9 @@ class SynthGymDataset(SeededAugmentationMixin, BaseDataset):
                  pipeline: Sequence = (),
                  test_mode: bool = False, lazy_init: bool = False, **kwargs):
         if split not in SPLITS:
-            raise ValueError(f'SynthGymDataset split={split!r}: expected one of {list(SPLITS)}')
+            raise InputDataError(f'SynthGymDataset split={split!r}: expected one of {list(SPLITS)}')
         if int(num_samples) <= 0:
-            raise ValueError(f'SynthGymDataset num_samples={num_samples!r}: expected > 0')
+            raise InputDataError(f'SynthGymDataset num_samples={num_samples!r}: expected > 0')
         names = list(ACTIONS)
         if subsets is not None:
             keep = set(check_subsets(subsets))
@@ -76,8 +78,8 @@ class SynthGymDataset(SeededAugmentationMixin, BaseDataset):
                 check_action(c)
             names = [n for n in names if n in set(classes)]
         if not names:
-            raise ValueError(f'SynthGymDataset: subsets={subsets} and classes={classes} leave no '
-                             'class')
+            raise InputDataError(f'SynthGymDataset: subsets={subsets} and classes={classes} '
+                                 'leave no class')
         self.action_names = names
         self.num_samples, self.split, self.seed = int(num_samples), split, int(seed)
         self.noise = KeypointNoise(**(noise or {}))
@@ -121,7 +123,7 @@ class SynthGymDataset(SeededAugmentationMixin, BaseDataset):
         with open(index_file) as f:
             index = json.load(f)
         if index.get('settings') != self.settings:
-            raise ValueError(
+            raise InputDataError(
                 f'SynthGym cache {index_file} was written with settings {index.get("settings")}, '
                 f'but the dataset asks for {self.settings}; regenerate it with '
                 'tools/dataset_converters/generate_synthgym.py or drop data_root')

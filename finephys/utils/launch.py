@@ -2,6 +2,7 @@
 ``--cfg-options``, CPU distributed setup, and one-line errors for bad input."""
 import os
 import os.path as osp
+import re
 import sys
 from contextlib import contextmanager
 
@@ -11,6 +12,12 @@ from mmengine.config import Config, ConfigDict
 
 class UserInputError(Exception):
     """Bad input from the command line or a config: reported as one line, exit code 2."""
+
+
+class InputDataError(UserInputError, ValueError):
+    """A data file (annotation, skeleton, dataset array) that cannot be used; the message names
+    the file, the field and what was expected. A ``ValueError`` too, for callers that catch
+    that."""
 
 
 def _has_key(cfg, dotted):
@@ -67,19 +74,46 @@ def setup_launcher(cfg, launcher):
     cfg.model_wrapper_cfg = wrapper
 
 
+_BUILD_TYPE_ERROR = re.compile(r"unexpected keyword argument|required positional argument|"
+                               r"takes \d+ positional arguments? but")
+
+
+def _one_line(text: str) -> str:
+    """A DataLoader worker's error arrives as "Caught X in DataLoader worker process N.
+    Original Traceback ..."; the last line is the message."""
+    if 'Original Traceback' in text:
+        last = [ln for ln in text.strip().splitlines() if ln.strip()][-1]
+        return last.split(': ', 1)[1] if ': ' in last else last
+    return text
+
+
 @contextmanager
 def friendly_errors(tool):
     """Turn bad-input failures into one line on stderr and exit status 2.
 
-    Registry misses (unknown ``type``), missing files and :class:`UserInputError` are bad input;
-    anything else is a bug and keeps its traceback. ``FINEPHYS_DEBUG=1`` keeps every traceback.
+    Bad input: :class:`UserInputError` (``InputDataError``, ``CheckpointLoadError`` ...),
+    missing files, registry misses (unknown ``type``), and a config key the module does not take
+    (``TypeError: ... unexpected keyword argument``, as mmengine's builder re-raises it). A
+    non-finite loss or parameter (:class:`~finephys.engine.hooks.NonFiniteTrainingError`) is one
+    line and exit status 3. Anything else is a bug and keeps its traceback.
+    ``FINEPHYS_DEBUG=1`` keeps every traceback.
     """
     try:
         yield
-    except (UserInputError, KeyError, FileNotFoundError) as err:
-        text = str(err.args[0]) if err.args else repr(err)
-        bad_input = (isinstance(err, (UserInputError, FileNotFoundError))
-                     or 'registry' in text or 'not in the' in text)
+    except (UserInputError, KeyError, FileNotFoundError, TypeError, RuntimeError) as err:
+        text = _one_line(str(err.args[0]) if err.args else repr(err))
+        if type(err).__name__ == 'NonFiniteTrainingError' and not os.environ.get(
+                'FINEPHYS_DEBUG'):
+            print(f'{tool}: error: {text}', file=sys.stderr)
+            sys.exit(3)
+        if isinstance(err, TypeError):
+            bad_input = bool(_BUILD_TYPE_ERROR.search(text)) and '__init__()' in text
+            text += ' (a config key or argument the module does not take)'
+        elif isinstance(err, RuntimeError):
+            bad_input = False
+        else:
+            bad_input = (isinstance(err, (UserInputError, FileNotFoundError))
+                         or 'registry' in text or 'not in the' in text)
         if os.environ.get('FINEPHYS_DEBUG') or not bad_input:
             raise
         print(f'{tool}: error: {text}', file=sys.stderr)

@@ -9,6 +9,10 @@ _ALLOWED = {
 }
 
 
+class RefusedPickleError(pickle.UnpicklingError):
+    """The pickle names a global outside the allowlist (it could run code)."""
+
+
 class RestrictedUnpickler(pickle.Unpickler):
     """Rebuilds containers and numpy arrays only; any other global is refused (a pickle from the
     internet cannot run code)."""
@@ -16,7 +20,7 @@ class RestrictedUnpickler(pickle.Unpickler):
     def find_class(self, module, name):
         if (module, name) in _ALLOWED or (module.startswith('numpy') and name.endswith('DType')):
             return super().find_class(module, name)
-        raise pickle.UnpicklingError(f'pickle refers to {module}.{name}; only containers and '
+        raise RefusedPickleError(f'pickle refers to {module}.{name}; only containers and '
                                      'numpy arrays are allowed')
 
 

@@ -7,6 +7,8 @@ during the turn, and its rotation targets; :mod:`.elements` turns that into moti
 """
 from collections import OrderedDict
 
+from finephys.utils.launch import InputDataError
+
 SUBSETS = ('FX-JUMP', 'FX-TURN', 'FX-SALTO')
 
 # name: (gym99 Clabel, subset, spec)
@@ -92,12 +94,12 @@ def describe(name: str) -> str:
 
 def check_action(name: str) -> str:
     if name not in ACTIONS:
-        raise ValueError(f'unknown SynthGym action {name!r}; valid actions: {list(ACTIONS)}')
+        raise InputDataError(f'unknown SynthGym action {name!r}; valid actions: {list(ACTIONS)}')
     return name
 
 
 def check_subsets(subsets):
     bad = [s for s in subsets if s not in SUBSETS]
     if bad:
-        raise ValueError(f'unknown SynthGym subset(s) {bad}; valid subsets: {list(SUBSETS)}')
+        raise InputDataError(f'unknown SynthGym subset(s) {bad}; valid subsets: {list(SUBSETS)}')
     return list(subsets)

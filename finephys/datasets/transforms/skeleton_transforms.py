@@ -5,6 +5,7 @@ Each transform documents the result keys it requires, modifies and adds (mmpose'
 import numpy as np
 from mmcv.transforms import BaseTransform
 
+from finephys.datasets.bad_samples import BadSampleError
 from finephys.registry import TRANSFORMS
 from finephys.structures import H36M17
 
@@ -37,8 +38,8 @@ class SampleFrames(BaseTransform):
         total = len(results['keypoints_2d'])
         span = (self.clip_len - 1) * self.stride + 1
         if span > total:
-            raise ValueError(f'SampleFrames: clip of {total} frames is shorter than '
-                             f'clip_len={self.clip_len} x stride={self.stride}')
+            raise BadSampleError(f'SampleFrames: clip of {total} frames is shorter than '
+                                 f'clip_len={self.clip_len} x stride={self.stride}')
         start = (np.random.randint(0, total - span + 1) if self.random
                  else (total - span) // 2)
         inds = start + np.arange(self.clip_len) * self.stride

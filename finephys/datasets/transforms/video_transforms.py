@@ -2,6 +2,7 @@
 import numpy as np
 from mmcv.transforms import BaseTransform
 
+from finephys.datasets.bad_samples import BadSampleError
 from finephys.registry import TRANSFORMS
 
 
@@ -25,12 +26,13 @@ class LoadVideoFrames(BaseTransform):
             raise OSError(f'LoadVideoFrames: cannot decode {path}: {err}') from err
         inds = results.get('frame_inds', np.arange(len(frames)))
         if len(inds) and int(np.max(inds)) >= len(frames):
-            raise ValueError(f'LoadVideoFrames: {path} has {len(frames)} frames, the skeleton '
-                             f'asks for frame {int(np.max(inds))}')
+            raise BadSampleError(f'LoadVideoFrames: {path} has {len(frames)} frames, the '
+                                 f'skeleton asks for frame {int(np.max(inds))}')
         size = results.get('camera', {}).get('image_size')
         if size is not None and tuple(size) != (frames.shape[2], frames.shape[1]):
-            raise ValueError(f'LoadVideoFrames: {path} is {frames.shape[2]}x{frames.shape[1]}, '
-                             f'the skeleton file says {size[0]}x{size[1]}')
+            raise BadSampleError(f'LoadVideoFrames: {path} is '
+                                 f'{frames.shape[2]}x{frames.shape[1]}, the skeleton file says '
+                                 f'{size[0]}x{size[1]}')
         results['video'] = np.ascontiguousarray(frames[inds])
         return results
 

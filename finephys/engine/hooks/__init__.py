@@ -1,4 +1,5 @@
 from .atomic_checkpoint_hook import AtomicCheckpointHook
+from .bad_sample_summary_hook import BadSampleSummaryHook
 from .generation_visualization_hook import GenerationVisualizationHook
 from .non_finite_guard_hook import NonFiniteGuardHook, NonFiniteTrainingError
 from .parameter_sync_check_hook import ParameterSyncCheckHook
@@ -7,4 +8,4 @@ from .train_random_state_hook import TrainRandomStateHook
 
 __all__ = ['SafeCheckpointHook', 'ParameterSyncCheckHook', 'GenerationVisualizationHook',
            'AtomicCheckpointHook', 'NonFiniteGuardHook', 'NonFiniteTrainingError',
-           'TrainRandomStateHook']
+           'TrainRandomStateHook', 'BadSampleSummaryHook']

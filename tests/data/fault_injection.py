@@ -6,7 +6,9 @@ Imported by test configs through ``custom_imports``; armed by ``FINEPHYS_TEST_KI
 * ``during_save:N`` — while the checkpoint saved after iteration N is being written (the hook
   pads that checkpoint with 64 MB so the write takes long enough, and a thread kills the process
   as soon as the temporary file has bytes in it);
-* ``after_val:E`` — right after the validation of epoch E (or of iteration E, iteration-based).
+* ``after_val:E`` — right after the validation of epoch E (or of iteration E, iteration-based);
+* ``poison:N`` — not a kill: before training iteration N one weight is set to NaN (what a
+  diverging run looks like), for the non-finite guard.
 """
 import glob
 import os
@@ -33,6 +35,12 @@ class FaultInjectionHook(Hook):
         spec = os.environ.get('FINEPHYS_TEST_KILL', '')
         self.at, _, n = spec.partition(':')
         self.n = int(n) if n else -1
+
+    def before_train_iter(self, runner, batch_idx, data_batch=None):
+        if self.at == 'poison' and runner.iter + 1 == self.n:
+            model = runner.model.module if hasattr(runner.model, 'module') else runner.model
+            with torch.no_grad():
+                next(model.parameters()).view(-1)[0] = float('nan')
 
     def after_train_iter(self, runner, batch_idx, data_batch=None, outputs=None):
         if self.at == 'after_train_iter' and runner.iter + 1 == self.n:

@@ -37,15 +37,23 @@ def _lower_triangular(raw, n):
     return out
 
 
-def build_inverse_mass(raw, structure, num_joints, eps=1e-3):
+def build_inverse_mass(raw, structure, num_joints, eps=1e-3, max_entry=None):
     """SPD ``M⁻¹`` from head outputs.
 
     Args:
         raw: ``(..., num_params)``.
+        structure (str): ``'full'`` | ``'block'`` | ``'diag'``.
+        num_joints (int): J.
+        eps (float): Added to the diagonal: the smallest eigenvalue is ≥ ``eps``.
+        max_entry (float, optional): Head outputs are clamped to ``±max_entry`` (identity
+            inside), which bounds the largest eigenvalue and so the condition number
+            (:func:`inverse_mass_condition_bound`). None: unbounded.
 
     Returns:
         Tensor: ``full``: ``(..., D, D)``; ``block``: ``(..., J, 3, 3)``; ``diag``: ``(..., D)``.
     """
+    if max_entry is not None:
+        raw = raw.clamp(-max_entry, max_entry)
     if structure == 'diag':
         return F.softplus(raw) + eps
     if structure == 'block':
@@ -56,6 +64,27 @@ def build_inverse_mass(raw, structure, num_joints, eps=1e-3):
         low = _lower_triangular(raw, d)
         return low @ low.transpose(-1, -2) + eps * torch.eye(d, dtype=raw.dtype, device=raw.device)
     raise ValueError(f'mass_structure={structure!r}: expected one of {STRUCTURES}')
+
+
+def inverse_mass_condition_bound(structure, num_joints, eps=1e-3, max_entry=30.0):
+    """Upper bound on the condition number of :func:`build_inverse_mass`'s output.
+
+    ``M⁻¹ = L Lᵀ + εI`` has eigenvalues in ``[ε, ‖L‖_F² + ε]``; with entries clamped to
+    ``±c`` (the diagonal through softplus, ``softplus(c) ≥ c``) ``‖L‖_F² ≤ n · softplus(c)²``,
+    ``n`` the number of entries of one factor: 6 (``'block'``, per 3×3 block), ``D(D+1)/2``
+    (``'full'``); ``'diag'``: the largest entry is ``softplus(c) + ε``.
+
+    Returns:
+        float: ``(λ_max bound) / ε``.
+    """
+    s = float(F.softplus(torch.tensor(float(max_entry), dtype=torch.float64)))
+    d = 3 * num_joints
+    if structure == 'diag':
+        return (s + eps) / eps
+    n = 6 if structure == 'block' else d * (d + 1) // 2
+    if structure not in STRUCTURES:
+        raise ValueError(f'mass_structure={structure!r}: expected one of {STRUCTURES}')
+    return (n * s * s + eps) / eps
 
 
 def sample_noise(scale, structure, num_joints):

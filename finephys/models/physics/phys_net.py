@@ -30,14 +30,23 @@ class PhysNet(BaseModule):
         global_layers (int): Dilated conv layers of the global encoder (dilations 1, 2, 4, …).
         mass_structure (str): ``'full'`` | ``'block'`` | ``'diag'`` (see :mod:`.mass_matrix`).
         force_scale (float): Output scale of J and C heads (m/s²), so heads work at O(1).
-        eps (float): Added to M⁻¹'s diagonal.
+        eps (float): Added to M⁻¹'s diagonal (its smallest eigenvalue is ≥ eps).
+        max_mass_entry (float): M⁻¹'s head outputs are clamped to ±this, which bounds its
+            condition number (:func:`~.mass_matrix.inverse_mass_condition_bound`: 5.4e6 for
+            the default block structure). A trained stage-1 model's outputs stay below 9.1 on
+            SynthGym val, so the clamp only acts on inputs far outside training.
+        max_acceleration (float): q̈ is clamped to ±this (m/s², per coordinate). A trained
+            model's q̈ stays below 460 m/s² on SynthGym val; the bound keeps autoregressive
+            rollouts finite on any input (growth at most quadratic in time).
     """
 
     def __init__(self, num_joints=17, hidden=128, global_layers=4, mass_structure='block',
-                 force_scale=10.0, eps=1e-3, init_cfg=None):
+                 force_scale=10.0, eps=1e-3, max_mass_entry=30.0, max_acceleration=5000.0,
+                 init_cfg=None):
         super().__init__(init_cfg)
         self.num_joints, self.dim = num_joints, 3 * num_joints
         self.mass_structure, self.force_scale, self.eps = mass_structure, force_scale, eps
+        self.max_mass_entry, self.max_acceleration = max_mass_entry, max_acceleration
         d = self.dim
         self.global_encoder = DilatedTemporalEncoder(2 * d, hidden, global_layers)
         self.local_encoder = _mlp(4 * d, hidden, hidden)
@@ -93,7 +102,7 @@ class PhysNet(BaseModule):
             ``(..., D)``, ``q_ddot`` ``(..., D)`` m/s², ``noise_norm`` ``(...)``.
         """
         m_inv = build_inverse_mass(self.m_inv_head(features), self.mass_structure,
-                                   self.num_joints, self.eps)
+                                   self.num_joints, self.eps, self.max_mass_entry)
         j_force = self.force_scale * self.j_head(features)
         c_force = self.force_scale * self.c_head(features)
         force = j_force - c_force
@@ -105,6 +114,8 @@ class PhysNet(BaseModule):
             q_ddot = q_ddot + apply_inverse_mass(noise, force, self.mass_structure,
                                                  self.num_joints)
             noise_norm = frobenius_norm(noise, self.mass_structure)
+        if self.max_acceleration is not None:
+            q_ddot = q_ddot.clamp(-self.max_acceleration, self.max_acceleration)
         return dict(m_inv=m_inv, noise=noise, j_force=j_force, c_force=c_force, q_ddot=q_ddot,
                     noise_norm=noise_norm)
 

@@ -7,14 +7,16 @@ from typing import Optional
 import numpy as np
 import torch
 from mmengine.config import Config
+from mmengine.logging import print_log
 from mmengine.runner import load_checkpoint
 from tqdm import tqdm
 
 from finephys.registry import MODELS
 from finephys.structures import coco17_to_h36m17
 from finephys.utils import register_all_modules
+from finephys.utils.launch import InputDataError
 
-from .skeleton_io import load_skeleton_file
+from .skeleton_io import guess_joint_layout, load_skeleton_file
 
 
 def default_intrinsics(width, height):
@@ -113,11 +115,23 @@ def read_skeleton_input(path, layout='auto', fps=None, clip_id=None, estimate_po
         data = load_skeleton_file(path, clip_id)
         kp, scores = data['keypoints'], data.get('scores')
         use = data['layout'] if layout == 'auto' else layout
+        if use is not None and use not in ('coco17', 'h36m17'):
+            raise InputDataError(f"{path}: layout={use!r}: expected 'coco17' or 'h36m17'")
+        guess, stat = guess_joint_layout(kp, scores)
         if use is None:
-            raise ValueError(f'{path}: the file does not say its joint layout; pass '
-                             "layout='coco17' or 'h36m17'")
-        if use not in ('coco17', 'h36m17'):
-            raise ValueError(f"layout={use!r}: expected 'coco17' or 'h36m17'")
+            if guess is None:
+                raise InputDataError(f'{path}: the file does not say its joint layout and the '
+                                     'joints do not tell (see guess_joint_layout); pass '
+                                     "layout='coco17' or 'h36m17'")
+            use = guess
+            print_log(f'{path}: no joint layout in the file; the joints look like {guess} '
+                      f'(statistic {stat:.2f})', logger='current')
+        elif guess is not None and guess != use:
+            raise InputDataError(
+                f'{path}: layout {use} was given but the joints look like {guess}: joints 1-4 '
+                f'reach {stat:.2f} of the body extent from joint 0 (COCO-17: eyes and ears by '
+                'the nose, < 0.2; H36M-17: the right leg from the pelvis, > 0.3); pass the '
+                'right layout')
         if scores is None:
             scores = np.ones(kp.shape[:2])
         if use == 'coco17':

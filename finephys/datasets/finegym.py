@@ -45,6 +45,8 @@ def parse_gym99_categories(path: str) -> dict:
                 raise InputDataError(f'{path}:{n}: expected "Clabel: N; set: N; Glabel: N; (EVENT) '
                                      f'text", got {line.strip()!r}')
             out[int(m[1])] = dict(set=int(m[2]), glabel=int(m[3]), event=m[4], text=m[5].strip())
+    if not out:
+        raise InputDataError(f'{path}: no category line (empty categories file)')
     return out
 
 

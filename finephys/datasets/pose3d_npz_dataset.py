@@ -21,6 +21,7 @@ File layout (H36M-17 joint order, see ``finephys.structures.H36M17``)::
 Clips with NaN/inf are skipped, logged and counted (``num_skipped``).
 """
 import os.path as osp
+import zipfile
 
 import numpy as np
 from mmengine.dataset import BaseDataset
@@ -55,12 +56,20 @@ class Pose3DNpzDataset(SeededAugmentationMixin, SkipBadSamplesMixin, BaseDataset
         path = self.ann_file
         if not osp.isfile(path):
             raise FileNotFoundError(f'Pose3DNpzDataset: ann_file not found: {path}')
-        with np.load(path) as z:
-            missing = [k for k in self.REQUIRED if k not in z.files]
-            if missing:
-                raise InputDataError(f'Pose3DNpzDataset {path}: missing arrays {missing}; required '
-                                     f'{list(self.REQUIRED)}, found {z.files}')
-            arrays = {k: z[k] for k in z.files}
+        if osp.getsize(path) == 0:
+            raise InputDataError(f'Pose3DNpzDataset {path}: empty file (0 bytes)')
+        try:
+            with np.load(path, allow_pickle=False) as z:
+                missing = [k for k in self.REQUIRED if k not in z.files]
+                if missing:
+                    raise InputDataError(f'Pose3DNpzDataset {path}: missing arrays {missing}; '
+                                         f'required {list(self.REQUIRED)}, found {z.files}')
+                arrays = {k: z[k] for k in z.files}
+        except (EOFError, OSError, zipfile.BadZipFile, ValueError) as err:
+            if isinstance(err, InputDataError):
+                raise
+            raise InputDataError(f'Pose3DNpzDataset {path}: not a readable .npz '
+                                 f'({type(err).__name__}: {err})') from err
         kp3 = arrays['keypoints_3d']
         if kp3.ndim != 4 or kp3.shape[2:] != (17, 3):
             raise InputDataError(f'Pose3DNpzDataset {path}: keypoints_3d has shape {kp3.shape}, '

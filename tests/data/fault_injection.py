@@ -18,9 +18,24 @@ import threading
 import time
 
 import torch
+from mmcv.transforms import BaseTransform
 from mmengine.hooks import Hook
 
-from finephys.registry import HOOKS
+from finephys.datasets.bad_samples import BadSampleError
+from finephys.registry import HOOKS, TRANSFORMS
+
+
+@TRANSFORMS.register_module()
+class FailOnSamples(BaseTransform):
+    """Raise :class:`BadSampleError` for the listed ``sample_idx`` (a broken file stand-in)."""
+
+    def __init__(self, indices=()):
+        self.indices = set(indices)
+
+    def transform(self, results):
+        if results.get('sample_idx') in self.indices:
+            raise BadSampleError(f'FailOnSamples: sample {results["sample_idx"]} is broken')
+        return results
 
 
 def _kill():

@@ -5,6 +5,7 @@ from typing import Optional
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+from mmcv.cnn import build_norm_layer
 from mmengine.model import BaseModule
 
 from finephys.registry import LIFTERS
@@ -15,13 +16,13 @@ from .root_trajectory import normalise_2d, root_from_apparent_size
 class _TemporalBlock(nn.Module):
     """Residual block: dilated conv (k=3) → BN → ReLU → dropout → 1×1 conv → BN → ReLU."""
 
-    def __init__(self, channels, dilation, dropout):
+    def __init__(self, channels, dilation, dropout, norm_cfg):
         super().__init__()
         self.dilation = dilation
         self.conv = nn.Conv1d(channels, channels, 3, dilation=dilation, bias=False)
-        self.bn = nn.BatchNorm1d(channels)
+        self.bn = build_norm_layer(norm_cfg, channels)[1]
         self.pointwise = nn.Conv1d(channels, channels, 1, bias=False)
-        self.bn2 = nn.BatchNorm1d(channels)
+        self.bn2 = build_norm_layer(norm_cfg, channels)[1]
         self.drop = nn.Dropout(dropout)
 
     def forward(self, x):
@@ -55,6 +56,10 @@ class TemporalConvLifter(BaseModule):
         depth_scale (float): Typical camera distance in metres (sets the depth head's origin for
             a typical 2D size of 0.04 normalised units).
         root_index (int): Root joint (pelvis = 0 in H36M-17).
+        norm_cfg (dict): mmcv norm layer after each convolution: ``BN1d`` (VideoPose3D's),
+            ``SyncBN`` for multi-GPU runs, or a per-sample norm (``dict(type='GN',
+            num_groups=8)``), whose training does not depend on how a batch is split over
+            processes (CPU distributed runs: torch's SyncBatchNorm needs a GPU).
         init_cfg (dict, optional): MMEngine init config.
 
     Shapes:
@@ -64,14 +69,15 @@ class TemporalConvLifter(BaseModule):
 
     def __init__(self, num_joints: int = 17, in_channels: int = 3, channels: int = 256,
                  num_blocks: int = 3, dropout: float = 0.1, depth_scale: float = 10.0,
-                 root_index: int = 0, init_cfg: Optional[dict] = None):
+                 root_index: int = 0, norm_cfg: dict = dict(type='BN1d'),
+                 init_cfg: Optional[dict] = None):
         super().__init__(init_cfg)
         self.num_joints, self.in_channels = num_joints, in_channels
         self.depth_scale, self.root_index = depth_scale, root_index
         self.expand = nn.Conv1d(num_joints * in_channels + 3, channels, 3, bias=False)
-        self.expand_bn = nn.BatchNorm1d(channels)
+        self.expand_bn = build_norm_layer(norm_cfg, channels)[1]
         self.blocks = nn.ModuleList(
-            [_TemporalBlock(channels, 3 ** (i + 1), dropout) for i in range(num_blocks)])
+            [_TemporalBlock(channels, 3 ** (i + 1), dropout, norm_cfg) for i in range(num_blocks)])
         self.pose_head = nn.Conv1d(channels, num_joints * 3, 1)
         self.root_head = nn.Conv1d(channels, 3, 1)
         # small pose head: start near the zero pose instead of metre-scale random outputs

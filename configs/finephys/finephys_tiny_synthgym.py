@@ -74,6 +74,11 @@ model = dict(
     zero_guidance=False, spatial_skip_prob=0.2, sample_adapters=('temporal',),
     train_timesteps=(200, 1000))
 
+# FinePhys runs its own MotionDirector step (two passes); under dist_train.sh this wrapper calls
+# it and averages gradients across ranks before each step ('finephys.': mmengine's runner looks
+# the wrapper up in its root registry)
+model_wrapper_cfg = dict(type='finephys.TrainStepDistributedDataParallel')
+
 # one AdamW, three groups; the adapter (zero-initialised outputs, few minutes of training)
 # learns faster than the LoRA
 optim_wrapper = dict(constructor='FinePhysOptimWrapperConstructor', type='OptimWrapper',

@@ -1,4 +1,4 @@
-from . import (fusion, generators, guidance, lifters, losses, physics,  # noqa: F401
+from . import (fusion, generators, guidance, lifters, losses, physics, wrappers,  # noqa: F401
                pose_estimators)
 from .finephys import FinePhys
 from .finephys_skeleton import FinePhysSkeleton

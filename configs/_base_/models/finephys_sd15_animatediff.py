@@ -33,3 +33,6 @@ model = dict(
     train_skeleton=False, num_inference_steps=25, guidance_scale=7.5, sample_seed=0,
     zero_guidance=False, spatial_skip_prob=0.2, sample_adapters=('temporal',),
     train_timesteps=None)
+# FinePhys runs its own MotionDirector step (two passes); this wrapper keeps it under
+# dist_train.sh and averages gradients across ranks before each step
+model_wrapper_cfg = dict(type='finephys.TrainStepDistributedDataParallel')

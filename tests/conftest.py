@@ -6,6 +6,14 @@ import pytest
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
+# property-based tests: the same examples on every run and machine, no per-example deadline
+# (CI machines vary), a budget that keeps the suite fast
+from hypothesis import settings  # noqa: E402
+
+settings.register_profile('finephys', derandomize=True, deadline=None, max_examples=40,
+                          print_blob=True)
+settings.load_profile('finephys')
+
 
 @pytest.fixture(scope='session', autouse=True)
 def _registered():

@@ -36,8 +36,8 @@ def load_skeleton_file(path, clip_id=None):
         raise FileNotFoundError(f'skeleton file not found: {path}')
     ext = osp.splitext(path)[1].lower()
     if ext not in ('.npz', '.pkl', '.pickle', '.json'):
-        raise SkeletonFileError(f'{path}: unsupported skeleton file type {ext!r}; use .npz, .pkl or '
-                         '.json')
+        raise SkeletonFileError(f'{path}: unsupported skeleton file type {ext!r}; use .npz, '
+                                '.pkl or .json')
     if osp.getsize(path) == 0:
         raise SkeletonFileError(f'{path}: empty file (0 bytes), expected a {ext} skeleton file')
     try:

@@ -113,3 +113,19 @@ def test_killed_stage3_run_resumes_bit_exact(tmp_path):
     assert trained  # the comparison covers the weights stage 3 trains
     ref, (_, resumed) = losses(straight)[0], losses(work)
     assert sorted(resumed) == [5, 6] and resumed == {s: ref[s] for s in resumed}
+
+
+def test_check_exact_resume_tool_reports_identical_weights(tmp_path):
+    """The user-facing check (an external SIGKILL at whatever point the process has reached)."""
+    env = dict(os.environ, PYTHONPATH=ROOT)
+    env.pop('FINEPHYS_TEST_KILL', None)
+    r = subprocess.run([sys.executable, 'tools/analysis_tools/check_exact_resume.py', LIFTER,
+                        '--work-dir', str(tmp_path), '--kill-after-iter', '7'], cwd=ROOT,
+                       capture_output=True, text=True, env=env, timeout=600)
+    assert r.returncode == 0, r.stderr[-3000:]
+    results = dict(line[7:].split('=') for line in r.stdout.splitlines()
+                   if line.startswith('RESULT '))
+    assert results['resume_weights_identical'] == '1'
+    assert float(results['resume_max_weight_diff']) == 0.0
+    assert results['resume_loss_mismatches'] == '0'
+    assert int(results['resume_first_resumed_step']) > 1

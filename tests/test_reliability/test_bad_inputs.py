@@ -14,7 +14,7 @@ import pytest
 import torch
 
 from finephys.datasets.synthgym import generate_clip
-from finephys.registry import DATASETS, MODELS
+from finephys.registry import MODELS
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 TINY = osp.join(ROOT, 'tests', 'data', 'tiny_temporal_conv_synthgym.py')

@@ -5,7 +5,8 @@ default_hooks = dict(
     logger=dict(type='LoggerHook', interval=10),
     param_scheduler=dict(type='ParamSchedulerHook'),
     # atomic writes, save-then-prune; iter_interval=N adds mid-epoch checkpoints (long epochs)
-    checkpoint=dict(type='AtomicCheckpointHook', interval=1, max_keep_ckpts=3, save_best='auto'),
+    checkpoint=dict(type='AtomicCheckpointHook', interval=1, max_keep_ckpts=3, save_best='auto',
+                    iter_interval=None),
     sampler_seed=dict(type='DistSamplerSeedHook'),
     # exact resume: the training random stream is checkpointed (docs/reliability.md)
     random_state=dict(type='TrainRandomStateHook'),

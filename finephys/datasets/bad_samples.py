@@ -4,8 +4,10 @@ import multiprocessing
 
 from mmengine.logging import print_log
 
+from finephys.utils.launch import InputDataError
 
-class BadSampleError(ValueError):
+
+class BadSampleError(InputDataError):
     """A sample whose data cannot be used (too few frames, a video whose size disagrees with its
     skeleton, ...). Raised by loaders and transforms with a message naming the file; a training
     dataset skips it, an evaluation dataset stops with it."""
@@ -32,19 +34,24 @@ class SkipBadSamplesMixin:
 
     def __init__(self, *args, skip_bad_samples=None, **kwargs):
         self.skip_bad_samples = skip_bad_samples
-        self._bad_count = multiprocessing.get_context('fork').Value('q', 0)
+        try:   # shared with forked workers; platforms without fork count per process
+            self._bad_count = multiprocessing.get_context('fork').Value('q', 0)
+        except ValueError:
+            self._bad_count = None
+        self._bad_local = 0
         self._bad_indices = set()
         super().__init__(*args, **kwargs)
         if self.skip_bad_samples is None:
             self.skip_bad_samples = not self.test_mode
         if self.skip_bad_samples and self.test_mode:
-            raise ValueError(f'{type(self).__name__}: skip_bad_samples=True needs test_mode=False '
-                             '(an evaluation must not silently drop samples)')
+            raise InputDataError(f'{type(self).__name__}: skip_bad_samples=True needs '
+                                 'test_mode=False (an evaluation must not silently drop samples)')
 
     @property
     def num_bad_samples(self) -> int:
         """Samples skipped so far, in this process and every forked worker."""
-        return int(self._bad_count.value) if self._bad_count is not None else 0
+        return (int(self._bad_count.value) if self._bad_count is not None
+                else self._bad_local)
 
     def __getstate__(self):
         # a spawned worker cannot share the counter: it counts locally (its log lines remain)
@@ -63,6 +70,7 @@ class SkipBadSamplesMixin:
                 raise BadSampleError(f'{type(self).__name__}: {len(self._bad_indices)} of '
                                      f'{len(self)} samples are bad — a data or config problem, '
                                      f'not a few broken files; last: {err}') from err
+            self._bad_local += 1
             if self._bad_count is not None:
                 with self._bad_count.get_lock():
                     self._bad_count.value += 1

@@ -21,9 +21,9 @@ class NonFiniteGuardHook(Hook):
     with status 3.
 
     Args:
-        check_params_interval (int): Check every parameter every this many iterations (the loss
-            check runs every iteration; a finite loss can still come with inf gradients). 0: only
-            the losses.
+        check_params_interval (int): Check every trainable parameter every this many iterations
+            (the loss check runs every iteration; a finite loss can still come with inf
+            gradients). 0: only the losses.
     """
 
     priority = 'ABOVE_NORMAL'
@@ -47,12 +47,20 @@ class NonFiniteGuardHook(Hook):
         return None
 
     @staticmethod
-    def first_non_finite_parameter(model):
-        """Name of the first parameter of ``model`` holding a NaN/inf (or None)."""
-        for name, p in model.named_parameters():
-            if not bool(torch.isfinite(p.detach()).all()):
-                return name
-        return None
+    def first_non_finite_parameter(model, trainable_only: bool = True):
+        """Name of the first parameter of ``model`` holding a NaN/inf (or None).
+
+        Only trainable parameters by default (frozen ones cannot be poisoned by training: for
+        stage 3 that is the LoRA and the adapter, not the whole UNet), with one device sync for
+        all of them."""
+        named = [(n, p) for n, p in model.named_parameters()
+                 if p.requires_grad or not trainable_only]
+        if not named:
+            return None
+        finite = torch.stack([torch.isfinite(p.detach()).all() for _, p in named])
+        if bool(finite.all()):
+            return None
+        return named[int(torch.nonzero(~finite)[0])][0]
 
     def after_train_iter(self, runner, batch_idx, data_batch=None, outputs=None) -> None:
         where = f'iteration {runner.iter + 1} (epoch {runner.epoch + 1}, batch {batch_idx + 1})'

@@ -194,3 +194,32 @@ def test_unknown_cfg_option_and_missing_paths(tmp_path):
     assert r.returncode == 2 and 'config file not found' in r.stderr
     r = _tool(['tools/test.py', TINY, str(tmp_path / 'nope.pth')])
     assert r.returncode == 2 and 'checkpoint not found' in r.stderr
+
+
+@pytest.fixture(scope='module')
+def tiny_backbone(tmp_path_factory):
+    from finephys.models.generators import write_tiny_motion_adapter, write_tiny_sd15_folder
+    root = tmp_path_factory.mktemp('backbone')
+    sd = write_tiny_sd15_folder(str(root / 'sd'), pixel_space=True, texts=['stag jump'])
+    return ['--cfg-options', f'model.generator.pretrained_model_path={sd}',
+            f'model.generator.motion_adapter_path={write_tiny_motion_adapter(str(root / "ma"))}']
+
+
+@pytest.mark.parametrize('case', ['unsafe checkpoint', 'truncated checkpoint', 'empty skeleton',
+                                  'evil skeleton', 'corrupt video'])
+def test_infer_refusals_are_one_line(monkeypatch, capsys, files, tiny_backbone, case):
+    """tools/infer.py (FinePhysInferencer, the full model) on bad checkpoints and inputs."""
+    ckpt = {'unsafe checkpoint': 'unsafe.pth', 'truncated checkpoint': 'truncated.pth'}.get(case)
+    skeleton = {'empty skeleton': 'empty.npz', 'evil skeleton': 'evil.pkl',
+                'corrupt video': 'corrupt.mp4'}.get(case, 'good.npz')
+    words = {'unsafe checkpoint': 'refused by safe loading',
+             'truncated checkpoint': 'truncated or corrupt checkpoint',
+             'empty skeleton': 'empty file (0 bytes)', 'evil skeleton': 'refused by safe loading',
+             'corrupt video': 'cannot read video'}[case]
+    args = [osp.join(ROOT, 'configs/finephys/finephys_tiny_synthgym.py'), 'stag jump',
+            '--skeleton', files / skeleton, '--out-dir', files / 'out_infer', '--steps', '1']
+    args += ['--checkpoint', files / ckpt] if ckpt else []
+    code, err = run_tool(monkeypatch, capsys, 'infer.py', *args, *tiny_backbone)
+    lines = [ln for ln in err.splitlines() if ln.startswith('infer.py: error:')]
+    assert code == 2 and len(lines) == 1 and words in lines[0], err[-2000:]
+    assert str(files / (ckpt or skeleton)) in lines[0] and 'Traceback' not in err

@@ -101,7 +101,9 @@ def seeded_random_state(seed: Optional[int]):
     try:
         random.seed(seed)
         np.random.seed(seed)
-        torch.manual_seed(seed)
+        # the CPU generator only: torch.manual_seed would also reseed (and so clobber) every
+        # CUDA generator of a main-process data load (num_workers=0)
+        torch.default_generator.manual_seed(seed)
         yield
     finally:
         random.setstate(saved[0])

@@ -11,8 +11,8 @@ from finephys.registry import HOOKS
 class BadSampleSummaryHook(Hook):
     """Log, after every training epoch (iteration-based: every ``interval`` iterations), the
     number of samples the training dataset skipped (``num_bad_samples`` of
-    :class:`~finephys.datasets.bad_samples.SkipBadSamplesMixin`), as a warning when any was,
-    and record it as the scalar ``data/bad_samples``.
+    :class:`~finephys.datasets.bad_samples.SkipBadSamplesMixin`) as a warning when any was, and
+    record the running total as the scalar ``data/bad_samples``.
 
     Args:
         interval (int): Iteration interval for iteration-based runs.
@@ -31,9 +31,9 @@ class BadSampleSummaryHook(Hook):
             return
         new, self._last = total - self._last, total
         runner.message_hub.update_scalar('data/bad_samples', total)
-        level = logging.WARNING if new else logging.INFO
-        runner.logger.log(level, f'{where}: {new} bad training sample(s) skipped '
-                                 f'({total} in this run)')
+        if new:   # a clean epoch stays quiet (the scalar still records 0)
+            runner.logger.log(logging.WARNING, f'{where}: {new} bad training sample(s) skipped '
+                                               f'({total} in this run)')
 
     def after_train_epoch(self, runner) -> None:
         if not isinstance(runner.train_loop, IterBasedTrainLoop):

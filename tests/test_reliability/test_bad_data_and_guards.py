@@ -134,6 +134,11 @@ train_cfg = dict(max_epochs=2)
     assert 'skipped sample 3 (FailOnSamples: sample 3 is broken)' in log
     assert 'epoch 1: 1 bad training sample(s) skipped (1 in this run)' in log
     assert 'epoch 2: 1 bad training sample(s) skipped (2 in this run)' in log
+    import glob
+    import json
+    rows = [json.loads(line) for path in glob.glob(str(tmp_path / 'w' / '*' / 'vis_data' /
+                                                        'scalars.json')) for line in open(path)]
+    assert [r['data/bad_samples'] for r in rows if 'data/bad_samples' in r] == [1, 2]
 
 
 def test_non_finite_guard_stops_and_keeps_the_last_good_checkpoint(tmp_path):

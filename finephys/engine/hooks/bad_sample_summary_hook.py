@@ -12,7 +12,8 @@ class BadSampleSummaryHook(Hook):
     """Log, after every training epoch (iteration-based: every ``interval`` iterations), the
     number of samples the training dataset skipped (``num_bad_samples`` of
     :class:`~finephys.datasets.bad_samples.SkipBadSamplesMixin`) as a warning when any was, and
-    record the running total as the scalar ``data/bad_samples``.
+    write the running total to the visualizer backends (TensorBoard, ``scalars.json``) as
+    ``data/bad_samples``.
 
     Args:
         interval (int): Iteration interval for iteration-based runs.
@@ -30,8 +31,8 @@ class BadSampleSummaryHook(Hook):
         if total is None:
             return
         new, self._last = total - self._last, total
-        runner.message_hub.update_scalar('data/bad_samples', total)
-        if new:   # a clean epoch stays quiet (the scalar still records 0)
+        runner.visualizer.add_scalars({'data/bad_samples': total}, step=runner.iter)
+        if new:   # a clean epoch stays quiet (the scalar still records the total)
             runner.logger.log(logging.WARNING, f'{where}: {new} bad training sample(s) skipped '
                                                f'({total} in this run)')
 

@@ -60,16 +60,14 @@ class Pose3DNpzDataset(SeededAugmentationMixin, SkipBadSamplesMixin, BaseDataset
             raise InputDataError(f'Pose3DNpzDataset {path}: empty file (0 bytes)')
         try:
             with np.load(path, allow_pickle=False) as z:
-                missing = [k for k in self.REQUIRED if k not in z.files]
-                if missing:
-                    raise InputDataError(f'Pose3DNpzDataset {path}: missing arrays {missing}; '
-                                         f'required {list(self.REQUIRED)}, found {z.files}')
                 arrays = {k: z[k] for k in z.files}
         except (EOFError, OSError, zipfile.BadZipFile, ValueError) as err:
-            if isinstance(err, InputDataError):
-                raise
             raise InputDataError(f'Pose3DNpzDataset {path}: not a readable .npz '
                                  f'({type(err).__name__}: {err})') from err
+        missing = [k for k in self.REQUIRED if k not in arrays]
+        if missing:
+            raise InputDataError(f'Pose3DNpzDataset {path}: missing arrays {missing}; required '
+                                 f'{list(self.REQUIRED)}, found {list(arrays)}')
         kp3 = arrays['keypoints_3d']
         if kp3.ndim != 4 or kp3.shape[2:] != (17, 3):
             raise InputDataError(f'Pose3DNpzDataset {path}: keypoints_3d has shape {kp3.shape}, '

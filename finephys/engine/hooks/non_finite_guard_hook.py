@@ -3,6 +3,7 @@ import math
 
 import torch
 from mmengine.hooks import Hook
+from mmengine.model import is_model_wrapper
 
 from finephys.registry import HOOKS
 
@@ -71,7 +72,7 @@ class NonFiniteGuardHook(Hook):
                 f'non-finite loss {bad[0]}={bad[1]} at {where}; training stopped before saving; '
                 f'last good checkpoint: {last}')
         if self.check_params_interval and (runner.iter + 1) % self.check_params_interval == 0:
-            model = runner.model.module if hasattr(runner.model, 'module') else runner.model
+            model = runner.model.module if is_model_wrapper(runner.model) else runner.model
             name = self.first_non_finite_parameter(model)
             if name is not None:
                 raise NonFiniteTrainingError(

@@ -26,9 +26,11 @@ def _skip_samples(dataloader, num_batches: int) -> bool:
     Returns:
         bool: False when the sampler cannot skip (the caller drops batches instead).
     """
+    if num_batches <= 0:
+        return True
     sampler = getattr(dataloader, 'sampler', None)
-    if num_batches <= 0 or not hasattr(sampler, 'skip') or dataloader.batch_size is None:
-        return num_batches <= 0
+    if not hasattr(sampler, 'skip') or dataloader.batch_size is None:
+        return False
     sampler.skip(num_batches * dataloader.batch_size)
     return True
 
@@ -90,11 +92,8 @@ class ResumableIterBasedTrainLoop(IterBasedTrainLoop):
         self.runner.call_hook('after_train')
         return self.runner.model
 
-    def advance_to(self, num_iters: int) -> None:
-        """Position the data stream after ``num_iters`` batches (public for tests)."""
-        self._advance_to(num_iters)
-
     def _advance_to(self, num_iters: int) -> None:
+        """Position the data stream after ``num_iters`` batches."""
         loader, sampler = self.dataloader, getattr(self.dataloader, 'sampler', None)
         if not isinstance(sampler, InfiniteSampler) and hasattr(sampler, 'set_epoch'):
             passes, within = divmod(num_iters, len(loader))
@@ -109,7 +108,8 @@ class ResumableIterBasedTrainLoop(IterBasedTrainLoop):
             for _ in range(num_iters):
                 next(self.dataloader_iterator)
             return
-        # a fresh iterator reads the sampler after the skip was set
+        # a fresh iterator reads the sampler after the skip was set (mmengine's own wrapper; its
+        # pass counter must continue from the checkpoint's pass for set_epoch)
         self.dataloader_iterator = _InfiniteDataloaderIterator(loader)
         self.dataloader_iterator._epoch = passes
         print_log(f'resume: data stream positioned at iteration {num_iters} '

@@ -35,22 +35,20 @@ def average_gradients(module: torch.nn.Module, group=None, bucket_numel: int = 2
     for p in params:
         if p.grad is None:
             p.grad = torch.zeros_like(p)
-    bucket, size = [], 0
-    for p in params + [None]:
-        if p is not None and (not bucket or (p.grad.dtype == bucket[0].grad.dtype
-                                             and size + p.numel() <= bucket_numel)):
-            bucket.append(p)
-            size += p.numel()
-            continue
-        if bucket:
-            flat = torch.cat([q.grad.reshape(-1) for q in bucket])
-            dist.all_reduce(flat, group=group)
-            flat /= world
-            offset = 0
-            for q in bucket:
-                q.grad.copy_(flat[offset:offset + q.numel()].view_as(q.grad))
-                offset += q.numel()
-        bucket, size = ([p], p.numel()) if p is not None else ([], 0)
+    buckets = []   # consecutive parameters of one dtype, up to bucket_numel elements each
+    for p in params:
+        last = buckets[-1] if buckets else None
+        if (last is None or last[0].grad.dtype != p.grad.dtype
+                or sum(q.numel() for q in last) + p.numel() > bucket_numel):
+            buckets.append([p])
+        else:
+            last.append(p)
+    for bucket in buckets:
+        flat = torch.cat([q.grad.reshape(-1) for q in bucket])
+        dist.all_reduce(flat, group=group)
+        flat /= world
+        for q, g in zip(bucket, flat.split([q.numel() for q in bucket])):
+            q.grad.copy_(g.view_as(q.grad))
     return len(params)
 
 

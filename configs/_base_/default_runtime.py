@@ -14,6 +14,8 @@ default_hooks = dict(
     non_finite_guard=dict(type='NonFiniteGuardHook'),
     # per-epoch count of training samples skipped as unreadable (logged, never a crash)
     bad_samples=dict(type='BadSampleSummaryHook'),
+    # in-context lifters: prompt pool from this config's own training set (no-op otherwise)
+    prompt_pool=dict(type='PromptPoolHook', num_clips=128),
 )
 # SafeCheckpointHook: checkpoints load with torch's weights_only=True (resume on torch >= 2.6)
 custom_hooks = [dict(type='SafeCheckpointHook')]

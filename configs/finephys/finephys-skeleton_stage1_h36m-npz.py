@@ -1,13 +1,9 @@
 # Stage 1 on real 3D-labelled sequences (Pose3DNpzDataset layout in data/h36m/); the prompt pool
-# is built from the same training file.
+# is built from the same training file (PromptPoolHook reads train_dataloader.dataset).
 _base_ = [
     '../_base_/default_runtime.py',
     '../_base_/datasets/h36m_npz_lifting.py',
     '../_base_/models/finephys_skeleton.py',
     '../_base_/schedules/adam_20e.py',
 ]
-model = dict(lifter=dict(
-    pool_file='work_dirs/pools/h36m_train_pool_128x32.npz',
-    pool_dataset=dict(_delete_=True, type='Pose3DNpzDataset', data_root='data/h36m/',
-                      ann_file='train.npz')))
 default_hooks = dict(checkpoint=dict(save_best='pose3d/mpjpe', rule='less'))

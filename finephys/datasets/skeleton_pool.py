@@ -81,22 +81,42 @@ class SkeletonPool:
         return self.keypoints_3d.reshape(-1, *self.keypoints_3d.shape[-2:]).mean(0)
 
     @classmethod
-    def from_dataset(cls, dataset, num=None, clip_len=None):
-        """Build from a dataset of clip dicts (first ``num`` items; clips cut centred to
-        ``clip_len`` frames)."""
-        items2d, items3d, labels = [], [], []
-        n = len(dataset) if num is None else min(num, len(dataset))
-        for i in range(n):
-            clip = dataset[i]
+    def from_dataset(cls, dataset, num=None, clip_len=None, indices=None):
+        """Build from a dataset of raw clip dicts (``keypoints_2d`` pixels, ``camera['K']``,
+        ``keypoints_3d``; no pipeline).
+
+        Args:
+            dataset: Indexable dataset.
+            num (int, optional): Take the first ``num`` clips (all by default).
+            clip_len (int, optional): Cut every clip centred to this many frames (default: the
+                shortest clip's length, so entries stack).
+            indices (sequence of int, optional): Explicit clip indices (overrides ``num``).
+
+        Raises:
+            InputDataError: A clip shorter than ``clip_len``, or no clip at all.
+        """
+        if indices is None:
+            n = len(dataset) if num is None else min(num, len(dataset))
+            indices = range(n)
+        clips = []
+        for i in indices:
+            clip = dataset[int(i)]
             kp2 = normalise_2d(clip['keypoints_2d'], clip['camera']['K'])
             kp3 = np.asarray(clip['keypoints_3d'], np.float64)
-            kp3 = kp3 - kp3[:, :1]
-            if clip_len is not None:
-                s = (len(kp2) - clip_len) // 2
-                kp2, kp3 = kp2[s:s + clip_len], kp3[s:s + clip_len]
-            items2d.append(kp2)
-            items3d.append(kp3)
-            labels.append(int(clip.get('label', -1)))
+            clips.append((int(i), kp2, kp3 - kp3[:, :1],
+                          int(clip.get('label', clip.get('class_idx', -1)))))
+        if not clips:
+            raise InputDataError('SkeletonPool.from_dataset: no clips selected')
+        length = clip_len or min(len(c[1]) for c in clips)
+        items2d, items3d, labels = [], [], []
+        for i, kp2, kp3, label in clips:
+            if len(kp2) < length:
+                raise InputDataError(f'SkeletonPool.from_dataset: clip {i} has {len(kp2)} '
+                                     f'frames, fewer than clip_len={length}')
+            s = (len(kp2) - length) // 2
+            items2d.append(kp2[s:s + length])
+            items3d.append(kp3[s:s + length])
+            labels.append(label)
         return cls(np.stack(items2d), np.stack(items3d), np.asarray(labels))
 
     def save(self, path):
@@ -116,17 +136,31 @@ class SkeletonPool:
             return cls(z['keypoints_2d'], z['keypoints_3d'],
                        z['labels'] if 'labels' in z.files else None)
 
-    def prompts(self, length, indices):
-        """Prompt pairs ``(len(indices), length, J, 2)``, ``(…, 3)`` resampled in time."""
-        return (resample_time(self.keypoints_2d[indices], length).astype(np.float32),
-                resample_time(self.keypoints_3d[indices], length).astype(np.float32))
+    def prompts(self, length, indices, offsets=None):
+        """Prompt pairs ``(len(indices), length, J, 2)``, ``(…, 3)``.
+
+        Entries longer than ``length`` are cropped — at ``offsets`` (one start frame per index)
+        or centred — so a prompt moves at the clip's own speed; shorter entries are resampled
+        in time (linearly) to ``length``.
+        """
+        indices = np.asarray(indices, int)
+        t = self.keypoints_2d.shape[1]
+        if t < length:
+            return (resample_time(self.keypoints_2d[indices], length).astype(np.float32),
+                    resample_time(self.keypoints_3d[indices], length).astype(np.float32))
+        starts = np.full(len(indices), (t - length) // 2) if offsets is None else \
+            np.clip(np.asarray(offsets, int), 0, t - length)
+        window = starts[:, None] + np.arange(length)[None]
+        return (self.keypoints_2d[indices[:, None], window],
+                self.keypoints_3d[indices[:, None], window])
 
     def nearest(self, keypoints_2d):
-        """Index of the pool entry whose 2D looks most like each query ``(B, T, J, 2)``."""
+        """Index of the pool entry whose 2D looks most like each query ``(B, T, J, 2)`` (compared
+        on the window :meth:`prompts` returns by default)."""
         length = keypoints_2d.shape[1]
         if length not in self._descriptors:
-            self._descriptors[length] = shape_descriptor(
-                resample_time(self.keypoints_2d, length).astype(np.float64))
+            windows = self.prompts(length, np.arange(len(self)))[0]
+            self._descriptors[length] = shape_descriptor(windows.astype(np.float64))
         pool = self._descriptors[length]
         query = shape_descriptor(np.asarray(keypoints_2d, np.float64))
         d = ((query[:, None] - pool[None]) ** 2).sum(-1)

@@ -1,8 +1,8 @@
 from .hooks import (AtomicCheckpointHook, NonFiniteGuardHook, ParameterSyncCheckHook,
-                    SafeCheckpointHook, TrainRandomStateHook)
+                    PromptPoolHook, SafeCheckpointHook, TrainRandomStateHook)
 from .loops import ResumableEpochBasedTrainLoop, ResumableIterBasedTrainLoop
 from .optim_constructors import FinePhysOptimWrapperConstructor
 
 __all__ = ['SafeCheckpointHook', 'ParameterSyncCheckHook', 'FinePhysOptimWrapperConstructor',
            'AtomicCheckpointHook', 'NonFiniteGuardHook', 'TrainRandomStateHook',
-           'ResumableEpochBasedTrainLoop', 'ResumableIterBasedTrainLoop']
+           'ResumableEpochBasedTrainLoop', 'ResumableIterBasedTrainLoop', 'PromptPoolHook']

@@ -2,6 +2,7 @@
 from typing import Dict, List, Optional
 
 import torch
+import torch.nn as nn
 from mmengine.model import BaseModel
 
 from finephys.registry import MODELS
@@ -13,7 +14,10 @@ class PoseLiftingModel(BaseModel):
 
     Args:
         lifter (dict): Config of a LIFTERS module: ``(B, T, J, 2), (B, T, J) → (B, T, J, 3)``.
-        pose_loss (dict): Loss on root-relative poses (default :class:`MPJPELoss`).
+        pose_loss (dict | list[dict]): Loss(es) on root-relative poses (default
+            :class:`MPJPELoss`). One loss is logged as ``loss_pose``; a list (e.g. MPJPE +
+            0.5·N-MPJPE + 20·velocity, MotionBERT's and Skeleton-in-Context's) as
+            ``loss_pose_<loss_name>`` each.
         trajectory_loss (dict, optional): Loss on the root trajectory (default
             :class:`RootTrajectoryLoss`); None to train poses only.
         root_index (int): Root joint.
@@ -32,7 +36,16 @@ class PoseLiftingModel(BaseModel):
                  init_cfg: Optional[dict] = None):
         super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
         self.lifter = MODELS.build(lifter)
-        self.pose_loss = MODELS.build(pose_loss or dict(type='MPJPELoss'))
+        pose_loss = pose_loss or dict(type='MPJPELoss')
+        self.pose_loss_names = ['loss_pose'] if isinstance(pose_loss, dict) else None
+        cfgs = [pose_loss] if isinstance(pose_loss, dict) else list(pose_loss)
+        self.pose_losses = nn.ModuleList(MODELS.build(c) for c in cfgs)
+        if self.pose_loss_names is None:
+            self.pose_loss_names = [f'loss_pose_{getattr(m, "loss_name", type(m).__name__)}'
+                                    for m in self.pose_losses]
+            if len(set(self.pose_loss_names)) != len(self.pose_loss_names):
+                raise ValueError(f'PoseLiftingModel: pose_loss names {self.pose_loss_names} '
+                                 'repeat; give each loss type once')
         self.trajectory_loss = MODELS.build(trajectory_loss) if trajectory_loss else None
         self.root_index = root_index
 
@@ -58,7 +71,8 @@ class PoseLiftingModel(BaseModel):
         target = data_samples['keypoints_3d']
         r = self.root_index
         rel = lambda x: x - x[:, :, r:r + 1]
-        losses = dict(loss_pose=self.pose_loss(rel(pred), rel(target)))
+        losses = {name: loss(rel(pred), rel(target))
+                  for name, loss in zip(self.pose_loss_names, self.pose_losses)}
         if self.trajectory_loss is not None:
             losses['loss_traj'] = self.trajectory_loss(pred[:, :, r], target[:, :, r])
         return losses

@@ -1,5 +1,6 @@
 """The real-data path: a Human3.6M-style npz written here, read through the config."""
 import os.path as osp
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -7,7 +8,7 @@ import torch
 from mmengine.config import Config
 from torch.utils.data import default_collate
 
-from finephys.registry import DATASETS, MODELS
+from finephys.registry import DATASETS, HOOKS, MODELS
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
@@ -35,13 +36,22 @@ def test_npz_dataset_through_the_real_data_config(tmp_path):
     batch = default_collate([ds[i] for i in range(3)])
     assert batch['inputs']['keypoints_2d_norm'].shape == (3, 32, 17, 2)
     model_cfg = cfg.model
-    model_cfg.lifter.pool_file = str(tmp_path / 'pool.npz')
-    model_cfg.lifter.pool_dataset.data_root = str(tmp_path)
-    model_cfg.lifter.update(dim=16, depth=1, heads=2)
+    model_cfg.lifter.update(dim=16, rep_dim=16, heads=2, merge_depth=1, post_merge_depth=1)
     model = MODELS.build(model_cfg)
+    # the prompt pool comes from this config's own training file (raw clips, no pipeline)
+    cfg.train_dataloader.dataset.data_root = str(tmp_path)
+    hook = HOOKS.build(cfg.default_hooks.prompt_pool)
+    hook.fill(SimpleNamespace(cfg=cfg, model=model))
+    pool = model.lifter.pool
+    assert len(pool) == 3 and pool.keypoints_2d.shape[1] == 40       # whole clips
+    kept = [c for i, c in enumerate(clips) if i != 2]
+    expected = kept[1]['keypoints_3d'] - kept[1]['keypoints_3d'][:, :1]
+    np.testing.assert_allclose(pool.keypoints_3d[1], expected, atol=1e-5)
+    pool_tensor = model.lifter.prompt_pool_3d
+    hook.fill(SimpleNamespace(cfg=cfg, model=model))                 # present: nothing rebuilt
+    assert model.lifter.prompt_pool_3d is pool_tensor
     losses = model(batch['inputs'], batch['data_samples'], mode='loss')
     assert all(torch.isfinite(v) for v in losses.values())
-    assert osp.isfile(tmp_path / 'pool.npz')
 
 
 def test_npz_dataset_names_missing_arrays(tmp_path):

@@ -7,6 +7,7 @@ import torch
 from mmengine.config import Config
 from mmengine.runner import Runner
 
+from finephys.datasets import SkeletonPool, SynthGymDataset
 from finephys.models.generators import write_tiny_motion_adapter, write_tiny_sd15_folder
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
@@ -30,8 +31,11 @@ def test_finegym_config_trains_and_validates_on_tiny_stand_ins(tiny_finegym, tmp
     cfg.val_dataloader.dataset.indices = None
     m = cfg.model
     m.skeleton_checkpoint = None
-    m.skeleton.lifter.update(pool_file=str(tmp_path / 'pool.npz'), pool_size=4,
-                             pool_dataset=dict(m.skeleton.lifter.pool_dataset, num_samples=4))
+    # FineGym has no 3D: the prompts come with the stage-1/2 skeleton checkpoint; here a pool
+    # file stands in for it (without either, PromptPoolHook stops with a clear error)
+    pool_file = str(tmp_path / 'pool.npz')
+    SkeletonPool.from_dataset(SynthGymDataset(num_samples=4, num_frames=12)).save(pool_file)
+    m.skeleton.lifter.update(pool_file=pool_file, dim=16, rep_dim=16, heads=2)
     # tiny latent SD1.5 layout (VAE stride 8, UNet blocks (32, 64)); adapter and heatmaps follow
     m.generator.update(pretrained_model_path=write_tiny_sd15_folder(
         str(tmp_path / 'sd'), texts=['stag jump', 'salto forward tucked']),

@@ -1,14 +1,13 @@
 # FinePhys skeleton path: in-context lifter (S_dd) -> Phys-Net + Euler-Lagrange rollouts (S_pp)
-# -> learned fusion (S). The lifter's prompt pool is built from SynthGym's train split on first
-# use and cached in work_dirs/pools/ (configs for other data override pool_dataset / pool_file).
+# -> learned fusion (S). The lifter is Skeleton-in-Context's (DSTformer, n1 = 2 layers on prompt
+# and query separately, n2 = 3 after the merge); its prompt pool is built from the config's own
+# training set by PromptPoolHook (configs/_base_/default_runtime.py) and saved with the weights.
 model = dict(
     type='FinePhysSkeleton',
-    lifter=dict(type='InContextLifter', num_joints=17, dim=64, depth=2, heads=4,
-                max_frames=128, train_prompt='random', test_prompt='nearest',
-                pool_file='work_dirs/pools/synthgym_train_pool_128x32.npz',
-                pool_dataset=dict(type='SynthGymDataset', split='train', seed=0,
-                                  num_samples=128, num_frames=48),
-                pool_size=128, pool_clip_len=32, depth_scale=10.0),
+    lifter=dict(type='InContextLifter', num_joints=17, dim=32, rep_dim=64, heads=4,
+                mlp_ratio=4.0, merge_depth=2, post_merge_depth=3, max_frames=128,
+                task_prompt='mean', train_prompt='random', test_prompt='nearest',
+                depth_scale=10.0),
     physics=dict(type='EulerLagrangeSolver', num_joints=17, hidden=128, global_layers=4,
                  mass_structure='block', acceleration='phys_net', rollout='parallel',
                  merge='mean', noise=True, force_scale=10.0),

@@ -1,185 +1,228 @@
-"""``InContextLifter``: Skeleton-in-Context style 2D→3D lifting with a prompt pair from a pool.
+"""``InContextLifter``: 2D→3D lifting by in-context learning, as Skeleton-in-Context does it.
 
-Sequence layout (Wang et al., "Skeleton-in-Context: Unified Skeleton Sequence Modeling with
-In-Context Learning", CVPR 2024): the prompt pair (2D, 3D) and the query pair (detected 2D,
-dataset-mean 3D placeholder) are concatenated along time — ``[prompt ; query]``, ``2T`` frames —
-each token = embedding of its 2D + embedding of its 3D. A dual-stream spatio-temporal transformer
-(stream 1: spatial then temporal attention; stream 2: temporal then spatial; fused per token by
-learned weights, as in MotionBERT) maps them to 3D; the query half is the answer.
+Wang et al., "Skeleton-in-Context: Unified Skeleton Sequence Modeling with In-Context Learning",
+CVPR 2024 (SiC), on MotionBERT's DSTformer (:mod:`.dstformer`). For a query of F frames:
+
+* **prompt** = ``[P_in ; P_tgt]`` (2F frames): a (2D, 3D) pair from a pool of the task's own
+  training clips — the 2D as the lifter's input, the 3D as its answer;
+* **query** = ``[Q_in ; Q_tgt]`` (2F frames): the detected 2D and, as the unknown target, the
+  pool's mean pose (SiC's *static* task-guided prompt, ``task_prompt='mean'``) or the mean pose
+  plus a learnt per-frame offset (``'learnt'``, SiC's dynamic variant);
+* prompt and query go **separately** through the first ``merge_depth`` (n1) DSTformer layers —
+  the same weights, no attention between them — are merged by the element-wise mean, then pass
+  ``post_merge_depth`` (n2) more layers (SiC: n1 = 2, n2 = 3);
+* the answer is frames F..2F of the head plus the residual ``P_tgt − P_in + Q_in``.
+
+Coordinates. A 2D token is ``(u, v, score)``: the frame's 2D pose centred on its root and divided
+by its size (mean joint distance to the root, :func:`.root_trajectory.normalise_2d`); a 3D
+token is the root-relative pose in metres divided by the pool's mean 3D body size, so 2D and 3D
+are both unit-sized and, under weak perspective, ``(X, Y) ≈ (u, v)``. In the residual a 2D
+token counts as ``(u, v, 0)`` — its score is an input, not a coordinate. The root trajectory is
+predicted as in :class:`.TemporalConvLifter` (depth from apparent size + an image-plane offset,
+so it projects onto the detected root) from the query's final features.
+
+Prompts. A pool clip longer than the query is cropped to F frames (a random window in
+training, the centred one at test), so the prompt moves at its own speed. ``'random'`` draws a
+pool entry per clip (numpy's global generator in training, so
+exact resume restores it; at test a generator seeded by the query's own values, so a clip gets
+the same prompt whatever batch it is in); ``'nearest'`` takes the entry whose 2D looks most like
+the query (root-centred, size-normalised 2D distance) — this project's extension, SiC samples
+prompts at random; ``'none'`` skips the prompt branch (residual ``Q_in``): the ablation without
+context. The pool lives in the lifter's buffers, so a checkpoint carries its prompts; it is
+filled from the config's own training set by :class:`~finephys.engine.hooks.PromptPoolHook`,
+from a pool file (``pool_file``), or with :meth:`set_prompt_pool`.
 """
-import math
-from typing import Optional
+import os.path as osp
+import zlib
+from typing import Optional, Tuple
 
 import numpy as np
 import torch
 import torch.nn as nn
-import torch.nn.functional as F
 from mmengine.model import BaseModule
 
 from finephys.datasets.skeleton_pool import SkeletonPool
 from finephys.registry import LIFTERS
+from finephys.utils.launch import UserInputError
 
+from .dstformer import DSTformer
 from .root_trajectory import normalise_2d, root_from_apparent_size
 
-
-class _Attention(nn.Module):
-    def __init__(self, dim, heads):
-        super().__init__()
-        self.heads = heads
-        self.qkv = nn.Linear(dim, 3 * dim)
-        self.proj = nn.Linear(dim, dim)
-
-    def forward(self, x):                                     # (N, L, C)
-        n, length, c = x.shape
-        q, k, v = self.qkv(x).reshape(n, length, 3, self.heads, c // self.heads).permute(
-            2, 0, 3, 1, 4)
-        out = F.scaled_dot_product_attention(q, k, v)         # (N, heads, L, C/heads)
-        return self.proj(out.transpose(1, 2).reshape(n, length, c))
+PROMPT_MODES = ('random', 'nearest', 'none')
 
 
-class _Block(nn.Module):
-    """Pre-norm attention + MLP over one axis: ``'spatial'`` (joints) or ``'temporal'`` (frames)."""
-
-    def __init__(self, dim, heads, axis):
-        super().__init__()
-        self.axis = axis
-        self.norm1, self.norm2 = nn.LayerNorm(dim), nn.LayerNorm(dim)
-        self.attn = _Attention(dim, heads)
-        self.mlp = nn.Sequential(nn.Linear(dim, 2 * dim), nn.GELU(), nn.Linear(2 * dim, dim))
-
-    def forward(self, x):                                     # (B, T, J, C)
-        b, t, j, c = x.shape
-        if self.axis == 'spatial':
-            y = x.reshape(b * t, j, c)
-        else:
-            y = x.transpose(1, 2).reshape(b * j, t, c)
-        y = y + self.attn(self.norm1(y))
-        y = y + self.mlp(self.norm2(y))
-        if self.axis == 'spatial':
-            return y.reshape(b, t, j, c)
-        return y.reshape(b, j, t, c).transpose(1, 2)
-
-
-class _DualStreamLayer(nn.Module):
-    def __init__(self, dim, heads):
-        super().__init__()
-        self.st = nn.Sequential(_Block(dim, heads, 'spatial'), _Block(dim, heads, 'temporal'))
-        self.ts = nn.Sequential(_Block(dim, heads, 'temporal'), _Block(dim, heads, 'spatial'))
-        self.fuse = nn.Linear(2 * dim, 2)
-
-    def forward(self, x):
-        a, b = self.st(x), self.ts(x)
-        alpha = torch.softmax(self.fuse(torch.cat([a, b], -1)), -1)
-        return alpha[..., :1] * a + alpha[..., 1:] * b
+def lift_2d_tokens(tokens_2d: torch.Tensor) -> torch.Tensor:
+    """2D tokens ``(…, 3)`` = (u, v, score) as 3D coordinates ``(u, v, 0)`` for the residual."""
+    return torch.cat([tokens_2d[..., :2], torch.zeros_like(tokens_2d[..., 2:])], -1)
 
 
 @LIFTERS.register_module()
 class InContextLifter(BaseModule):
-    """In-context 2D→3D lifter predicting camera-frame 3D **with the root trajectory**.
-
-    2D input is normalised as in :class:`TemporalConvLifter` (root-centred, divided by its size);
-    the root is predicted as depth from apparent size plus an image-plane offset, so the output
-    projects back onto the input.
+    """Skeleton-in-Context lifter predicting camera-frame 3D **with the root trajectory**.
 
     Args:
         num_joints (int): J.
-        dim (int): Token width.
-        depth (int): Dual-stream layers.
-        heads (int): Attention heads.
-        max_frames (int): Longest query (positional table size; the sequence is 2× this).
-        pool_file (str, optional): Skeleton pool ``.npz`` (see :mod:`finephys.datasets.
-            skeleton_pool`). When it does not exist and ``pool_dataset`` is given, the pool is
-            built from that dataset on first use and saved there.
-        pool_dataset (dict, optional): DATASETS config the pool is built from (e.g. SynthGym's
-            train split); ``pool_size`` clips, cut to ``pool_clip_len`` frames.
-        pool_size (int): Pool entries to build.
-        pool_clip_len (int, optional): Frames per pool entry.
-        Without any pool the prompt is the mean pose (and zero 2D).
-        train_prompt (str): ``'random'`` prompts while training.
-        test_prompt (str): ``'nearest'`` (by 2D shape) or ``'random'`` at inference.
-        depth_scale (float): Typical camera distance, metres (depth head's origin).
+        dim (int): DSTformer token width (MotionBERT: 512).
+        rep_dim (int): Head representation width (MotionBERT: 512).
+        heads (int): Attention heads (MotionBERT: 8).
+        mlp_ratio (float): MLP width / dim (MotionBERT: 4).
+        merge_depth (int): n1, layers run on prompt and query separately (SiC: 2).
+        post_merge_depth (int): n2, layers after the merge (SiC: 3).
+        max_frames (int): Longest query F (the token sequence is 2F frames).
+        task_prompt (str): The query's target part: ``'mean'`` (the pool's mean pose, static)
+            or ``'learnt'`` (mean pose + a learnt ``(max_frames, J, 3)`` offset).
+        train_prompt (str): ``'random'`` or ``'none'`` while training.
+        test_prompt (str): ``'nearest'``, ``'random'`` or ``'none'`` in eval mode.
+        pool_file (str, optional): A :class:`SkeletonPool` ``.npz`` loaded on first use when no
+            pool is set otherwise.
+        depth_scale (float): Typical camera distance, metres (the depth head's origin).
+        drop (float): Dropout in the DSTformer.
+        root_index (int): Root joint (pelvis = 0 in H36M-17).
         init_cfg (dict, optional): Init config.
 
-    Shapes: ``keypoints_2d (B, T, J, 2)`` normalised camera coordinates, ``scores (B, T, J)`` →
-    ``(B, T, J, 3)``.
+    Shapes: ``keypoints_2d (B, F, J, 2)`` normalised camera coordinates, ``scores (B, F, J)``,
+    optional explicit ``prompt`` = (2D ``(B, F, J, 2)`` normalised camera coordinates,
+    root-relative 3D ``(B, F, J, 3)`` metres) → ``(B, F, J, 3)`` metres, camera frame.
     """
 
-    def __init__(self, num_joints: int = 17, dim: int = 64, depth: int = 2, heads: int = 4,
-                 max_frames: int = 256, pool_file: Optional[str] = None,
-                 pool_dataset: Optional[dict] = None, pool_size: int = 128,
-                 pool_clip_len: Optional[int] = None,
+    def __init__(self, num_joints: int = 17, dim: int = 64, rep_dim: int = 128, heads: int = 4,
+                 mlp_ratio: float = 4.0, merge_depth: int = 2, post_merge_depth: int = 3,
+                 max_frames: int = 128, task_prompt: str = 'mean',
                  train_prompt: str = 'random', test_prompt: str = 'nearest',
-                 depth_scale: float = 10.0, init_cfg: Optional[dict] = None):
+                 pool_file: Optional[str] = None, depth_scale: float = 10.0,
+                 drop: float = 0.0, root_index: int = 0, init_cfg: Optional[dict] = None):
         super().__init__(init_cfg)
-        for name, mode in (('train_prompt', train_prompt), ('test_prompt', test_prompt)):
-            if mode not in ('random', 'nearest'):
-                raise ValueError(f"InContextLifter {name}={mode!r}: expected 'random' or 'nearest'")
-        if dim % heads:
-            raise ValueError(f'InContextLifter: dim={dim} is not divisible by heads={heads}')
-        self.num_joints, self.max_frames = num_joints, max_frames
+        for name, mode, allowed in (('train_prompt', train_prompt, ('random', 'none')),
+                                    ('test_prompt', test_prompt, PROMPT_MODES),
+                                    ('task_prompt', task_prompt, ('mean', 'learnt'))):
+            if mode not in allowed:
+                raise ValueError(f'InContextLifter {name}={mode!r}: expected one of {allowed}')
+        if merge_depth < 0 or post_merge_depth < 0 or merge_depth + post_merge_depth == 0:
+            raise ValueError(f'InContextLifter: merge_depth={merge_depth}, post_merge_depth='
+                             f'{post_merge_depth}: expected ≥ 0 each and ≥ 1 layer in all')
+        self.num_joints, self.max_frames, self.root_index = num_joints, max_frames, root_index
+        self.merge_depth = merge_depth
         self.train_prompt, self.test_prompt = train_prompt, test_prompt
-        self.pool_file, self.pool_dataset = pool_file, pool_dataset
-        self.pool_size, self.pool_clip_len = pool_size, pool_clip_len
-        self._pool = None
-        # the mean pose is saved with the weights (a checkpoint works without the pool file)
+        self.pool_file = pool_file
+        self.backbone = DSTformer(in_channels=3, out_channels=3, num_joints=num_joints, dim=dim,
+                                  rep_dim=rep_dim, depth=merge_depth + post_merge_depth,
+                                  heads=heads, mlp_ratio=mlp_ratio, max_len=2 * max_frames,
+                                  drop=drop)
+        self.task_prompt = nn.Parameter(torch.zeros(max_frames, num_joints, 3)) \
+            if task_prompt == 'learnt' else None
+        # the pool and its statistics are buffers: saved with the weights, so a checkpoint
+        # carries its prompts (shapes follow the checkpoint on load, see _load_from_state_dict)
+        self.register_buffer('prompt_pool_2d', torch.zeros(0, 1, num_joints, 2))
+        self.register_buffer('prompt_pool_3d', torch.zeros(0, 1, num_joints, 3))
         self.register_buffer('mean_pose', torch.zeros(num_joints, 3))
-        self.register_buffer('mean_pose_ready', torch.zeros((), dtype=torch.bool))
-        self.embed_2d = nn.Linear(3, dim)          # scaled 2D + score
-        self.embed_3d = nn.Linear(3, dim)
-        self.joint_pos = nn.Parameter(torch.zeros(1, 1, num_joints, dim))
-        self.time_pos = nn.Parameter(torch.zeros(1, 2 * max_frames, 1, dim))
-        self.segment = nn.Parameter(torch.zeros(2, dim))   # prompt / query
-        nn.init.trunc_normal_(self.joint_pos, std=0.02)
-        nn.init.trunc_normal_(self.time_pos, std=0.02)
-        self.layers = nn.ModuleList(_DualStreamLayer(dim, heads) for _ in range(depth))
-        self.norm = nn.LayerNorm(dim)
-        self.pose_head = nn.Linear(dim, 3)
+        self.register_buffer('body_size', torch.ones(()))
+        self._pool_view = None
         self.root_head = nn.Linear(dim + 3, 3)
         nn.init.zeros_(self.root_head.weight)
         nn.init.zeros_(self.root_head.bias)
-        self.log_body_size = nn.Parameter(torch.tensor(math.log(depth_scale * 0.04)))
+        self.log_body_size = nn.Parameter(torch.tensor(float(np.log(depth_scale * 0.04))))
+
+    # ---------------------------------------------------------------- the prompt pool
+    def has_prompt_pool(self) -> bool:
+        """Whether prompts are available (set, loaded with a checkpoint, or from ``pool_file``
+        — the file is read here on first call)."""
+        if len(self.prompt_pool_2d) == 0 and self.pool_file and osp.isfile(self.pool_file):
+            self.set_prompt_pool(SkeletonPool.load(self.pool_file))
+        return len(self.prompt_pool_2d) > 0
+
+    def needs_prompt_pool(self) -> bool:
+        """True while no pool is available (even without prompts, ``'none'``, the pool's mean
+        pose and body size set the query's target and the 3D token scale)."""
+        return not self.has_prompt_pool()
+
+    def set_prompt_pool(self, pool: SkeletonPool) -> None:
+        """Use ``pool``'s (2D, 3D) pairs as prompts and its mean pose / mean 3D body size as the
+        query's target and the 3D token scale."""
+        if pool.keypoints_2d.shape[2] != self.num_joints:
+            raise ValueError(f'InContextLifter: pool has {pool.keypoints_2d.shape[2]} joints, '
+                             f'the lifter {self.num_joints}')
+        dev = self.mean_pose.device
+        self.prompt_pool_2d = torch.as_tensor(pool.keypoints_2d, device=dev)
+        self.prompt_pool_3d = torch.as_tensor(pool.keypoints_3d, device=dev)
+        mean_pose = torch.as_tensor(pool.mean_pose, dtype=torch.float32, device=dev)
+        self.mean_pose.copy_(mean_pose - mean_pose[self.root_index])
+        rel = self.prompt_pool_3d - self.prompt_pool_3d[:, :, self.root_index:self.root_index + 1]
+        self.body_size.fill_(float(rel.norm(dim=-1).mean().clamp_min(1e-3)))
+        self._pool_view = None
 
     @property
     def pool(self) -> Optional[SkeletonPool]:
-        """The prompt pool, loaded or built on first use (building a model stays cheap)."""
-        if self._pool is None and (self.pool_file or self.pool_dataset):
-            import os.path as osp
-            if self.pool_file and osp.isfile(self.pool_file):
-                self._pool = SkeletonPool.load(self.pool_file)
-            elif self.pool_dataset is not None:
-                from finephys.registry import DATASETS
-                dataset = DATASETS.build(self.pool_dataset)
-                self._pool = SkeletonPool.from_dataset(dataset, self.pool_size,
-                                                       self.pool_clip_len)
-                if self.pool_file:
-                    self._pool.save(self.pool_file)
-            else:
-                raise FileNotFoundError(f'InContextLifter: pool_file {self.pool_file} not found '
-                                        'and no pool_dataset to build it from')
-            if not bool(self.mean_pose_ready):
-                self.mean_pose.copy_(torch.as_tensor(self._pool.mean_pose))
-                self.mean_pose_ready.fill_(True)
-        return self._pool
+        """The prompt pool as a :class:`SkeletonPool` (None when there is none)."""
+        if not self.has_prompt_pool():
+            return None
+        if self._pool_view is None:
+            self._pool_view = SkeletonPool(self.prompt_pool_2d.cpu().numpy(),
+                                           self.prompt_pool_3d.cpu().numpy())
+        return self._pool_view
 
-    def _prompts(self, keypoints_2d):
-        b, t = keypoints_2d.shape[:2]
-        dev = keypoints_2d.device
+    def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):
+        # a checkpoint's pool may hold any number of clips of any length: take its shapes
+        for name in ('prompt_pool_2d', 'prompt_pool_3d'):
+            saved = state_dict.get(prefix + name)
+            if saved is not None and saved.shape != getattr(self, name).shape:
+                setattr(self, name, torch.empty_like(saved, device=self.mean_pose.device))
+        self._pool_view = None
+        super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
+
+    def select_prompts(self, keypoints_2d: torch.Tensor, mode: str) -> np.ndarray:
+        """Pool indices ``(B,)`` for a query batch ``(B, F, J, 2)`` in ``mode``."""
         pool = self.pool
-        if pool is None or len(pool) == 0:
-            return (torch.zeros_like(keypoints_2d),
-                    self.mean_pose.expand(b, t, -1, -1).to(keypoints_2d.dtype))
-        mode = self.train_prompt if self.training else self.test_prompt
-        if mode == 'random':
-            idx = np.random.randint(0, len(pool), size=b)
-        else:
-            idx = pool.nearest(keypoints_2d.detach().cpu().numpy())
-        p2, p3 = pool.prompts(t, idx)
-        return (torch.as_tensor(p2, dtype=keypoints_2d.dtype, device=dev),
-                torch.as_tensor(p3, dtype=keypoints_2d.dtype, device=dev))
+        if pool is None:
+            raise UserInputError(
+                'InContextLifter: no prompt pool — add PromptPoolHook to the config (it builds '
+                "one from the training set), give pool_file, or use prompt mode 'none'")
+        if mode == 'nearest':
+            return pool.nearest(keypoints_2d.detach().cpu().numpy())
+        if self.training:
+            return np.random.randint(0, len(pool), size=len(keypoints_2d))
+        # eval: a generator seeded by each query's own values (same prompt in any batch)
+        queries = keypoints_2d.detach().cpu().numpy().astype(np.float32)
+        return np.array([np.random.default_rng(zlib.crc32(q.tobytes())).integers(len(pool))
+                         for q in queries])
+
+    def prompt_mode(self) -> str:
+        """The prompt mode in effect (train or test mode)."""
+        return self.train_prompt if self.training else self.test_prompt
+
+    # ---------------------------------------------------------------- tokens and streams
+    def query_target(self, batch: int, frames: int) -> torch.Tensor:
+        """The query's target part ``(B, F, J, 3)`` in 3D token units."""
+        target = (self.mean_pose / self.body_size).expand(frames, -1, -1)
+        if self.task_prompt is not None:
+            target = target + self.task_prompt[:frames]
+        return target.expand(batch, -1, -1, -1)
+
+    def input_tokens(self, keypoints_2d: torch.Tensor, scores: torch.Tensor) -> torch.Tensor:
+        """2D tokens ``(B, F, J, 3)``: root-centred, size-normalised (u, v) and score."""
+        shape_2d, _, _ = normalise_2d(keypoints_2d, self.root_index)
+        return torch.cat([shape_2d, scores[..., None]], -1)
+
+    def target_tokens(self, keypoints_3d: torch.Tensor) -> torch.Tensor:
+        """Root-relative 3D metres ``(B, F, J, 3)`` → 3D tokens (÷ the pool's body size)."""
+        r = self.root_index
+        return (keypoints_3d - keypoints_3d[:, :, r:r + 1]) / self.body_size
+
+    def encode_streams(self, prompt_seq: torch.Tensor,
+                       query_seq: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
+        """The first ``merge_depth`` layers, prompt and query as separate sequences of one
+        batch (attention never crosses sequences; LayerNorm is per token).
+
+        Shapes: ``(B, 2F, J, 3)`` each → features ``(B, 2F, J, C)`` each.
+        """
+        b = len(query_seq)
+        x = self.backbone.embed(torch.cat([prompt_seq, query_seq], 0))
+        for layer in self.backbone.layers[:self.merge_depth]:
+            x = layer(x)
+        return x[:b], x[b:]
 
     def forward(self, keypoints_2d: torch.Tensor, scores: Optional[torch.Tensor] = None,
-                prompt: Optional[tuple] = None):
-        """Args: ``prompt`` = optional explicit ``(2D (B, T, J, 2), 3D (B, T, J, 3))`` pair."""
+                prompt: Optional[tuple] = None) -> torch.Tensor:
+        """Lift a 2D clip; ``prompt`` overrides the pool with an explicit (2D, 3D) pair."""
         if keypoints_2d.dim() != 4 or keypoints_2d.shape[2] != self.num_joints or \
                 keypoints_2d.shape[3] != 2:
             raise ValueError(f'InContextLifter: keypoints_2d must be (B, T, {self.num_joints}, 2)'
@@ -189,21 +232,37 @@ class InContextLifter(BaseModule):
             raise ValueError(f'InContextLifter: T={t} exceeds max_frames={self.max_frames}')
         if scores is None:
             scores = keypoints_2d.new_ones(b, t, j)
-        p2d, p3d = prompt if prompt is not None else self._prompts(keypoints_2d)
-        q_norm, root_2d, size = normalise_2d(keypoints_2d)
-        p_norm, _, _ = normalise_2d(p2d)
-        tok_2d = self.embed_2d(torch.cat([torch.cat([p_norm, q_norm], 1),
-                                          torch.cat([torch.ones_like(scores), scores], 1)[..., None]],
-                                         -1))
-        target = torch.cat([p3d, self.mean_pose.to(p3d.dtype).expand(b, t, j, 3)], 1)
-        x = tok_2d + self.embed_3d(target) + self.joint_pos + self.time_pos[:, :2 * t]
-        seg = torch.cat([self.segment[0].expand(t, -1), self.segment[1].expand(t, -1)], 0)
-        x = x + seg[None, :, None]
-        for layer in self.layers:
+        mode = self.prompt_mode()
+        if prompt is None and mode != 'none':
+            idx = self.select_prompts(keypoints_2d, mode)
+            # training: a random window of a longer pool clip (more distinct prompts); eval:
+            # the centred window
+            span = self.prompt_pool_2d.shape[1] - t
+            offsets = np.random.randint(0, span + 1, size=b) if self.training and span > 0 \
+                else None
+            p2d, p3d = (torch.as_tensor(a, dtype=keypoints_2d.dtype, device=keypoints_2d.device)
+                        for a in self.pool.prompts(t, idx, offsets))
+            prompt = (p2d, p3d)
+        q_in = self.input_tokens(keypoints_2d, scores)
+        query_seq = torch.cat([q_in, self.query_target(b, t).to(q_in.dtype)], 1)
+        if prompt is not None:
+            p_in = self.input_tokens(prompt[0], torch.ones_like(scores))
+            p_tgt = self.target_tokens(prompt[1].to(q_in.dtype))
+            prompt_feat, query_feat = self.encode_streams(torch.cat([p_in, p_tgt], 1), query_seq)
+            x = 0.5 * (prompt_feat + query_feat)
+            residual = p_tgt - lift_2d_tokens(p_in) + lift_2d_tokens(q_in)
+        else:
+            x = self.backbone.embed(query_seq)
+            for layer in self.backbone.layers[:self.merge_depth]:
+                x = layer(x)
+            residual = lift_2d_tokens(q_in)
+        for layer in self.backbone.layers[self.merge_depth:]:
             x = layer(x)
-        x = self.norm(x)[:, t:]                                          # query half
-        pose = self.pose_head(x) + self.mean_pose
-        pose = pose - pose[:, :, :1]
+        x = x[:, t:]                                                   # the query's target part
+        pose = (self.backbone.head(x) + residual) * self.body_size
+        r = self.root_index
+        pose = pose - pose[:, :, r:r + 1]
+        _, root_2d, size = normalise_2d(keypoints_2d, r)
         frame_feat = torch.cat([x.mean(2), root_2d, size.log()], -1)
         root = root_from_apparent_size(root_2d, size, self.root_head(frame_feat),
                                        self.log_body_size)

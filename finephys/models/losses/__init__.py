@@ -1,4 +1,5 @@
 from .motion_director_losses import MotionDirectorLoss, debias_appearance
-from .pose_losses import MPJPELoss, RootTrajectoryLoss
+from .pose_losses import MPJPELoss, NMPJPELoss, RootTrajectoryLoss, VelocityLoss
 
-__all__ = ['MPJPELoss', 'RootTrajectoryLoss', 'MotionDirectorLoss', 'debias_appearance']
+__all__ = ['MPJPELoss', 'NMPJPELoss', 'VelocityLoss', 'RootTrajectoryLoss',
+           'MotionDirectorLoss', 'debias_appearance']

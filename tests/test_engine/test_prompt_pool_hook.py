@@ -1,0 +1,56 @@
+"""PromptPoolHook: the pool is the config's own training set (raw clips, evenly spaced),
+deterministic, built once; a training set without 3D is one clear error."""
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+from mmengine.config import Config
+
+from finephys.datasets import SynthGymDataset
+from finephys.engine.hooks import PromptPoolHook
+from finephys.engine.hooks.prompt_pool_hook import lifters_needing_prompts
+from finephys.registry import MODELS
+from finephys.utils.launch import InputDataError
+
+LIFTER = dict(type='InContextLifter', dim=16, rep_dim=16, heads=2, merge_depth=1,
+              post_merge_depth=1, max_frames=16)
+
+
+def runner_for(dataset_cfg, lifter=LIFTER):
+    model = MODELS.build(dict(type='PoseLiftingModel', lifter=lifter))
+    return SimpleNamespace(cfg=Config(dict(train_dataloader=dict(dataset=dataset_cfg))),
+                           model=model)
+
+
+def test_pool_is_evenly_spaced_raw_training_clips():
+    train = dict(type='SynthGymDataset', split='train', num_samples=7, num_frames=12,
+                 pipeline=[dict(type='SampleFrames', clip_len=8, random=True),
+                           dict(type='PackSkeletonInputs')])
+    runner = runner_for(train)
+    assert len(lifters_needing_prompts(runner.model)) == 1
+    PromptPoolHook(num_clips=3).fill(runner)
+    assert not lifters_needing_prompts(runner.model)
+    pool = runner.model.lifter.pool
+    assert len(pool) == 3 and pool.keypoints_3d.shape == (3, 12, 17, 3)
+    raw = SynthGymDataset(split='train', num_samples=7, num_frames=12)
+    for row, idx in enumerate((0, 3, 6)):                      # evenly spaced over 7 clips
+        kp3 = raw[idx]['keypoints_3d']
+        np.testing.assert_allclose(pool.keypoints_3d[row], kp3 - kp3[:, :1], atol=1e-5)
+    # the same pool on every rank / restart
+    again = runner_for(train)
+    PromptPoolHook(num_clips=3).fill(again)
+    np.testing.assert_array_equal(again.model.lifter.pool.keypoints_2d, pool.keypoints_2d)
+
+
+def test_training_set_without_3d_is_a_clear_error(tiny_finegym):
+    fg = tiny_finegym
+    no_3d = dict(type='FineGymVideoDataset', ann_file=fg['ann_file'],
+                 categories_file=fg['categories_file'], skeleton_file=fg['skeleton_file'],
+                 data_prefix=dict(video=fg['video']), min_frames=15)
+    with pytest.raises(InputDataError, match='no 3D labels'):
+        PromptPoolHook().fill(runner_for(no_3d))
+    with pytest.raises(InputDataError, match='no train_dataloader'):
+        PromptPoolHook().fill(SimpleNamespace(cfg=Config(dict()), model=runner_for(
+            no_3d).model))
+    with pytest.raises(ValueError, match='num_clips'):
+        PromptPoolHook(num_clips=0)

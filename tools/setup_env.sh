@@ -21,6 +21,17 @@ if [ -f "$STAMP" ]; then
 fi
 
 log() { echo "[setup_env] $*"; }
+# The full environment is ~7.5 GB (torch's CUDA build, needed beside torchvision): say so up front
+# instead of failing half-way with pip's "No space left on device".
+NEED_MB=${FINEPHYS_SETUP_NEED_MB:-8500}
+mkdir -p "$(dirname "$VENV")"
+FREE_MB=$(df -Pm "$(dirname "$VENV")" | awk 'NR==2 {print $4}')
+HAVE_MB=$( [ -d "$VENV" ] && du -sm "$VENV" 2>/dev/null | cut -f1 || echo 0)
+if [ -n "$FREE_MB" ] && [ $((FREE_MB + HAVE_MB)) -lt "$NEED_MB" ]; then
+  echo "[setup_env] error: ${FREE_MB} MB free under $(dirname "$VENV") (+${HAVE_MB} MB already in" \
+       "$VENV); the environment needs ~${NEED_MB} MB — free disk space or set FINEPHYS_VENV" >&2
+  exit 1
+fi
 [ -x "$VENV/bin/python" ] || { log "creating $VENV"; "$PY" -m venv "$VENV"; }
 PIP="$VENV/bin/python -m pip"
 $PIP install -q --upgrade "pip>=24"

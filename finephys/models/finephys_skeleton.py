@@ -7,9 +7,10 @@ from mmengine.model import BaseModel
 from finephys.registry import FUSERS, LIFTERS, MODELS, PHYSICS_SOLVERS
 
 from .fusion import project_points
+from .losses import NMPJPELoss, VelocityLoss
 
 DEFAULT_LOSS_WEIGHTS = dict(dd=1.0, pp=1.0, fused=1.0, noise=0.01, reproj=0.0, trajectory=0.5,
-                            contact=1.0)
+                            contact=1.0, dd_n_mpjpe=0.0, dd_velocity=0.0)
 
 
 @MODELS.register_module()
@@ -21,6 +22,9 @@ class FinePhysSkeleton(BaseModel):
 
     * ``dd`` / ``pp`` / ``fused`` — ``L_3D`` on ``S_dd``, ``S_pp``, ``S``: root-relative MPJPE
       plus ``trajectory`` × root position error (camera frame, metres);
+    * ``dd_n_mpjpe`` / ``dd_velocity`` — the lifter's own extra terms on ``S_dd``
+      (root-relative): scale-normalised MPJPE and velocity error (:class:`NMPJPELoss`,
+      :class:`VelocityLoss`; Skeleton-in-Context / MotionBERT weigh them 0.5 and 20);
     * ``noise`` — ``L_noise = mean_t ||N_t||_F`` of Phys-Net's noise term;
     * ``reproj`` — ``L_2D``: score-weighted distance between ``S``'s projection and the detected
       2D, in normalised camera coordinates (stage 2: no 3D labels needed);
@@ -68,6 +72,7 @@ class FinePhysSkeleton(BaseModel):
             raise KeyError(f'FinePhysSkeleton loss_weights: unknown {sorted(unknown)}; valid: '
                            f'{sorted(DEFAULT_LOSS_WEIGHTS)}')
         self.loss_weights = dict(DEFAULT_LOSS_WEIGHTS, **(loss_weights or {}))
+        self.n_mpjpe, self.velocity = NMPJPELoss(), VelocityLoss()
         bad = [f for f in frozen if f not in ('lifter', 'physics', 'fuser')]
         if bad:
             raise KeyError(f"FinePhysSkeleton frozen={bad}: expected 'lifter', 'physics', 'fuser'")
@@ -146,6 +151,14 @@ class FinePhysSkeleton(BaseModel):
         for key, pred in (('dd', out['s_dd']), ('pp', out['s_pp']), ('fused', out['fused'])):
             if w[key] > 0:
                 losses[f'loss_3d_{key}'] = w[key] * self._loss_3d(pred, data_samples['keypoints_3d'])
+        r = self.root_index
+        rel = lambda x: x - x[:, :, r:r + 1]                      # noqa: E731
+        if w['dd_n_mpjpe'] > 0:
+            losses['loss_dd_n_mpjpe'] = w['dd_n_mpjpe'] * self.n_mpjpe(
+                rel(out['s_dd']), rel(data_samples['keypoints_3d']))
+        if w['dd_velocity'] > 0:
+            losses['loss_dd_velocity'] = w['dd_velocity'] * self.velocity(
+                rel(out['s_dd']), rel(data_samples['keypoints_3d']))
         if w['noise'] > 0:
             losses['loss_noise'] = w['noise'] * out['loss_noise']
         if w['reproj'] > 0:

@@ -135,3 +135,16 @@ def test_missing_joints_reach_the_lifter_with_its_score_and_the_fuser_with_zero(
     lg = _model(fuser=dict(type='LearnedGateFuser', missing_gate=0.0)).eval()
     out = lg(dict(inputs, keypoint_scores=scores), samples, mode='predict')[0]
     torch.testing.assert_close(out['pred_keypoints_3d'][4:7], out['pred_keypoints_3d_pp'][4:7])
+
+
+def test_lifter_extra_terms_on_s_dd_match_the_standalone_losses():
+    from finephys.models.losses import NMPJPELoss, VelocityLoss
+    model = _model(loss_weights=dict(dd_n_mpjpe=0.5, dd_velocity=20.0)).eval()
+    inputs, samples = _batch()
+    losses = model(inputs, samples, mode='loss')
+    s_dd = model.lifter(inputs['keypoints_2d_norm'], inputs['keypoint_scores'])
+    rel = lambda x: x - x[:, :, :1]                                # noqa: E731
+    gt = samples['keypoints_3d']
+    torch.testing.assert_close(losses['loss_dd_n_mpjpe'], 0.5 * NMPJPELoss()(rel(s_dd), rel(gt)))
+    torch.testing.assert_close(losses['loss_dd_velocity'],
+                               20.0 * VelocityLoss()(rel(s_dd), rel(gt)))

@@ -12,5 +12,7 @@ model = dict(
                  mass_structure='block', acceleration='phys_net', rollout='parallel',
                  merge='mean', noise=True, force_scale=10.0),
     fuser=dict(type='LearnedGateFuser', num_joints=17, hidden=64),
-    loss_weights=dict(dd=1.0, pp=1.0, fused=1.0, noise=0.01, reproj=0.0, trajectory=0.5),
+    # dd_n_mpjpe / dd_velocity: SiC's / MotionBERT's extra lifter terms on S_dd (0.5, 20)
+    loss_weights=dict(dd=1.0, pp=1.0, fused=1.0, noise=0.01, reproj=0.0, trajectory=0.5,
+                      dd_n_mpjpe=0.5, dd_velocity=20.0),
 )

@@ -127,3 +127,28 @@ def test_stage3_trains_through_the_tools_and_writes_sample_grids(tmp_path):
     assert sorted(os.listdir(osp.join(work, 'vis'))) == ['iter_1', 'iter_2']
     grid = iio.imread(osp.join(work, 'vis', 'iter_2', 'clip0.mp4'), plugin='pyav')
     assert grid.shape == (8, 32, 96, 3)          # generated | skeleton | ground truth
+
+
+def test_in_context_lifter_trains_and_its_checkpoint_carries_the_prompt_pool(tmp_path):
+    """train.py builds the pool from the config's own training set (PromptPoolHook) and saves
+    it with the weights; test.py and eval_prompt_modes.py use that pool, with no rebuild."""
+    cfg = osp.join(ROOT, 'tests', 'data', 'tiny_in_context_synthgym.py')
+    work = str(tmp_path / 'work')
+    r = run([sys.executable, 'tools/train.py', cfg, '--work-dir', work])
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert 'PromptPoolHook: prompt pool of 4 clips × 12 frames from train_dataloader.dataset' \
+        in r.stdout + r.stderr
+    ckpt_path = osp.join(work, 'epoch_1.pth')
+    state = torch.load(ckpt_path, map_location='cpu', weights_only=True)['state_dict']
+    assert state['lifter.prompt_pool_3d'].shape == (4, 12, 17, 3)
+    losses = [s for s in _scalars(work) if 'loss' in s][0]
+    assert {'loss_pose_mpjpe', 'loss_pose_n_mpjpe', 'loss_pose_velocity'} <= set(losses)
+    r = run([sys.executable, 'tools/analysis_tools/eval_prompt_modes.py', cfg, ckpt_path,
+             '--split', 'val', '--work-dir', str(tmp_path / 'modes')])
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert 'PromptPoolHook: prompt pool' not in r.stdout + r.stderr     # the checkpoint's pool
+    results = dict(re.findall(r'RESULT (\w+)=([\d.]+)', r.stdout))
+    assert set(results) == {f'{m}_{k}' for m in ('nearest', 'random', 'none')
+                            for k in ('mpjpe', 'p_mpjpe')}
+    assert all(0 < float(v) < 5000 for v in results.values())
+    assert results['none_mpjpe'] != results['nearest_mpjpe']            # the prompt matters

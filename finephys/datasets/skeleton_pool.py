@@ -81,7 +81,8 @@ class SkeletonPool:
         return self.keypoints_3d.reshape(-1, *self.keypoints_3d.shape[-2:]).mean(0)
 
     @classmethod
-    def from_dataset(cls, dataset, num=None, clip_len=None, indices=None):
+    def from_dataset(cls, dataset, num=None, clip_len=None, indices=None,
+                     keypoints_2d='projected'):
         """Build from a dataset of raw clip dicts (``keypoints_2d`` pixels, ``camera['K']``,
         ``keypoints_3d``; no pipeline).
 
@@ -91,18 +92,28 @@ class SkeletonPool:
             clip_len (int, optional): Cut every clip centred to this many frames (default: the
                 shortest clip's length, so entries stack).
             indices (sequence of int, optional): Explicit clip indices (overrides ``num``).
+            keypoints_2d (str): ``'projected'`` — the exact projection ``(X/Z, Y/Z)`` of the
+                clip's camera-frame 3D, so a prompt pairs 2D and 3D without detection noise (its
+                2D enters the lifter's residual directly) — or ``'detected'``, the dataset's own
+                2D (``keypoints_2d`` in pixels through ``camera['K']``).
 
         Raises:
             InputDataError: A clip shorter than ``clip_len``, or no clip at all.
         """
+        if keypoints_2d not in ('projected', 'detected'):
+            raise ValueError(f"SkeletonPool.from_dataset keypoints_2d={keypoints_2d!r}: expected "
+                             "'projected' or 'detected'")
         if indices is None:
             n = len(dataset) if num is None else min(num, len(dataset))
             indices = range(n)
         clips = []
         for i in indices:
             clip = dataset[int(i)]
-            kp2 = normalise_2d(clip['keypoints_2d'], clip['camera']['K'])
             kp3 = np.asarray(clip['keypoints_3d'], np.float64)
+            if keypoints_2d == 'projected':
+                kp2 = kp3[..., :2] / np.maximum(kp3[..., 2:], 1e-6)
+            else:
+                kp2 = normalise_2d(clip['keypoints_2d'], clip['camera']['K'])
             clips.append((int(i), kp2, kp3 - kp3[:, :1],
                           int(clip.get('label', clip.get('class_idx', -1)))))
         if not clips:

@@ -36,6 +36,19 @@ def test_pool_is_evenly_spaced_raw_training_clips():
     for row, idx in enumerate((0, 3, 6)):                      # evenly spaced over 7 clips
         kp3 = raw[idx]['keypoints_3d']
         np.testing.assert_allclose(pool.keypoints_3d[row], kp3 - kp3[:, :1], atol=1e-5)
+        # the prompt's 2D is the exact projection of its 3D (no detection noise)
+        np.testing.assert_allclose(pool.keypoints_2d[row], kp3[..., :2] / kp3[..., 2:],
+                                   atol=1e-6)
+    # or the dataset's own (noisy) detections, in normalised camera coordinates
+    detected = runner_for(train)
+    PromptPoolHook(num_clips=3, keypoints_2d='detected').fill(detected)
+    clip = raw[3]
+    k = np.broadcast_to(np.asarray(clip['camera']['K']), (12, 3, 3))     # per frame
+    expected = (clip['keypoints_2d'] - k[:, None, :2, 2]) / np.stack(
+        [k[:, 0, 0], k[:, 1, 1]], -1)[:, None]
+    np.testing.assert_allclose(detected.model.lifter.pool.keypoints_2d[1], expected, atol=1e-5)
+    assert np.abs(expected - clip['keypoints_3d'][..., :2] / clip['keypoints_3d'][..., 2:]
+                  ).max() > 1e-3                              # (the two differ)
     # the same pool on every rank / restart
     again = runner_for(train)
     PromptPoolHook(num_clips=3).fill(again)

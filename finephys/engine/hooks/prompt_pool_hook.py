@@ -39,15 +39,21 @@ class PromptPoolHook(Hook):
             resampled in time to the query's length when they differ.
         dataset (dict, optional): DATASETS config to build the pool from instead of the
             training set (e.g. a 3D-labelled set when the training set has only 2D).
+        keypoints_2d (str): The prompts' 2D: ``'projected'`` (exact projection of their 3D:
+            a noise-free example of the task, default) or ``'detected'`` (the dataset's 2D).
     """
 
     priority = 'ABOVE_NORMAL'
 
     def __init__(self, num_clips: int = 128, clip_len: Optional[int] = None,
-                 dataset: Optional[dict] = None):
+                 dataset: Optional[dict] = None, keypoints_2d: str = 'projected'):
         if num_clips < 1:
             raise ValueError(f'PromptPoolHook num_clips={num_clips}: expected ≥ 1')
+        if keypoints_2d not in ('projected', 'detected'):
+            raise ValueError(f"PromptPoolHook keypoints_2d={keypoints_2d!r}: expected "
+                             "'projected' or 'detected'")
         self.num_clips, self.clip_len, self.dataset = num_clips, clip_len, dataset
+        self.keypoints_2d = keypoints_2d
 
     def build_pool(self, runner) -> SkeletonPool:
         """The pool from ``dataset`` or the runner config's training set."""
@@ -74,9 +80,10 @@ class PromptPoolHook(Hook):
                 f'PromptPoolHook: {where} ({cfg.get("type")}) has no 3D labels (keypoints_3d, '
                 'camera) for prompts; give PromptPoolHook(dataset=<a 3D-labelled set>) or load '
                 'a checkpoint that carries a pool')
-        pool = SkeletonPool.from_dataset(dataset, clip_len=self.clip_len, indices=indices)
+        pool = SkeletonPool.from_dataset(dataset, clip_len=self.clip_len, indices=indices,
+                                         keypoints_2d=self.keypoints_2d)
         print_log(f'PromptPoolHook: prompt pool of {len(pool)} clips × '
-                  f'{pool.keypoints_2d.shape[1]} frames from {where} ({cfg.get("type")}, '
+                  f'{pool.keypoints_2d.shape[1]} frames ({self.keypoints_2d} 2D) from {where} ({cfg.get("type")}, '
                   f'{n} clips) in {time.perf_counter() - start:.1f} s', logger='current',
                   level=logging.INFO)
         return pool

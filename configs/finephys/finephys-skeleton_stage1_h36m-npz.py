@@ -7,3 +7,5 @@ _base_ = [
     '../_base_/schedules/adam_20e.py',
 ]
 default_hooks = dict(checkpoint=dict(save_best='pose3d/mpjpe', rule='less'))
+# the in-context lifter's val-tuned lr (1e-4, configs/lifters/README.md)
+optim_wrapper = dict(paramwise_cfg=dict(custom_keys={'lifter.': dict(lr_mult=0.1)}))

@@ -3,4 +3,3 @@
 # tools/model_converters/motionbert_to_finephys.py (then load_from=<converted>.pth).
 _base_ = ['./in-context-dstformer_c32-n2n3_adamw-20e_synthgym.py']
 model = dict(lifter=dict(dim=512, rep_dim=512, heads=8, drop=0.0))
-optim_wrapper = dict(optimizer=dict(lr=5e-4))

@@ -136,8 +136,8 @@ def test_in_context_lifter_trains_and_its_checkpoint_carries_the_prompt_pool(tmp
     work = str(tmp_path / 'work')
     r = run([sys.executable, 'tools/train.py', cfg, '--work-dir', work])
     assert r.returncode == 0, r.stderr[-3000:]
-    assert 'PromptPoolHook: prompt pool of 4 clips × 12 frames (projected 2D) from train_dataloader' \
-        in r.stdout + r.stderr
+    assert ('PromptPoolHook: prompt pool of 4 clips × 12 frames (projected 2D) from '
+            'train_dataloader') in r.stdout + r.stderr
     ckpt_path = osp.join(work, 'epoch_1.pth')
     state = torch.load(ckpt_path, map_location='cpu', weights_only=True)['state_dict']
     assert state['lifter.prompt_pool_3d'].shape == (4, 12, 17, 3)

@@ -13,6 +13,6 @@ default_hooks = dict(checkpoint=dict(save_best='pose3d/mpjpe', rule='less'))
 # the lifter alone). Seeding the physics with a detached S_dd and a wider clip fixes that.
 model = dict(detach_physics_input=True)
 optim_wrapper = dict(clip_grad=dict(max_norm=20.0))
-# the in-context lifter trains at a tenth of the rate (1e-4, its val-tuned lr in
-# configs/lifters/: 1e-3 leaves it at ~180 mm); the TCN swap resets this
+# the in-context lifter trains at a tenth of the rate (1e-4, its lr chosen on val in
+# configs/lifters/README.md); the TCN swap resets this
 optim_wrapper = dict(paramwise_cfg=dict(custom_keys={'lifter.': dict(lr_mult=0.1)}))

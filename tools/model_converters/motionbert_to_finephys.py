@@ -18,7 +18,7 @@ Usage::
     python tools/model_converters/motionbert_to_finephys.py \\
         checkpoint/pose3d/FT_MB_release_MB_ft_h36m/best_epoch.bin \\
         work_dirs/motionbert_h36m_finephys.pth \\
-        --config configs/lifters/in-context-dstformer_c512-n2n3_adamw-30e_synthgym.py
+        --config configs/lifters/in-context-dstformer_c512-n2n3_adamw-20e_synthgym.py
 
 The output is a ``{'state_dict', 'meta'}`` torch file readable with ``weights_only=True``; with
 ``--config`` the keys are checked against that config's model (prefix ``lifter.`` as in

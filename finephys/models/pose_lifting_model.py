@@ -37,15 +37,14 @@ class PoseLiftingModel(BaseModel):
         super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
         self.lifter = MODELS.build(lifter)
         pose_loss = pose_loss or dict(type='MPJPELoss')
-        self.pose_loss_names = ['loss_pose'] if isinstance(pose_loss, dict) else None
-        cfgs = [pose_loss] if isinstance(pose_loss, dict) else list(pose_loss)
-        self.pose_losses = nn.ModuleList(MODELS.build(c) for c in cfgs)
-        if self.pose_loss_names is None:
-            self.pose_loss_names = [f'loss_pose_{getattr(m, "loss_name", type(m).__name__)}'
-                                    for m in self.pose_losses]
-            if len(set(self.pose_loss_names)) != len(self.pose_loss_names):
-                raise ValueError(f'PoseLiftingModel: pose_loss names {self.pose_loss_names} '
-                                 'repeat; give each loss type once')
+        single = isinstance(pose_loss, dict)
+        self.pose_losses = nn.ModuleList(
+            MODELS.build(c) for c in ([pose_loss] if single else pose_loss))
+        self.pose_loss_names = ['loss_pose'] if single else [
+            f'loss_pose_{getattr(m, "loss_name", type(m).__name__)}' for m in self.pose_losses]
+        if len(set(self.pose_loss_names)) != len(self.pose_loss_names):
+            raise ValueError(f'PoseLiftingModel: pose_loss names {self.pose_loss_names} repeat; '
+                             'give each loss type once')
         self.trajectory_loss = MODELS.build(trajectory_loss) if trajectory_loss else None
         self.root_index = root_index
 

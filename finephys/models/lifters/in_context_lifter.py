@@ -243,7 +243,9 @@ class InContextLifter(BaseModule):
             p2d, p3d = (torch.as_tensor(a, dtype=keypoints_2d.dtype, device=keypoints_2d.device)
                         for a in self.pool.prompts(t, idx, offsets))
             prompt = (p2d, p3d)
-        q_in = self.input_tokens(keypoints_2d, scores)
+        r = self.root_index
+        shape_2d, root_2d, size = normalise_2d(keypoints_2d, r)
+        q_in = torch.cat([shape_2d, scores[..., None]], -1)           # = input_tokens(...)
         query_seq = torch.cat([q_in, self.query_target(b, t).to(q_in.dtype)], 1)
         if prompt is not None:
             p_in = self.input_tokens(prompt[0], torch.ones_like(scores))
@@ -260,9 +262,7 @@ class InContextLifter(BaseModule):
             x = layer(x)
         x = x[:, t:]                                                   # the query's target part
         pose = (self.backbone.head(x) + residual) * self.body_size
-        r = self.root_index
         pose = pose - pose[:, :, r:r + 1]
-        _, root_2d, size = normalise_2d(keypoints_2d, r)
         frame_feat = torch.cat([x.mean(2), root_2d, size.log()], -1)
         root = root_from_apparent_size(root_2d, size, self.root_head(frame_feat),
                                        self.log_body_size)

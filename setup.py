@@ -67,7 +67,7 @@ if __name__ == '__main__':
         long_description_content_type='text/markdown',
         packages=find_packages(exclude=('configs', 'tools', 'tests', 'projects')),
         include_package_data=True,
-        package_data={'finephys': ['.mim/**/*', '.mim/*']},
+        package_data={'finephys': ['.mim/**/*', '.mim/*', 'datasets/texts/*.json']},
         python_requires='>=3.10',
         install_requires=parse_requirements('runtime.txt'),
         extras_require={

@@ -27,12 +27,22 @@ def repo_root():
     return ROOT
 
 
+GYM99_CATEGORIES = os.path.join(ROOT, 'tests', 'data', 'finegym', 'gym99_categories.txt')
+
+
 def write_tiny_finegym(root, num_frames=20, size=48):
-    """A FineGym-layout folder written from SynthGym clips: ``gym99_categories.txt`` (every
-    SynthGym class with its gym99 Clabel, plus vault/beam lines), a split list, PYSKL's pickle
-    (COCO-17, person 0 = the gymnast) and trimmed mp4 clips. One listed clip lacks a skeleton,
-    one lacks its video and one is too short, for the skip counters."""
+    """A FineGym-layout folder written from SynthGym clips: FineGym's own
+    ``gym99_categories.txt`` (tests/data/finegym), a split list, PYSKL's pickle (COCO-17,
+    person 0 = the gymnast) and trimmed mp4 clips. Four good clips (one FX-JUMP, one FX-TURN,
+    two FX-SALTO) and one listed clip per skip reason of ``FineGymSkeletonDataset`` /
+    ``FineGymVideoDataset``:
+
+    unknown_label (Clabel 150), no_skeleton, bad_keypoints (NaN with score > 0), zero_score,
+    too_short (6 frames), no_video, bad_video (an mp4 cut in half; a text file named .mp4),
+    video_too_short (a 10-frame video for a 20-frame skeleton).
+    """
     import pickle
+    import shutil
 
     import numpy as np
 
@@ -41,23 +51,17 @@ def write_tiny_finegym(root, num_frames=20, size=48):
     from finephys.visualization.video import write_video
     root = str(root)
     os.makedirs(os.path.join(root, 'subactions'), exist_ok=True)
-    lines = ['Clabel: 0; set: 1; Glabel: 1; (VT) round-off, flic-flac with 0.5 turn on, '
-             'stretched salto forward with 0.5 turn off',
-             'Clabel: 45; set: 33; Glabel: 200; (BB) 1 turn on one leg with free leg below '
-             'horizontal']
-    lines += [f'Clabel: {v["label"]}; set: 2; Glabel: {100 + v["label"]}; (FX) {name}'
-              for name, v in ACTIONS.items()]
-    with open(os.path.join(root, 'gym99_categories.txt'), 'w') as f:
-        f.write('\n'.join(lines) + '\n')
+    shutil.copy(GYM99_CATEGORIES, os.path.join(root, 'gym99_categories.txt'))
     coco_from_h36m = ['neck', 'head', 'head', 'head', 'head', 'left_shoulder', 'right_shoulder',
                       'left_elbow', 'right_elbow', 'left_wrist', 'right_wrist', 'left_hip',
                       'right_hip', 'left_knee', 'right_knee', 'left_ankle', 'right_ankle']
     idx = [H36M17.index(n) for n in coco_from_h36m]
+    turn = '2 turn on one leg, free leg optional below horizontal'
     clips = [('vid0_E_000001_000010_A_0000_0001', 'stag jump', num_frames),
-             ('vid0_E_000001_000010_A_0002_0003', '2 turn on one leg, free leg optional below '
-              'horizontal', num_frames),
+             ('vid0_E_000001_000010_A_0002_0003', turn, num_frames),
              ('vid1_E_000011_000020_A_0000_0002', 'salto forward tucked', num_frames),
-             ('vid1_E_000011_000020_A_0003_0004', 'salto forward tucked', 6)]
+             ('vid1-x_E_000011_000020_A_0005_0007', 'double salto backward piked', num_frames),
+             ('vid1_E_000011_000020_A_0003_0004', 'salto forward tucked', 6)]   # too_short
     anns, split = [], []
     for i, (clip_id, action, frames) in enumerate(clips):
         c = generate_clip(action, 100 + i, num_frames=frames, render_size=size)
@@ -69,9 +73,36 @@ def write_tiny_finegym(root, num_frames=20, size=48):
                          total_frames=frames))
         write_video(os.path.join(root, 'subactions', clip_id + '.mp4'), c['video'])
         split.append(f'{clip_id} {ACTIONS[action]["label"]}')
-    split.append('vid2_E_000001_000010_A_0000_0001 16')             # no skeleton
-    anns.append(dict(anns[0], frame_dir='vid3_E_000001_000010_A_0000_0001'))
-    split.append('vid3_E_000001_000010_A_0000_0001 16')             # no video
+    good = anns[0]
+    video0 = os.path.join(root, 'subactions', good['frame_dir'] + '.mp4')
+
+    def bad(clip_id, video=True, **fields):
+        anns.append(dict(good, frame_dir=clip_id, **fields))
+        split.append(f'{clip_id} 16')
+        if video:
+            shutil.copy(video0, os.path.join(root, 'subactions', clip_id + '.mp4'))
+
+    split.append('vid5_E_000001_000010_A_0000_0001 150')                # unknown_label
+    split.append('vid2_E_000001_000010_A_0000_0001 16')                 # no_skeleton
+    nan = good['keypoint'].copy()
+    nan[0, 3, 5] = np.nan
+    bad('vid6_E_000001_000010_A_0000_0001', keypoint=nan)              # bad_keypoints
+    bad('vid7_E_000001_000010_A_0000_0001',                             # zero_score
+        keypoint_score=np.zeros_like(good['keypoint_score']))
+    bad('vid3_E_000001_000010_A_0000_0001', video=False)                # no_video
+    bad('vid8_E_000001_000010_A_0000_0001', video=False)                # bad_video: truncated
+    with open(video0, 'rb') as f:
+        data = f.read()
+    with open(os.path.join(root, 'subactions', 'vid8_E_000001_000010_A_0000_0001.mp4'),
+              'wb') as f:
+        f.write(data[:len(data) // 2])
+    bad('vid9_E_000001_000010_A_0000_0001', video=False)                # bad_video: not a video
+    with open(os.path.join(root, 'subactions', 'vid9_E_000001_000010_A_0000_0001.mp4'),
+              'w') as f:
+        f.write('<html>404 not found</html>')
+    bad('vid4_E_000001_000010_A_0000_0001', video=False)                # video_too_short
+    short = generate_clip('stag jump', 100, num_frames=10, render_size=size)['video']
+    write_video(os.path.join(root, 'subactions', 'vid4_E_000001_000010_A_0000_0001.mp4'), short)
     with open(os.path.join(root, 'gym99_train_element_v1.1.txt'), 'w') as f:
         f.write('\n'.join(split) + '\n')
     with open(os.path.join(root, 'gym_hrnet.pkl'), 'wb') as f:
@@ -79,7 +110,10 @@ def write_tiny_finegym(root, num_frames=20, size=48):
     return dict(root=root, ann_file=os.path.join(root, 'gym99_train_element_v1.1.txt'),
                 categories_file=os.path.join(root, 'gym99_categories.txt'),
                 skeleton_file=os.path.join(root, 'gym_hrnet.pkl'),
-                video=os.path.join(root, 'subactions'))
+                video=os.path.join(root, 'subactions'),
+                expected_skips=dict(unknown_label=1, no_skeleton=1, bad_keypoints=1,
+                                    zero_score=1, too_short=1, no_video=1, bad_video=2,
+                                    video_too_short=1))
 
 
 @pytest.fixture(scope='session')

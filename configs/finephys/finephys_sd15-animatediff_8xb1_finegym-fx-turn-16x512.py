@@ -5,3 +5,5 @@ subset = 'FX-TURN'
 train_dataloader = dict(dataset=dict(subset=subset))
 val_dataloader = dict(dataset=dict(subset=subset))
 test_dataloader = dict(dataset=dict(subset=subset))
+# the frozen skeleton path: stage 2 on this subset's FineGym skeletons (its last checkpoint)
+model = dict(skeleton_checkpoint='work_dirs/finephys-skeleton_stage2_finegym-fx-turn/epoch_5.pth')

@@ -130,6 +130,54 @@ class SkeletonPool:
             labels.append(label)
         return cls(np.stack(items2d), np.stack(items3d), np.asarray(labels))
 
+    @classmethod
+    def from_lifted(cls, dataset, lift, clip_len, indices=None, keypoints_2d='projected',
+                    batch_size=16):
+        """Build from a dataset **without 3D labels** (FineGym): the 3D of each prompt is a
+        lifter's answer for the clip's detected 2D — a pseudo-label — so the prompts show the
+        target data's own poses (a model trained on another world lifts them).
+
+        Args:
+            dataset: Indexable dataset of raw clip dicts (``keypoints_2d`` pixels,
+                ``keypoint_scores``, ``camera['K']``).
+            lift (callable): ``lift(keypoints_2d_norm (B, T, J, 2), scores (B, T, J)) →
+                (B, T, J, 3)`` camera-frame metres (numpy in, numpy out).
+            clip_len (int): Frames per entry (each clip cut centred).
+            indices (sequence of int, optional): Clip indices (default: all).
+            keypoints_2d (str): ``'projected'`` (the lifted 3D's own projection: 2D and 3D agree
+                exactly, as for labelled pools) or ``'detected'`` (the detector's 2D).
+            batch_size (int): Clips lifted per call.
+
+        Raises:
+            InputDataError: a clip shorter than ``clip_len``, or no clip at all.
+        """
+        if keypoints_2d not in ('projected', 'detected'):
+            raise ValueError(f"SkeletonPool.from_lifted keypoints_2d={keypoints_2d!r}: expected "
+                             "'projected' or 'detected'")
+        indices = range(len(dataset)) if indices is None else indices
+        kp2, scores, labels = [], [], []
+        for i in indices:
+            clip = dataset[int(i)]
+            kp = normalise_2d(clip['keypoints_2d'], clip['camera']['K'])
+            if len(kp) < clip_len:
+                raise InputDataError(f'SkeletonPool.from_lifted: clip {i} has {len(kp)} frames, '
+                                     f'fewer than clip_len={clip_len}')
+            s = (len(kp) - clip_len) // 2
+            sc = clip.get('keypoint_scores')
+            sc = np.ones(kp.shape[:2]) if sc is None else np.asarray(sc, np.float64)
+            kp2.append(kp[s:s + clip_len])
+            scores.append(sc[s:s + clip_len])
+            labels.append(int(clip.get('label', -1)))
+        if not kp2:
+            raise InputDataError('SkeletonPool.from_lifted: no clips selected')
+        kp2, scores = np.stack(kp2).astype(np.float32), np.stack(scores).astype(np.float32)
+        kp3 = np.concatenate([np.asarray(lift(kp2[b:b + batch_size], scores[b:b + batch_size]),
+                                         np.float64)
+                              for b in range(0, len(kp2), batch_size)])
+        if keypoints_2d == 'projected':
+            kp2 = kp3[..., :2] / np.maximum(kp3[..., 2:], 1e-6)
+        return cls(kp2, kp3 - kp3[:, :, :1], np.asarray(labels))
+
     def save(self, path):
         os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
         np.savez_compressed(path, keypoints_2d=self.keypoints_2d, keypoints_3d=self.keypoints_3d,

@@ -16,6 +16,7 @@ from .seeded_augmentation import SeededAugmentationMixin
 from .synthgym import ACTIONS, KeypointNoise, generate_clip, simulate_world
 from .synthgym.actions import check_action, check_subsets
 from .synthgym_cache import CACHE_INDEX, generation_settings, load_cached_clip
+from .text_expansion import TextExpander
 
 SPLITS = ('train', 'val', 'test')
 
@@ -48,6 +49,11 @@ class SynthGymDataset(SeededAugmentationMixin, SkipBadSamplesMixin, BaseDataset)
         noise (dict, optional): :class:`KeypointNoise` parameters.
         data_root (str, optional): Folder written by ``tools/dataset_converters/
             generate_synthgym.py``; clips are read from ``<data_root>/<split>/`` when present.
+        text_template (str, optional): The ``text`` (the generator's prompt) as a
+            :class:`~finephys.datasets.text_expansion.TextExpander` template over the class
+            ``name``, ``description`` (the shipped gym99 description, as FineGym clips get),
+            ``subset``, ``label``; None: the class name.
+        text_override_file (str, optional): A user's descriptions (JSON), replacing shipped ones.
         motion_cache_size (int): Simulated motions kept in memory (per process, LRU). The
             physics simulation is the expensive part of a clip (~75 ms); camera, noise and
             projection (~2 ms) are redone per access, so from the second epoch on, on-the-fly
@@ -63,6 +69,7 @@ class SynthGymDataset(SeededAugmentationMixin, SkipBadSamplesMixin, BaseDataset)
                  num_frames: int = 48, fps: float = 30.0, render_size: Optional[int] = None,
                  image_size: int = 256, noise: Optional[dict] = None,
                  data_root: Optional[str] = None, motion_cache_size: int = 4096,
+                 text_template: Optional[str] = None, text_override_file: Optional[str] = None,
                  pipeline: Sequence = (),
                  test_mode: bool = False, lazy_init: bool = False, **kwargs):
         if split not in SPLITS:
@@ -89,6 +96,8 @@ class SynthGymDataset(SeededAugmentationMixin, SkipBadSamplesMixin, BaseDataset)
         self.cache_dir = osp.join(data_root, split) if data_root else None
         self.num_regenerated = 0
         self.motion_cache_size = int(motion_cache_size)
+        self.texts = (None if text_template is None else
+                      TextExpander(text_template, override_file=text_override_file))
         self._motions = OrderedDict()
         metainfo = dict(classes=names, subsets=sorted({ACTIONS[n]['subset'] for n in names}),
                         labels=[ACTIONS[n]['label'] for n in names], fps=float(fps),
@@ -162,4 +171,7 @@ class SynthGymDataset(SeededAugmentationMixin, SkipBadSamplesMixin, BaseDataset)
                                  image_size=s['image_size'], noise=self.noise,
                                  motion=self._motion(info['action'], info['seed']))
         clip.update(sample_idx=info['sample_idx'], class_idx=info['class_idx'])
+        if self.texts is not None:
+            clip['text'] = self.texts(clip['label'], info['action'],
+                                      ACTIONS[info['action']]['subset'])
         return clip

@@ -9,8 +9,8 @@ from finephys.registry import FUSERS, LIFTERS, MODELS, PHYSICS_SOLVERS
 from .fusion import project_points
 from .losses import NMPJPELoss, VelocityLoss
 
-DEFAULT_LOSS_WEIGHTS = dict(dd=1.0, pp=1.0, fused=1.0, noise=0.01, reproj=0.0, trajectory=0.5,
-                            contact=1.0, dd_n_mpjpe=0.0, dd_velocity=0.0)
+DEFAULT_LOSS_WEIGHTS = dict(dd=1.0, pp=1.0, fused=1.0, noise=0.01, reproj=0.0, reproj_pp=0.0,
+                            trajectory=0.5, contact=1.0, dd_n_mpjpe=0.0, dd_velocity=0.0)
 
 
 @MODELS.register_module()
@@ -161,11 +161,13 @@ class FinePhysSkeleton(BaseModel):
                 rel(out['s_dd']), rel(data_samples['keypoints_3d']))
         if w['noise'] > 0:
             losses['loss_noise'] = w['noise'] * out['loss_noise']
-        if w['reproj'] > 0:
-            proj = project_points(out['fused'])
-            err = torch.linalg.vector_norm(proj - out['keypoints_2d_norm'], dim=-1)
-            scores = out['scores'] if out['scores'] is not None else torch.ones_like(err)
-            losses['loss_2d'] = w['reproj'] * (err * scores).sum() / scores.sum().clamp_min(1e-6)
+        for key, name, pred in (('reproj', 'loss_2d', out['fused']),
+                                ('reproj_pp', 'loss_2d_pp', out['s_pp'])):
+            if w[key] > 0:
+                err = torch.linalg.vector_norm(project_points(pred) - out['keypoints_2d_norm'],
+                                               dim=-1)
+                scores = out['scores'] if out['scores'] is not None else torch.ones_like(err)
+                losses[name] = w[key] * (err * scores).sum() / scores.sum().clamp_min(1e-6)
         if w['contact'] > 0 and hasattr(self.physics, 'loss'):
             for name, value in self.physics.loss(out['physics'], data_samples).items():
                 # 'loss*' terms are optimised; the rest are logged diagnostics

@@ -57,7 +57,7 @@ def test_finegym_config_trains_and_validates_on_tiny_stand_ins(tiny_finegym, tmp
     runner = Runner.from_cfg(cfg)
     assert runner.model.generator.unet.is_gradient_checkpointing
     runner.train()
-    assert len(runner.train_dataloader.dataset) == 1
+    assert len(runner.train_dataloader.dataset) == 2      # FX-SALTO: Clabels 25 and 40
     assert torch.isfinite(torch.tensor(runner.message_hub.get_scalar('train/loss').current()))
     assert osp.isfile(osp.join(cfg.work_dir, 'iter_2.pth'))
     metrics = runner.val()               # the same ValLoop the training ran at iteration 2

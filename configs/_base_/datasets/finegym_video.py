@@ -1,6 +1,7 @@
 # FineGym element clips (gym99) for stage 3: trimmed videos + PYSKL 2D skeletons + category text.
 # Layout (MMAction2's FineGym preparation + PYSKL's skeleton release):
-#   data/finegym/annotations/gym99_{train,val}_element_v1.1.txt, gym99_categories.txt
+#   data/finegym/annotations/gym99_train_element_v1.1.txt, gym99_val_element.txt,
+#   data/finegym/annotations/gym99_categories.txt (docs/datasets.md)
 #   data/finegym/subactions/<clip_id>.mp4
 #   data/finegym/gym_hrnet.pkl
 data_root = 'data/finegym'
@@ -29,7 +30,7 @@ train_dataloader = dict(
 val_dataloader = dict(
     batch_size=1, num_workers=2, persistent_workers=True,
     sampler=dict(type='DefaultSampler', shuffle=False), collate_fn=dict(type='default_collate'),
-    dataset=dict(_dataset, ann_file=f'{data_root}/annotations/gym99_val_element_v1.1.txt',
+    dataset=dict(_dataset, ann_file=f'{data_root}/annotations/gym99_val_element.txt',
                  indices=4, pipeline=val_pipeline))
 test_dataloader = dict(val_dataloader, dataset=dict(val_dataloader['dataset'], indices=None))
 val_evaluator = dict(type='GuidanceFidelityMetric')

@@ -52,20 +52,6 @@ _CATALOGUE = [
 ACTIONS = OrderedDict((name, dict(label=label, subset=subset, **spec))
                       for name, label, subset, spec in _CATALOGUE)
 
-# Richer text per shape, the way FinePhys expands class names into descriptions.
-_SHAPE_TEXT = {
-    'split': 'legs separate to a 180 degree split in the air',
-    'straddle': 'legs open sideways into a straddle pike at the top',
-    'stag': 'the front leg bends at the knee while the back leg stays straight',
-    'passe': 'the free leg bent with the foot at the knee of the support leg',
-    'tuck_stand': 'sitting low on the bent support leg with the free leg straight forward',
-    'split_up': 'the free leg held upward in a 180 degree split beside the head',
-    'heel_forward': 'the free leg straight forward with the heel at hip height',
-    'tuck': 'knees pulled to the chest in a tight tuck',
-    'layout': 'the body fully stretched',
-    'pike': 'legs straight and the body folded at the hips',
-}
-
 
 def list_actions() -> 'OrderedDict[str, str]':
     """Every SynthGym action name → its subset (``'FX-JUMP'``, ``'FX-TURN'``, ``'FX-SALTO'``)."""
@@ -73,23 +59,17 @@ def list_actions() -> 'OrderedDict[str, str]':
 
 
 def describe(name: str) -> str:
-    """A FineGym-style description of an action, longer than its class name."""
-    spec = ACTIONS[check_action(name)]
-    family = spec['family']
-    shape = _SHAPE_TEXT[spec['shape']]
-    if family == 'jump':
-        take = 'one foot after a running step' if spec['takeoff'] == 'one_foot' else 'both feet'
-        turn = f", rotating {spec['turns']:g} turn about the vertical axis" if spec['turns'] else ''
-        return (f'A gymnast on the floor exercise takes off from {take} into a {name}: {shape}'
-                f'{turn}, then lands with control.')
-    if family == 'turn':
-        return (f"A gymnast on the floor exercise rises onto one leg and spins {spec['turns']:g} "
-                f'full turn(s) on the support foot with {shape}, then lowers the free leg.')
-    direction = 'forward' if spec['saltos'] > 0 else 'backward'
-    n = abs(spec['saltos'])
-    twist = f" while twisting {spec['twists']:g} time(s) about the long axis" if spec['twists'] else ''
-    return (f'A gymnast on the floor exercise jumps from both feet and rotates {n:g} salto(s) '
-            f'{direction} with {shape}{twist}, landing on both feet.')
+    """The action's description: the one finephys ships for its gym99 class (body shape,
+    rotations, take-off and landing; ``finephys/datasets/texts/gym99_fx_descriptions.json``),
+    the same text FineGym clips of that class get."""
+    from ..text_expansion import GYM99_FX_DESCRIPTIONS, load_descriptions
+    global _DESCRIPTIONS
+    if _DESCRIPTIONS is None:
+        _DESCRIPTIONS = load_descriptions(GYM99_FX_DESCRIPTIONS)
+    return _DESCRIPTIONS[ACTIONS[check_action(name)]['label']]['description']
+
+
+_DESCRIPTIONS = None
 
 
 def check_action(name: str) -> str:

@@ -25,6 +25,8 @@ REQUIRED = {
     'SkeletonCropResize': dict(size=32),
     'FineGymVideoDataset': dict(ann_file='unused.txt', categories_file='unused.txt',
                                 skeleton_file='unused.pkl', lazy_init=True),
+    'FineGymSkeletonDataset': dict(ann_file='unused.txt', categories_file='unused.txt',
+                                   skeleton_file='unused.pkl', lazy_init=True),
 }
 
 

@@ -22,6 +22,7 @@ VIDEO_PIPELINE = [dict(type='SampleFrames', clip_len=8, random=True),
 
 
 def _finegym(fg, **kw):
+    kw.setdefault('probe_cache', False)
     return FineGymVideoDataset(ann_file=fg['ann_file'], categories_file=fg['categories_file'],
                                skeleton_file=fg['skeleton_file'],
                                data_prefix=dict(video=fg['video']), **kw)
@@ -41,7 +42,9 @@ def _videos(fg):
 
 @pytest.mark.parametrize('damage', ['truncated', 'wrong_size'])
 def test_a_broken_video_is_skipped_and_counted_in_training(finegym_copy, damage):
+    # the file breaks after the datasets were built (their probes saw it whole)
     ds = _finegym(finegym_copy, pipeline=VIDEO_PIPELINE)
+    test = _finegym(finegym_copy, pipeline=VIDEO_PIPELINE, test_mode=True)
     victim = ds.get_data_info(0)['video_path']
     if damage == 'truncated':
         data = open(victim, 'rb').read()
@@ -53,9 +56,12 @@ def test_a_broken_video_is_skipped_and_counted_in_training(finegym_copy, damage)
     assert ds.num_bad_samples >= 1
     assert all(s['video_path'] != victim for s in samples)   # replaced, never returned
     # in evaluation the same file is an error naming it
-    test = _finegym(finegym_copy, pipeline=VIDEO_PIPELINE, test_mode=True)
     with pytest.raises((OSError, BadSampleError), match=osp.basename(victim)):
         test[0]
+    if damage == 'truncated':       # a dataset built now probes the file and leaves it out
+        rebuilt = _finegym(finegym_copy, pipeline=VIDEO_PIPELINE, test_mode=True)
+        assert rebuilt.num_skipped['bad_video'] == finegym_copy['expected_skips']['bad_video'] + 1
+        assert all(rebuilt.get_data_info(i)['video_path'] != victim for i in range(len(rebuilt)))
 
 
 def test_mostly_bad_data_stops_with_the_reason(finegym_copy):
@@ -67,8 +73,6 @@ def test_mostly_bad_data_stops_with_the_reason(finegym_copy):
 @pytest.mark.parametrize('mutate, words', [
     (lambda fg: open(fg['ann_file'], 'a').write('vid9_E_000001_000010 abc\n'),
      r'gym99_train_element_v1.1.txt:\d+: expected "<clip_id> <label>"'),
-    (lambda fg: open(fg['ann_file'], 'a').write('vid9_E_000001_000010 777\n'),
-     r'label 777 is not in'),
     (lambda fg: open(fg['ann_file'], 'w').write(''), r'no usable clip'),
     (lambda fg: open(fg['categories_file'], 'w').write(''), r'no category line'),
     (lambda fg: open(fg['skeleton_file'], 'wb').write(b'\x80\x04'), r'truncated or corrupt pickle'),
@@ -78,6 +82,16 @@ def test_broken_finegym_annotations_are_named(finegym_copy, mutate, words):
     mutate(finegym_copy)
     with pytest.raises((InputDataError, FileNotFoundError), match=words):
         _finegym(finegym_copy)
+
+
+def test_unknown_label_is_skipped_or_raised(finegym_copy):
+    open(finegym_copy['ann_file'], 'a').write('vid9_E_000001_000010_A_0000_0001 777\n')
+    ds = _finegym(finegym_copy)
+    assert ds.num_skipped['unknown_label'] == finegym_copy['expected_skips']['unknown_label'] + 1
+    assert 'label 777' not in ds.skip_examples['unknown_label']      # the first example kept
+    with pytest.raises(InputDataError, match=r'unknown_label: vid5_.*label 150 .* is not in'):
+        _finegym(dict(finegym_copy), on_bad_clip='raise', subset='FX-TURN',
+                 min_frames=4)
 
 
 def _npz(path, **arrays):

@@ -175,7 +175,8 @@ def test_pool_tool_on_a_labelled_dataset(tmp_path, capsys):
     from finephys.datasets import SynthGymDataset
     from mmengine.config import Config
     c = Config.fromfile(cfg).train_dataloader.dataset
-    ds = SynthGymDataset(**dict(c, num_samples=10, pipeline=[]))
+    ds = SynthGymDataset(**{k: v for k, v in dict(c, num_samples=10, pipeline=[]).items()
+                            if k != 'type'})
     for row, i in enumerate([0, 2, 4, 7, 9]):
         kp3 = ds[i]['keypoints_3d']
         s = (len(kp3) - 24) // 2

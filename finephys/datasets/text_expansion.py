@@ -86,8 +86,9 @@ class TextExpander:
             raise InputDataError(f"TextExpander missing={missing!r}: expected 'name' or 'raise'")
         self.template, self.missing = template, missing
         self.descriptions = load_descriptions(descriptions_file) if descriptions_file else {}
-        if override_file:
-            self.descriptions.update(load_descriptions(override_file))
+        if override_file:     # per class, the user's fields replace the shipped ones
+            for label, entry in load_descriptions(override_file).items():
+                self.descriptions[label] = dict(self.descriptions.get(label, {}), **entry)
         self.undescribed = set()
 
     def __call__(self, label: int, name: str, subset: Optional[str] = None) -> str:

@@ -192,3 +192,54 @@ def test_load_video_errors_name_the_file(tiny_finegym):
         LoadVideoFrames()(dict(info, frame_inds=np.array([0, 99])))
     with pytest.raises(ValueError, match=r'skeleton file says 64x48'):
         LoadVideoFrames()(dict(info, camera=dict(info['camera'], image_size=(64, 48))))
+
+
+def test_shipped_descriptions_cover_every_gym99_fx_class():
+    from finephys.datasets import GYM99_FX_DESCRIPTIONS, load_descriptions
+    cats = parse_finegym_categories(GYM99_CATEGORIES)
+    texts = load_descriptions(GYM99_FX_DESCRIPTIONS)
+    fx = {c: v for c, v in cats.items() if v['event'] == 'FX'}
+    assert set(texts) == set(fx) and len(texts) == 35
+    for c, v in fx.items():
+        assert texts[c]['name'] == v['text']
+        assert c in subset_labels(cats, texts[c]['subset'])
+        assert len(texts[c]['description'].split()) > 2 * len(v['text'].split())
+
+
+def test_text_override_template_and_synthgym(tmp_path):
+    import json
+
+    from finephys.datasets import SynthGymDataset, TextExpander
+    from finephys.datasets.synthgym import describe
+    override = tmp_path / 'mine.json'
+    override.write_text(json.dumps({'16': 'a stag leap, front knee bent'}))
+    ex = TextExpander('{name} ({subset}): {description}', override_file=str(override))
+    assert ex(16, 'stag jump') == 'stag jump (FX-JUMP): a stag leap, front knee bent'
+    assert ex(25, 'salto forward tucked').startswith('salto forward tucked (FX-SALTO): From a')
+    assert ex(200, 'unlisted element') == 'unlisted element (): unlisted element'
+    assert ex.undescribed == {200}
+    with pytest.raises(InputDataError, match='no text description for class 200'):
+        TextExpander(missing='raise')(200, 'x')
+    with pytest.raises(InputDataError, match=r"unknown field\(s\) \['speed'\]"):
+        TextExpander('{speed}')
+    override.write_text('{"x": "y"}')
+    with pytest.raises(InputDataError, match="key 'x' is not a class label"):
+        TextExpander(override_file=str(override))
+    # SynthGym: the same shipped text; the class name unless a template is given
+    ds = SynthGymDataset(num_samples=2, num_frames=8, classes=['stag jump'])
+    assert ds[0]['text'] == 'stag jump' and ds[0]['description'] == describe('stag jump')
+    templ = SynthGymDataset(num_samples=2, num_frames=8, classes=['stag jump'],
+                            text_template='{description}')
+    assert templ[0]['text'] == describe('stag jump') == TextExpander()(16, 'stag jump')
+
+
+def test_gym288_labels_never_borrow_a_gym99_description(tiny_finegym, tmp_path):
+    # a gym288-style label space: Clabel 16 is another element there
+    cats = tmp_path / 'gym288_categories.txt'
+    cats.write_text('Clabel: 16; set: 21; Glabel: 104; (FX) stag ring jump\n'
+                    'Clabel: 25; set: 24; Glabel: 163; (FX) salto forward tucked\n')
+    split = tmp_path / 'split.txt'
+    split.write_text('vid0_E_000001_000010_A_0000_0001 16\n')
+    ds = FineGymSkeletonDataset(ann_file=str(split), categories_file=str(cats),
+                                skeleton_file=tiny_finegym['skeleton_file'])
+    assert ds[0]['text'] == 'stag ring jump' and ds.texts.undescribed == {16}

@@ -19,7 +19,11 @@ backbone with the stage-1 skeleton path; (8) the SynthGym 2D pose detector
 table — silhouette IoU of generated frames against SynthGym's rendering of the guidance
 skeleton (whole frame and inside the body's box) and PCK@0.2 of the detector's keypoints
 against the guidance keypoints, trained model vs the same model with guidance zeroed vs the
-ground-truth video; (10) one video per subset (FX-JUMP / FX-TURN / FX-SALTO) with overlays.
+ground-truth video; (8b) the FineGym chain on a FineGym-layout sample written from SynthGym
+(source videos + annotation JSON → tools/dataset_converters/trim_finegym_videos.py →
+extract_finegym_skeletons.py with the detector of (8) → stage 2 on the 2D from the stage-1
+checkpoint, val reprojection error before/after); (10) one video per subset (FX-JUMP /
+FX-TURN / FX-SALTO) with overlays.
 Generation stays at 32 px: 64 px quadruples every pixel-space UNet pass (stage 3 alone would
 take the demo's whole budget).
 """
@@ -32,6 +36,7 @@ import time
 import numpy as np
 
 from finephys.utils.tool_runner import latest_metrics
+from finephys.utils.tool_runner import run_tool_in_process as in_process
 from finephys.utils.tool_runner import run_tool as sh
 from finephys.utils.tool_runner import run_tool_results as sh_results
 
@@ -41,6 +46,8 @@ STRUCTURED_CONFIG = ('configs/finephys-structured/'
                      'finephys-skeleton-structured_stage1_synthgym_tcn-lifter_frozen-lifter.py')
 STAGE3_CONFIG = 'configs/finephys/finephys_tiny_synthgym.py'
 POSE_CONFIG = 'configs/pose_estimators/heatmap-pose-net_c16-32-64_synthgym-32px.py'
+FINEGYM_STAGE2_CONFIG = ('configs/finephys/'
+                         'finephys-skeleton_stage2_finegym-fx-jump_tcn-lifter-complementary.py')
 PHYSICS_RESULTS = ('physics_vs_best_smoother_accel_reduction',
                    'physics_vs_best_smoother_ballistic_reduction',
                    'physics_vs_best_smoother_mpjpe_reduction', 'root_error_reduction',
@@ -65,6 +72,43 @@ def mean_pose_baseline(data_root, num_frames, clip_len):
         gt = gt[s:s + clip_len]
         errs.append(mpjpe(np.broadcast_to(mean, gt.shape), gt - gt[:, :1]))
     return float(np.mean(errs) * 1000)
+
+
+def finegym_chain(work, py, stage1_ckpt, pose_ckpt):
+    """The FineGym chain on a FineGym-layout sample written from SynthGym: raw source videos +
+    annotation JSON → trimmed elements → 2D by the demo's detector into a PYSKL pickle → stage 2
+    (2D only) from the stage-1 checkpoint; the val reprojection error before and after."""
+    fg = osp.join(work, 'finegym_sample')
+    ann = osp.join(fg, 'annotations')
+    # the light steps in this process (each is shorter than an interpreter's start-up)
+    in_process('tools/misc/write_finegym_sample.py', ['--out', fg, '--subset', 'FX-JUMP',
+                                                       '--videos', '4', '--elements', '6'])
+    in_process('tools/dataset_converters/trim_finegym_videos.py',
+               [osp.join(ann, 'finegym_annotation_info_v1.1.json'), '--videos-dir',
+                osp.join(fg, 'videos'), '--out-dir', fg, '--no-progress'])
+    splits = [osp.join(ann, 'gym99_train_element_v1.1.txt'), osp.join(ann, 'gym99_val_element.txt')]
+    every = osp.join(ann, 'all_elements.txt')
+    with open(every, 'w') as f:
+        f.write(''.join(open(s).read() for s in splits))
+    skeletons = osp.join(fg, 'gym_detector.pkl')
+    in_process('tools/dataset_converters/extract_finegym_skeletons.py',
+               [every, '--videos-dir', osp.join(fg, 'subactions'), '--out', skeletons,
+                '--pose-config', POSE_CONFIG, '--pose-checkpoint', pose_ckpt, '--no-progress'])
+    opts = []
+    for loader, split in (('train', splits[0]), ('val', splits[1]), ('test', splits[1])):
+        opts += [f'{loader}_dataloader.dataset.ann_file={split}',
+                 f'{loader}_dataloader.dataset.categories_file={ann}/gym99_categories.txt',
+                 f'{loader}_dataloader.dataset.skeleton_file={skeletons}']
+    stage2 = osp.join(work, 'finephys_skeleton_stage2_finegym')
+    sh([py, 'tools/test.py', FINEGYM_STAGE2_CONFIG, stage1_ckpt, '--work-dir',
+        osp.join(stage2, 'before'), '--cfg-options', *opts])
+    before = latest_metrics(osp.join(stage2, 'before'))
+    sh([py, 'tools/train.py', FINEGYM_STAGE2_CONFIG, '--work-dir', stage2, '--cfg-options',
+        f'load_from={stage1_ckpt}', *opts])
+    sh([py, 'tools/test.py', FINEGYM_STAGE2_CONFIG, osp.join(stage2, 'epoch_5.pth'), '--work-dir',
+        osp.join(stage2, 'after'), '--cfg-options', *opts])
+    after = latest_metrics(osp.join(stage2, 'after'))
+    return dict(before=before, after=after)
 
 
 def main():
@@ -164,6 +208,7 @@ def main():
     pose_ckpt = osp.join(pose_dir, f'epoch_{pe}.pth')
     sh([py, 'tools/test.py', POSE_CONFIG, pose_ckpt, '--work-dir', osp.join(pose_dir, 'test')])
     pose_val = latest_metrics(osp.join(pose_dir, 'test'))
+    finegym = finegym_chain(work, py, phys_ckpt, pose_ckpt)
     fidelity = {}
     for name, zero in (('trained', False), ('zero', True)):
         sh([py, 'tools/test.py', STAGE3_CONFIG, gen_ckpt, '--work-dir',
@@ -205,6 +250,12 @@ def main():
     print(f'pose detector on SynthGym test renders: PCK@0.2 '
           f'{pose_val.get("keypoint_2d/pck", nan):.3f}, mean error '
           f'{pose_val.get("keypoint_2d/mean_px_error", nan):.2f} px')
+    fb, fa = finegym['before'], finegym['after']
+    print('\nFineGym chain on a SynthGym-made FineGym-layout sample (FX-JUMP; trimmed, 2D by the '
+          'detector above): val reprojection error of the fused 3D, stage-1 checkpoint '
+          f'{fb.get("reproj2d/px_fused", nan):.2f} px -> after stage 2 (2D only) '
+          f'{fa.get("reproj2d/px_fused", nan):.2f} px; physics rollout S_pp '
+          f'{fb.get("reproj2d/px_pp", nan):.2f} -> {fa.get("reproj2d/px_pp", nan):.2f} px')
     print(f'\ndone in {(time.time() - t0) / 60:.1f} min. Outputs under {work}:')
     print('  synthgym/synthgym_grid.gif|mp4, synthgym/3d_*.png  the world, every class')
     print('  finephys_skeleton/, finephys_tiny/   checkpoints, logs, TensorBoard events, vis/ grids')
@@ -214,6 +265,8 @@ def main():
     print('  real_video/                          a real video: tracked MediaPipe 2D, 3D gif, '
           'overlay; eval/report.md')
     print('  pretrained/synthgym-pixel/           the pretrained tiny backbone (+ loss curve)')
+    print('  finegym_sample/, finephys_skeleton_stage2_finegym/   the FineGym chain on a sample: '
+          'source videos, trimmed elements, PYSKL pickle, stage 2')
     print('  generation/                          one video per subset: mp4/gif, side by side '
           'with the skeleton, 3D plot, heatmap pyramid')
     for set_name in ('synthgym', 'realmotion'):
@@ -231,6 +284,10 @@ def main():
     print(f'RESULT demo_guidance_pck_trained={tr.get("guidance/pck", nan):.4f}')
     print(f'RESULT demo_guidance_pck_zero={zr.get("guidance/pck", nan):.4f}')
     print(f'RESULT demo_guidance_pck_gt_video={tr.get("guidance/pck_gt_video", nan):.4f}')
+    for k, src in (('before', fb), ('after', fa)):
+        for name in ('fused', 'pp'):
+            print(f'RESULT demo_finegym_stage2_px_{name}_{k}='
+                  f'{src.get(f"reproj2d/px_{name}", nan):.3f}')
     print(f'RESULT demo_pose_estimator_test_pck={pose_val.get("keypoint_2d/pck", nan):.4f}')
     for k in ('mpjpe', 'p_mpjpe', 'accel_error', 'mediapipe_world_p_mpjpe'):
         print(f'RESULT demo_realvideo_{k}={realvideo.get(f"realvideo_{k}", nan):.2f}')

@@ -1,6 +1,8 @@
 """Run with ``torchrun --nproc_per_node 2``: checks ``average_gradients`` against the mean of the
 ranks' gradients computed independently (gathered), including a parameter whose gradient exists
 on one rank only and one that has none anywhere. Prints ``OK <rank>`` or raises."""
+import os
+
 import torch
 import torch.distributed as dist
 
@@ -29,4 +31,6 @@ for n, p in model.named_parameters():
         continue
     expected = sum(gr[n] for gr in gathered) / world
     assert torch.allclose(p.grad, expected, atol=1e-7), n
-print('OK', rank, flush=True)
+# one write per line: writes up to PIPE_BUF bytes to a shared pipe are atomic, so two ranks'
+# lines never interleave (print('OK', rank) writes its parts separately)
+os.write(1, f'OK {rank}\n'.encode())

@@ -183,3 +183,39 @@ def test_pool_tool_on_a_labelled_dataset(tmp_path, capsys):
         kp3 = kp3[s:s + 24]
         np.testing.assert_allclose(pool.keypoints_3d[row], kp3 - kp3[:, :1], atol=1e-5)
         np.testing.assert_allclose(pool.keypoints_2d[row], kp3[..., :2] / kp3[..., 2:], atol=1e-5)
+
+
+def test_sample_writer_feeds_the_trimmer_and_the_dataset(tmp_path, capsys):
+    """tools/misc/write_finegym_sample.py (the demo's FineGym stand-in) → trim → a
+    FineGymVideoDataset with every element, none skipped."""
+    import importlib.util as iu
+
+    from finephys.datasets import FineGymVideoDataset
+    spec = iu.spec_from_file_location('w', osp.join(ROOT, 'tools/misc/write_finegym_sample.py'))
+    writer = iu.module_from_spec(spec)
+    spec.loader.exec_module(writer)
+    root = tmp_path / 'fg'
+    writer.main(['--out', str(root), '--subset', 'FX-TURN', '--videos', '2', '--elements', '2'])
+    assert _results(capsys.readouterr().out) == dict(elements=4)
+    ann = root / 'annotations'
+    _tool('trim_finegym_videos').main([str(ann / 'finegym_annotation_info_v1.1.json'),
+                                       '--videos-dir', str(root / 'videos'), '--out-dir',
+                                       str(root), '--what', 'subactions', '--no-progress'])
+    assert _results(capsys.readouterr().out)['written'] == 4
+    # a PYSKL pickle from the trimmed clips' own frame counts (the detector is tested above)
+    split = (ann / 'gym99_train_element_v1.1.txt').read_text().split()
+    clip_id, label = split[0], int(split[1])
+    t = len(_frames(str(root / 'subactions' / f'{clip_id}.mp4')))
+    assert t == 40                             # 2/3 of a 2 s slot at 30 fps
+    with open(root / 'sk.pkl', 'wb') as f:
+        pickle.dump(dict(annotations=[dict(frame_dir=clip_id, keypoint=np.full((1, t, 17, 2), 16.0,
+                                                                                np.float32),
+                                           keypoint_score=np.ones((1, t, 17), np.float32),
+                                           img_shape=(32, 32), keypoint_layout='h36m17')]), f)
+    ds = FineGymVideoDataset(ann_file=str(ann / 'gym99_train_element_v1.1.txt'),
+                             categories_file=str(ann / 'gym99_categories.txt'),
+                             skeleton_file=str(root / 'sk.pkl'),
+                             data_prefix=dict(video=str(root / 'subactions')), probe_cache=False,
+                             subset='FX-TURN')
+    assert len(ds) == 1 and ds[0]['label'] == label and ds.num_skipped == dict(no_skeleton=1)
+    assert ds[0]['num_video_frames'] == t

@@ -104,7 +104,6 @@ class PromptPoolHook(Hook):
         if n == 0:
             raise InputDataError(f'PromptPoolHook: {where} ({cfg.get("type")}) is empty')
         indices = np.unique(np.linspace(0, n - 1, min(self.num_clips, n)).round().astype(int))
-        first = dataset[int(indices[0])]
         if self.targets == 'lifted':
             pool = SkeletonPool.from_lifted(dataset, self.lift_with(lifter), self.clip_len,
                                             indices=indices, keypoints_2d=self.keypoints_2d)
@@ -113,6 +112,7 @@ class PromptPoolHook(Hook):
                       f'lifter, in {time.perf_counter() - start:.1f} s', logger='current',
                       level=logging.INFO)
             return pool
+        first = dataset[int(indices[0])]
         if 'keypoints_3d' not in first or 'camera' not in first:
             raise InputDataError(
                 f'PromptPoolHook: {where} ({cfg.get("type")}) has no 3D labels (keypoints_3d, '
@@ -145,16 +145,20 @@ class PromptPoolHook(Hook):
             return out.cpu().numpy()
         return lift
 
+    @staticmethod
+    def no_pool_to_lift_with() -> InputDataError:
+        return InputDataError(
+            "PromptPoolHook(targets='lifted'): the lifter has no prompt pool to lift the "
+            'training clips with; load a stage-1 checkpoint (load_from=...) whose lifter '
+            'carries one')
+
     def fill(self, runner) -> None:
         """Set a pool on every lifter that has none (one pool built, shared)."""
         lifters = lifters_needing_prompts(runner.model)
         if not lifters:
             return
         if self.targets == 'lifted':
-            raise InputDataError(
-                "PromptPoolHook(targets='lifted'): the lifter has no prompt pool to lift the "
-                'training clips with; load a stage-1 checkpoint (load_from=...) whose lifter '
-                'carries one')
+            raise self.no_pool_to_lift_with()
         pool = self.build_pool(runner)
         self.source = self.source_id(self.dataset_config(runner)[0])
         for lifter in lifters:
@@ -171,7 +175,8 @@ class PromptPoolHook(Hook):
         if self.loaded_source == wanted:
             self.source = wanted
             return
-        self.fill(runner)      # a lifter without any pool: the clear error above
+        if any(lifter.needs_prompt_pool() for lifter in lifters):
+            raise self.no_pool_to_lift_with()
         pool = self.build_pool(runner, lifters[0])
         for lifter in lifters:
             lifter.set_prompt_pool(pool)

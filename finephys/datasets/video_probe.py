@@ -17,7 +17,8 @@ PROBE_VERSION = 1
 
 def probe_video(path: str, full_decode: bool = True) -> dict:
     """Open ``path`` with PyAV, demux every packet, and decode every frame (``full_decode``;
-    ~0.2 s for a 3 s clip at 640×360) or only the first.
+    1.05 s for a 3 s 640×360 clip of noise — the worst case for a decoder — on 2 busy cores) or
+    only the first (0.07 s).
 
     Returns:
         dict: ``ok`` (bool), ``reason`` (None, or why the file is unusable: ``'missing'``,

@@ -230,6 +230,11 @@ class FineGymSkeletonDataset(SeededAugmentationMixin, SkipBadSamplesMixin, BaseD
             checked = self.check_skeleton(clip_id, ann, skipped)
             if checked is None:
                 continue
+            shape = ann.get('img_shape', ann.get('original_shape'))
+            if shape is None or len(shape) != 2 or min(shape) <= 0:
+                self.reject('bad_keypoints', clip_id, f'img_shape must be (H, W), got {shape!r}',
+                            skipped)
+                continue
             out.append(self.clip_info(clip_id, label, categories, ann, *checked))
         out = self.check_videos(out, skipped)
         self.num_skipped = {k: skipped[k] for k in SKIP_REASONS if skipped.get(k)}

@@ -243,3 +243,20 @@ def test_gym288_labels_never_borrow_a_gym99_description(tiny_finegym, tmp_path):
     ds = FineGymSkeletonDataset(ann_file=str(split), categories_file=str(cats),
                                 skeleton_file=tiny_finegym['skeleton_file'])
     assert ds[0]['text'] == 'stag ring jump' and ds.texts.undescribed == {16}
+
+
+def test_annotation_without_image_shape_is_counted(tiny_finegym, tmp_path):
+    import pickle
+    with open(tiny_finegym['skeleton_file'], 'rb') as f:
+        data = pickle.load(f)
+    for a in data['annotations']:
+        if a['frame_dir'] == 'vid0_E_000001_000010_A_0000_0001':
+            a.pop('img_shape')
+            a.pop('original_shape')
+    path = tmp_path / 'sk.pkl'
+    with open(path, 'wb') as f:
+        pickle.dump(data, f)
+    ds = _dataset(dict(tiny_finegym, skeleton_file=str(path)), FineGymSkeletonDataset)
+    assert ds.num_skipped['bad_keypoints'] == 2
+    assert 'img_shape' in ds.skip_examples['bad_keypoints'] or 'NaN' in ds.skip_examples[
+        'bad_keypoints']

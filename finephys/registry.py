@@ -89,6 +89,10 @@ PARAM_SCHEDULERS = Registry('parameter scheduler', parent=MMENGINE_PARAM_SCHEDUL
 METRICS = Registry('metric', parent=MMENGINE_METRICS, locations=['finephys.evaluation.metrics'])
 EVALUATOR = Registry('evaluator', parent=MMENGINE_EVALUATOR,
                      locations=['finephys.evaluation'])
+# Networks that embed videos / frames for evaluation (Inception-I3D for FVD)
+FEATURE_EXTRACTORS = DomainRegistry('feature extractor', parent=MODELS,
+                                    scope='feature_extractors',
+                                    locations=['finephys.evaluation.feature_extractors'])
 
 # Visualisation and logging
 VISUALIZERS = Registry('visualizer', parent=MMENGINE_VISUALIZERS,

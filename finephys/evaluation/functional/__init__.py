@@ -3,6 +3,8 @@ from .physics_errors import (acceleration_error, angular_momentum_drift, ballist
                              foot_skate, jitter, root_error, second_difference)
 from .smoothers import (SMOOTHER_GRIDS, SMOOTHERS, apply_smoother, butterworth_smooth, params_key,
                         rts_smooth, savgol_smooth, select_smoother_params, smoother_grid)
+from .frechet_distance import (InsufficientSamplesError, frechet_distance,
+                               frechet_distance_from_features, gaussian_statistics)
 from .keypoint_pck import pck, torso_size
 from .pose_errors import mpjpe, n_mpjpe, p_mpjpe, procrustes_align
 
@@ -11,4 +13,5 @@ __all__ = ['mpjpe', 'p_mpjpe', 'n_mpjpe', 'procrustes_align', 'acceleration_erro
            'angular_momentum_drift', 'discrete_angular_momentum', 'flight_segments', 'root_error',
            'SMOOTHER_GRIDS', 'SMOOTHERS', 'apply_smoother', 'butterworth_smooth', 'rts_smooth',
            'savgol_smooth', 'select_smoother_params', 'smoother_grid', 'params_key', 'pck',
-           'torso_size']
+           'torso_size', 'frechet_distance', 'frechet_distance_from_features',
+           'gaussian_statistics', 'InsufficientSamplesError']

@@ -17,7 +17,7 @@ pipeline = [
     dict(type='SampleFrames', clip_len=clip_len, random=False),
     dict(type='NormalizeKeypoints2D', mode='camera'),
     dict(type='PackSkeletonInputs', input_keys=('keypoints_2d_norm', 'keypoint_scores', 'video'),
-         target_keys=('text', 'fps', 'label', 'keypoints_3d', 'stature')),
+         target_keys=('text', 'fps', 'label', 'sample_idx', 'keypoints_3d', 'stature')),
 ]
 train_dataloader = dict(
     batch_size=2, num_workers=0, persistent_workers=False,

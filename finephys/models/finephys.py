@@ -74,7 +74,10 @@ class FinePhys(BaseModel):
             only matters where the noise hides the body, so a budget-limited run may spend its
             iterations there.
         sample_seed (int, optional): Seeds the initial noise of every :meth:`predict` call (val
-            and test are reproducible and comparable across models); None: global RNG.
+            and test are reproducible and comparable across models): clip ``i`` of the dataset
+            (``data_samples['sample_idx']``) is sampled from ``sample_seed + i`` whatever batch
+            or rank it falls in, so ``dist_test.sh`` equals one process (without
+            ``sample_idx``: one RNG per batch); None: global RNG.
     """
 
     def __init__(self, skeleton: dict, heatmaps: dict, adapter: dict, generator: dict,
@@ -214,6 +217,15 @@ class FinePhys(BaseModel):
         raise ValueError(f"FinePhys mode={mode!r}: stage-3 training goes through train_step; "
                          "forward supports 'predict' and 'tensor'")
 
+    def sample_generators(self, data_samples, batch_size: int, device):
+        """One noise RNG per clip, seeded ``sample_seed + sample_idx`` (a single one seeded
+        ``sample_seed`` when the batch carries no ``sample_idx``)."""
+        index = data_samples.get('sample_idx') if isinstance(data_samples, dict) else None
+        if index is None:
+            return torch.Generator(device).manual_seed(self.sample_seed)
+        return [torch.Generator(device).manual_seed(self.sample_seed + int(i))
+                for i in torch.as_tensor(index).reshape(batch_size).tolist()]
+
     @torch.no_grad()
     def predict(self, inputs, data_samples, generator: Optional[torch.Generator] = None,
                 zero_guidance: Optional[bool] = None) -> List[dict]:
@@ -221,7 +233,8 @@ class FinePhys(BaseModel):
         the packed video).
 
         Args:
-            generator: Noise RNG; default: seeded with ``sample_seed``.
+            generator: Noise RNG (one, or one per clip); default: per clip, seeded with
+                ``sample_seed + sample_idx``.
             zero_guidance: Drop the skeleton features (default: ``self.zero_guidance``).
 
         Returns:
@@ -232,7 +245,7 @@ class FinePhys(BaseModel):
         b, f, h, w, _ = video.shape
         zero_guidance = self.zero_guidance if zero_guidance is None else zero_guidance
         if generator is None and self.sample_seed is not None:
-            generator = torch.Generator(video.device).manual_seed(self.sample_seed)
+            generator = self.sample_generators(data_samples, b, video.device)
         fused, kp = self.guidance_keypoints(inputs, data_samples)
         check_guidance_in_frame(kp, w, h)
         features = self.guidance(inputs, data_samples, kp)

@@ -14,7 +14,7 @@ train_pipeline = [
     dict(type='SkeletonCropResize', size=frame_size, padding=1.25),
     dict(type='NormalizeKeypoints2D', mode='camera'),
     dict(type='PackSkeletonInputs', input_keys=('keypoints_2d_norm', 'keypoint_scores', 'video'),
-         target_keys=('text', 'fps', 'label')),
+         target_keys=('text', 'fps', 'label', 'sample_idx')),
 ]
 val_pipeline = [dict(train_pipeline[0], random=False)] + train_pipeline[1:]
 _dataset = dict(type='FineGymVideoDataset', subset=subset, min_frames=(clip_len - 1) * 2 + 1,

@@ -91,3 +91,24 @@ def angular_momentum_drift(pred, masses, flight, fps, min_length=4):
 def root_error(pred, target, root_index=0):
     """Mean absolute root position error (m) over frames. ``(T, J, 3)`` each."""
     return float(np.linalg.norm(pred[:, root_index] - target[:, root_index], axis=-1).mean())
+
+
+def ground_contacts(pred, up=(0.0, -1.0, 0.0), height_threshold=0.05):
+    """Feet in contact with the floor, from ankle heights alone: a foot touches when its ankle
+    is within ``height_threshold`` of the lowest ankle height of the clip (the floor, taken as
+    level and reached at least once). A heuristic for sequences without contact labels (e.g.
+    3D lifted from generated video).
+
+    Args:
+        pred: ``(T, J, 3)`` H36M-17 metres.
+        up: Up direction in ``pred``'s frame (default: a camera frame, image y down).
+        height_threshold (float): Metres above the floor still counted as contact.
+
+    Returns:
+        np.ndarray: ``(T, 2)`` bool, (left, right).
+    """
+    up = np.asarray(up, np.float64)
+    up = up / np.linalg.norm(up)
+    ankles = pred[:, [H36M17.index('left_ankle'), H36M17.index('right_ankle')]]
+    height = ankles @ up
+    return height - np.nanmin(height) < height_threshold

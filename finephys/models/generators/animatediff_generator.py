@@ -224,12 +224,17 @@ class AnimateDiffGenerator(nn.Module):
 
     @torch.no_grad()
     def sample(self, prompts, num_frames: int, height: int, width: int, steps: int = 25,
-               guidance_scale: float = 7.5, generator: Optional[torch.Generator] = None,
+               guidance_scale: float = 7.5,
+               generator: Union[torch.Generator, Sequence[torch.Generator], None] = None,
                guidance: Optional[GuidanceFeatures] = None,
                negative_prompt: str = 'blurry') -> torch.Tensor:
         """DDIM sampling with classifier-free guidance; skeleton features (computed once per
         video) are injected at every step into both halves of the guidance batch (the skeleton
         is a condition of both, as in ControlNet; CFG contrasts the text only).
+
+        ``generator`` may be one RNG for the batch or one per video (a video's noise then
+        depends only on its own RNG, not on which clips share its batch: what makes sharded
+        evaluation equal to a single process).
 
         Returns:
             Tensor: ``(B, F, H, W, 3)`` uint8 frames.
@@ -246,7 +251,14 @@ class AnimateDiffGenerator(nn.Module):
                 guidance = guidance.repeat_batch(2)
         shape = (b, self.unet.config.in_channels, num_frames, height // self.vae_stride,
                  width // self.vae_stride)
-        latents = torch.randn(shape, generator=generator, device=text.device)
+        if isinstance(generator, (list, tuple)):
+            if len(generator) != b:
+                raise ValueError(f'AnimateDiffGenerator: {len(generator)} generators for {b} '
+                                 'prompts')
+            latents = torch.cat([torch.randn((1,) + shape[1:], generator=g, device=text.device)
+                                 for g in generator])
+        else:
+            latents = torch.randn(shape, generator=generator, device=text.device)
         self.sampler.set_timesteps(steps)
         latents = latents * self.sampler.init_noise_sigma
         text = text.repeat_interleave(num_frames, dim=0)       # once, not at every step

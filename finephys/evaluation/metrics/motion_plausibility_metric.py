@@ -1,0 +1,166 @@
+"""``MotionPlausibilityMetric``: the project's own pose pipeline run on generated videos."""
+import os.path as osp
+from typing import Optional, Sequence
+
+import numpy as np
+import torch
+from mmengine.evaluator import BaseMetric
+from mmengine.logging import print_log
+
+from finephys.registry import METRICS, MODELS, POSE_ESTIMATORS
+
+from ..functional import (acceleration_error, foot_skate, ground_contacts, jitter, mpjpe,
+                          p_mpjpe)
+
+#: Per-clip quantities, each also computed on the real clip as ``<name>_gt_video``.
+MOTION_KEYS = ('jitter', 'foot_skate', 'accel_error', 'mpjpe', 'p_mpjpe', 'error_2d_px')
+
+
+@METRICS.register_module()
+class MotionPlausibilityMetric(BaseMetric):
+    """How physically plausible, and how faithful to its skeleton, the motion *in a generated
+    video* is — judged on the output pixels, not on the skeleton that guided them.
+
+    Every generated ``video`` goes through the project's pose pipeline: a ``POSE_ESTIMATORS``
+    entry finds the 2D keypoints per frame (gaps filled in time), they are normalised with the
+    clip's ``camera_K`` (``data_samples``; else :func:`~finephys.apis.skeleton_inferencer.
+    default_intrinsics` of the frame) and lifted by a trained skeleton model
+    (``FinePhysSkeleton``) **with physics off** — its data-driven output
+    ``pred_keypoints_3d_dd`` — so the video's own motion is measured, not a physics prior's.
+    Per clip, averaged over clips (``motion/`` keys):
+
+    * ``jitter``: mean jerk magnitude (m/s³, :func:`~finephys.evaluation.functional.jitter`);
+    * ``foot_skate``: mean ankle displacement (m/frame) while a foot is on the floor, contacts
+      from ankle height (:func:`~finephys.evaluation.functional.ground_contacts`, up =
+      ``-camera_gravity`` when the batch has it, else image-up);
+    * with the model's guidance skeleton (``guidance_keypoints_3d`` / ``_2d``, FinePhys):
+      ``accel_error`` (m/frame², vs the guidance 3D), ``mpjpe`` (m, root-relative) and
+      ``p_mpjpe`` (m, Procrustes-aligned), ``error_2d_px`` (detected vs guidance 2D, pixels);
+    * ``<key>_gt_video``: the same pipeline on the real clip — the level of real motion seen
+      through this detector and lifter (on SynthGym: the pipeline's own error ceiling).
+
+    A clip in which the detector finds nobody is skipped and counted in ``num_no_person``.
+
+    Args:
+        pose_estimator (dict): ``POSE_ESTIMATORS`` config (e.g. ``HeatmapPoseEstimator`` with
+            config + checkpoint; ``MediaPipePoseEstimator`` on real video).
+        skeleton_config (str): Config of the skeleton model (its ``model`` entry).
+        skeleton_checkpoint (str): Its trained weights.
+        contact_height (float): :func:`ground_contacts` threshold (m).
+        device (str): Where the lifter runs.
+    """
+
+    default_prefix = 'motion'
+
+    def __init__(self, pose_estimator: dict, skeleton_config: str, skeleton_checkpoint: str,
+                 contact_height: float = 0.05, device: str = 'cpu', **kwargs):
+        super().__init__(**kwargs)
+        for key, path in (('skeleton_config', skeleton_config),
+                          ('skeleton_checkpoint', skeleton_checkpoint)):
+            if not path or not osp.isfile(path):
+                raise FileNotFoundError(f'MotionPlausibilityMetric: {key} {path!r} not found')
+        self.pose_estimator_cfg = dict(pose_estimator)
+        self.skeleton_config, self.skeleton_checkpoint = skeleton_config, skeleton_checkpoint
+        self.contact_height, self.device = contact_height, device
+        self._detector = self._lifter = None
+
+    def detector(self):
+        """The 2D pose estimator, built on first use."""
+        if self._detector is None:
+            self._detector = POSE_ESTIMATORS.build(dict(self.pose_estimator_cfg))
+        return self._detector
+
+    def lifter(self):
+        """The skeleton model (weights by torch's safe loader), built on first use."""
+        if self._lifter is None:
+            from mmengine.config import Config
+            from mmengine.runner import load_checkpoint
+            model = MODELS.build(Config.fromfile(self.skeleton_config).model)
+            load_checkpoint(model, self.skeleton_checkpoint, map_location='cpu', logger='silent')
+            self._lifter = model.to(self.device).eval()
+        return self._lifter
+
+    def detect_2d(self, video: np.ndarray):
+        """``(T, H, W, 3)`` uint8 RGB → filled 2D ``(T, 17, 2)`` pixels and scores ``(T, 17)``,
+        or None when nobody is found."""
+        from finephys.utils.keypoint_gaps import fill_missing_keypoints
+        reset = getattr(self.detector(), 'reset', None)
+        if reset is not None:          # a tracking estimator: each clip is a new video
+            reset()
+        kp, scores = self.detector()(np.ascontiguousarray(video[..., ::-1]))    # BGR in
+        try:
+            kp, scores, _ = fill_missing_keypoints(kp, scores)
+        except ValueError:
+            return None
+        return kp, scores
+
+    @torch.no_grad()
+    def lift(self, kp: np.ndarray, scores: np.ndarray, K: np.ndarray, fps: float) -> np.ndarray:
+        """2D pixels → the lifter's data-driven 3D ``(T, 17, 3)`` (camera frame, metres)."""
+        norm = (kp - K[:2, 2]) / np.array([K[0, 0], K[1, 1]])
+        inputs = dict(keypoints_2d_norm=torch.as_tensor(norm[None], dtype=torch.float32,
+                                                        device=self.device),
+                      keypoint_scores=torch.as_tensor(scores[None], dtype=torch.float32,
+                                                      device=self.device))
+        out = self.lifter()(inputs, dict(fps=torch.tensor([fps], device=self.device)),
+                            mode='predict')[0]
+        return out.get('pred_keypoints_3d_dd', out['pred_keypoints_3d']).cpu().numpy().astype(
+            np.float64)
+
+    def clip_motion(self, video, K, fps, up, guidance_3d=None, guidance_2d=None) -> Optional[dict]:
+        """The :data:`MOTION_KEYS` of one clip (None when nobody is detected)."""
+        found = self.detect_2d(video)
+        if found is None:
+            return None
+        kp, scores = found
+        pred = self.lift(kp, scores, K, fps)
+        skate = foot_skate(pred, ground_contacts(pred, up, self.contact_height))
+        result = dict(jitter=jitter(pred, fps), foot_skate=np.nan if skate is None else skate)
+        if guidance_3d is not None:
+            result.update(accel_error=acceleration_error(pred, guidance_3d),
+                          mpjpe=float(np.mean(mpjpe(pred, guidance_3d, root_index=0))),
+                          p_mpjpe=float(np.mean(p_mpjpe(pred, guidance_3d))))
+        if guidance_2d is not None:
+            result['error_2d_px'] = float(np.linalg.norm(kp - guidance_2d, axis=-1).mean())
+        return result
+
+    def process(self, data_batch, data_samples: Sequence[dict]) -> None:
+        from finephys.apis.skeleton_inferencer import default_intrinsics
+        ds = data_batch['data_samples']
+        real_videos = data_batch['inputs'].get('video')
+        for i, out in enumerate(data_samples):
+            video = out['video'].cpu().numpy()
+            t, h, w, _ = video.shape
+            K = (ds['camera_K'][i].cpu().numpy().astype(np.float64) if 'camera_K' in ds
+                 else default_intrinsics(w, h))
+            K = K[0] if K.ndim == 3 else K          # SynthGym: per-frame K (zoom); frame 0's
+            fps = float(ds['fps'][i]) if 'fps' in ds else 25.0
+            up = (-ds['camera_gravity'][i].cpu().numpy().reshape(-1, 3)[0]
+                  if 'camera_gravity' in ds else (0.0, -1.0, 0.0))
+            guide = {k: out[f'guidance_keypoints_{k}'].detach().cpu().numpy().astype(np.float64)
+                     for k in ('3d', '2d') if f'guidance_keypoints_{k}' in out}
+            gen = self.clip_motion(video, K, fps, up, guide.get('3d'), guide.get('2d'))
+            if gen is None:
+                self.results.append(dict(no_person=True))
+                continue
+            result = dict(gen)
+            if real_videos is not None:
+                real = self.clip_motion(real_videos[i].cpu().numpy(), K, fps, up,
+                                        guide.get('3d'), guide.get('2d'))
+                for key, value in (real or {}).items():
+                    result[f'{key}_gt_video'] = value
+            self.results.append(result)
+
+    def compute_metrics(self, results: list) -> dict:
+        found = [r for r in results if not r.get('no_person')]
+        out = dict(num_no_person=len(results) - len(found))
+        if not found:
+            print_log('MotionPlausibilityMetric: no person detected in any generated video',
+                      logger='current')
+            return out
+        for key in MOTION_KEYS:
+            for name in (key, f'{key}_gt_video'):
+                values = [r[name] for r in found if name in r]
+                if values and np.isfinite(values).any():
+                    out[name] = float(np.nanmean(values))
+        return out

@@ -83,10 +83,16 @@ class I3DFeatureExtractor(nn.Module):
         else:
             self.net = InceptionI3D(width=width)
             state = load_i3d_state_dict(checkpoint)
-            missing, unexpected = self.net.load_state_dict(state, strict=False)
-            if missing or unexpected:
+            own = self.net.state_dict()
+            missing = [k for k in own if k not in state]
+            unexpected = [k for k in state if k not in own]
+            wrong = [f'{k} {tuple(state[k].shape)} vs {tuple(v.shape)}' for k, v in own.items()
+                     if k in state and tuple(state[k].shape) != tuple(v.shape)]
+            if missing or unexpected or wrong:
                 raise ValueError(f'{checkpoint}: not an InceptionI3D(width={width}) state dict '
-                                 f'(missing {missing[:5]}, unexpected {unexpected[:5]})')
+                                 f'(missing {missing[:3]}, unexpected {unexpected[:3]}, shapes '
+                                 f'{wrong[:3]}; a smaller network needs its i3d_width)')
+            self.net.load_state_dict(state)
             self.net.to(self.device).eval()
         self.fingerprint = (f'{file_sha1(checkpoint)}-f{num_frames}-r{resolution}'
                             f'-{"ts" if self.torchscript else "sd"}')

@@ -28,19 +28,55 @@ class TorchScriptI3DInterface(nn.Module):
         return logits if return_features else torch.softmax(logits, -1)
 
 
+def calibration_clips(size=(16, 64, 64), num: int = 6, seed: int = 0) -> torch.Tensor:
+    """Varied synthetic clips ``(num, 3, T, H, W)`` in [−1, 1]: flat colours, moving ramps and
+    noise — enough variety that batch-norm statistics fitted on them keep a random network's
+    features dependent on its input."""
+    g = torch.Generator().manual_seed(seed)
+    t, h, w = size
+    clips = []
+    for i in range(num):
+        if i % 3 == 0:
+            clip = torch.rand(3, 1, 1, 1, generator=g).expand(3, t, h, w)
+        elif i % 3 == 1:
+            x = torch.linspace(0, 1, w)[None, None, None] + torch.linspace(0, 1, t)[None, :,
+                                                                                   None, None]
+            clip = (x * torch.rand(3, 1, 1, 1, generator=g) * 3).sin().abs().expand(3, t, h, w)
+        else:
+            clip = torch.rand(3, t, h, w, generator=g)
+        clips.append(clip * 2 - 1)
+    return torch.stack(clips)
+
+
+@torch.no_grad()
+def calibrate_batch_norm(net: nn.Module, clips: torch.Tensor) -> None:
+    """Set every ``BatchNorm3d``'s running statistics to those of ``clips`` (one pass in train
+    mode, cumulative averaging), then put ``net`` in eval mode. Without it the default
+    initialisation shrinks activations layer after layer and a random I3D maps every clip to
+    almost the same logits."""
+    norms = [m for m in net.modules() if isinstance(m, nn.BatchNorm3d)]
+    momenta = [m.momentum for m in norms]
+    for m in norms:
+        m.reset_running_stats()
+        m.momentum = None
+    net.train()
+    net(clips)
+    for m, momentum in zip(norms, momenta):
+        m.momentum = momentum
+    net.eval()
+
+
 def write_tiny_i3d(path: str, width: float = 0.0625, seed: int = 0, torchscript: bool = False,
-                   example_shape=(1, 3, 16, 224, 224)) -> str:
+                   example_shape=(1, 3, 16, 64, 64)) -> str:
     """A random :class:`InceptionI3D` of channel multiplier ``width`` saved to ``path``: its
     state dict (``.safetensors`` / ``.pt`` by the extension) or, with ``torchscript``, a
     TorchScript archive with the reference call signature (the network traced at
-    ``example_shape``, so it takes inputs of that clip length and size). Returns ``path``."""
+    ``example_shape``, so it takes inputs of that clip length and size). Batch-norm statistics
+    are calibrated on synthetic clips of that size (:func:`calibrate_batch_norm`). Returns
+    ``path``."""
     torch.manual_seed(seed)
-    net = InceptionI3D(width=width).eval()
-    with torch.no_grad():       # random BN statistics, so features vary between inputs
-        for m in net.modules():
-            if isinstance(m, nn.BatchNorm3d):
-                m.running_mean.uniform_(-0.1, 0.1)
-                m.running_var.uniform_(0.5, 1.5)
+    net = InceptionI3D(width=width)
+    calibrate_batch_norm(net, calibration_clips(example_shape[2:]))
     os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
     if torchscript:
         import warnings

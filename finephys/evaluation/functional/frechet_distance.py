@@ -77,7 +77,9 @@ def frechet_distance(mu1, sigma1, mu2, sigma2, eps=1e-6):
         raise ValueError(f'frechet_distance: shapes mu1 {mu1.shape}, sigma1 {sigma1.shape}, '
                          f'mu2 {mu2.shape}, sigma2 {sigma2.shape} do not match')
     diff = mu1 - mu2
-    covmean = linalg.sqrtm(sigma1 @ sigma2)
+    with warnings.catch_warnings():     # a singular product: judged by finiteness below
+        warnings.simplefilter('ignore', linalg.LinAlgWarning)
+        covmean = linalg.sqrtm(sigma1 @ sigma2)
     if not np.isfinite(covmean).all():
         offset = np.eye(mu1.size) * eps
         covmean = linalg.sqrtm((sigma1 + offset) @ (sigma2 + offset))

@@ -69,6 +69,19 @@ def test_every_registered_module_builds_from_a_config_dict(reg_name, name, tmp_p
                                            'configs/finephys/finephys_tiny_synthgym.py')).model
             cfg.generator.update(paths)
 
+    if name in ('FVDMetric', 'CLIPSimMetric', 'PickScoreMetric'):   # tiny weights, real formats
+        from finephys.evaluation.feature_extractors import write_tiny_clip_folder, write_tiny_i3d
+        if name == 'FVDMetric':
+            cfg.update(i3d_checkpoint=write_tiny_i3d(str(tmp_path / 'i3d.pt')), i3d_width=0.0625)
+        else:
+            cfg['clip_path' if name == 'CLIPSimMetric' else 'model_path'] = \
+                write_tiny_clip_folder(str(tmp_path / 'clip'), ['a stag leap'])
+    if name == 'MotionPlausibilityMetric':         # files are checked when it is built
+        (tmp_path / 'skeleton.py').write_text('model = dict()\n')
+        (tmp_path / 'skeleton.pth').write_bytes(b'')
+        cfg.update(pose_estimator=dict(type='AnnotationPoseEstimator'),
+                   skeleton_config=str(tmp_path / 'skeleton.py'),
+                   skeleton_checkpoint=str(tmp_path / 'skeleton.pth'))
     if name == 'HeatmapPoseEstimator':            # a tiny detector saved as tools/train.py would
         pose_cfg = tmp_path / 'pose.py'
         pose_cfg.write_text("model = dict(type='KeypointHeatmapModel', "

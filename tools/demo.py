@@ -213,7 +213,9 @@ def main():
     for name, zero in (('trained', False), ('zero', True)):
         sh([py, 'tools/test.py', STAGE3_CONFIG, gen_ckpt, '--work-dir',
             osp.join(work, f'fidelity_{name}'), '--cfg-options', *paths,
-            f'model.zero_guidance={zero}', f'test_evaluator.pose_estimator.checkpoint={pose_ckpt}',
+            f'model.zero_guidance={zero}', f'test_evaluator.0.pose_estimator.checkpoint={pose_ckpt}',
+            f'test_evaluator.1.pose_estimator.checkpoint={pose_ckpt}',
+            f'test_evaluator.1.skeleton_checkpoint={phys_ckpt}',
             f'test_dataloader.dataset.num_samples={args.fidelity_clips}'])
         fidelity[name] = latest_metrics(osp.join(work, f'fidelity_{name}'))
     sh([py, 'tools/infer.py', STAGE3_CONFIG, *DEMO_ACTIONS, '--checkpoint', gen_ckpt, '--out-dir',
@@ -247,6 +249,18 @@ def main():
     print(f'{"ground-truth video (ceiling)":34s} {tr.get("guidance/iou_gt_video", nan):6.3f} '
           f'{tr.get("guidance/iou_local_gt_video", nan):9.3f} '
           f'{tr.get("guidance/pck_gt_video", nan):8.3f} {"-":>8s}')
+    print('\nMotion in the generated videos (MotionPlausibilityMetric: the detector above, then '
+          'the stage-1 lifter with physics off, on the output pixels): 2D error vs the guidance '
+          'keypoints, MPJPE / P-MPJPE vs the guidance 3D, acceleration error vs it, jitter')
+    print(f'{"model":34s} {"2D px":>6s} {"MPJPE mm":>9s} {"P-MPJPE":>8s} {"accel":>7s} '
+          f'{"jitter":>8s}')
+    motion_keys = ('error_2d_px', 'mpjpe', 'p_mpjpe', 'accel_error', 'jitter')
+    for label, row, suffix in (('FinePhys (trained guidance)', tr, ''),
+                               ('same model, guidance zeroed', zr, ''),
+                               ('ground-truth video (ceiling)', tr, '_gt_video')):
+        v = [row.get(f'motion/{k}{suffix}', nan) for k in motion_keys]
+        print(f'{label:34s} {v[0]:6.2f} {1000 * v[1]:9.0f} {1000 * v[2]:8.0f} '
+              f'{1000 * v[3]:7.1f} {v[4]:8.1f}')
     print(f'pose detector on SynthGym test renders: PCK@0.2 '
           f'{pose_val.get("keypoint_2d/pck", nan):.3f}, mean error '
           f'{pose_val.get("keypoint_2d/mean_px_error", nan):.2f} px')

@@ -22,3 +22,7 @@ default_hooks = dict(checkpoint=dict(type='AtomicCheckpointHook', interval=500, 
 log_processor = dict(by_epoch=False)
 custom_hooks = [dict(type='SafeCheckpointHook'),
                 dict(type='GenerationVisualizationHook', interval=500, num_clips=2)]
+test_evaluator = _base_.video_metrics + [dict(
+    _base_.motion_plausibility,
+    skeleton_config='configs/finephys/finephys-skeleton_stage2_finegym-fx-jump.py',
+    skeleton_checkpoint='work_dirs/finephys-skeleton_stage2_finegym-fx-jump/epoch_5.pth')]

@@ -7,3 +7,7 @@ val_dataloader = dict(dataset=dict(subset=subset))
 test_dataloader = dict(dataset=dict(subset=subset))
 # the frozen skeleton path: stage 2 on this subset's FineGym skeletons (its last checkpoint)
 model = dict(skeleton_checkpoint='work_dirs/finephys-skeleton_stage2_finegym-fx-salto/epoch_5.pth')
+test_evaluator = _base_.video_metrics + [dict(
+    _base_.motion_plausibility,
+    skeleton_config='configs/finephys/finephys-skeleton_stage2_finegym-fx-salto.py',
+    skeleton_checkpoint='work_dirs/finephys-skeleton_stage2_finegym-fx-salto/epoch_5.pth')]

@@ -35,14 +35,23 @@ test_dataloader = dict(
     dataset=dict(type='SynthGymDataset', split='test', num_samples=16, num_frames=16,
                  render_size=render_size, data_root=None, pipeline=pipeline))
 # PCK needs the SynthGym keypoint detector: train configs/pose_estimators/heatmap-pose-net_*.py
-# and set test_evaluator.pose_estimator.checkpoint (None: no PCK, logged)
+# and set test_evaluator.0.pose_estimator.checkpoint (None: no PCK, logged)
+pose_estimator = dict(type='HeatmapPoseEstimator',
+                      config='configs/pose_estimators/heatmap-pose-net_c16-32-64_synthgym-32px.py',
+                      checkpoint=None)
 val_evaluator = dict(type='GuidanceFidelityMetric', threshold=16, pck_alpha=0.2,
-                     pose_estimator=dict(
-                         type='HeatmapPoseEstimator',
-                         config='configs/pose_estimators/'
-                                'heatmap-pose-net_c16-32-64_synthgym-32px.py',
-                         checkpoint=None))
-test_evaluator = val_evaluator
+                     pose_estimator=pose_estimator)
+# test also runs the pose pipeline on the generated videos (the detector above, then the
+# stage-1 skeleton model with physics off): set test_evaluator.1.pose_estimator.checkpoint and
+# test_evaluator.1.skeleton_checkpoint (None: off, logged). FVD / CLIP-SIM / PickScore need
+# real weights (configs/_base_/datasets/finegym_video.py); random tiny ones would measure nothing
+test_evaluator = [
+    val_evaluator,
+    dict(type='MotionPlausibilityMetric', pose_estimator=pose_estimator,
+         skeleton_config='configs/finephys/'
+                         'finephys-skeleton_stage1_synthgym_tcn-lifter_complementary.py',
+         skeleton_checkpoint=None),
+]
 
 model = dict(
     type='FinePhys',

@@ -230,7 +230,7 @@ def test_motion_plausibility_composes_detector_lifter_and_closed_forms(pose_pipe
     kp, scores = metric.detector()(np.ascontiguousarray(video[..., ::-1]))
     from finephys.utils.keypoint_gaps import fill_missing_keypoints
     kp, scores, _ = fill_missing_keypoints(kp, scores)
-    pred = metric.lift(kp, scores, K[0], 25.0)
+    pred = metric.lift(kp, scores, K, 25.0)
     guidance_3d = pred + np.array([0.3, -0.1, 2.0])       # a rigid shift: no pose error
     guidance_2d = kp + np.array([3.0, 4.0])               # 5 px everywhere
     data_batch = dict(inputs=dict(video=torch.from_numpy(video)[None]),
@@ -256,3 +256,10 @@ def test_motion_plausibility_missing_files(pose_pipeline, tmp_path):
     with pytest.raises(FileNotFoundError, match="skeleton_checkpoint '.*none.pth' not found"):
         MotionPlausibilityMetric(**dict(pose_pipeline,
                                         skeleton_checkpoint=str(tmp_path / 'none.pth')))
+
+
+def test_motion_plausibility_is_off_with_placeholder_checkpoints(pose_pipeline):
+    metric = MotionPlausibilityMetric(**dict(pose_pipeline, skeleton_checkpoint=None))
+    videos = moving_square_videos(1)
+    metric.process(*next(batches(videos, videos)))
+    assert metric.evaluate(1) == {}

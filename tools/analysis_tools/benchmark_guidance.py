@@ -53,7 +53,11 @@ def main():
     common = [f'model.generator.pretrained_model_path={args.pretrained}/sd15',
               f'model.generator.motion_adapter_path={args.pretrained}/motion_adapter',
               f'model.skeleton_checkpoint={args.skeleton_checkpoint}', *args.cfg_options]
-    test_opts = ([f'test_evaluator.pose_estimator.checkpoint={args.pose_checkpoint}']
+    # with a detector: PCK (test_evaluator.0) and the pose pipeline on the generated videos
+    # (test_evaluator.1, the skeleton checkpoint lifting the detections)
+    test_opts = ([f'test_evaluator.0.pose_estimator.checkpoint={args.pose_checkpoint}',
+                  f'test_evaluator.1.pose_estimator.checkpoint={args.pose_checkpoint}',
+                  f'test_evaluator.1.skeleton_checkpoint={args.skeleton_checkpoint}']
                  if args.pose_checkpoint else [])
     table = {}
     for name in args.variants:

@@ -34,4 +34,17 @@ val_dataloader = dict(
                  indices=4, pipeline=val_pipeline))
 test_dataloader = dict(val_dataloader, dataset=dict(val_dataloader['dataset'], indices=None))
 val_evaluator = dict(type='GuidanceFidelityMetric')
-test_evaluator = val_evaluator
+# tools/test.py: the paper's Table 1 metrics + PSNR, from local weights (docs/evaluation.md says
+# where each comes from; a missing file stops the run before sampling, naming it)
+video_metrics = [
+    dict(type='GuidanceFidelityMetric'),
+    dict(type='CLIPSimMetric', clip_path='data/pretrained/clip-vit-large-patch14'),
+    dict(type='PickScoreMetric', model_path='data/pretrained/PickScore_v1',
+         processor_path='data/pretrained/CLIP-ViT-H-14-laion2B-s32B-b79K'),
+    dict(type='FVDMetric', i3d_checkpoint='data/pretrained/i3d/i3d_torchscript.pt'),
+]
+# motion plausibility of the generated videos: BlazePose (weights in its pip wheel) + the
+# subset's stage-2 skeleton model, physics off; each stage-3 config names its skeleton
+motion_plausibility = dict(type='MotionPlausibilityMetric',
+                           pose_estimator=dict(type='MediaPipePoseEstimator'))
+test_evaluator = video_metrics

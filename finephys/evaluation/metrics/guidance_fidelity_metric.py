@@ -110,7 +110,7 @@ class GuidanceFidelityMetric(BaseMetric):
         if self._detector is None and cfg is not None:
             if 'checkpoint' in cfg and cfg['checkpoint'] is None:
                 print_log('GuidanceFidelityMetric: pose_estimator has no checkpoint; no PCK '
-                          '(set test_evaluator.pose_estimator.checkpoint)', logger='current')
+                          '(set its pose_estimator.checkpoint in the config)', logger='current')
                 self.pose_estimator_cfg = None
                 return None
             self._detector = POSE_ESTIMATORS.build(dict(cfg))

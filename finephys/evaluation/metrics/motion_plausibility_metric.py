@@ -40,6 +40,9 @@ class MotionPlausibilityMetric(BaseMetric):
       through this detector and lifter (on SynthGym: the pipeline's own error ceiling).
 
     A clip in which the detector finds nobody is skipped and counted in ``num_no_person``.
+    With ``skeleton_checkpoint=None`` or a ``pose_estimator`` whose ``checkpoint`` is None (a
+    config's placeholder before those models are trained) the metric is off: one log line, no
+    keys. A path that does not exist is an error when the metric is built.
 
     Args:
         pose_estimator (dict): ``POSE_ESTIMATORS`` config (e.g. ``HeatmapPoseEstimator`` with
@@ -55,8 +58,19 @@ class MotionPlausibilityMetric(BaseMetric):
     def __init__(self, pose_estimator: dict, skeleton_config: str, skeleton_checkpoint: str,
                  contact_height: float = 0.05, device: str = 'cpu', **kwargs):
         super().__init__(**kwargs)
+        self.enabled = skeleton_checkpoint is not None and not (
+            'checkpoint' in pose_estimator and pose_estimator['checkpoint'] is None)
+        if not self.enabled:
+            print_log('MotionPlausibilityMetric: skeleton_checkpoint or pose_estimator.checkpoint '
+                      'is None; no motion/ metrics (set them to trained models)',
+                      logger='current')
         for key, path in (('skeleton_config', skeleton_config),
-                          ('skeleton_checkpoint', skeleton_checkpoint)):
+                          ('skeleton_checkpoint', skeleton_checkpoint),
+                          ('pose_estimator.checkpoint', pose_estimator.get('checkpoint'))):
+            if path is None and (key != 'skeleton_config' and not self.enabled):
+                continue
+            if key == 'pose_estimator.checkpoint' and 'checkpoint' not in pose_estimator:
+                continue                    # an estimator with built-in weights (MediaPipe)
             if not path or not osp.isfile(path):
                 raise FileNotFoundError(f'MotionPlausibilityMetric: {key} {path!r} not found')
         self.pose_estimator_cfg = dict(pose_estimator)
@@ -96,8 +110,10 @@ class MotionPlausibilityMetric(BaseMetric):
 
     @torch.no_grad()
     def lift(self, kp: np.ndarray, scores: np.ndarray, K: np.ndarray, fps: float) -> np.ndarray:
-        """2D pixels → the lifter's data-driven 3D ``(T, 17, 3)`` (camera frame, metres)."""
-        norm = (kp - K[:2, 2]) / np.array([K[0, 0], K[1, 1]])
+        """2D pixels → the lifter's data-driven 3D ``(T, 17, 3)`` (camera frame, metres);
+        ``K`` is ``(3, 3)`` or per frame ``(T, 3, 3)`` (SynthGym's zoom)."""
+        K = np.broadcast_to(K, (len(kp), 3, 3))
+        norm = (kp - K[:, None, :2, 2]) / np.stack([K[:, 0, 0], K[:, 1, 1]], -1)[:, None]
         inputs = dict(keypoints_2d_norm=torch.as_tensor(norm[None], dtype=torch.float32,
                                                         device=self.device),
                       keypoint_scores=torch.as_tensor(scores[None], dtype=torch.float32,
@@ -126,6 +142,8 @@ class MotionPlausibilityMetric(BaseMetric):
 
     def process(self, data_batch, data_samples: Sequence[dict]) -> None:
         from finephys.apis.skeleton_inferencer import default_intrinsics
+        if not self.enabled:
+            return
         ds = data_batch['data_samples']
         real_videos = data_batch['inputs'].get('video')
         for i, out in enumerate(data_samples):
@@ -133,7 +151,6 @@ class MotionPlausibilityMetric(BaseMetric):
             t, h, w, _ = video.shape
             K = (ds['camera_K'][i].cpu().numpy().astype(np.float64) if 'camera_K' in ds
                  else default_intrinsics(w, h))
-            K = K[0] if K.ndim == 3 else K          # SynthGym: per-frame K (zoom); frame 0's
             fps = float(ds['fps'][i]) if 'fps' in ds else 25.0
             up = (-ds['camera_gravity'][i].cpu().numpy().reshape(-1, 3)[0]
                   if 'camera_gravity' in ds else (0.0, -1.0, 0.0))
@@ -152,6 +169,8 @@ class MotionPlausibilityMetric(BaseMetric):
             self.results.append(result)
 
     def compute_metrics(self, results: list) -> dict:
+        if not self.enabled:
+            return {}
         found = [r for r in results if not r.get('no_person')]
         out = dict(num_no_person=len(results) - len(found))
         if not found:

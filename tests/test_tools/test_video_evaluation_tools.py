@@ -117,3 +117,9 @@ def test_report_has_every_video_metric_and_dist_test_equals_one_process(generati
     assert one['metrics'].keys() == two['metrics'].keys()
     for key, value in one['metrics'].items():
         assert two['metrics'][key] == pytest.approx(value, rel=1e-5, abs=1e-8), key
+
+    # a missing weights file stops the run before sampling: one line, exit 2
+    r = run([sys.executable, 'tools/test.py', cfg, ckpt, '--work-dir', str(root / 'bad'),
+             '--cfg-options', f'test_evaluator.2.clip_path={root / "no_clip"}'])
+    assert r.returncode == 2 and 'Traceback' not in r.stderr
+    assert f"CLIPSimMetric: clip_path '{root / 'no_clip'}' is not a local transformers" in r.stderr

@@ -4,9 +4,12 @@ import warnings
 import numpy as np
 from scipy import linalg
 
+from finephys.utils.launch import InputDataError
 
-class InsufficientSamplesError(ValueError):
-    """Too few feature vectors for the statistics a Fréchet distance needs."""
+
+class InsufficientSamplesError(InputDataError):
+    """Too few feature vectors for the statistics a Fréchet distance needs (a ``ValueError``;
+    the tools report it in one line, exit 2)."""
 
 
 def gaussian_statistics(features, min_samples='warn', name='features'):

@@ -213,7 +213,8 @@ def main():
     for name, zero in (('trained', False), ('zero', True)):
         sh([py, 'tools/test.py', STAGE3_CONFIG, gen_ckpt, '--work-dir',
             osp.join(work, f'fidelity_{name}'), '--cfg-options', *paths,
-            f'model.zero_guidance={zero}', f'test_evaluator.0.pose_estimator.checkpoint={pose_ckpt}',
+            f'model.zero_guidance={zero}',
+            f'test_evaluator.0.pose_estimator.checkpoint={pose_ckpt}',
             f'test_evaluator.1.pose_estimator.checkpoint={pose_ckpt}',
             f'test_evaluator.1.skeleton_checkpoint={phys_ckpt}',
             f'test_dataloader.dataset.num_samples={args.fidelity_clips}'])

@@ -7,7 +7,8 @@
 #       work_dirs/pretrained/tiny-motion-adapter --out work_dirs/pretrained/synthgym-pixel
 # Skeleton path: a stage-1 checkpoint via
 #   --cfg-options model.skeleton_checkpoint=work_dirs/.../best_*.pth
-# val/test sample videos and score them with GuidanceFidelityMetric; the no-guidance side of the
+# val/test sample videos and score them with GuidanceFidelityMetric (test also with
+# MotionPlausibilityMetric, docs/evaluation.md); the no-guidance side of the
 # comparison: tools/test.py ... --cfg-options model.zero_guidance=True
 _base_ = ['../_base_/default_runtime.py']
 

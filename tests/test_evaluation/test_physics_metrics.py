@@ -97,3 +97,21 @@ def test_smoother_rows_grid_and_ground_truth_row(clip):
     assert out['smooth_savgol/accel'] < out['dd/accel']
     with pytest.raises(KeyError, match='valid families'):
         PhysicsMetric(smoothers=dict(kalman={}))
+
+
+def test_ground_contacts_from_ankle_height_and_the_skate_they_give():
+    from finephys.evaluation.functional import foot_skate, ground_contacts
+    from finephys.structures import H36M17
+    t = 6
+    pose = np.zeros((t, 17, 3))
+    la, ra = H36M17.index('left_ankle'), H36M17.index('right_ankle')
+    pose[:, la, 1] = 1.0                                   # camera frame: y down, floor y = 1
+    pose[:, ra, 1] = 1.0 - np.array([0.0, 0.1, 0.3, 0.3, 0.1, 0.02])   # right foot lifts
+    pose[:, la, 0] = 0.01 * np.arange(t)                   # the planted foot slides 1 cm/frame
+    contacts = ground_contacts(pose, height_threshold=0.05)
+    assert contacts[:, 0].all()
+    assert contacts[:, 1].tolist() == [True, False, False, False, False, True]
+    assert foot_skate(pose, contacts) == pytest.approx(0.01)
+    # the same motion with up = +z (a world frame): heights taken along the given up vector
+    world = pose[..., [0, 2, 1]] * np.array([1, 1, -1])
+    assert (ground_contacts(world, up=(0, 0, 1), height_threshold=0.05) == contacts).all()

@@ -10,7 +10,8 @@ from .keypoint_pck import pck, torso_size
 from .pose_errors import mpjpe, n_mpjpe, p_mpjpe, procrustes_align
 
 __all__ = ['mpjpe', 'p_mpjpe', 'n_mpjpe', 'procrustes_align', 'acceleration_error',
-           'ballistic_error', 'foot_skate', 'ground_contacts', 'bone_length_drift', 'jitter', 'second_difference',
+           'ballistic_error', 'foot_skate', 'ground_contacts', 'bone_length_drift', 'jitter',
+           'second_difference',
            'angular_momentum_drift', 'discrete_angular_momentum', 'flight_segments', 'root_error',
            'SMOOTHER_GRIDS', 'SMOOTHERS', 'apply_smoother', 'butterworth_smooth', 'rts_smooth',
            'savgol_smooth', 'select_smoother_params', 'smoother_grid', 'params_key', 'pck',

@@ -299,6 +299,13 @@ def main():
     print(f'RESULT demo_guidance_pck_trained={tr.get("guidance/pck", nan):.4f}')
     print(f'RESULT demo_guidance_pck_zero={zr.get("guidance/pck", nan):.4f}')
     print(f'RESULT demo_guidance_pck_gt_video={tr.get("guidance/pck_gt_video", nan):.4f}')
+    for k, scale in (('error_2d_px', 1), ('mpjpe', 1000), ('accel_error', 1000),
+                     ('jitter', 1)):
+        name = {'mpjpe': 'mpjpe_mm', 'accel_error': 'accel_error_mm'}.get(k, k)
+        for side, row, suffix in (('trained', tr, ''), ('zero', zr, ''),
+                                  ('gt_video', tr, '_gt_video')):
+            print(f'RESULT demo_motion_{name}_{side}='
+                  f'{scale * row.get(f"motion/{k}{suffix}", nan):.4f}')
     for k, src in (('before', fb), ('after', fa)):
         for name in ('fused', 'pp'):
             print(f'RESULT demo_finegym_stage2_px_{name}_{k}='

@@ -7,7 +7,7 @@ import torch
 from finephys.evaluation.feature_extractors import (I3DFeatureExtractor, write_tiny_clip_folder,
                                                     write_tiny_i3d)
 from finephys.evaluation.functional import (InsufficientSamplesError, acceleration_error,
-                                            frechet_distance_from_features, jitter)
+                                            frechet_distance_from_features, jitter, mpjpe)
 from finephys.evaluation.metrics import (CLIPSimMetric, FVDMetric, MotionPlausibilityMetric,
                                          PickScoreMetric)
 
@@ -232,6 +232,7 @@ def test_motion_plausibility_composes_detector_lifter_and_closed_forms(pose_pipe
     kp, scores, _ = fill_missing_keypoints(kp, scores)
     pred = metric.lift(kp, scores, K, 25.0)
     guidance_3d = pred + np.array([0.3, -0.1, 2.0])       # a rigid shift: no pose error
+    guidance_3d[:, 1:] += 0.01 * np.arange(8)[:, None, None] ** 2   # but the limbs accelerate
     guidance_2d = kp + np.array([3.0, 4.0])               # 5 px everywhere
     data_batch = dict(inputs=dict(video=torch.from_numpy(video)[None]),
                       data_samples=dict(camera_K=torch.from_numpy(K)[None],
@@ -243,11 +244,13 @@ def test_motion_plausibility_composes_detector_lifter_and_closed_forms(pose_pipe
     out = metric.evaluate(1)
     assert out['motion/jitter'] == pytest.approx(jitter(pred, 25.0), rel=1e-6)
     assert out['motion/error_2d_px'] == pytest.approx(5.0, abs=1e-6)
-    assert out['motion/mpjpe'] == pytest.approx(0, abs=1e-6)
-    assert out['motion/p_mpjpe'] == pytest.approx(0, abs=1e-6)
-    assert out['motion/accel_error'] == pytest.approx(acceleration_error(pred, guidance_3d),
-                                                      abs=1e-9)
-    for key in ('jitter', 'error_2d_px', 'mpjpe'):             # same video: same numbers
+    rel, guide_rel = pred - pred[:, :1], guidance_3d - guidance_3d[:, :1]
+    assert out['motion/jitter_rel'] == pytest.approx(jitter(rel, 25.0), rel=1e-6)
+    assert out['motion/mpjpe'] == pytest.approx(mpjpe(rel, guide_rel).mean(), abs=1e-9)
+    # limbs offset by 0.01 t² m from a rigid copy: second difference 0.02 m/frame² per axis
+    assert out['motion/accel_error'] == pytest.approx(16 / 17 * 0.02 * np.sqrt(3), rel=1e-6)
+    assert out['motion/accel_error'] == pytest.approx(acceleration_error(rel, guide_rel))
+    for key in ('jitter', 'jitter_rel', 'error_2d_px', 'mpjpe'):   # same video, same numbers
         assert out[f'motion/{key}_gt_video'] == pytest.approx(out[f'motion/{key}'])
     assert out['motion/num_no_person'] == 0
 

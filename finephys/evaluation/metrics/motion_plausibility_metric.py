@@ -13,7 +13,8 @@ from ..functional import (acceleration_error, foot_skate, ground_contacts, jitte
                           p_mpjpe)
 
 #: Per-clip quantities, each also computed on the real clip as ``<name>_gt_video``.
-MOTION_KEYS = ('jitter', 'foot_skate', 'accel_error', 'mpjpe', 'p_mpjpe', 'error_2d_px')
+MOTION_KEYS = ('jitter', 'jitter_rel', 'foot_skate', 'accel_error', 'mpjpe', 'p_mpjpe',
+               'error_2d_px')
 
 
 @METRICS.register_module()
@@ -29,12 +30,16 @@ class MotionPlausibilityMetric(BaseMetric):
     ``pred_keypoints_3d_dd`` — so the video's own motion is measured, not a physics prior's.
     Per clip, averaged over clips (``motion/`` keys):
 
-    * ``jitter``: mean jerk magnitude (m/s³, :func:`~finephys.evaluation.functional.jitter`);
+    * ``jitter``: mean jerk magnitude (m/s³, :func:`~finephys.evaluation.functional.jitter`) of
+      the camera-frame joints (root motion included: flight and landing count);
+      ``jitter_rel``: the same of the root-relative pose (monocular depth, the least certain
+      part of a lift, left out);
     * ``foot_skate``: mean ankle displacement (m/frame) while a foot is on the floor, contacts
       from ankle height (:func:`~finephys.evaluation.functional.ground_contacts`, up =
       ``-camera_gravity`` when the batch has it, else image-up);
     * with the model's guidance skeleton (``guidance_keypoints_3d`` / ``_2d``, FinePhys):
-      ``accel_error`` (m/frame², vs the guidance 3D), ``mpjpe`` (m, root-relative) and
+      ``accel_error`` (m/frame², root-relative, vs the guidance 3D), ``mpjpe`` (m,
+      root-relative) and
       ``p_mpjpe`` (m, Procrustes-aligned), ``error_2d_px`` (detected vs guidance 2D, pixels);
     * ``<key>_gt_video``: the same pipeline on the real clip — the level of real motion seen
       through this detector and lifter (on SynthGym: the pipeline's own error ceiling).
@@ -131,9 +136,11 @@ class MotionPlausibilityMetric(BaseMetric):
         kp, scores = found
         pred = self.lift(kp, scores, K, fps)
         skate = foot_skate(pred, ground_contacts(pred, up, self.contact_height))
-        result = dict(jitter=jitter(pred, fps), foot_skate=np.nan if skate is None else skate)
+        rel = pred - pred[:, :1]
+        result = dict(jitter=jitter(pred, fps), jitter_rel=jitter(rel, fps),
+                      foot_skate=np.nan if skate is None else skate)
         if guidance_3d is not None:
-            result.update(accel_error=acceleration_error(pred, guidance_3d),
+            result.update(accel_error=acceleration_error(rel, guidance_3d - guidance_3d[:, :1]),
                           mpjpe=float(np.mean(mpjpe(pred, guidance_3d, root_index=0))),
                           p_mpjpe=float(np.mean(p_mpjpe(pred, guidance_3d))))
         if guidance_2d is not None:

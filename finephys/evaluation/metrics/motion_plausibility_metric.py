@@ -1,4 +1,5 @@
 """``MotionPlausibilityMetric``: the project's own pose pipeline run on generated videos."""
+import logging
 import os.path as osp
 from typing import Optional, Sequence
 
@@ -39,8 +40,8 @@ class MotionPlausibilityMetric(BaseMetric):
       ``-camera_gravity`` when the batch has it, else image-up);
     * with the model's guidance skeleton (``guidance_keypoints_3d`` / ``_2d``, FinePhys):
       ``accel_error`` (m/frame², root-relative, vs the guidance 3D), ``mpjpe`` (m,
-      root-relative) and
-      ``p_mpjpe`` (m, Procrustes-aligned), ``error_2d_px`` (detected vs guidance 2D, pixels);
+      root-relative) and ``p_mpjpe`` (m, Procrustes-aligned), ``error_2d_px`` (detected vs
+      guidance 2D, pixels);
     * ``<key>_gt_video``: the same pipeline on the real clip — the level of real motion seen
       through this detector and lifter (on SynthGym: the pipeline's own error ceiling).
 
@@ -69,19 +70,19 @@ class MotionPlausibilityMetric(BaseMetric):
             print_log('MotionPlausibilityMetric: skeleton_checkpoint or pose_estimator.checkpoint '
                       'is None; no motion/ metrics (set them to trained models)',
                       logger='current')
-        for key, path in (('skeleton_config', skeleton_config),
-                          ('skeleton_checkpoint', skeleton_checkpoint),
-                          ('pose_estimator.checkpoint', pose_estimator.get('checkpoint'))):
-            if path is None and (key != 'skeleton_config' and not self.enabled):
-                continue
-            if key == 'pose_estimator.checkpoint' and 'checkpoint' not in pose_estimator:
-                continue                    # an estimator with built-in weights (MediaPipe)
+        checks = [('skeleton_config', skeleton_config)]
+        if self.enabled:
+            checks.append(('skeleton_checkpoint', skeleton_checkpoint))
+            if 'checkpoint' in pose_estimator:     # MediaPipe: weights in its wheel, no key
+                checks.append(('pose_estimator.checkpoint', pose_estimator['checkpoint']))
+        for key, path in checks:
             if not path or not osp.isfile(path):
                 raise FileNotFoundError(f'MotionPlausibilityMetric: {key} {path!r} not found')
         self.pose_estimator_cfg = dict(pose_estimator)
         self.skeleton_config, self.skeleton_checkpoint = skeleton_config, skeleton_checkpoint
         self.contact_height, self.device = contact_height, device
         self._detector = self._lifter = None
+        self._warned_fps = False
 
     def detector(self):
         """The 2D pose estimator, built on first use."""
@@ -158,6 +159,10 @@ class MotionPlausibilityMetric(BaseMetric):
             t, h, w, _ = video.shape
             K = (ds['camera_K'][i].cpu().numpy().astype(np.float64) if 'camera_K' in ds
                  else default_intrinsics(w, h))
+            if 'fps' not in ds and not self._warned_fps:
+                print_log("MotionPlausibilityMetric: no 'fps' in data_samples; jitter assumes "
+                          '25 fps', logger='current', level=logging.WARNING)
+                self._warned_fps = True
             fps = float(ds['fps'][i]) if 'fps' in ds else 25.0
             up = (-ds['camera_gravity'][i].cpu().numpy().reshape(-1, 3)[0]
                   if 'camera_gravity' in ds else (0.0, -1.0, 0.0))

@@ -18,7 +18,7 @@ from mmengine.dist import get_world_size, is_main_process
 from mmengine.evaluator import DumpResults
 from mmengine.runner import Runner
 
-from finephys.evaluation import write_test_report
+from finephys.evaluation import PAPER_COLUMNS, write_test_report
 from finephys.utils import env_info_text, register_all_modules
 from finephys.utils.launch import UserInputError, friendly_errors, load_config, setup_launcher
 
@@ -75,6 +75,9 @@ def main():
                         sample_seed=cfg.model.get('sample_seed'))
             paths = write_test_report(metrics, args.report_dir or cfg.work_dir, meta)
             runner.logger.info(f'test report: {paths[0]}, {paths[1]}')
+            for key, _, _ in PAPER_COLUMNS:       # the headline figures, when computed
+                if key in metrics:
+                    print(f'RESULT {key.split("/")[-1]}={metrics[key]:.4f}')
 
 
 if __name__ == '__main__':

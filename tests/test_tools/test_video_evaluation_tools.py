@@ -86,6 +86,10 @@ def test_report_has_every_video_metric_and_dist_test_equals_one_process(generati
              '--out', str(root / 'single.pkl')])
     assert r.returncode == 0, r.stderr[-4000:]
     assert 'test: 4 clips over 1 process(es)' in r.stderr          # the progress bar
+    results = [line for line in r.stdout.splitlines() if line.startswith('RESULT ')]
+    assert [line.split('=')[0] for line in results] == [
+        'RESULT clip_sim_text', 'RESULT clip_sim_domain', 'RESULT clip_sim_smooth',
+        'RESULT pickscore', 'RESULT fvd']
     metrics = _report(root / 'single')['metrics']
     for key in ('video/clip_sim_text', 'video/clip_sim_domain', 'video/clip_sim_smooth',
                 'video/pickscore', 'video/fvd', 'motion/jitter', 'motion/mpjpe',

@@ -20,7 +20,8 @@ from mmengine.runner import Runner
 
 from finephys.evaluation import PAPER_COLUMNS, write_test_report
 from finephys.utils import env_info_text, register_all_modules
-from finephys.utils.launch import UserInputError, friendly_errors, load_config, setup_launcher
+from finephys.utils.launch import (UserInputError, friendly_errors, load_config, setup_launcher,
+                                   teardown_distributed)
 
 
 def parse_args():
@@ -78,6 +79,7 @@ def main():
             for key, _, _ in PAPER_COLUMNS:       # the headline figures, when computed
                 if key in metrics:
                     print(f'RESULT {key.split("/")[-1]}={metrics[key]:.4f}')
+        teardown_distributed()
 
 
 if __name__ == '__main__':

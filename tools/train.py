@@ -11,7 +11,8 @@ from mmengine.config import DictAction
 from mmengine.runner import Runner
 
 from finephys.utils import env_info_text, register_all_modules
-from finephys.utils.launch import UserInputError, friendly_errors, load_config, setup_launcher
+from finephys.utils.launch import (UserInputError, friendly_errors, load_config, setup_launcher,
+                                   teardown_distributed)
 
 
 def parse_args():
@@ -70,6 +71,7 @@ def main():
             runner = RUNNERS.build(cfg)
         runner.logger.info('finephys environment:\n' + env_info_text())
         runner.train()
+        teardown_distributed()
 
 
 if __name__ == '__main__':

@@ -74,6 +74,17 @@ def setup_launcher(cfg, launcher):
     cfg.model_wrapper_cfg = wrapper
 
 
+def teardown_distributed():
+    """Destroy the process group at the end of a distributed run (after a barrier, so no rank
+    tears down its connections while another still uses them). Left to the interpreter's exit,
+    gloo's threads are destroyed in no particular order, and a rank can abort ("terminate
+    called without an active exception") after the work is done."""
+    import torch.distributed as dist
+    if dist.is_available() and dist.is_initialized():
+        dist.barrier()
+        dist.destroy_process_group()
+
+
 _BUILD_TYPE_ERROR = re.compile(r"unexpected keyword argument|required positional argument|"
                                r"takes \d+ positional arguments? but")
 

@@ -114,7 +114,7 @@ class FVDMetric(BaseMetric):
         self.batch_size, self.min_samples = batch_size, min_samples
         self.cache_dir = default_feature_cache('fvd_real') if cache_dir is None else cache_dir
         self._extractor = self._cache = None
-        self._shape = None
+        self._shapes = {}                # the (T, H, W, 3) of each set, from its first batch
 
     def extractor(self) -> I3DFeatureExtractor:
         """The I3D network, loaded on first use."""
@@ -124,14 +124,13 @@ class FVDMetric(BaseMetric):
         return self._extractor
 
     def check_shape(self, videos: Sequence[np.ndarray], what: str) -> None:
-        """Every clip of the evaluation has one ``(T, H, W, 3)``: FVD compares sets of equally
-        preprocessed clips."""
+        """Every clip of one set (generated, real) has one ``(T, H, W, 3)``: FVD compares sets
+        of equally preprocessed clips."""
         shape = check_same_video_shape(videos, what)
-        if self._shape is None:
-            self._shape = shape
-        elif shape != self._shape:
-            raise ValueError(f'FVDMetric: {what} have shape {shape}, earlier clips {self._shape}:'
-                             ' every clip of one evaluation must have the same length and size')
+        first = self._shapes.setdefault(what, shape)
+        if shape != first:
+            raise ValueError(f'FVDMetric: {what} have shape {shape}, earlier clips {first}: '
+                             'every clip of one evaluation must have the same length and size')
 
     def embed_real(self, videos: Sequence[np.ndarray]) -> np.ndarray:
         """Features of real clips, from the cache where present."""
@@ -157,6 +156,7 @@ class FVDMetric(BaseMetric):
             self.results.append(dict(generated=g, real=r))
 
     def compute_metrics(self, results: list) -> dict:
+        self._shapes = {}                # the next evaluation may use other clips
         generated = np.stack([r['generated'] for r in results])
         real = np.stack([r['real'] for r in results])
         fvd = frechet_distance_from_features(generated, real, self.min_samples)

@@ -63,6 +63,12 @@ class CLIPEmbedder:
             out.append(torch.nn.functional.normalize(emb.float(), dim=-1).cpu())
         return torch.cat(out)
 
+    def embed_videos(self, videos: Sequence[np.ndarray]) -> np.ndarray:
+        """``B`` clips ``(T, H, W, 3)`` of one shape → ``(B, T, D)`` unit frame embeddings
+        (all frames in one :meth:`embed_frames` call, batched by ``batch_size``)."""
+        b, t = len(videos), len(videos[0])
+        return self.embed_frames(np.concatenate(videos)).numpy().reshape(b, t, -1)
+
     @torch.no_grad()
     def embed_texts(self, texts: Sequence[str]) -> torch.Tensor:
         """Texts → ``(N, D)`` unit vectors (float32, CPU); longer ones are truncated to the

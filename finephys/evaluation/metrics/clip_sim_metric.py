@@ -10,7 +10,8 @@ from mmengine.logging import print_log
 
 from finephys.registry import METRICS
 
-from ..feature_extractors import CLIPEmbedder, check_same_video_shape
+from ..feature_extractors import CLIPEmbedder
+from .video_batch import generated_and_real_videos
 
 
 def check_clip_folder(metric: str, key: str, path: Optional[str]) -> None:
@@ -85,17 +86,8 @@ class CLIPSimMetric(BaseMetric):
             self._embedder = CLIPEmbedder(**self.embedder_cfg)
         return self._embedder
 
-    def embed_videos(self, videos: Sequence[np.ndarray]) -> np.ndarray:
-        """``B`` clips ``(T, H, W, 3)`` → ``(B, T, D)`` unit frame embeddings."""
-        b, t = len(videos), len(videos[0])
-        emb = self.embedder().embed_frames(np.concatenate(videos)).numpy()
-        return emb.reshape(b, t, -1)
-
     def process(self, data_batch, data_samples: Sequence[dict]) -> None:
-        generated = [out['video'].cpu().numpy() for out in data_samples]
-        real = [v.cpu().numpy() for v in data_batch['inputs']['video']]
-        check_same_video_shape(generated, 'generated videos')
-        check_same_video_shape(real, 'real videos')
+        generated, real = generated_and_real_videos(data_batch, data_samples)
         texts = video_text_prompts(data_batch, len(generated), 'CLIPSimMetric')
         classes = data_batch['data_samples'].get(self.class_key)
         if classes is None and not self._warned_no_class:
@@ -103,7 +95,8 @@ class CLIPSimMetric(BaseMetric):
                       'compares every clip with the whole real set', logger='current')
             self._warned_no_class = True
         text_emb = self.embedder().embed_texts(texts).numpy()
-        gen_emb, real_emb = self.embed_videos(generated), self.embed_videos(real)
+        gen_emb = self.embedder().embed_videos(generated)
+        real_emb = self.embedder().embed_videos(real)
         for i in range(len(generated)):
             label = 'all' if classes is None else str(np.asarray(classes[i]).tolist())
             self.results.append(dict(

@@ -10,8 +10,9 @@ from mmengine.logging import print_log
 
 from finephys.registry import METRICS
 
-from ..feature_extractors import I3DFeatureExtractor, check_same_video_shape
+from ..feature_extractors import I3DFeatureExtractor
 from ..functional import frechet_distance_from_features
+from .video_batch import generated_and_real_videos
 
 
 def default_feature_cache(kind: str) -> str:
@@ -124,9 +125,10 @@ class FVDMetric(BaseMetric):
         return self._extractor
 
     def check_shape(self, videos: Sequence[np.ndarray], what: str) -> None:
-        """Every clip of one set (generated, real) has one ``(T, H, W, 3)``: FVD compares sets
-        of equally preprocessed clips."""
-        shape = check_same_video_shape(videos, what)
+        """Every clip of one set (generated, real) has one ``(T, H, W, 3)`` across batches
+        (within a batch :func:`generated_and_real_videos` checked it): FVD compares sets of
+        equally preprocessed clips."""
+        shape = tuple(videos[0].shape)
         first = self._shapes.setdefault(what, shape)
         if shape != first:
             raise ValueError(f'FVDMetric: {what} have shape {shape}, earlier clips {first}: '
@@ -145,8 +147,7 @@ class FVDMetric(BaseMetric):
         return np.stack(feats)
 
     def process(self, data_batch, data_samples: Sequence[dict]) -> None:
-        generated = [out['video'].cpu().numpy() for out in data_samples]
-        real = [v.cpu().numpy() for v in data_batch['inputs']['video']]
+        generated, real = generated_and_real_videos(data_batch, data_samples)
         self.check_shape(generated, 'generated videos')
         self.check_shape(real, 'real videos')
         extractor = self.extractor()

@@ -6,8 +6,9 @@ from mmengine.evaluator import BaseMetric
 
 from finephys.registry import METRICS
 
-from ..feature_extractors import CLIPEmbedder, check_same_video_shape
+from ..feature_extractors import CLIPEmbedder
 from .clip_sim_metric import check_clip_folder, video_text_prompts
+from .video_batch import generated_and_real_videos
 
 
 @METRICS.register_module()
@@ -47,15 +48,11 @@ class PickScoreMetric(BaseMetric):
 
     def scores(self, videos: Sequence[np.ndarray], text_emb: np.ndarray) -> np.ndarray:
         """``(B,)`` mean per-frame scores of ``B`` clips against their ``(B, D)`` prompts."""
-        b, t = len(videos), len(videos[0])
-        frames = self.embedder().embed_frames(np.concatenate(videos)).numpy().reshape(b, t, -1)
+        frames = self.embedder().embed_videos(videos)
         return self.embedder().logit_scale * np.einsum('btd,bd->bt', frames, text_emb).mean(1)
 
     def process(self, data_batch, data_samples: Sequence[dict]) -> None:
-        generated = [out['video'].cpu().numpy() for out in data_samples]
-        real = [v.cpu().numpy() for v in data_batch['inputs']['video']]
-        check_same_video_shape(generated, 'generated videos')
-        check_same_video_shape(real, 'real videos')
+        generated, real = generated_and_real_videos(data_batch, data_samples)
         texts = video_text_prompts(data_batch, len(generated), 'PickScoreMetric')
         text_emb = self.embedder().embed_texts(texts).numpy()
         for g, r in zip(self.scores(generated, text_emb), self.scores(real, text_emb)):

@@ -7,10 +7,13 @@ import numpy as np
 import torch
 from mmengine.runner import load_checkpoint
 
-from finephys.registry import MODELS
+from finephys.datasets.io import is_video_file, read_skeleton_input
+from finephys.datasets.synthgym import ACTIONS, generate_clip
+from finephys.registry import MODELS, POSE_ESTIMATORS
+from finephys.structures import pixels_to_normalized
 from finephys.utils import register_all_modules
-
-from .skeleton_inferencer import read_skeleton_input
+from finephys.utils.launch import load_config
+from finephys.visualization import animate_sequence_3d, draw_skeleton, write_video
 
 
 class FinePhysInferencer:
@@ -36,7 +39,6 @@ class FinePhysInferencer:
     def __init__(self, config: str, checkpoint: Optional[str] = None, device: str = 'cpu',
                  pose_estimator: Optional[dict] = None, cfg_options: Optional[dict] = None):
         register_all_modules(init_default_scope=True)
-        from finephys.utils.launch import load_config
         self.cfg = load_config(config, cfg_options)
         self.model = MODELS.build(self.cfg.model)
         self.model.init_weights()
@@ -50,15 +52,12 @@ class FinePhysInferencer:
     def _motion(self, text, skeleton, num_frames, seed, layout):
         if skeleton is not None:
             est = None
-            from .video_reader import VIDEO_EXTENSIONS
-            if osp.splitext(skeleton)[1].lower() in VIDEO_EXTENSIONS:
-                from finephys.registry import POSE_ESTIMATORS
+            if is_video_file(skeleton):
                 cfg = self.pose_estimator_cfg or dict(type='MediaPipePoseEstimator')
                 est = POSE_ESTIMATORS.build(dict(cfg, device=self.device))
             data = read_skeleton_input(skeleton, layout, estimate_pose=est)
             src_w, src_h = 2 * data['K'][0, 2], 2 * data['K'][1, 2]
         else:
-            from finephys.datasets.synthgym import ACTIONS, generate_clip
             if text not in ACTIONS:
                 raise ValueError(f'free text {text!r} needs a skeleton file or video (skeleton=...);'
                                  f' or use a SynthGym class name: {list(ACTIONS)}')
@@ -90,7 +89,7 @@ class FinePhysInferencer:
                              f'multiples of {self.model.generator.size_multiple})')
         data, (src_w, src_h) = self._motion(text, skeleton, num_frames, seed, layout)
         k = data['K']
-        norm = (data['keypoints_2d'] - k[:2, 2]) / [k[0, 0], k[1, 1]]
+        norm = pixels_to_normalized(data['keypoints_2d'], k)
         # the same camera, scaled to the output frame
         k_out = k.copy()
         k_out[0] *= size / src_w
@@ -127,7 +126,6 @@ class FinePhysInferencer:
         matplotlib.use('Agg')
         import matplotlib.pyplot as plt
 
-        from finephys.visualization import animate_sequence_3d, draw_skeleton, write_video
         os.makedirs(out_dir, exist_ok=True)
         stem = ''.join(c if c.isalnum() else '_' for c in text)[:48].strip('_') or 'video'
         video, kp = result['video'], result['guidance_2d']

@@ -1,6 +1,5 @@
 from . import transforms  # noqa: F401  (registers TRANSFORMS)
-from .finegym import (SKIP_REASONS, FineGymSkeletonDataset, FineGymVideoDataset,
-                      read_pyskl_annotations)
+from .finegym import SKIP_REASONS, FineGymSkeletonDataset, FineGymVideoDataset
 from .finegym_annotations import (FINEGYM_SUBSETS, ElementId, format_element_id,
                                   format_event_id, parse_element_id, parse_finegym_categories,
                                   parse_gym99_categories, subset_labels)
@@ -10,7 +9,7 @@ from .seeded_augmentation import SeededAugmentationMixin
 from .skeleton_pool import SkeletonPool
 from .synthgym_dataset import SynthGymDataset, sample_seed
 from .text_expansion import GYM99_FX_DESCRIPTIONS, TextExpander, load_descriptions
-from .video_probe import VideoProbeCache, probe_video
+from .io import VideoProbeCache, probe_video, read_pyskl_annotations
 
 __all__ = ['SynthGymDataset', 'sample_seed', 'SkeletonPool', 'Pose3DNpzDataset',
            'FineGymSkeletonDataset', 'FineGymVideoDataset', 'SKIP_REASONS',

@@ -4,7 +4,7 @@ import multiprocessing
 
 from mmengine.logging import print_log
 
-from finephys.utils.launch import InputDataError
+from finephys.utils.errors import InputDataError
 
 
 class BadSampleError(InputDataError):

@@ -2,8 +2,6 @@
 ``FineGymVideoDataset`` (+ trimmed videos, stage 3)."""
 import logging
 import os.path as osp
-import pickle
-from collections import OrderedDict
 from typing import List, Optional, Sequence
 
 import numpy as np
@@ -11,44 +9,18 @@ from mmengine.dataset import BaseDataset
 from mmengine.logging import print_log
 
 from finephys.registry import DATASETS
-from finephys.structures import coco17_to_h36m17
-from finephys.utils.launch import InputDataError
-from finephys.utils.safe_pickle import RefusedPickleError, load_restricted_pickle
+from finephys.structures import coco17_to_h36m17, default_intrinsics
+from finephys.utils.errors import InputDataError
 
 from .bad_samples import SkipBadSamplesMixin
 from .finegym_annotations import (FINEGYM_SUBSETS, parse_finegym_categories, subset_labels)
 from .seeded_augmentation import SeededAugmentationMixin
 from .text_expansion import GYM99_FX_DESCRIPTIONS, TextExpander
-from .video_probe import VideoProbeCache, default_probe_cache
+from .io import VideoProbeCache, default_probe_cache, read_pyskl_annotations
 
 #: Why a listed clip is left out, in the order they are checked.
 SKIP_REASONS = ('unknown_label', 'no_skeleton', 'bad_keypoints', 'zero_score', 'too_short',
                 'no_video', 'bad_video', 'video_too_short')
-
-
-def read_pyskl_annotations(path: str) -> dict:
-    """A PYSKL / MMAction2 skeleton pickle → ``{frame_dir: annotation}`` (restricted
-    unpickler: containers and numpy arrays only).
-
-    Raises:
-        FileNotFoundError / InputDataError: missing, refused, truncated or not PYSKL-shaped.
-    """
-    if not osp.isfile(path):
-        raise FileNotFoundError(f'FineGym skeleton file not found: {path} (a PYSKL pickle such '
-                                "as PYSKL's gym_hrnet.pkl)")
-    try:
-        data = load_restricted_pickle(path)
-    except RefusedPickleError as err:
-        raise InputDataError(f'{path}: refused by safe loading ({err})') from err
-    except (EOFError, OSError, pickle.UnpicklingError, ValueError) as err:
-        raise InputDataError(f'{path}: truncated or corrupt pickle '
-                             f'({type(err).__name__}: {err})') from err
-    anns = data.get('annotations') if isinstance(data, dict) else data
-    if not isinstance(anns, list) or not all(isinstance(a, dict) and 'frame_dir' in a
-                                             for a in anns):
-        raise InputDataError(f'{path}: expected a PYSKL pickle — a dict with "annotations", a '
-                             'list of dicts each with "frame_dir", "keypoint", ...')
-    return OrderedDict((a['frame_dir'], a) for a in anns)
 
 
 @DATASETS.register_module()
@@ -74,10 +46,11 @@ class FineGymSkeletonDataset(SeededAugmentationMixin, SkipBadSamplesMixin, BaseD
     line with the counts and an example per reason), or, with ``on_bad_clip='raise'``, the
     first one stops the build with an error naming the clip and the reason.
 
-    FineGym has no calibration, so each clip gets a nominal pinhole camera: focal length
-    ``focal_factor × image width``, principal point at the image centre. The lifter sees
-    normalised camera coordinates and the guidance is projected back with the same ``K``, so the
-    nominal focal length cancels to first order.
+    FineGym has no calibration, so each clip gets a nominal pinhole camera
+    (:func:`~finephys.structures.default_intrinsics`, as every uncalibrated video): focal
+    length ``focal_factor × the longer image side``, principal point at the image centre. The
+    lifter sees normalised camera coordinates and the guidance is projected back with the same
+    ``K``, so the nominal focal length cancels to first order.
 
     Texts: ``text`` is the class's prompt from :class:`TextExpander` (``text_template`` over the
     class ``name``, its ``description`` from ``descriptions_file`` / ``text_override_file``,
@@ -92,7 +65,7 @@ class FineGymSkeletonDataset(SeededAugmentationMixin, SkipBadSamplesMixin, BaseD
         classes (list[int], optional): Explicit Clabels (overrides ``subset``).
         fps (float): Frame rate of the clips (the physics time step is ``1 / fps``).
         min_frames (int): Shorter clips are skipped.
-        focal_factor (float): Nominal focal length / image width.
+        focal_factor (float): Nominal focal length / the longer image side.
         on_bad_clip (str): ``'skip'`` (count and log) or ``'raise'``.
         text_template (str): Prompt template (:data:`~finephys.datasets.text_expansion.
             TEMPLATE_FIELDS`).
@@ -188,8 +161,7 @@ class FineGymSkeletonDataset(SeededAugmentationMixin, SkipBadSamplesMixin, BaseD
     def clip_info(self, clip_id: str, label: int, categories: dict, ann: dict, kp, score):
         name = categories[label]['text']
         h, w = ann.get('img_shape', ann.get('original_shape'))
-        f = self.focal_factor * w
-        K = np.array([[f, 0, w / 2], [0, f, h / 2], [0, 0, 1]], np.float32)
+        K = default_intrinsics(w, h, self.focal_factor, np.float32)
         subset = next((s for s, sets in FINEGYM_SUBSETS.items()
                        if categories[label]['event'] == 'FX' and categories[label]['set'] in sets),
                       None)

@@ -17,7 +17,7 @@ import os.path as osp
 import re
 from typing import Dict, List, NamedTuple, Tuple
 
-from finephys.utils.launch import InputDataError
+from finephys.utils.errors import InputDataError
 
 #: The paper's FX subsets as FineGym element-set ids: 21 leaps, jumps and hops; 22 turns;
 #: 24 saltos forward and 25 saltos backward. gym99: 11 / 7 / 17 classes.

@@ -21,7 +21,7 @@ import zipfile
 
 import numpy as np
 
-from finephys.utils.launch import InputDataError
+from finephys.utils.errors import InputDataError
 
 DEMO = 'Pose2Sim/Demo_SinglePerson'
 _RX_PI = np.diag([1.0, -1.0, -1.0])

@@ -28,7 +28,7 @@ from mmengine.dataset import BaseDataset
 from mmengine.logging import print_log
 
 from finephys.registry import DATASETS
-from finephys.utils.launch import InputDataError
+from finephys.utils.errors import InputDataError
 
 from .bad_samples import SkipBadSamplesMixin
 from .seeded_augmentation import SeededAugmentationMixin

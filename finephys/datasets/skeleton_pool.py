@@ -15,16 +15,15 @@ import os.path as osp
 
 import numpy as np
 
-from finephys.utils.launch import InputDataError
+from finephys.structures import pixels_to_normalized
+from finephys.utils.errors import InputDataError
 
 
 def normalise_2d(keypoints_px, intrinsics):
-    """Pixels ``(T, J, 2)`` → normalised camera coordinates with ``K`` ``(3, 3)``/``(T, 3, 3)``."""
-    k = np.asarray(intrinsics, np.float64)
-    k = np.broadcast_to(k, (len(keypoints_px), 3, 3)) if k.ndim == 2 else k
-    f = np.stack([k[:, 0, 0], k[:, 1, 1]], -1)[:, None]
-    c = np.stack([k[:, 0, 2], k[:, 1, 2]], -1)[:, None]
-    return (np.asarray(keypoints_px, np.float64) - c) / f
+    """Pixels ``(T, J, 2)`` → normalised camera coordinates (float64) with ``K`` ``(3, 3)`` /
+    ``(T, 3, 3)`` (:func:`~finephys.structures.pixels_to_normalized`)."""
+    return pixels_to_normalized(np.asarray(keypoints_px, np.float64),
+                                np.asarray(intrinsics, np.float64))
 
 
 def shape_descriptor(keypoints_2d):

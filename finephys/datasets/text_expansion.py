@@ -12,7 +12,7 @@ import os.path as osp
 from string import Formatter
 from typing import Dict, Optional
 
-from finephys.utils.launch import InputDataError
+from finephys.utils.errors import InputDataError
 
 #: The shipped descriptions (gym99 FX classes 6–40).
 GYM99_FX_DESCRIPTIONS = osp.join(osp.dirname(osp.abspath(__file__)), 'texts',

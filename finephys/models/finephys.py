@@ -131,7 +131,7 @@ class FinePhys(BaseModel):
         """Fused 3D ``(B, T, J, 3)`` (camera frame) and its 2D pixels ``(B, T, J, 2)`` with the
         sample's camera."""
         with torch.set_grad_enabled(self.train_skeleton and self.training):
-            fused = self.skeleton._run(inputs, data_samples)['fused']
+            fused = self.skeleton.forward_stages(inputs, data_samples)['fused']
         return fused, project_points(fused, data_samples['camera_K'])
 
     def guidance(self, inputs, data_samples, keypoints_2d=None,

@@ -93,7 +93,23 @@ class FinePhysSkeleton(BaseModel):
             getattr(self, name).eval()
         return self
 
-    def _run(self, inputs, data_samples):
+    def forward_stages(self, inputs: Dict[str, torch.Tensor],
+                       data_samples: Optional[dict]) -> dict:
+        """Every stage's output for one batch: lifter → physics → fusion (what ``loss``,
+        ``predict`` and the generator's guidance all start from).
+
+        Args:
+            inputs (dict): ``keypoints_2d_norm`` ``(B, T, J, 2)`` normalised camera
+                coordinates, optional ``keypoint_scores`` ``(B, T, J)``.
+            data_samples (dict): ``fps`` ``(B,)`` (required: ``dt = 1 / fps``), optional
+                ``camera_gravity`` for solvers that take context.
+
+        Returns:
+            dict: ``s_dd`` (lifter), ``s_pp`` (physics), ``fused``, ``s_dd_corrected`` (the
+            solver's corrected ``S_dd`` fed to fusion), all ``(B, T, J, 3)`` metres; ``gate``,
+            ``loss_noise``, ``scores``, ``keypoints_2d_norm`` and the solver's whole output
+            ``physics``.
+        """
         kp = inputs['keypoints_2d_norm']
         if kp.dim() != 4 or kp.shape[-1] != 2:
             raise ValueError(f'FinePhysSkeleton: keypoints_2d_norm must be (B, T, J, 2), got '
@@ -134,7 +150,7 @@ class FinePhysSkeleton(BaseModel):
         if mode == 'predict':
             return self.predict(inputs, data_samples)
         if mode == 'tensor':
-            return self._run(inputs, data_samples)['fused']
+            return self.forward_stages(inputs, data_samples)['fused']
         raise ValueError(f"FinePhysSkeleton mode={mode!r}: expected 'tensor', 'loss', 'predict'")
 
     def _loss_3d(self, pred, target):
@@ -145,7 +161,7 @@ class FinePhysSkeleton(BaseModel):
         return rel + self.loss_weights['trajectory'] * traj
 
     def loss(self, inputs, data_samples) -> Dict[str, torch.Tensor]:
-        out = self._run(inputs, data_samples)
+        out = self.forward_stages(inputs, data_samples)
         w = self.loss_weights
         losses = {}
         for key, pred in (('dd', out['s_dd']), ('pp', out['s_pp']), ('fused', out['fused'])):
@@ -177,7 +193,7 @@ class FinePhysSkeleton(BaseModel):
         return losses
 
     def predict(self, inputs, data_samples=None) -> List[dict]:
-        out = self._run(inputs, data_samples)
+        out = self.forward_stages(inputs, data_samples)
         k = data_samples.get('camera_K') if data_samples is not None else None
         proj = project_points(out['fused'], k)
         results = [dict(pred_keypoints_3d=out['fused'][i], pred_keypoints_3d_dd=out['s_dd'][i],

@@ -14,6 +14,8 @@ from typing import Optional
 import cv2
 import numpy as np
 
+from finephys.structures import H36M17
+
 
 class CameraMotionEstimator:
     """Frame-to-frame background motion, chained to frame 0.
@@ -182,7 +184,6 @@ def skeleton_mask(keypoints, scores, size, min_score=0.3, thickness=0.12):
     Args:
         keypoints: ``(17, 2)`` H36M-17 pixels; scores: ``(17,)``; size: ``(W, H)``.
     """
-    from finephys.structures import H36M17
     kp, sc = np.asarray(keypoints, float), np.asarray(scores, float)
     ok = (sc >= min_score) & np.isfinite(kp).all(-1)
     if ok.sum() < 3:

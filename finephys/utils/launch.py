@@ -9,15 +9,8 @@ from contextlib import contextmanager
 import torch
 from mmengine.config import Config, ConfigDict
 
-
-class UserInputError(Exception):
-    """Bad input from the command line or a config: reported as one line, exit code 2."""
-
-
-class InputDataError(UserInputError, ValueError):
-    """A data file (annotation, skeleton, dataset array) that cannot be used; the message names
-    the file, the field and what was expected. A ``ValueError`` too, for callers that catch
-    that."""
+# re-exported: the launchers catch them, and tools import them from here with friendly_errors
+from .errors import InputDataError, UserInputError  # noqa: F401
 
 
 def _has_key(cfg, dotted):

@@ -23,7 +23,7 @@ import torch
 from mmengine.logging import HistoryBuffer, print_log
 from mmengine.runner.checkpoint import CheckpointLoader
 
-from finephys.utils.launch import UserInputError
+from finephys.utils.errors import UserInputError
 
 _HB = '__finephys_history_buffer__'
 _ND = '__finephys_ndarray__'

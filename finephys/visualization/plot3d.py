@@ -7,6 +7,8 @@ import numpy as np  # noqa: E402
 
 from finephys.structures import H36M17  # noqa: E402
 
+from .video import write_video  # noqa: E402
+
 
 def _draw(ax, joints, spec, alpha=1.0, colour=None):
     for parent, child in spec.bones:
@@ -53,7 +55,6 @@ def plot_sequence_3d(world_joints, path, spec=H36M17, num_poses=8, title=None, c
 
 def animate_sequence_3d(joints_cam, path, spec=H36M17, fps=30.0, size=4.0):
     """Animated 3D plot (gif/mp4) of a camera-frame sequence ``(T, J, 3)`` (drawn with y up)."""
-    from .video import write_video
     pts = np.stack([joints_cam[..., 0], joints_cam[..., 2], -joints_cam[..., 1]], -1)
     lo, hi = pts.reshape(-1, 3).min(0), pts.reshape(-1, 3).max(0)
     mid, half = (lo + hi) / 2, (hi - lo).max() / 2 + 0.1

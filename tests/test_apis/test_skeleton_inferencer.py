@@ -209,7 +209,7 @@ def test_video_input_defaults_to_mediapipe_tracking(tmp_path, checkpoint, two_pe
 
 
 def test_bad_videos_get_one_clear_error(tmp_path, checkpoint, two_person_mp4):
-    from finephys.apis.video_reader import VideoReader
+    from finephys.datasets.io import VideoReader
     from finephys.visualization import write_video
     open(tmp_path / 'empty.mp4', 'wb').close()
     (tmp_path / 'junk.mp4').write_bytes(np.random.default_rng(0).bytes(5000))
@@ -254,7 +254,7 @@ def test_a_clip_shorter_than_the_window_is_lifted(tmp_path, checkpoint, clip):
 
 
 def test_video_chunks_with_a_reused_buffer_equal_fresh_ones(two_person_mp4):
-    from finephys.apis.video_reader import VideoReader
+    from finephys.datasets.io import VideoReader
     fresh = [c.copy() for c in VideoReader(two_person_mp4).chunks(8)]
     reused = [c.copy() for c in VideoReader(two_person_mp4).chunks(8, reuse_buffer=True)]
     assert [len(c) for c in reused] == [8, 8, 8, 8, 4]

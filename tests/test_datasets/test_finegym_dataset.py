@@ -134,7 +134,7 @@ def test_subsets_and_texts(tiny_finegym):
 
 
 def test_probe_cache_probes_each_video_once(tiny_finegym, tmp_path, monkeypatch):
-    import finephys.datasets.video_probe as vp
+    import finephys.datasets.io.video_probe as vp
     calls = []
     real = vp.probe_video
     monkeypatch.setattr(vp, 'probe_video', lambda p, full=True: calls.append(p) or real(p, full))

@@ -1,6 +1,7 @@
+import numpy as np
 import torch
 
-from finephys.models.fusion import estimate_intrinsics, project_points
+from finephys.models.fusion import project_points
 from finephys.registry import FUSERS
 
 
@@ -37,9 +38,19 @@ def test_learned_gate_fuser_is_a_convex_combination():
     assert ((gate > 0) & (gate < 1)).all()
 
 
-def test_least_squares_intrinsics_recover_the_camera():
+def test_torch_projection_equals_the_numpy_camera_model():
+    """``project_points`` (torch, in the model) and ``structures.camera_to_pixels`` (numpy, in
+    the readers and writers) are the same pinhole model, per-sequence and per-frame K."""
+    from finephys.structures import camera_to_pixels
     torch.manual_seed(0)
-    pts = torch.randn(2, 6, 17, 3) * 0.5 + torch.tensor([0.0, 0.0, 8.0])
-    k = torch.tensor([[700.0, 0, 320], [0, 700, 180], [0, 0, 1]]).expand(2, 3, 3)
-    uv = project_points(pts, k)
-    torch.testing.assert_close(estimate_intrinsics(uv, pts), k, atol=1e-2, rtol=1e-4)
+    pts = torch.randn(2, 6, 17, 3, dtype=torch.float64) * 0.5 + torch.tensor([0.0, 0.0, 8.0])
+    k = torch.tensor([[700.0, 0, 320], [0, 650, 180], [0, 0, 1]], dtype=torch.float64)
+    uv = project_points(pts, k.expand(2, 3, 3))
+    for b in range(2):
+        np.testing.assert_allclose(uv[b].numpy(), camera_to_pixels(pts[b].numpy(), k.numpy()),
+                                   rtol=1e-12)
+    k_t = k.expand(2, 6, 3, 3).clone()
+    k_t[:, :, 0, 0] += torch.arange(6.0, dtype=torch.float64)     # a zoom
+    uv = project_points(pts, k_t)
+    np.testing.assert_allclose(uv[1].numpy(), camera_to_pixels(pts[1].numpy(), k_t[1].numpy()),
+                               rtol=1e-12)

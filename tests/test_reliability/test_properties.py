@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from finephys.apis.skeleton_io import load_skeleton_file
+from finephys.datasets.io import load_skeleton_file
 from finephys.datasets import parse_gym99_categories
 from finephys.models.guidance import MultiScaleHeatmapRenderer
 from finephys.models.physics import (finite_difference_acceleration, merge_rollouts,

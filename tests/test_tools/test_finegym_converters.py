@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import torch
 
-from finephys.apis.video_reader import VideoReader
+from finephys.datasets.io import VideoReader
 from finephys.datasets import FineGymSkeletonDataset, SkeletonPool, read_pyskl_annotations
 from finephys.visualization.video import write_video
 

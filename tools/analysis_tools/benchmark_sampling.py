@@ -63,7 +63,7 @@ def main(argv=None):
                       [0, 0, 1.0]]).expand(1, args.frames, 3, 3)
 
     def skeleton_path():
-        out = skeleton._run(dict(keypoints_2d_norm=kp), dict(fps=torch.tensor([30.0])))
+        out = skeleton.forward_stages(dict(keypoints_2d_norm=kp), dict(fps=torch.tensor([30.0])))
         from finephys.models.fusion import project_points
         adapter(renderer(project_points(out['fused'], k)))
 

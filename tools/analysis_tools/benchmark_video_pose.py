@@ -37,7 +37,7 @@ def build_video(path, seconds, fps):
     """A 1920 × 1080 mp4 of ``seconds`` s from Pose2Sim's demo (letterboxed, ping-pong)."""
     import cv2
 
-    from finephys.apis.video_reader import VideoReader
+    from finephys.datasets.io import VideoReader
     from finephys.datasets.pose2sim_demo import locate_pose2sim_demo
     from finephys.visualization import VideoWriter
     src = osp.join(locate_pose2sim_demo(), 'videos', 'cam02.mp4')
@@ -73,7 +73,7 @@ def peak_rss_mb():
 def pipeline_child(video):
     """Run :func:`estimate_video_2d` on ``video``; print ``PIPELINE frames seconds rss_before
     rss_peak`` (MB; before = after imports and the model are loaded)."""
-    from finephys.apis.skeleton_inferencer import estimate_video_2d
+    from finephys.datasets.io import estimate_video_2d
     from finephys.models.pose_estimators import MediaPipePoseEstimator
     est = MediaPipePoseEstimator()
     before = peak_rss_mb()
@@ -95,7 +95,7 @@ def main():
     args = p.parse_args()
     if args.pipeline_only:        # a fresh process: its peak memory is the pipeline's own
         return pipeline_child(args.video)
-    from finephys.apis.video_reader import VideoReader
+    from finephys.datasets.io import VideoReader
     from finephys.models.pose_estimators import MediaPipePoseEstimator
     from finephys.models.pose_estimators.mediapipe_pose_estimator import import_mediapipe
     from finephys.utils.camera_motion import CameraMotionEstimator

@@ -26,48 +26,9 @@ import copy
 import os
 import os.path as osp
 
-import numpy as np
 from mmengine.config import DictAction
 
 from finephys.utils.launch import UserInputError, friendly_errors, load_config
-
-
-def gate_name(g):
-    return 'learned' if g is None else f'gate{g:g}'
-
-
-def run(model, dataset, sources_of):
-    """Errors (mm) per source over the frames ``sources_of(batch, i)`` selects in clip ``i``,
-    accumulated over clips; also the selected frames of every clip (a list: a second pass over
-    the same clips without gaps scores the same frames)."""
-    import torch
-    from mmengine.dataset import default_collate
-
-    from finephys.evaluation.functional.pose_errors import mpjpe
-    from finephys.utils.keypoint_gaps import fill_missing_keypoints
-    sums, counts, selected = {}, {}, []
-    for i in range(len(dataset)):
-        batch = default_collate([dataset[i]])
-        with torch.no_grad():
-            out = model.test_step(batch)[0]
-        gt = batch['data_samples']['keypoints_3d'][0].double().numpy()
-        frames = sources_of(batch, i)
-        selected.append(frames)
-        if not frames.any():
-            continue
-        preds = {name: out[key].double().numpy() for name, key in (
-            ('s_dd', 'pred_keypoints_3d_dd'), ('s_pp', 'pred_keypoints_3d_pp'),
-            ('fused', 'pred_keypoints_3d'))}
-        if (~frames).any():   # the simple baseline: the fused 3D of the observed frames, linear
-            blank = np.where(frames[:, None, None], np.nan, preds['fused'])   # across a gap
-            preds['interp_3d'] = fill_missing_keypoints(blank, where='interp_3d')[0]
-        for name, full in preds.items():
-            pred, g = full[frames], gt[frames]
-            for m, v in (('mpjpe', mpjpe(pred, g, root_index=0)),
-                         ('abs', mpjpe(pred, g))):
-                sums[(name, m)] = sums.get((name, m), 0.0) + 1e3 * v.sum()
-                counts[(name, m)] = counts.get((name, m), 0) + len(v)
-    return {k: sums[k] / counts[k] for k in sums}, selected
 
 
 def main():
@@ -86,6 +47,7 @@ def main():
     with friendly_errors('eval_missing_frames.py'):
         from mmengine.runner import load_checkpoint
 
+        from finephys.evaluation.missing_frames import missing_frames_table, with_simulated_gaps
         from finephys.registry import DATASETS, MODELS
         from finephys.utils import register_all_modules
         register_all_modules(init_default_scope=True)
@@ -104,13 +66,8 @@ def main():
         ds_cfg = copy.deepcopy(cfg[f'{args.split}_dataloader'].dataset)
         if ds_cfg.get('type') == 'SynthGymDataset':
             ds_cfg.num_samples = args.num_clips
-        pipeline = list(ds_cfg.pipeline)
-        sample = [i for i, t in enumerate(pipeline) if t['type'] == 'SampleFrames']
-        at = sample[0] + 1 if sample else 0
-        gap_cfg = dict(ds_cfg, pipeline=pipeline[:at] + [dict(
-            type='SimulateMissingFrames', gap=args.gap, num_gaps=args.num_gaps, seed=0)] +
-            pipeline[at:])
-        with_gaps, without = DATASETS.build(gap_cfg), DATASETS.build(ds_cfg)
+        with_gaps = DATASETS.build(with_simulated_gaps(ds_cfg, args.gap, args.num_gaps))
+        without = DATASETS.build(ds_cfg)
         model = MODELS.build(cfg.model)
         load_checkpoint(model, args.checkpoint, map_location='cpu')
         model.eval()
@@ -121,32 +78,7 @@ def main():
         gates = list(dict.fromkeys(configured[0] if g == 'config' else g for g in gates))
         lifter_scores = list(dict.fromkeys(configured[1] if v == 'config' else v
                                            for v in lifter_scores))
-
-        def lost(batch, i):
-            return (batch['inputs']['keypoint_scores'][0] <= 0).all(-1).numpy()
-
-        rows = {}
-        for ls in lifter_scores:
-            model.lifter_missing_score = ls
-            tag = 'lifter0' if ls is None else f'lifter{ls:g}'
-            for g in gates:
-                if hasattr(fuser, 'missing_gate'):
-                    fuser.missing_gate = g
-                res, lost_frames = run(model, with_gaps, lost)
-                if f'{tag}_s_dd' not in rows:
-                    for name in ('s_dd', 's_pp', 'interp_3d'):
-                        rows[f'{tag}_{name}'] = {m: res[(name, m)] for m in ('mpjpe', 'abs')}
-                rows[f'{tag}_fused_{gate_name(g)}'] = {m: res[('fused', m)]
-                                                       for m in ('mpjpe', 'abs')}
-        if hasattr(fuser, 'missing_gate'):
-            fuser.missing_gate = configured[0]
-        model.lifter_missing_score = configured[1]
-
-        # the same clips without gaps, scored on the frames their gapped copies lost
-        ref, _ = run(model, without, lambda batch, i: lost_frames[i])
-        if ref:
-            for name in ('s_dd', 's_pp', 'fused'):     # interp_3d = fused without gaps
-                rows[f'nogap_{name}'] = {m: ref[(name, m)] for m in ('mpjpe', 'abs')}
+        rows = missing_frames_table(model, with_gaps, without, gates, lifter_scores)
         lines = [f'# Bridging lost frames: {args.num_gaps} × {args.gap} frames per clip, '
                  f'{len(with_gaps)} {args.split} clips', '', f'`{args.config}`', '',
                  '| source | MPJPE on lost frames (mm) | absolute error (mm) |', '|---|---|---|']

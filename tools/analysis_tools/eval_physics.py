@@ -23,188 +23,13 @@ physics branch alone (S_pp):
     RESULT <set>_structured_ballistic_error  (m/s², S_pp, flight frames)
 """
 import argparse
-import copy
 import os
 import os.path as osp
 
-import numpy as np
 from mmengine.config import DictAction
-from mmengine.runner import Runner
 
 from finephys.utils import register_all_modules
 from finephys.utils.launch import UserInputError, friendly_errors, load_config
-
-COLUMNS = [('mpjpe', 'MPJPE (mm)'), ('p_mpjpe', 'P-MPJPE (mm)'), ('root', 'root (mm)'),
-           ('root_flight', 'root, flight clips (mm)'), ('accel', 'accel (mm/f²)'),
-           ('ballistic', 'ballistic (m/s²)'), ('foot_skate', 'foot skate (mm/f)'),
-           ('bone_drift', 'bone drift (mm)'), ('ang_mom_drift', 'ang. mom. drift (m²/s)')]
-SMOOTHER_ROWS = ('smooth_savgol', 'smooth_butterworth', 'smooth_rts', 'dd_lowpass')
-
-
-def best_smoother(metrics):
-    """Per metric, the best value over the smoother rows (and which row gave it)."""
-    best = {}
-    for m, _ in COLUMNS:
-        vals = [(metrics[f'physics/{r}/{m}'], r) for r in SMOOTHER_ROWS
-                if f'physics/{r}/{m}' in metrics]
-        if vals:
-            best[m] = min(vals)
-    return best
-
-
-def format_table(rows):
-    """``rows``: list of (label, {metric: value})."""
-    lines = ['| source | ' + ' | '.join(c for _, c in COLUMNS) + ' |',
-             '|---' * (len(COLUMNS) + 1) + '|']
-    for label, vals in rows:
-        cells = [f'{vals[m]:.2f}' if m in vals else '-' for m, _ in COLUMNS]
-        lines.append(f'| {label} | ' + ' | '.join(cells) + ' |')
-    return '\n'.join(lines)
-
-
-def row(metrics, key):
-    pre = f'physics/{key}/'
-    return {k[len(pre):]: v for k, v in metrics.items() if k.startswith(pre)}
-
-
-def tune_smoothers(runner_cfg):
-    """Grid-evaluate every smoother on val; return ``{family: params}`` and the val table."""
-    from finephys.evaluation.functional import params_key, select_smoother_params, smoother_grid
-    cfg = copy.deepcopy(runner_cfg)
-    cfg.val_evaluator = [dict(type='PhysicsMetric', smoother_grid=True)]
-    cfg.val_cfg = dict(type='ValLoop')
-    # a bare val run: no best-checkpoint bookkeeping (its metric is not computed here)
-    cfg.default_hooks.checkpoint = dict(type='CheckpointHook', save_best=None)
-    runner = Runner.from_cfg(cfg)
-    runner.load_checkpoint(cfg.load_from, strict=True)
-    metrics = runner.val_loop.run()
-    chosen, lines = {}, []
-    for family in ('savgol', 'butterworth', 'rts'):
-        cands = {}
-        for params in smoother_grid(family):
-            k = f'physics/grid/{family}/{params_key(params)}'
-            cands[params_key(params)] = dict(params=params, mpjpe=metrics[f'{k}/mpjpe'],
-                                             accel=metrics[f'{k}/accel'])
-        pick = select_smoother_params(cands, metrics['physics/dd/mpjpe'])
-        chosen[family] = pick['params']
-        lines.append(f'| {family} | {params_key(pick["params"])} | {pick["mpjpe"]:.2f} | '
-                     f'{pick["accel"]:.2f} |')
-    table = ('| smoother | val-tuned setting | val MPJPE (mm) | val accel (mm/f²) |\n'
-             '|---|---|---|---|\n' + '\n'.join(lines) +
-             f'\n| (S_dd, unsmoothed) | - | {metrics["physics/dd/mpjpe"]:.2f} | '
-             f'{metrics["physics/dd/accel"]:.2f} |')
-    return chosen, table
-
-
-def test_on(runner_cfg, smoothers, dataset=None, plot=None, plot_title=''):
-    """Test metrics (and an optional COM-height plot) on SynthGym test or ``dataset``."""
-    cfg = copy.deepcopy(runner_cfg)
-    if dataset is not None:
-        pipeline = cfg.test_dataloader.dataset.pipeline
-        cfg.test_dataloader.dataset = dict(dataset, pipeline=pipeline)
-    cfg.test_evaluator = [dict(type='PhysicsMetric', smoothers=smoothers, ground_truth=True)]
-    runner = Runner.from_cfg(cfg)
-    metrics = runner.test()
-    if plot:
-        plot_flight(runner, smoothers, plot, plot_title)
-    return metrics
-
-
-def plot_flight(runner, smoothers, path, title):
-    """COM height along −g over the longest-flight test clip: ground truth, S_dd, the
-    val-tuned RTS smoother, physics (S_pp) and fused."""
-    import matplotlib
-    matplotlib.use('Agg')
-    import matplotlib.pyplot as plt
-    import torch
-    from mmengine.dataset import default_collate
-
-    from finephys.evaluation.functional import apply_smoother
-    dataset = runner.test_dataloader.dataset
-    best, best_i = -1, None
-    for i in range(min(len(dataset), 64)):
-        f = dataset[i]['data_samples'].get('flight')
-        if f is not None and int(f.sum()) > best:
-            best, best_i = int(f.sum()), i
-    if best_i is None:
-        return
-    batch = default_collate([dataset[best_i]])
-    model = runner.model
-    model.eval()
-    with torch.no_grad():
-        out = model.test_step(batch)[0]
-    ds = batch['data_samples']
-    masses = ds['masses'][0].double().numpy() if 'masses' in ds else np.ones(17)
-    w = masses / masses.sum()
-    g = (ds['camera_gravity'][0].double().numpy() if 'camera_gravity' in ds
-         else np.array([0.0, 9.80665, 0.0]))
-    up = -g / np.linalg.norm(g)
-    fps = float(ds['fps'][0])
-    height = lambda x: np.einsum('j,tjc,c->t', w, np.asarray(x, np.float64), up)
-    gt = ds['keypoints_3d'][0].double().numpy()
-    dd = out['pred_keypoints_3d_dd'].double().numpy()
-    curves = [('ground truth', gt, 'k-'), ('S_dd (lifter)', dd, 'C0.-')]
-    if 'rts' in smoothers:
-        curves.append(('RTS smoother (val-tuned)', apply_smoother('rts', dd, fps,
-                                                                 **smoothers['rts']), 'C1--'))
-    curves += [('physics S_pp', out['pred_keypoints_3d_pp'].double().numpy(), 'C3-'),
-               ('fused S', out['pred_keypoints_3d'].double().numpy(), 'C2:')]
-    t = np.arange(len(gt)) / fps
-    fig, ax = plt.subplots(figsize=(7, 3.6))
-    base = height(gt).min()
-    for label, x, style in curves:
-        ax.plot(t, height(x) - base, style, label=label, lw=1.6)
-    fl = ds['flight'][0].numpy().astype(bool)
-    ax.fill_between(t, 0, 1, where=fl, transform=ax.get_xaxis_transform(), color='0.9',
-                    label='flight (label)')
-    ax.set_xlabel('time (s)')
-    ax.set_ylabel('COM height along −g (m)')
-    ax.set_title(title, fontsize=9)
-    ax.legend(fontsize=7, loc='best')
-    fig.tight_layout()
-    os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-
-
-def set_rows(metrics, compare_metrics, compare_name):
-    rows = [('data-driven lifter (S_dd)', row(metrics, 'dd'))]
-    if any(k.startswith('physics/dd_scaled/') for k in metrics):
-        rows.append(('S_dd + metric scale from gravity', row(metrics, 'dd_scaled')))
-    names = dict(smooth_savgol='Savitzky–Golay (val-tuned)',
-                 smooth_butterworth='Butterworth, zero-phase (val-tuned)',
-                 smooth_rts='Kalman/RTS, const. accel. (val-tuned)',
-                 dd_lowpass='learnt low-pass of the fuser')
-    for r in SMOOTHER_ROWS:
-        if f'physics/{r}/mpjpe' in metrics:
-            rows.append((names[r], row(metrics, r)))
-    best = best_smoother(metrics)
-    rows.append(('**best smoother** (per metric)', {m: v for m, (v, _) in best.items()}))
-    if compare_metrics is not None:
-        rows.append((f'{compare_name}: physics alone', row(compare_metrics, 'pp')))
-        rows.append((f'{compare_name}: fused', row(compare_metrics, 'fused')))
-    rows.append(('**this model: physics alone (S_pp)**', row(metrics, 'pp')))
-    rows.append(('this model: fused (S)', row(metrics, 'fused')))
-    rows.append(('ground truth (labels)', {k: v for k, v in row(metrics, 'gt').items()
-                                           if k in ('ballistic', 'foot_skate', 'bone_drift',
-                                                    'ang_mom_drift')}))
-    return rows, best
-
-
-def results_lines(set_name, metrics, best):
-    lines = []
-    pp = row(metrics, 'pp')
-    for m in ('accel', 'ballistic', 'mpjpe'):
-        if m in pp and m in best:
-            lines.append(f'RESULT {set_name}_physics_vs_best_smoother_{m}_reduction='
-                         f'{1 - pp[m] / best[m][0]:.4f}')
-    dd = row(metrics, 'dd')
-    if 'root_flight' in pp and dd.get('root_flight'):
-        lines.append(f'RESULT {set_name}_root_error_reduction='
-                     f'{1 - pp["root_flight"] / dd["root_flight"]:.4f}')
-    if 'ballistic' in pp:
-        lines.append(f'RESULT {set_name}_structured_ballistic_error={pp["ballistic"]:.4f}')
-    return lines
 
 
 def prepare(config, checkpoint, args, work_dir):
@@ -234,6 +59,8 @@ def main():
     p.add_argument('--cfg-options', nargs='+', action=DictAction)
     args = p.parse_args()
     with friendly_errors('eval_physics.py'):
+        from finephys.evaluation.physics_report import (format_table, results_lines, set_rows,
+                                                        test_on, tune_smoothers)
         register_all_modules(init_default_scope=False)
         work = args.work_dir or osp.join('work_dirs', 'eval_physics')
         cfg = prepare(args.config, args.checkpoint, args, work)

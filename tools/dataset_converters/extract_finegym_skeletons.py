@@ -53,7 +53,7 @@ def extract_clip(video, estimator, stabilise=False):
     video (H36M-17 pixels; score 0 and keypoint 0 where no person)."""
     import numpy as np
 
-    from finephys.apis.skeleton_inferencer import estimate_video_2d
+    from finephys.datasets.io import estimate_video_2d
     reset = getattr(estimator, 'reset', None)
     if reset is not None:          # a tracking estimator: a new clip, a new track
         reset()

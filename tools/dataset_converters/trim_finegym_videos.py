@@ -99,7 +99,8 @@ def plan_clips(annotation: dict, what=('events', 'subactions'), keep=None):
         except InputDataError:
             raise UserInputError(f'annotation: key {key!r} is neither a YouTube id with events '
                                  'nor an event id "<youtube_id>_E_<start>_<end>"') from None
-        add_event(ev.youtube_id, key, float(ev.event_start), float(ev.event_end), value)
+        start, end = ev.absolute_span          # an event id: the event's own span
+        add_event(ev.youtube_id, key, float(start), float(end), value)
     clips.sort(key=lambda c: (c['youtube_id'], c['start'], c['kind'], c['name']))
     return clips
 

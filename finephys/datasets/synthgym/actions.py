@@ -7,7 +7,9 @@ during the turn, and its rotation targets; :mod:`.elements` turns that into moti
 """
 from collections import OrderedDict
 
-from finephys.utils.launch import InputDataError
+from finephys.utils.errors import InputDataError
+
+from ..text_expansion import GYM99_FX_DESCRIPTIONS, load_descriptions
 
 SUBSETS = ('FX-JUMP', 'FX-TURN', 'FX-SALTO')
 
@@ -62,7 +64,6 @@ def describe(name: str) -> str:
     """The action's description: the one finephys ships for its gym99 class (body shape,
     rotations, take-off and landing; ``finephys/datasets/texts/gym99_fx_descriptions.json``),
     the same text FineGym clips of that class get."""
-    from ..text_expansion import GYM99_FX_DESCRIPTIONS, load_descriptions
     global _DESCRIPTIONS
     if _DESCRIPTIONS is None:
         _DESCRIPTIONS = load_descriptions(GYM99_FX_DESCRIPTIONS)

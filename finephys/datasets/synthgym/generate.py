@@ -9,6 +9,7 @@ from .camera import broadcast_camera, project
 from .elements import ElementBuilder
 from .kinematics import rot_z
 from .noise import KeypointNoise
+from .render import render_video
 
 MIN_FRAMES = 4
 
@@ -123,7 +124,6 @@ def generate_clip(action, seed, num_frames=None, fps=30.0, render_size=None, ima
     com_world = body.com(world)
     video = None
     if render_size is not None:
-        from .render import render_video
         video = render_video(cam, camera['K'], size, body=body, camera=camera)
     spec = ACTIONS[action]
     f = lambda a: np.asarray(a, dtype=dtype)

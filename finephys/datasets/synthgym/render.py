@@ -10,6 +10,7 @@ depth). The floor (z = 0 in the world) is ray-traced per pixel with a mat and li
 import numpy as np
 
 from finephys.structures import H36M17
+from finephys.visualization.skeleton import draw_skeleton
 
 J = H36M17.index
 
@@ -184,6 +185,5 @@ def render_video(joints_cam, K, size, body=None, camera=None, stature=None, over
             bg_cache = {key: _floor_and_background(K[i], R, tr, size)}
         frames[i] = render_frame(joints_cam[i], K[i], R, tr, size, stature, bg_cache[key])
         if overlay is not None:
-            from finephys.visualization.skeleton import draw_skeleton
             frames[i] = draw_skeleton(frames[i], overlay[i])
     return frames

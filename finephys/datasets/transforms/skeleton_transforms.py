@@ -7,7 +7,7 @@ from mmcv.transforms import BaseTransform
 
 from finephys.datasets.bad_samples import BadSampleError
 from finephys.registry import TRANSFORMS
-from finephys.structures import H36M17
+from finephys.structures import H36M17, pixels_to_normalized
 
 # Per-frame arrays (first axis = time) that frame sampling must cut consistently.
 PER_FRAME_KEYS = ('keypoints_3d', 'keypoints_3d_world', 'keypoints_2d', 'keypoint_scores',
@@ -81,10 +81,7 @@ class NormalizeKeypoints2D(BaseTransform):
         kp = np.asarray(results['keypoints_2d'], np.float32)
         if self.mode == 'camera':
             K = np.asarray(results['camera']['K'], np.float32)
-            K = np.broadcast_to(K, (len(kp), 3, 3)) if K.ndim == 2 else K
-            f = np.stack([K[:, 0, 0], K[:, 1, 1]], -1)[:, None]
-            c = np.stack([K[:, 0, 2], K[:, 1, 2]], -1)[:, None]
-            results['keypoints_2d_norm'] = (kp - c) / f
+            results['keypoints_2d_norm'] = pixels_to_normalized(kp, K)
         else:
             w, h = results['camera']['image_size']
             results['keypoints_2d_norm'] = kp / w * 2 - np.array([1, h / w], np.float32)

@@ -3,12 +3,13 @@ import numpy as np
 from mmcv.transforms import BaseTransform
 
 from finephys.datasets.bad_samples import BadSampleError
+from finephys.datasets.io import read_video
 from finephys.registry import TRANSFORMS
 
 
 @TRANSFORMS.register_module()
 class LoadVideoFrames(BaseTransform):
-    """Decode the sampled frames of a clip (PyAV through imageio).
+    """Decode the sampled frames of a clip (:func:`~finephys.datasets.io.read_video`, PyAV).
 
     Required keys: ``video_path``; ``frame_inds`` (from :class:`SampleFrames`; all frames when
     absent). Added keys: ``video`` ``(T, H, W, 3)`` uint8.
@@ -18,11 +19,10 @@ class LoadVideoFrames(BaseTransform):
     """
 
     def transform(self, results):
-        import imageio.v3 as iio
         path = results['video_path']
         try:
-            frames = np.asarray(iio.imread(path, plugin='pyav'))[..., :3]
-        except Exception as err:   # a broken file: name it, keep the decoder's reason
+            frames = read_video(path)
+        except ValueError as err:   # a broken file: name it, keep the decoder's reason
             raise OSError(f'LoadVideoFrames: cannot decode {path}: {err}') from err
         inds = results.get('frame_inds', np.arange(len(frames)))
         if len(inds) and int(np.max(inds)) >= len(frames):

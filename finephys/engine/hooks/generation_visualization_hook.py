@@ -9,6 +9,7 @@ from mmengine.model import is_model_wrapper
 from torch.utils.data import default_collate
 
 from finephys.registry import HOOKS
+from finephys.visualization import draw_skeleton, write_video
 
 
 @HOOKS.register_module()
@@ -41,7 +42,6 @@ class GenerationVisualizationHook(Hook):
     @torch.no_grad()
     def _sample(self, runner, step):
         self._last_step = step
-        from finephys.visualization import draw_skeleton, write_video
         model = runner.model.module if is_model_wrapper(runner.model) else runner.model
         dataset = runner.train_dataloader.dataset
         batch = default_collate([dataset[i] for i in range(min(self.num_clips, len(dataset)))])

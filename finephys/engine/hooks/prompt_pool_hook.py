@@ -11,7 +11,7 @@ from mmengine.model import is_model_wrapper
 
 from finephys.datasets.skeleton_pool import SkeletonPool
 from finephys.registry import DATASETS, HOOKS
-from finephys.utils.launch import InputDataError
+from finephys.utils.errors import InputDataError
 
 
 def lifters_needing_prompts(model):

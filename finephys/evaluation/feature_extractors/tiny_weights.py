@@ -8,6 +8,8 @@ from typing import Sequence
 import torch
 import torch.nn as nn
 
+from finephys.models.generators.pretrained_folders import write_tiny_clip_tokenizer
+
 from .inception_i3d import InceptionI3D
 
 
@@ -101,7 +103,6 @@ def write_tiny_clip_folder(path: str, texts: Sequence[str] = (), image_size: int
     from transformers import (CLIPConfig, CLIPImageProcessor, CLIPModel, CLIPTextConfig,
                               CLIPVisionConfig)
 
-    from finephys.models.generators.pretrained_folders import write_tiny_clip_tokenizer
     tokenizer = write_tiny_clip_tokenizer(path, texts)
     torch.manual_seed(seed)
     text_cfg = CLIPTextConfig(vocab_size=len(tokenizer), hidden_size=hidden_size,

@@ -4,7 +4,7 @@ import warnings
 import numpy as np
 from scipy import linalg
 
-from finephys.utils.launch import InputDataError
+from finephys.utils.errors import InputDataError
 
 
 class InsufficientSamplesError(InputDataError):

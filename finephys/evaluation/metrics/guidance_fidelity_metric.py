@@ -5,6 +5,7 @@ import numpy as np
 from mmengine.evaluator import BaseMetric
 from mmengine.logging import print_log
 
+from finephys.datasets.synthgym.render import render_background, render_silhouette
 from finephys.registry import METRICS, POSE_ESTIMATORS
 
 from ..functional import pck
@@ -123,7 +124,6 @@ class GuidanceFidelityMetric(BaseMetric):
         return pck(detected, keypoints_2d, self.pck_alpha)
 
     def process(self, data_batch, data_samples: Sequence[dict]) -> None:
-        from finephys.datasets.synthgym.render import render_background, render_silhouette
         ds = data_batch['data_samples']
         scene = all(k in ds for k in ('camera_K', 'camera_R', 'camera_t', 'stature'))
         gt_videos = data_batch['inputs']['video']

@@ -4,11 +4,12 @@ import os.path as osp
 from typing import Optional, Sequence
 
 import numpy as np
-import torch
 from mmengine.evaluator import BaseMetric
 from mmengine.logging import print_log
 
-from finephys.registry import METRICS, MODELS, POSE_ESTIMATORS
+from finephys.models.skeleton_pipeline import SkeletonPipeline
+from finephys.registry import METRICS
+from finephys.structures import default_intrinsics
 
 from ..functional import (acceleration_error, foot_skate, ground_contacts, jitter, mpjpe,
                           p_mpjpe)
@@ -23,11 +24,12 @@ class MotionPlausibilityMetric(BaseMetric):
     """How physically plausible, and how faithful to its skeleton, the motion *in a generated
     video* is — judged on the output pixels, not on the skeleton that guided them.
 
-    Every generated ``video`` goes through the project's pose pipeline: a ``POSE_ESTIMATORS``
-    entry finds the 2D keypoints per frame (gaps filled in time), they are normalised with the
-    clip's ``camera_K`` (``data_samples``; else :func:`~finephys.apis.skeleton_inferencer.
-    default_intrinsics` of the frame) and lifted by a trained skeleton model
-    (``FinePhysSkeleton``) **with physics off** — its data-driven output
+    Every generated ``video`` goes through the project's pose pipeline — the
+    :class:`~finephys.models.skeleton_pipeline.SkeletonPipeline` that ``SkeletonInferencer``
+    runs: a ``POSE_ESTIMATORS`` entry finds the 2D keypoints per frame (gaps filled in time),
+    they are normalised with the clip's ``camera_K`` (``data_samples``; else
+    :func:`~finephys.structures.default_intrinsics` of the frame) and lifted by a trained
+    skeleton model (``FinePhysSkeleton``), read **with physics off** — its data-driven output
     ``pred_keypoints_3d_dd`` — so the video's own motion is measured, not a physics prior's.
     Per clip, averaged over clips (``motion/`` keys):
 
@@ -78,56 +80,28 @@ class MotionPlausibilityMetric(BaseMetric):
         for key, path in checks:
             if not path or not osp.isfile(path):
                 raise FileNotFoundError(f'MotionPlausibilityMetric: {key} {path!r} not found')
-        self.pose_estimator_cfg = dict(pose_estimator)
-        self.skeleton_config, self.skeleton_checkpoint = skeleton_config, skeleton_checkpoint
-        self.contact_height, self.device = contact_height, device
-        self._detector = self._lifter = None
+        self.pipeline = SkeletonPipeline(skeleton_config, skeleton_checkpoint, device,
+                                         pose_estimator, logger='silent')
+        self.contact_height = contact_height
         self._warned_fps = False
 
     def detector(self):
-        """The 2D pose estimator, built on first use."""
-        if self._detector is None:
-            self._detector = POSE_ESTIMATORS.build(dict(self.pose_estimator_cfg))
-        return self._detector
+        """The 2D pose estimator (the pipeline's, built on first use)."""
+        return self.pipeline.pose_estimator
 
     def lifter(self):
-        """The skeleton model (weights by torch's safe loader), built on first use."""
-        if self._lifter is None:
-            from mmengine.config import Config
-            from mmengine.runner import load_checkpoint
-            model = MODELS.build(Config.fromfile(self.skeleton_config).model)
-            load_checkpoint(model, self.skeleton_checkpoint, map_location='cpu', logger='silent')
-            self._lifter = model.to(self.device).eval()
-        return self._lifter
+        """The skeleton model (the pipeline's; weights by torch's safe loader)."""
+        return self.pipeline.model
 
     def detect_2d(self, video: np.ndarray):
         """``(T, H, W, 3)`` uint8 RGB → filled 2D ``(T, 17, 2)`` pixels and scores ``(T, 17)``,
         or None when nobody is found."""
-        from finephys.utils.keypoint_gaps import fill_missing_keypoints
-        reset = getattr(self.detector(), 'reset', None)
-        if reset is not None:          # a tracking estimator: each clip is a new video
-            reset()
-        kp, scores = self.detector()(np.ascontiguousarray(video[..., ::-1]))    # BGR in
-        try:
-            kp, scores, _ = fill_missing_keypoints(kp, scores)
-        except ValueError:
-            return None
-        return kp, scores
+        return self.pipeline.estimate_frames_2d(video)
 
-    @torch.no_grad()
     def lift(self, kp: np.ndarray, scores: np.ndarray, K: np.ndarray, fps: float) -> np.ndarray:
         """2D pixels → the lifter's data-driven 3D ``(T, 17, 3)`` (camera frame, metres);
         ``K`` is ``(3, 3)`` or per frame ``(T, 3, 3)`` (SynthGym's zoom)."""
-        K = np.broadcast_to(K, (len(kp), 3, 3))
-        norm = (kp - K[:, None, :2, 2]) / np.stack([K[:, 0, 0], K[:, 1, 1]], -1)[:, None]
-        inputs = dict(keypoints_2d_norm=torch.as_tensor(norm[None], dtype=torch.float32,
-                                                        device=self.device),
-                      keypoint_scores=torch.as_tensor(scores[None], dtype=torch.float32,
-                                                      device=self.device))
-        out = self.lifter()(inputs, dict(fps=torch.tensor([fps], device=self.device)),
-                            mode='predict')[0]
-        return out.get('pred_keypoints_3d_dd', out['pred_keypoints_3d']).cpu().numpy().astype(
-            np.float64)
+        return self.pipeline.lift(kp, scores, K, fps)['s_dd']
 
     def clip_motion(self, video, K, fps, up, guidance_3d=None, guidance_2d=None) -> Optional[dict]:
         """The :data:`MOTION_KEYS` of one clip (None when nobody is detected)."""
@@ -149,7 +123,6 @@ class MotionPlausibilityMetric(BaseMetric):
         return result
 
     def process(self, data_batch, data_samples: Sequence[dict]) -> None:
-        from finephys.apis.skeleton_inferencer import default_intrinsics
         if not self.enabled:
             return
         ds = data_batch['data_samples']

@@ -1,5 +1,5 @@
 from .complementary_fuser import ComplementaryFuser
-from .gated_fuser import FixedWeightFuser, LearnedGateFuser
-from .projection import estimate_intrinsics, project_points
+from .gated_fuser import LearnedGateFuser
+from .projection import project_points
 
-__all__ = ['LearnedGateFuser', 'FixedWeightFuser', 'ComplementaryFuser', 'project_points', 'estimate_intrinsics']
+__all__ = ['LearnedGateFuser', 'ComplementaryFuser', 'project_points']

@@ -50,19 +50,3 @@ class LearnedGateFuser(BaseModule):
         if self.missing_gate is not None:
             gate = torch.where(scores <= 0, gate.new_tensor(self.missing_gate), gate)
         return gate[..., None] * s_dd + (1 - gate[..., None]) * s_pp, gate
-
-
-@FUSERS.register_module()
-class FixedWeightFuser(nn.Module):
-    """``S = w · S_dd + (1 − w) · S_pp`` with a constant ``w`` (no parameters); ``w = 0`` keeps
-    the physics poses only, ``w = 1`` the data-driven ones."""
-
-    def __init__(self, weight: float = 0.5):
-        super().__init__()
-        if not 0.0 <= weight <= 1.0:
-            raise ValueError(f'FixedWeightFuser weight={weight}: expected in [0, 1]')
-        self.weight = weight
-
-    def forward(self, s_dd, s_pp, scores=None):
-        gate = s_dd.new_full(s_dd.shape[:-1], self.weight)
-        return self.weight * s_dd + (1 - self.weight) * s_pp, gate

@@ -1,4 +1,5 @@
-"""Projection of camera-frame 3D to 2D, with the sample's camera or one estimated from data."""
+"""Projection of camera-frame 3D to 2D with the sample's camera (torch; the numpy twin is
+:func:`finephys.structures.camera_to_pixels`)."""
 import torch
 
 
@@ -20,30 +21,3 @@ def project_points(points, intrinsics=None):
     f = torch.stack([k[..., 0, 0], k[..., 1, 1]], -1)[:, :, None]
     c = torch.stack([k[..., 0, 2], k[..., 1, 2]], -1)[:, :, None]
     return xy * f + c
-
-
-def estimate_intrinsics(keypoints_2d, points, scores=None):
-    """Least-squares pinhole intrinsics (shared focal ``f``, principal point ``(c_x, c_y)``) per
-    sequence from 2D pixels and camera-frame 3D: ``u = f X/Z + c_x``, ``v = f Y/Z + c_y`` is
-    linear in ``(f, c_x, c_y)``; rows are weighted by the detection scores.
-
-    Args:
-        keypoints_2d: ``(B, T, J, 2)`` pixels; points: ``(B, T, J, 3)``; scores ``(B, T, J)``.
-
-    Returns:
-        Tensor: ``(B, 3, 3)`` K.
-    """
-    b = points.shape[0]
-    xy = (points[..., :2] / points[..., 2:3].clamp_min(1e-3)).reshape(b, -1, 2)
-    uv = keypoints_2d.reshape(b, -1, 2)
-    w = (scores.reshape(b, -1) if scores is not None else uv.new_ones(uv.shape[:2])).sqrt()
-    ones, zeros = torch.ones_like(xy[..., 0]), torch.zeros_like(xy[..., 0])
-    rows_u = torch.stack([xy[..., 0], ones, zeros], -1)
-    rows_v = torch.stack([xy[..., 1], zeros, ones], -1)
-    a = torch.cat([rows_u, rows_v], 1) * torch.cat([w, w], 1)[..., None]
-    y = torch.cat([uv[..., 0], uv[..., 1]], 1) * torch.cat([w, w], 1)
-    sol = torch.linalg.lstsq(a, y[..., None]).solution[..., 0]   # (B, 3): f, cx, cy
-    k = points.new_zeros(b, 3, 3)
-    k[:, 0, 0] = k[:, 1, 1] = sol[:, 0]
-    k[:, 0, 2], k[:, 1, 2], k[:, 2, 2] = sol[:, 1], sol[:, 2], 1.0
-    return k

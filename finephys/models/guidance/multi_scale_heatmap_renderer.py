@@ -7,6 +7,7 @@ import torch
 import torch.nn as nn
 
 from finephys.registry import GUIDANCE
+from finephys.structures.skeleton import COCO17, H36M17
 
 
 @GUIDANCE.register_module()
@@ -50,7 +51,6 @@ class MultiScaleHeatmapRenderer(nn.Module):
         super().__init__()
         self.bones = None
         if limbs is not None:
-            from finephys.structures.skeleton import COCO17, H36M17
             specs = {'h36m17': H36M17, 'coco17': COCO17}
             if limbs not in specs:
                 raise ValueError(f'MultiScaleHeatmapRenderer: limbs={limbs!r} unknown '
@@ -77,11 +77,6 @@ class MultiScaleHeatmapRenderer(nn.Module):
             self.register_buffer(f'inv_sigma_{axis}', 1.0 / torch.cat(sigmas), persistent=False)
         self.sizes_x = [w // st for st in self.strides]
         self.sizes_y = [h // st for st in self.strides]
-
-    @property
-    def num_channels_extra(self) -> int:
-        """Limb channels appended after the joints (0 without ``limbs``)."""
-        return 0 if self.bones is None else len(self.bones)
 
     def level_sigma(self, stride):
         return max(self.sigma / stride, self.min_sigma)

@@ -43,7 +43,7 @@ from mmengine.model import BaseModule
 
 from finephys.datasets.skeleton_pool import SkeletonPool
 from finephys.registry import LIFTERS
-from finephys.utils.launch import UserInputError
+from finephys.utils.errors import UserInputError
 
 from .dstformer import DSTformer
 from .root_trajectory import normalise_2d, root_from_apparent_size

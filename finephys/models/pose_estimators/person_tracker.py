@@ -17,6 +17,8 @@ from typing import Callable, Optional, Tuple
 import cv2
 import numpy as np
 
+from finephys.datasets.io import keypoint_box
+
 
 @dataclass
 class Detection:
@@ -65,17 +67,6 @@ def apply_affine(a, points):
 def invert_affine(a):
     """Inverse of a ``(2, 3)`` affine."""
     return cv2.invertAffineTransform(a)
-
-
-def keypoint_box(keypoints, scores, min_score, pad=0.1):
-    """xyxy box of the joints scoring ≥ ``min_score`` (None when fewer than 3), padded by ``pad``
-    of its size on each side."""
-    ok = (scores >= min_score) & np.isfinite(keypoints).all(-1)
-    if ok.sum() < 3:
-        return None
-    lo, hi = keypoints[ok].min(0), keypoints[ok].max(0)
-    size = np.maximum(hi - lo, 1.0)
-    return np.concatenate([lo - pad * size, hi + pad * size])
 
 
 def appearance_histogram(image_rgb, keypoints, scores, bones, min_score, bins=(12, 8),

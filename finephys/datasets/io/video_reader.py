@@ -97,3 +97,14 @@ class VideoReader:
         for i, f in enumerate(frames):
             out[i] = f
         return out[:len(frames)]
+
+
+def read_video(path: str, channel_order: str = 'rgb') -> np.ndarray:
+    """Every frame of a (short) video, ``(T, H, W, 3)`` uint8, through :class:`VideoReader` (one
+    decoder for the whole project). For clips that fit in memory — long videos go through
+    :meth:`VideoReader.chunks`.
+
+    Raises:
+        ValueError: missing file, not a video, no video stream, or no decodable frame.
+    """
+    return np.concatenate(list(VideoReader(path).chunks(256, channel_order=channel_order)))

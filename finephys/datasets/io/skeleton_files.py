@@ -1,11 +1,15 @@
-"""Reading 2D skeleton files for inference: ``.npz``, PYSKL/MMAction2 ``.pkl``, ``.json``.
+"""Reading 2D skeleton files: ``.npz``, PYSKL/MMAction2 ``.pkl``, ``.json`` — for inference
+(:func:`load_skeleton_file`) and for FineGym's datasets (:func:`read_pyskl_annotations`, the one
+PYSKL pickle reader).
 
 * ``.npz``: ``keypoints`` or ``keypoints_2d`` ``(T, 17, 2)`` pixels, optional ``scores`` /
   ``keypoint_scores`` ``(T, 17)``, ``fps``, ``camera_K`` ``(3, 3)``, ``image_size`` ``(W, H)``.
 * ``.pkl`` (PYSKL, FineGym's public skeletons): ``{"annotations": [{"frame_dir", "keypoint"
   (M, T, 17, 2), "keypoint_score" (M, T, 17), "img_shape" (H, W), ...}]}`` — the clip named by
-  ``clip_id`` (default: the first), person 0; COCO-17 layout. Loaded with a restricted unpickler
-  that only rebuilds containers and numpy arrays (a pickle from the internet cannot run code).
+  ``clip_id`` (default: the first), person 0; COCO-17 unless the annotation says
+  ``keypoint_layout='h36m17'`` (as ``tools/dataset_converters/extract_finegym_skeletons.py``
+  writes). Loaded with a restricted unpickler that only rebuilds containers and numpy arrays (a
+  pickle from the internet cannot run code).
 * ``.json``: ``{"keypoints": [[[x, y], ...17], ...T], "scores": ..., "layout": "coco17" |
   "h36m17", "fps": ..., "image_size": [W, H]}``.
 """
@@ -13,16 +17,45 @@ import json
 import os.path as osp
 import pickle
 import zipfile
+from collections import OrderedDict
 
 import numpy as np
 
-from finephys.utils.launch import InputDataError
+from finephys.utils.errors import InputDataError
 from finephys.utils.safe_pickle import RefusedPickleError, load_restricted_pickle
-
 
 
 class SkeletonFileError(InputDataError):
     """A skeleton file that cannot be used; the message names the file and the problem."""
+
+
+def read_pyskl_annotations(path: str) -> 'OrderedDict[str, dict]':
+    """A PYSKL / MMAction2 skeleton pickle → ``{frame_dir: annotation}`` in file order
+    (restricted unpickler: containers and numpy arrays only — a pickle from the internet cannot
+    run code).
+
+    Raises:
+        FileNotFoundError: no such file.
+        SkeletonFileError: refused by the safe loader, truncated or corrupt, or not PYSKL-shaped
+            (a dict with ``"annotations"``, or a list, of dicts each with ``"frame_dir"``).
+    """
+    if not osp.isfile(path):
+        raise FileNotFoundError(f'skeleton file not found: {path} (a PYSKL pickle such as '
+                                "PYSKL's gym_hrnet.pkl)")
+    try:
+        data = load_restricted_pickle(path)
+    except RefusedPickleError as err:
+        raise SkeletonFileError(f'{path}: refused by safe loading ({err})') from err
+    except (EOFError, OSError, pickle.UnpicklingError, ValueError) as err:
+        raise SkeletonFileError(f'{path}: not a readable .pkl skeleton file (truncated or '
+                                f'corrupt pickle: {type(err).__name__}: {err})') from err
+    anns = data.get('annotations') if isinstance(data, dict) else data
+    if not isinstance(anns, list) or not all(isinstance(a, dict) and 'frame_dir' in a
+                                             for a in anns):
+        raise SkeletonFileError(f'{path}: expected a PYSKL pickle — a dict with "annotations", '
+                                'a list of dicts each with "frame_dir", "keypoint", ...')
+    return OrderedDict((a['frame_dir'], a) for a in anns)
+
 
 def load_skeleton_file(path, clip_id=None):
     """Read a 2D skeleton file.
@@ -44,8 +77,6 @@ def load_skeleton_file(path, clip_id=None):
         out = _read_skeleton_fields(path, ext, clip_id)
     except SkeletonFileError:
         raise
-    except RefusedPickleError as err:
-        raise SkeletonFileError(f'{path}: refused by safe loading ({err})') from err
     except (EOFError, OSError, ValueError, KeyError, IndexError, TypeError, AttributeError,
             zipfile.BadZipFile, pickle.UnpicklingError) as err:
         # a truncated zip/pickle, malformed JSON, or a field of the wrong kind
@@ -59,7 +90,6 @@ def load_skeleton_file(path, clip_id=None):
     if 'scores' in out:
         out['scores'] = np.asarray(out['scores'], np.float64)
     return out
-
 
 
 def _read_skeleton_fields(path, ext, clip_id):
@@ -80,22 +110,19 @@ def _read_skeleton_fields(path, ext, clip_id):
         if 'layout' in out:
             out['layout'] = str(out['layout'])
     elif ext in ('.pkl', '.pickle'):
-        data = load_restricted_pickle(path)
-        anns = data['annotations'] if isinstance(data, dict) else data
-        if clip_id is not None:
-            anns = [a for a in anns if a.get('frame_dir') == clip_id]
-            if not anns:
-                raise SkeletonFileError(f'{path}: no annotation with frame_dir={clip_id!r}')
+        anns = read_pyskl_annotations(path)
         if not anns:
             raise SkeletonFileError(f'{path}: the pickle holds no annotations')
-        ann = anns[0]
+        if clip_id is not None and clip_id not in anns:
+            raise SkeletonFileError(f'{path}: no annotation with frame_dir={clip_id!r}')
+        ann = anns[clip_id] if clip_id is not None else next(iter(anns.values()))
         out['keypoints'] = np.asarray(ann['keypoint'])[0][..., :2]
         if 'keypoint_score' in ann:
             out['scores'] = np.asarray(ann['keypoint_score'])[0]
         if 'img_shape' in ann:
             h, w = ann['img_shape']
             out['image_size'] = np.array([w, h])
-        out['layout'] = 'coco17'
+        out['layout'] = str(ann.get('keypoint_layout', 'coco17'))
     elif ext == '.json':
         with open(path) as f:
             data = json.load(f)

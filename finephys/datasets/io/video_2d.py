@@ -1,0 +1,61 @@
+"""``estimate_video_2d``: a video file → 2D pose and camera motion, streamed in bounded memory."""
+import cv2
+import numpy as np
+from tqdm import tqdm
+
+from finephys.utils.camera_motion import CameraMotionEstimator, apply_homography
+
+from .keypoints import keypoint_box
+from .video_reader import VideoReader
+
+
+def estimate_video_2d(path, estimate_pose, stabilise=True, chunk_size=None, show_progress=True,
+                      fps=None, chunk_bytes=128 * 2 ** 20):
+    """2D pose (and camera motion) of a video, streamed in chunks: memory stays bounded by one
+    chunk whatever the video's length or resolution.
+
+    Args:
+        path (str): Video file.
+        estimate_pose (callable): ``estimate_pose(frames_bgr (t, H, W, 3)) -> (keypoints
+            (t, 17, 2), scores (t, 17))`` H36M-17 (NaN / score 0 where no person); called chunk
+            after chunk of one video (a tracking estimator keeps its track between calls).
+        stabilise (bool): Estimate pan/tilt/zoom (:class:`CameraMotionEstimator`, the person's
+            box masked out) and return the 2D in frame 0's pixels.
+        chunk_size (int, optional): Frames per chunk (default: as many as fit ``chunk_bytes``,
+            at most 64 — 20 frames of 1080p, 5 of 4K).
+
+    Returns:
+        dict: ``keypoints_2d_image (T, 17, 2)`` (each frame's pixels), ``keypoints_2d``
+        (stabilised when ``stabilise``), ``scores``, ``camera_motion (T, 3, 3)`` (frame t →
+        frame 0 pixels; identity without stabilisation), ``fps``, ``image_size`` ``(W, H)``,
+        ``video`` (the path), ``decode_errors``, ``camera_motion_unknown_steps``.
+    """
+    reader = VideoReader(path)
+    if chunk_size is None:
+        chunk_size = int(np.clip(chunk_bytes // (reader.width * reader.height * 3), 1, 64))
+    cam = CameraMotionEstimator() if stabilise else None
+    kps, scores, motion = [], [], []
+    bar = tqdm(total=reader.num_frames, desc='2D pose', unit='frame', disable=not show_progress)
+    # BGR: the estimators' order; one reused buffer: no chunk outlives its iteration here
+    for chunk in reader.chunks(chunk_size, channel_order='bgr', reuse_buffer=True):
+        kp, sc = estimate_pose(chunk)
+        kp, sc = np.asarray(kp, np.float64), np.asarray(sc, np.float64)
+        kps.append(kp)
+        scores.append(sc)
+        for frame, k, s in zip(chunk, kp, sc):
+            if cam is None:
+                motion.append(np.eye(3))
+                continue
+            # the person's own pixels (bones drawn thick), not its box: an arms-out body covers
+            # little of its box, and masking the box can leave too little background
+            box = keypoint_box(k, s, 0.3, pad=0.15)
+            motion.append(cam.update(cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY), box,
+                                     person_keypoints=k, person_scores=s))
+        bar.update(len(chunk))
+    bar.close()
+    kp, sc, motion = np.concatenate(kps), np.concatenate(scores), np.stack(motion)
+    return dict(keypoints_2d_image=kp, keypoints_2d=apply_homography(motion, kp), scores=sc,
+                camera_motion=motion, fps=fps or reader.fps,
+                image_size=(reader.width, reader.height), video=path,
+                decode_errors=reader.decode_errors,
+                camera_motion_unknown_steps=cam.unknown_steps if cam else 0)

@@ -1,0 +1,39 @@
+"""Errors of a 3D sequence against a reference 3D that may have gaps (e.g. multi-view
+triangulation of real video, where a joint seen by too few views is NaN)."""
+import numpy as np
+
+from finephys.structures import bone_lengths
+
+from .physics_errors import acceleration_error, root_error
+from .pose_errors import mpjpe, p_mpjpe, procrustes_align
+
+#: The scalar keys of :func:`reference_pose_errors` that are averaged over clips.
+REFERENCE_ERROR_KEYS = ('mpjpe', 'p_mpjpe', 'accel', 'bone_cv', 'root')
+
+
+def reference_pose_errors(pred, ref):
+    """MPJPE / P-MPJPE / root error (mm), bone-length variation (%) and acceleration error
+    (mm/frame²) on the frames where both ``pred`` and ``ref`` are whole.
+
+    Args:
+        pred, ref: ``(T, J, 3)`` metres, the same camera frame (``ref`` may hold NaN).
+
+    Returns:
+        dict: ``mpjpe`` (pelvis-aligned), ``root`` (camera-frame root), ``p_mpjpe``
+        (per-frame similarity), ``frames`` (used), ``p_mpjpe_per_joint`` (list, mm),
+        ``bone_cv`` (std / mean of each bone over the clip, %, averaged over bones: 0 for a rigid
+        body), ``accel`` (pelvis-aligned joints; NaN unless every frame is whole — acceleration
+        needs consecutive frames).
+    """
+    ok = np.isfinite(ref).all((1, 2)) & np.isfinite(pred).all((1, 2))
+    p, r = pred[ok], ref[ok]
+    rel_p, rel_r = p - p[:, :1], r - r[:, :1]
+    out = dict(mpjpe=1e3 * float(mpjpe(p, r, root_index=0).mean()),
+               root=1e3 * root_error(p, r),
+               p_mpjpe=1e3 * float(p_mpjpe(p, r).mean()), frames=int(ok.sum()),
+               p_mpjpe_per_joint=(1e3 * np.linalg.norm(procrustes_align(p, r) - r, axis=-1)
+                                  .mean(0)).round(1).tolist())
+    bl = bone_lengths(p)
+    out['bone_cv'] = 100 * float((bl.std(0) / bl.mean(0)).mean())
+    out['accel'] = 1e3 * acceleration_error(rel_p, rel_r) if ok.all() else float('nan')
+    return out

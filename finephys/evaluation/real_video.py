@@ -1,0 +1,192 @@
+"""Monocular 3D from real video, judged against multi-view triangulation (Pose2Sim's demo).
+
+The loop behind ``tools/analysis_tools/eval_real_video.py``: per view, MediaPipe BlazePose
+(tracked) gives 2D, undistorted with the view's calibration; the 2D of all views is triangulated
+into the **reference** 3D (MediaPipe's 2D, so the comparison judges lifting, not 2D detection);
+each view is then lifted **monocularly** by a :class:`~finephys.models.skeleton_pipeline.
+SkeletonPipeline` and scored in that camera's frame by :class:`ReferencePoseMetric`, next to
+MediaPipe's own monocular 3D (its hip-centred world landmarks).
+"""
+import os
+import os.path as osp
+
+import cv2
+import numpy as np
+from tqdm import tqdm
+
+from finephys.datasets.io import VideoReader, estimate_video_2d
+from finephys.models.pose_estimators import MediaPipePoseEstimator
+from finephys.models.pose_estimators.person_tracker import index_affine
+from finephys.structures import bone_lengths
+from finephys.utils.camera_motion import apply_homography
+from finephys.utils.triangulation import projection_matrices, triangulate_points
+from finephys.visualization import VideoWriter
+
+from .functional import REFERENCE_ERROR_KEYS
+from .metrics import ReferencePoseMetric
+
+#: ``(source, label)``: the lifted sequences and the estimator's own 3D baseline.
+REAL_VIDEO_SOURCES = (('s_dd', 'S_dd (lifter)'), ('s_pp', 'S_pp (physics)'), ('fused', 'fused'),
+                      ('mediapipe_world', 'MediaPipe world landmarks (baseline)'))
+
+
+def pan_affine(i, n, amp, size):
+    """``(2, 3)`` affine of frame ``i`` of ``n``: original pixels → a moving, zooming crop of 80 %
+    of ``size`` (``u_out = s (u − o)``; pan ``amp`` px in x, ``0.3 amp`` in y, zoom ±5 %)."""
+    w, h = size
+    phase = 2 * np.pi * i / max(n - 1, 1)
+    s = 1 + 0.05 * np.sin(phase)
+    o = np.array([0.1 * w + amp * (0.5 - 0.5 * np.cos(phase)) - 0.5 * amp,
+                  0.1 * h + 0.3 * amp * np.sin(phase)])
+    return np.array([[s, 0, -s * o[0]], [0, s, -s * o[1]]])
+
+
+def undistort_keypoints(keypoints, cam):
+    """Pixels ``(T, J, 2)`` (NaN: missing) → undistorted pixels with the view's ``K`` and
+    ``dist`` (NaN kept)."""
+    und = cv2.undistortPoints(np.nan_to_num(keypoints).reshape(-1, 1, 2), cam['K'], cam['dist'],
+                              P=cam['K']).reshape(keypoints.shape)
+    return np.where(np.isfinite(keypoints), und, np.nan)
+
+
+def multiview_2d(demo, cams):
+    """MediaPipe's tracked 2D of every view, undistorted.
+
+    Returns:
+        tuple: ``keypoints (V, T, 17, 2)``, ``scores (V, T, 17)`` (T: the shortest view),
+        ``world`` (list of ``(T_v, 17, 3)`` world landmarks, metres), ``fps``.
+    """
+    kps, scores, worlds, fps = [], [], [], None
+    est = MediaPipePoseEstimator(channel_order='rgb')
+    for cam in cams:
+        reader = VideoReader(osp.join(demo, 'videos', f'{cam["name"]}.mp4'))
+        fps = reader.fps
+        est.reset()
+        k_v, s_v, w_v = [], [], []
+        for chunk in tqdm(reader.chunks(32), desc=f'2D {cam["name"]}', unit='chunk'):
+            k, s = est(chunk)
+            k_v.append(k)
+            s_v.append(s)
+            w_v.append(est.last_world_keypoints)
+        k, s = np.concatenate(k_v).astype(np.float64), np.concatenate(s_v)
+        kps.append(undistort_keypoints(k, cam))
+        scores.append(s)
+        worlds.append(np.concatenate(w_v))
+    t = min(len(k) for k in kps)
+    return (np.stack([k[:t] for k in kps]), np.stack([s[:t] for s in scores]), worlds, fps)
+
+
+def write_view_npz(path, keypoints, scores, fps, cam):
+    """One view's 2D as a skeleton file (H36M-17, its calibrated K and frame size)."""
+    np.savez(path, keypoints=keypoints, scores=scores, layout='h36m17', fps=fps,
+             camera_K=cam['K'], image_size=np.array(cam['size']))
+
+
+def lift_panned_view(src, cam, pan_px, out_dir, pipeline, frames, fps_used, stabilise, t):
+    """Film ``src`` with :func:`pan_affine`, estimate 2D on it (stabilised or not), map it back
+    to the original camera with frame 0's crop (what a static-camera assumption does), undistort,
+    lift. Returns the pipeline's output on ``frames``, with
+    ``keypoints_2d_original_camera (t, 17, 2)``."""
+    w, h = (int(v) for v in cam['size'])
+    out_size = (int(0.8 * w) // 2 * 2, int(0.8 * h) // 2 * 2)
+    path = osp.join(out_dir, f'{cam["name"]}_panned.mp4')
+    if not osp.isfile(path):
+        with VideoWriter(path + '.part.mp4', 60.0) as writer:
+            i = 0
+            for chunk in VideoReader(src).chunks(16):
+                for frame in chunk:
+                    a = pan_affine(i, t, pan_px, (frame.shape[1], frame.shape[0]))
+                    writer.write(cv2.warpAffine(frame, index_affine(a), out_size,
+                                                flags=cv2.INTER_LINEAR))
+                    i += 1
+        os.replace(path + '.part.mp4', path)
+    est = MediaPipePoseEstimator()
+    data = estimate_video_2d(path, est, stabilise=stabilise, show_progress=False)
+    kp = data['keypoints_2d'][:t]               # frame 0's crop pixels (or each frame's)
+    a0 = np.vstack([pan_affine(0, t, pan_px, (w, h)), [0, 0, 1]])
+    orig = apply_homography(np.broadcast_to(np.linalg.inv(a0), (len(kp), 3, 3)), kp)
+    und = undistort_keypoints(orig, cam)
+    npz = osp.join(out_dir, f'{cam["name"]}_panned_{"stab" if stabilise else "raw"}.npz')
+    write_view_npz(npz, und[frames], data['scores'][:t][frames], fps_used, cam)
+    out = pipeline(npz, show_progress=False)
+    out['keypoints_2d_original_camera'] = und
+    return out
+
+
+def evaluate_pose2sim_demo(pipeline, demo, cams, out_dir, stride=2, max_error=15.0,
+                           simulate_pan=0.0):
+    """Lift every view of Pose2Sim's single-person demo and score it against the views'
+    triangulation.
+
+    Args:
+        pipeline (SkeletonPipeline): The skeleton model (its 2D input is the files written here).
+        demo (str): The demo folder (:func:`~finephys.datasets.pose2sim_demo.
+            locate_pose2sim_demo`), with ``videos/<view>.mp4``.
+        cams (list): Its calibration (:func:`~finephys.datasets.pose2sim_demo.
+            read_qualisys_calibration`).
+        out_dir (str): Per-view 2D files (and panned videos) go here.
+        stride (int): Use every N-th frame (60 fps / N).
+        max_error (float): Triangulation: a view is outvoted where its mean reprojection error
+            exceeds this (px).
+        simulate_pan (float): > 0: also film every view with a moving, zooming crop of this
+            many pixels and lift it with and without stabilisation.
+
+    Returns:
+        dict: ``views``, ``frames``, ``fps``, ``stride``, ``reference_reprojection_px``
+        (median) and ``_p90``, ``reference_bone_cv`` (%), ``per_view`` ``{view: {source:
+        errors}}``, ``per_view_panned`` ``{'pan_stabilised' | 'pan_unstabilised': {view:
+        errors + 2d_px}}``, ``mean`` ``{source: {error: mean over views}}``.
+    """
+    os.makedirs(out_dir, exist_ok=True)
+    kps, scores, worlds, fps = multiview_2d(demo, cams)
+    t = kps.shape[1]
+    P = projection_matrices([c['K'] for c in cams], [c['R'] for c in cams],
+                            [c['t'] for c in cams])
+    ref_world, reproj = triangulate_points(kps, scores, P, max_error=max_error)
+    frames = np.arange(0, t, stride)
+    fps_used = fps / stride
+    metric = ReferencePoseMetric(sources=[k for k, _ in REAL_VIDEO_SOURCES])
+    for v, cam in enumerate(cams):
+        path = osp.join(out_dir, f'{cam["name"]}_2d.npz')
+        write_view_npz(path, kps[v, frames], scores[v, frames], fps_used, cam)
+        out = pipeline(path, show_progress=False)
+        ref = ref_world[frames] @ cam['R'].T + cam['t']
+        # MediaPipe's world landmarks: hip-centred metres, camera-aligned axes (x right,
+        # y down, z away) — placed at the reference's pelvis for the root-relative metrics
+        mp3d = worlds[v][frames]
+        metric.process(None, [dict(clip=cam['name'], reference_keypoints_3d=ref,
+                                   pred_s_dd=out['s_dd'], pred_s_pp=out['s_pp'],
+                                   pred_fused=out['fused'],
+                                   pred_mediapipe_world=mp3d - mp3d[:, :1] + ref[:, :1])])
+    mean_flat = metric.compute_metrics(metric.results)
+    per_view = metric.per_clip
+    mean = {k: {m: mean_flat[f'{k}/{m}'] for m in REFERENCE_ERROR_KEYS}
+            for k, _ in REAL_VIDEO_SOURCES}
+    pan = {}
+    if simulate_pan > 0:
+        for stab in (True, False):
+            key = 'pan_stabilised' if stab else 'pan_unstabilised'
+            pan_metric = ReferencePoseMetric(sources=('fused',))
+            for v, cam in enumerate(cams):
+                src = osp.join(demo, 'videos', f'{cam["name"]}.mp4')
+                ref = ref_world[frames] @ cam['R'].T + cam['t']
+                out = lift_panned_view(src, cam, simulate_pan, out_dir, pipeline, frames,
+                                       fps_used, stab, t)
+                # the 2D in the static camera's pixels vs the static camera's own 2D
+                px = float(np.nanmedian(np.linalg.norm(
+                    out['keypoints_2d_original_camera'] - kps[v], axis=-1)))
+                pan_metric.process(None, [dict(clip=cam['name'], reference_keypoints_3d=ref,
+                                               pred_fused=out['fused'],
+                                               scalars={'2d_px': px})])
+            flat = pan_metric.compute_metrics(pan_metric.results)
+            pan[key] = {c: dict(errors['fused'], **{'2d_px': r['scalars']['2d_px']})
+                        for (c, errors), r in zip(pan_metric.per_clip.items(),
+                                                  pan_metric.results)}
+            mean[key] = dict({m: flat[f'fused/{m}'] for m in REFERENCE_ERROR_KEYS},
+                             **{'2d_px': flat['2d_px']})
+    ref_bones = bone_lengths(ref_world[np.isfinite(ref_world).all((1, 2))])
+    return dict(views=[c['name'] for c in cams], frames=int(t), fps=fps, stride=stride,
+                reference_reprojection_px=float(np.nanmedian(reproj)),
+                reference_reprojection_px_p90=float(np.nanpercentile(reproj, 90)),
+                reference_bone_cv=100 * float((ref_bones.std(0) / ref_bones.mean(0)).mean()),
+                per_view=per_view, per_view_panned=pan, mean=mean)

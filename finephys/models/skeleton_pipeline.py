@@ -1,0 +1,178 @@
+"""``SkeletonPipeline``: 2D input (a video, a skeleton file, or frames in memory) → a trained
+skeleton model → data-driven, physics and fused 3D. The one path that inference
+(``SkeletonInferencer``) and evaluation
+(:class:`~finephys.evaluation.MotionPlausibilityMetric`) both compose."""
+import os.path as osp
+from typing import Optional, Union
+
+import numpy as np
+import torch
+from mmengine.config import Config
+from mmengine.runner import load_checkpoint
+from tqdm import tqdm
+
+from finephys.datasets.io import is_video_file, read_skeleton_input
+from finephys.registry import MODELS, POSE_ESTIMATORS
+from finephys.structures import pixels_to_normalized
+from finephys.utils.keypoint_gaps import fill_missing_keypoints
+
+#: ``(result key, model output key)`` of the three sequences a skeleton model predicts.
+SEQUENCE_KEYS = (('s_dd', 'pred_keypoints_3d_dd'), ('s_pp', 'pred_keypoints_3d_pp'),
+                 ('fused', 'pred_keypoints_3d'))
+
+
+class SkeletonPipeline:
+    """A pose estimator and a trained skeleton model (``FinePhysSkeleton``, or any model whose
+    ``predict`` gives ``pred_keypoints_3d``), each built on first use.
+
+    Long inputs are lifted in windows of ``window`` frames (stride ``window // 2``) whose
+    overlaps are blended with a triangular weight; a clip of at most ``window`` frames is one
+    model call, its output unchanged by the blend.
+
+    Args:
+        config (str | Config): The skeleton model's config (its ``model`` entry).
+        checkpoint (str): Its weights (torch's safe loader).
+        device (str): ``'cpu'`` / ``'cuda:0'`` for the model (and the estimator, unless its
+            config names a device).
+        pose_estimator (dict, optional): ``POSE_ESTIMATORS`` config for frames and videos
+            (default: :class:`MediaPipePoseEstimator`, BlazePose with one person tracked).
+        window (int): Frames per model call.
+        stabilise (bool): For videos, estimate camera pan/tilt/zoom from the background and lift
+            2D in frame 0's pixels (see :mod:`finephys.utils.camera_motion`).
+        logger (str): mmengine logger for the checkpoint load (``'silent'`` inside a metric).
+    """
+
+    def __init__(self, config: Union[str, Config], checkpoint: str, device: str = 'cpu',
+                 pose_estimator: Optional[dict] = None, window: int = 32,
+                 stabilise: bool = True, logger: str = 'current'):
+        self.config, self.checkpoint, self.device = config, checkpoint, device
+        self.pose_estimator_cfg = dict(pose_estimator or dict(type='MediaPipePoseEstimator'))
+        self.window, self.stabilise, self.logger = window, stabilise, logger
+        self._cfg = self._model = self._pose_estimator = None
+
+    @property
+    def cfg(self) -> Config:
+        """The skeleton model's config."""
+        if self._cfg is None:
+            self._cfg = (self.config if isinstance(self.config, Config)
+                         else Config.fromfile(self.config))
+        return self._cfg
+
+    @property
+    def model(self) -> torch.nn.Module:
+        """The skeleton model in eval mode (built and loaded on first use)."""
+        if self._model is None:
+            if not osp.isfile(self.checkpoint):
+                raise FileNotFoundError(f'checkpoint not found: {self.checkpoint}')
+            model = MODELS.build(self.cfg.model)
+            load_checkpoint(model, self.checkpoint, map_location='cpu', logger=self.logger)
+            self._model = model.to(self.device).eval()
+        return self._model
+
+    @property
+    def pose_estimator(self):
+        """The 2D pose estimator (built on first use)."""
+        if self._pose_estimator is None:
+            self._pose_estimator = POSE_ESTIMATORS.build(
+                dict(dict(device=self.device), **self.pose_estimator_cfg))
+        return self._pose_estimator
+
+    def reset_tracking(self) -> None:
+        """Start a new track: a tracking estimator must not carry a person from one video into
+        the next."""
+        reset = getattr(self.pose_estimator, 'reset', None)
+        if reset is not None:
+            reset()
+
+    def estimate_frames_2d(self, frames_rgb: np.ndarray):
+        """2D of a clip held in memory (a new track).
+
+        Args:
+            frames_rgb: ``(T, H, W, 3)`` uint8 RGB.
+
+        Returns:
+            tuple | None: filled ``keypoints (T, 17, 2)`` pixels and ``scores (T, 17)`` (0 where
+            filled), or None when nobody is found in any frame.
+        """
+        self.reset_tracking()
+        kp, scores = self.pose_estimator(np.ascontiguousarray(frames_rgb[..., ::-1]))  # BGR in
+        try:
+            kp, scores, _ = fill_missing_keypoints(kp, scores)
+        except ValueError:
+            return None
+        return kp, scores
+
+    def read_input(self, path, layout='auto', fps=None, clip_id=None, show_progress=True):
+        """A video or a 2D skeleton file → the model's 2D input (see
+        :func:`~finephys.datasets.io.read_skeleton_input`)."""
+        if is_video_file(path):
+            self.reset_tracking()
+        return read_skeleton_input(path, layout, fps, clip_id,
+                                   estimate_pose=lambda frames: self.pose_estimator(frames),
+                                   stabilise=self.stabilise, show_progress=show_progress)
+
+    @torch.no_grad()
+    def lift(self, keypoints_2d, scores, intrinsics, fps, show_progress=False) -> dict:
+        """2D pixels → the model's 3D, window by window.
+
+        Args:
+            keypoints_2d: ``(T, 17, 2)`` pixels (finite: gaps filled).
+            scores: ``(T, 17)``.
+            intrinsics: ``(3, 3)`` K, or per frame ``(T, 3, 3)``.
+            fps (float): Frame rate (the physics' ``dt = 1 / fps``).
+
+        Returns:
+            dict: ``s_dd``, ``s_pp``, ``fused`` ``(T, 17, 3)`` float64, camera-frame metres (a
+            model without a physics branch gives its one output for all three); with a
+            contact-predicting solver also ``contact_prob (T, C)`` and ``flight (T,)``.
+        """
+        norm = pixels_to_normalized(keypoints_2d, intrinsics)
+        model = self.model
+        t = len(norm)
+        win = min(self.window, t)
+        starts = list(range(0, max(t - win, 0) + 1, max(win // 2, 1)))
+        if starts[-1] + win < t:
+            starts.append(t - win)
+        acc = {key: np.zeros((t, 17, 3)) for key, _ in SEQUENCE_KEYS}
+        contact = None        # per-frame contact probabilities, when the solver predicts them
+        weight = np.zeros((t, 1, 1))
+        tri = np.minimum(np.arange(1, win + 1), np.arange(win, 0, -1)).astype(float)[:, None, None]
+        for s in tqdm(starts, desc='skeleton windows', disable=not show_progress):
+            inputs = dict(keypoints_2d_norm=torch.as_tensor(norm[None, s:s + win],
+                                                            dtype=torch.float32,
+                                                            device=self.device),
+                          keypoint_scores=torch.as_tensor(scores[None, s:s + win],
+                                                          dtype=torch.float32, device=self.device))
+            samples = dict(fps=torch.tensor([fps], device=self.device))
+            out = model(inputs, samples, mode='predict')[0]
+            for key, name in SEQUENCE_KEYS:
+                value = out.get(name, out['pred_keypoints_3d'])
+                acc[key][s:s + win] += value.cpu().numpy() * tri
+            if 'contact_prob' in out:
+                contact = np.zeros((t, out['contact_prob'].shape[-1])) if contact is None \
+                    else contact
+                contact[s:s + win] += out['contact_prob'].cpu().numpy() * tri[:, :, 0]
+            weight[s:s + win] += tri
+        result = {key: v / weight for key, v in acc.items()}
+        if contact is not None:
+            result['contact_prob'] = contact / weight[:, :, 0]
+            threshold = getattr(getattr(model, 'physics', None), 'contact_threshold', 0.5)
+            result['flight'] = (result['contact_prob'] < threshold).all(-1)
+        return result
+
+    def __call__(self, path, layout='auto', fps=None, clip_id=None, show_progress=True) -> dict:
+        """Read one input and lift it.
+
+        Returns:
+            dict: :meth:`lift`'s sequences plus the 2D input (``keypoints_2d`` filled model
+            input, ``keypoints_2d_image`` as estimated with NaN where missing), ``scores``,
+            ``missing (T, 17)``, ``lost_frames (T,)``, ``camera_motion (T, 3, 3)``, ``fps``,
+            ``K``, ``video`` (path or None).
+        """
+        data = self.read_input(path, layout, fps, clip_id, show_progress)
+        result = self.lift(data['keypoints_2d'], data['scores'], data['K'], data['fps'],
+                           show_progress=show_progress)
+        result.update({key: data[key] for key in (
+            'keypoints_2d', 'keypoints_2d_image', 'scores', 'missing', 'lost_frames',
+            'camera_motion', 'fps', 'video')}, K=data['K'])
+        return result

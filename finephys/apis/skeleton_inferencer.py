@@ -90,6 +90,8 @@ class SkeletonInferencer:
         os.makedirs(out_dir, exist_ok=True)
         extra = {k: result[k] for k in ('contact_prob', 'flight') if k in result}
         flags = dict(missing=result['missing'], lost_frames=result['lost_frames'])
+        if 'bridged_frames' in result:      # lost frames no lifted window covered
+            flags['bridged_frames'] = result['bridged_frames']
         np.savez(osp.join(out_dir, f'{stem}_3d.npz'), **extra, **flags,
                  **{k: np.asarray(result[k], np.float32) for k in ('s_dd', 's_pp', 'fused')},
                  keypoints_2d=result['keypoints_2d'],

@@ -21,6 +21,12 @@ SEQUENCE_KEYS = (('s_dd', 'pred_keypoints_3d_dd'), ('s_pp', 'pred_keypoints_3d_p
                  ('fused', 'pred_keypoints_3d'))
 
 
+def bridge_in_time(values, where):
+    """Fill NaN frames of ``(T, N, D)`` linearly in time between the finite frames around them
+    (constant before the first and after the last)."""
+    return fill_missing_keypoints(values, where=where)[0]
+
+
 class SkeletonPipeline:
     """A pose estimator and a trained skeleton model (``FinePhysSkeleton``, or any model whose
     ``predict`` gives ``pred_keypoints_3d``), each built on first use.
@@ -121,12 +127,27 @@ class SkeletonPipeline:
             intrinsics: ``(3, 3)`` K, or per frame ``(T, 3, 3)``.
             fps (float): Frame rate (the physics' ``dt = 1 / fps``).
 
+        Windows wholly inside a stretch where the person was lost (every score 0) are not
+        lifted; frames that no lifted window covers are bridged linearly in time between the
+        lifted frames around them (held at the ends) and flagged in ``bridged_frames``. So a
+        lost stretch of any length gives finite output; only a clip where nobody is ever seen is
+        an error.
+
         Returns:
             dict: ``s_dd``, ``s_pp``, ``fused`` ``(T, 17, 3)`` float64, camera-frame metres (a
-            model without a physics branch gives its one output for all three); with a
-            contact-predicting solver also ``contact_prob (T, C)`` and ``flight (T,)``.
+            model without a physics branch gives its one output for all three),
+            ``bridged_frames (T,)`` bool; with a contact-predicting solver also
+            ``contact_prob (T, C)`` and ``flight (T,)``.
+
+        Raises:
+            ValueError: every score is 0.
         """
         norm = pixels_to_normalized(keypoints_2d, intrinsics)
+        scores = np.asarray(scores)
+        observed = (scores > 0).any(-1)          # (T,) frames where some joint was seen
+        if not observed.any():
+            raise ValueError('SkeletonPipeline.lift: no joint is observed in any frame (every '
+                             'score is 0) — no person was found')
         model = self.model
         t = len(norm)
         win = min(self.window, t)
@@ -138,6 +159,10 @@ class SkeletonPipeline:
         weight = np.zeros((t, 1, 1))
         tri = np.minimum(np.arange(1, win + 1), np.arange(win, 0, -1)).astype(float)[:, None, None]
         for s in tqdm(starts, desc='skeleton windows', disable=not show_progress):
+            if not observed[s:s + win].any():
+                # a window inside a lost stretch has nothing to lift (the model refuses it);
+                # its frames come from the windows around it, or are bridged below
+                continue
             inputs = dict(keypoints_2d_norm=torch.as_tensor(norm[None, s:s + win],
                                                             dtype=torch.float32,
                                                             device=self.device),
@@ -153,9 +178,19 @@ class SkeletonPipeline:
                     else contact
                 contact[s:s + win] += out['contact_prob'].cpu().numpy() * tri[:, :, 0]
             weight[s:s + win] += tri
-        result = {key: v / weight for key, v in acc.items()}
+        lifted = weight[:, 0, 0] > 0
+        safe = np.where(weight > 0, weight, 1.0)
+        result = {key: v / safe for key, v in acc.items()}
         if contact is not None:
-            result['contact_prob'] = contact / weight[:, :, 0]
+            result['contact_prob'] = contact / safe[:, :, 0]
+        if not lifted.all():
+            for key in list(result):
+                gap = np.where(lifted.reshape((-1,) + (1,) * (result[key].ndim - 1)),
+                               result[key], np.nan)
+                result[key] = bridge_in_time(gap.reshape(t, -1, result[key].shape[-1]),
+                                             key).reshape(result[key].shape)
+        result['bridged_frames'] = ~lifted
+        if contact is not None:
             threshold = getattr(getattr(model, 'physics', None), 'contact_threshold', 0.5)
             result['flight'] = (result['contact_prob'] < threshold).all(-1)
         return result

@@ -262,3 +262,55 @@ def test_video_chunks_with_a_reused_buffer_equal_fresh_ones(two_person_mp4):
         np.testing.assert_array_equal(a, b)
     bgr = next(VideoReader(two_person_mp4).chunks(2, channel_order='bgr'))
     np.testing.assert_array_equal(bgr[..., ::-1], fresh[0][:2])
+
+
+@pytest.mark.parametrize('gap', [1, 31, 32, 47, 100])
+def test_no_lost_stretch_fails_the_clip(tmp_path, clip, gap):
+    """A lost stretch of any length gives finite output, flagged; windows wholly inside it are
+    not lifted (the model refuses all-zero scores) and frames no lifted window covers are bridged
+    in time. Structured solver: its contact probabilities are bridged too. Before, a 47-frame
+    gap put the window [48, 80) wholly inside it and inference stopped with an error."""
+    from mmengine.config import Config
+    cfg_file = osp.join(ROOT, 'configs/finephys-structured/'
+                              'finephys-skeleton-structured_stage1_synthgym_tcn-lifter.py')
+    ckpt = tmp_path / 'structured.pth'
+    torch.manual_seed(0)
+    torch.save(dict(state_dict=MODELS.build(Config.fromfile(cfg_file).model).state_dict()), ckpt)
+    kp = np.concatenate([clip['keypoints_2d_clean']] * 5)[:180].astype(float)   # 180 frames
+    scores = np.ones((180, 17))
+    kp[40:40 + gap], scores[40:40 + gap] = 0.0, 0.0             # lost: score 0 at (0, 0)
+    np.savez(tmp_path / 'gap.npz', keypoints=kp, scores=scores, layout='h36m17',
+             camera_K=clip['camera']['K'][0], fps=30.0)
+    out = SkeletonInferencer(cfg_file, str(ckpt))(str(tmp_path / 'gap.npz'),
+                                                  out_dir=str(tmp_path / 'o'),
+                                                  show_progress=False)
+    lost = np.zeros(180, bool)
+    lost[40:40 + gap] = True
+    np.testing.assert_array_equal(out['lost_frames'], lost)
+    for key in ('s_dd', 's_pp', 'fused', 'contact_prob'):
+        assert np.isfinite(out[key]).all(), key
+    # window 32, stride 16: only a gap that holds the whole span of two windows leaves frames
+    # that no partly observed window covers
+    bridged = np.flatnonzero(out['bridged_frames'])
+    assert (out['bridged_frames'] <= lost).all()
+    assert bridged.tolist() == (list(range(64, 112)) if gap == 100 else [])
+    if gap == 100:     # bridged linearly between the lifted frames around them
+        np.testing.assert_allclose(out['fused'][80], out['fused'][63]
+                                   + (out['fused'][112] - out['fused'][63]) * 17 / 49)
+    saved = np.load(tmp_path / 'o' / 'gap_3d.npz')
+    np.testing.assert_array_equal(saved['bridged_frames'], out['bridged_frames'])
+
+
+def test_only_a_clip_without_anyone_is_an_error(tmp_path, checkpoint):
+    np.savez(tmp_path / 'nobody.npz', keypoints=np.zeros((40, 17, 2)),
+             scores=np.zeros((40, 17)), layout='h36m17', image_size=(64, 64))
+    with pytest.raises(ValueError, match='no person was found'):
+        SkeletonInferencer(CFG, checkpoint)(str(tmp_path / 'nobody.npz'), show_progress=False)
+
+
+def test_absurd_coordinates_name_the_file_and_the_range(tmp_path, clip):
+    from finephys.datasets.io import SkeletonFileError, load_skeleton_file
+    np.savez(tmp_path / 'huge.npz', keypoints=clip['keypoints_2d'] * 1e12, layout='h36m17')
+    with pytest.raises(SkeletonFileError, match=r'huge\.npz: keypoint coordinates span '
+                                                r'\[\d.*e\+1\d, .*e\+13\]; expected pixels'):
+        load_skeleton_file(str(tmp_path / 'huge.npz'))

@@ -25,6 +25,11 @@ from finephys.utils.errors import InputDataError
 from finephys.utils.safe_pickle import RefusedPickleError, load_restricted_pickle
 
 
+#: Keypoints farther than this from the origin (pixels) are not pixels of any video (an 8K frame
+#: is 7680 wide; 10× that leaves room for joints estimated outside the frame).
+MAX_PIXEL_COORDINATE = 1e5
+
+
 class SkeletonFileError(InputDataError):
     """A skeleton file that cannot be used; the message names the file and the problem."""
 
@@ -85,6 +90,11 @@ def load_skeleton_file(path, clip_id=None):
     kp = np.asarray(out['keypoints'], np.float64)
     if kp.ndim != 3 or kp.shape[1:] != (17, 2):
         raise SkeletonFileError(f'{path}: keypoints must be (T, 17, 2), got {kp.shape}')
+    finite = kp[np.isfinite(kp)]
+    if finite.size and np.abs(finite).max() > MAX_PIXEL_COORDINATE:
+        raise SkeletonFileError(
+            f'{path}: keypoint coordinates span [{finite.min():.4g}, {finite.max():.4g}]; '
+            f'expected pixels of a video frame (|x|, |y| <= {MAX_PIXEL_COORDINATE:g})')
     out['keypoints'] = kp
     out.setdefault('layout', None)
     if 'scores' in out:

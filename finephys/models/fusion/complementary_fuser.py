@@ -8,6 +8,8 @@ from mmengine.model import BaseModule
 
 from finephys.registry import FUSERS
 
+from .physics_com import PhysicsCentreOfMass
+
 
 @FUSERS.register_module()
 class ComplementaryFuser(BaseModule):
@@ -31,6 +33,10 @@ class ComplementaryFuser(BaseModule):
             detected, the person lost — filled by interpolation before lifting): 0 takes the
             physics rollout there (the correction is still low-passed, so the hand-over at a
             gap's edges is smooth). None: the learnt gate decides from the score.
+        keep_physics_com (bool): Re-centre every fused frame on the physics rollout's centre of
+            mass (:class:`~finephys.models.fusion.physics_com.PhysicsCentreOfMass`): the pose
+            about the COM is fused, the COM trajectory is the physics' (ballistic in flight
+            with the structured solver).
 
     Shapes: ``s_dd, s_pp (B, T, J, 3)``, ``scores (B, T, J)`` → ``(B, T, J, 3)`` and the
     per-joint correction gate ``(B, T, J)``.
@@ -38,7 +44,7 @@ class ComplementaryFuser(BaseModule):
 
     def __init__(self, num_joints: int = 17, window: int = 9, sigma: float = 2.0,
                  learnable: bool = True, missing_gate: Optional[float] = None,
-                 init_cfg: Optional[dict] = None):
+                 keep_physics_com: bool = False, init_cfg: Optional[dict] = None):
         super().__init__(init_cfg)
         if window % 2 != 1 or window < 1:
             raise ValueError(f'ComplementaryFuser window={window}: expected a positive odd number')
@@ -53,6 +59,7 @@ class ComplementaryFuser(BaseModule):
         if missing_gate is not None and not 0.0 <= missing_gate <= 1.0:
             raise ValueError(f'ComplementaryFuser missing_gate={missing_gate}: expected in [0, 1]')
         self.missing_gate = missing_gate
+        self.physics_com = PhysicsCentreOfMass(num_joints) if keep_physics_com else None
 
     def low_pass(self, x):
         """Temporal filtering of ``(B, T, J, 3)`` with replicate padding."""
@@ -70,4 +77,6 @@ class ComplementaryFuser(BaseModule):
         if self.missing_gate is not None:
             gate = torch.where(scores <= 0, gate.new_tensor(self.missing_gate), gate)
         fused = s_pp + self.low_pass(gate[..., None] * (s_dd - s_pp))
+        if self.physics_com is not None:
+            fused = self.physics_com(fused, s_pp)
         return fused, gate

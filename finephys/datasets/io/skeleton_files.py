@@ -83,7 +83,7 @@ def load_skeleton_file(path, clip_id=None):
     except SkeletonFileError:
         raise
     except (EOFError, OSError, ValueError, KeyError, IndexError, TypeError, AttributeError,
-            zipfile.BadZipFile, pickle.UnpicklingError) as err:
+            zipfile.BadZipFile) as err:
         # a truncated zip/pickle, malformed JSON, or a field of the wrong kind
         what = f'{type(err).__name__}: {err}' if str(err) else type(err).__name__
         raise SkeletonFileError(f'{path}: not a readable {ext} skeleton file ({what})') from err

@@ -17,7 +17,7 @@ from tqdm import tqdm
 from finephys.datasets.io import VideoReader, estimate_video_2d
 from finephys.models.pose_estimators import MediaPipePoseEstimator
 from finephys.models.pose_estimators.person_tracker import index_affine
-from finephys.structures import bone_lengths
+from finephys.structures import bone_lengths, camera_to_pixels
 from finephys.utils.camera_motion import apply_homography
 from finephys.utils.triangulation import projection_matrices, triangulate_points
 from finephys.visualization import VideoWriter
@@ -25,9 +25,11 @@ from finephys.visualization import VideoWriter
 from .functional import REFERENCE_ERROR_KEYS
 from .metrics import ReferencePoseMetric
 
-#: ``(source, label)``: the lifted sequences and the estimator's own 3D baseline.
-REAL_VIDEO_SOURCES = (('s_dd', 'S_dd (lifter)'), ('s_pp', 'S_pp (physics)'), ('fused', 'fused'),
-                      ('mediapipe_world', 'MediaPipe world landmarks (baseline)'))
+#: ``(sequence, label)``: what each skeleton model is scored on — the lifter alone (physics
+#: none), the physics output, the fused output.
+MODEL_SEQUENCES = (('s_dd', 'lifter (no physics)'), ('s_pp', 'physics S_pp'), ('fused', 'fused'))
+#: The estimator's own monocular 3D, the baseline every row is compared with.
+BASELINE_SOURCE = 'mediapipe_world'
 
 
 def pan_affine(i, n, amp, size):
@@ -76,10 +78,20 @@ def multiview_2d(demo, cams):
     return (np.stack([k[:t] for k in kps]), np.stack([s[:t] for s in scores]), worlds, fps)
 
 
-def write_view_npz(path, keypoints, scores, fps, cam):
-    """One view's 2D as a skeleton file (H36M-17, its calibrated K and frame size)."""
+def write_view_npz(path, keypoints, scores, fps, cam, keypoints_3d_estimator=None):
+    """One view's 2D as a skeleton file (H36M-17, its calibrated K and frame size; with the
+    estimator's own metric 3D when given)."""
+    extra = {} if keypoints_3d_estimator is None else dict(
+        keypoints_3d_estimator=keypoints_3d_estimator)
     np.savez(path, keypoints=keypoints, scores=scores, layout='h36m17', fps=fps,
-             camera_K=cam['K'], image_size=np.array(cam['size']))
+             camera_K=cam['K'], image_size=np.array(cam['size']), **extra)
+
+
+def reprojection_px(points_3d, keypoints_2d, K):
+    """Median pixel distance between ``points_3d (T, J, 3)`` (camera frame) projected with
+    ``K`` and ``keypoints_2d (T, J, 2)`` (NaN: not compared)."""
+    proj = camera_to_pixels(points_3d, K)
+    return float(np.nanmedian(np.linalg.norm(proj - keypoints_2d, axis=-1)))
 
 
 def lift_panned_view(src, cam, pan_px, out_dir, pipeline, frames, fps_used, stabilise, t):
@@ -107,19 +119,24 @@ def lift_panned_view(src, cam, pan_px, out_dir, pipeline, frames, fps_used, stab
     orig = apply_homography(np.broadcast_to(np.linalg.inv(a0), (len(kp), 3, 3)), kp)
     und = undistort_keypoints(orig, cam)
     npz = osp.join(out_dir, f'{cam["name"]}_panned_{"stab" if stabilise else "raw"}.npz')
-    write_view_npz(npz, und[frames], data['scores'][:t][frames], fps_used, cam)
+    world = data['keypoints_3d_estimator']
+    write_view_npz(npz, und[frames], data['scores'][:t][frames], fps_used, cam,
+                   None if world is None else world[:t][frames])
     out = pipeline(npz, show_progress=False)
     out['keypoints_2d_original_camera'] = und
     return out
 
 
-def evaluate_pose2sim_demo(pipeline, demo, cams, out_dir, stride=2, max_error=15.0,
+def evaluate_pose2sim_demo(pipelines, demo, cams, out_dir, stride=2, max_error=15.0,
                            simulate_pan=0.0):
-    """Lift every view of Pose2Sim's single-person demo and score it against the views'
-    triangulation.
+    """Lift every view of Pose2Sim's single-person demo with every skeleton model and score it
+    against the views' triangulation.
 
     Args:
-        pipeline (SkeletonPipeline): The skeleton model (its 2D input is the files written here).
+        pipelines (dict | SkeletonPipeline): ``{name: SkeletonPipeline}`` — the rows of the
+            table (a single pipeline is named ``'model'``); the first is the primary one (the
+            panned-camera check uses it). Their 2D input is the files written here (with the
+            estimator's own 3D, for an :class:`~finephys.models.lifters.Estimator3DLifter`).
         demo (str): The demo folder (:func:`~finephys.datasets.pose2sim_demo.
             locate_pose2sim_demo`), with ``videos/<view>.mp4``.
         cams (list): Its calibration (:func:`~finephys.datasets.pose2sim_demo.
@@ -132,11 +149,17 @@ def evaluate_pose2sim_demo(pipeline, demo, cams, out_dir, stride=2, max_error=15
             many pixels and lift it with and without stabilisation.
 
     Returns:
-        dict: ``views``, ``frames``, ``fps``, ``stride``, ``reference_reprojection_px``
-        (median) and ``_p90``, ``reference_bone_cv`` (%), ``per_view`` ``{view: {source:
-        errors}}``, ``per_view_panned`` ``{'pan_stabilised' | 'pan_unstabilised': {view:
-        errors + 2d_px}}``, ``mean`` ``{source: {error: mean over views}}``.
+        dict: ``views``, ``frames``, ``fps``, ``stride``, ``models`` (names, in order),
+        ``reference_reprojection_px`` (median) and ``_p90``, ``reference_bone_cv`` (%),
+        ``per_view`` ``{view: {source: errors}}`` with sources ``<model>/<sequence>`` (see
+        :data:`MODEL_SEQUENCES`) and :data:`BASELINE_SOURCE`, ``per_view_panned``
+        ``{'pan_stabilised' | 'pan_unstabilised': {view: errors + 2d_px}}``, ``mean``
+        ``{source: {error: mean over views}}`` — errors: :data:`REFERENCE_ERROR_KEYS` and
+        ``reproj_px`` (median distance of the source projected with the view's K from
+        MediaPipe's 2D).
     """
+    if not isinstance(pipelines, dict):
+        pipelines = {'model': pipelines}
     os.makedirs(out_dir, exist_ok=True)
     kps, scores, worlds, fps = multiview_2d(demo, cams)
     t = kps.shape[1]
@@ -145,23 +168,36 @@ def evaluate_pose2sim_demo(pipeline, demo, cams, out_dir, stride=2, max_error=15
     ref_world, reproj = triangulate_points(kps, scores, P, max_error=max_error)
     frames = np.arange(0, t, stride)
     fps_used = fps / stride
-    metric = ReferencePoseMetric(sources=[k for k, _ in REAL_VIDEO_SOURCES])
+    sources = [f'{name}/{seq}' for name in pipelines for seq, _ in MODEL_SEQUENCES]
+    sources.append(BASELINE_SOURCE)
+    metric = ReferencePoseMetric(sources=sources)
+    reproj_px = {src: [] for src in sources}
     for v, cam in enumerate(cams):
         path = osp.join(out_dir, f'{cam["name"]}_2d.npz')
-        write_view_npz(path, kps[v, frames], scores[v, frames], fps_used, cam)
-        out = pipeline(path, show_progress=False)
-        ref = ref_world[frames] @ cam['R'].T + cam['t']
         # MediaPipe's world landmarks: hip-centred metres, camera-aligned axes (x right,
-        # y down, z away) — placed at the reference's pelvis for the root-relative metrics
-        mp3d = worlds[v][frames]
-        metric.process(None, [dict(clip=cam['name'], reference_keypoints_3d=ref,
-                                   pred_s_dd=out['s_dd'], pred_s_pp=out['s_pp'],
-                                   pred_fused=out['fused'],
-                                   pred_mediapipe_world=mp3d - mp3d[:, :1] + ref[:, :1])])
+        # y down, z away)
+        mp3d = worlds[v][:t][frames]
+        write_view_npz(path, kps[v, frames], scores[v, frames], fps_used, cam, mp3d)
+        ref = ref_world[frames] @ cam['R'].T + cam['t']
+        preds = {}
+        for name, pipeline in pipelines.items():
+            out = pipeline(path, show_progress=False)
+            preds.update({f'pred_{name}/{seq}': out[seq] for seq, _ in MODEL_SEQUENCES})
+        # the baseline is placed at the reference's pelvis for the root-relative metrics (it
+        # has no position of its own)
+        preds[f'pred_{BASELINE_SOURCE}'] = mp3d - mp3d[:, :1] + ref[:, :1]
+        for src in sources:
+            reproj_px[src].append(reprojection_px(preds[f'pred_{src}'], kps[v, frames],
+                                                  cam['K']))
+        metric.process(None, [dict(clip=cam['name'], reference_keypoints_3d=ref, **preds)])
     mean_flat = metric.compute_metrics(metric.results)
     per_view = metric.per_clip
-    mean = {k: {m: mean_flat[f'{k}/{m}'] for m in REFERENCE_ERROR_KEYS}
-            for k, _ in REAL_VIDEO_SOURCES}
+    for src in sources:
+        for view, px in zip(per_view, reproj_px[src]):
+            per_view[view][src]['reproj_px'] = px
+    mean = {src: dict({m: mean_flat[f'{src}/{m}'] for m in REFERENCE_ERROR_KEYS},
+                      reproj_px=float(np.mean(reproj_px[src]))) for src in sources}
+    pipeline = next(iter(pipelines.values()))
     pan = {}
     if simulate_pan > 0:
         for stab in (True, False):
@@ -186,6 +222,7 @@ def evaluate_pose2sim_demo(pipeline, demo, cams, out_dir, stride=2, max_error=15
                              **{'2d_px': flat['2d_px']})
     ref_bones = bone_lengths(ref_world[np.isfinite(ref_world).all((1, 2))])
     return dict(views=[c['name'] for c in cams], frames=int(t), fps=fps, stride=stride,
+                models=list(pipelines),
                 reference_reprojection_px=float(np.nanmedian(reproj)),
                 reference_reprojection_px_p90=float(np.nanpercentile(reproj, 90)),
                 reference_bone_cv=100 * float((ref_bones.std(0) / ref_bones.mean(0)).mean()),

@@ -100,7 +100,9 @@ class FinePhysSkeleton(BaseModel):
 
         Args:
             inputs (dict): ``keypoints_2d_norm`` ``(B, T, J, 2)`` normalised camera
-                coordinates, optional ``keypoint_scores`` ``(B, T, J)``.
+                coordinates, optional ``keypoint_scores`` ``(B, T, J)``; for a lifter with
+                ``needs_estimator_3d`` also ``keypoints_3d_estimator`` ``(B, T, J, 3)`` (the 2D
+                estimator's hip-centred metric 3D).
             data_samples (dict): ``fps`` ``(B,)`` (required: ``dt = 1 / fps``), optional
                 ``camera_gravity`` for solvers that take context.
 
@@ -127,7 +129,12 @@ class FinePhysSkeleton(BaseModel):
         if scores is not None and self.lifter_missing_score is not None:
             lifter_scores = torch.where(scores <= 0, scores.new_tensor(self.lifter_missing_score),
                                         scores)
-        s_dd = self.lifter(kp, lifter_scores)
+        if getattr(self.lifter, 'needs_estimator_3d', False):
+            # e.g. Estimator3DLifter: the 2D estimator's own metric 3D, placed by the 2D
+            s_dd = self.lifter(kp, lifter_scores,
+                               keypoints_3d_estimator=inputs.get('keypoints_3d_estimator'))
+        else:
+            s_dd = self.lifter(kp, lifter_scores)
         seed = s_dd.detach() if self.detach_physics_input else s_dd
         if getattr(self.physics, 'needs_context', False):
             gravity = data_samples.get('camera_gravity') if data_samples is not None else None

@@ -14,6 +14,7 @@ from tqdm import tqdm
 from finephys.datasets.io import is_video_file, read_skeleton_input
 from finephys.registry import MODELS, POSE_ESTIMATORS
 from finephys.structures import pixels_to_normalized
+from finephys.utils.errors import UserInputError
 from finephys.utils.keypoint_gaps import fill_missing_keypoints
 
 #: ``(result key, model output key)`` of the three sequences a skeleton model predicts.
@@ -65,6 +66,12 @@ class SkeletonPipeline:
         return self._cfg
 
     @property
+    def config_name(self) -> str:
+        """The config's file name (or "the given config"), for messages."""
+        return (osp.basename(self.config) if isinstance(self.config, str)
+                else osp.basename(getattr(self.config, 'filename', None) or 'the given config'))
+
+    @property
     def model(self) -> torch.nn.Module:
         """The skeleton model in eval mode (built and loaded on first use)."""
         if self._model is None:
@@ -114,11 +121,24 @@ class SkeletonPipeline:
         if is_video_file(path):
             self.reset_tracking()
         return read_skeleton_input(path, layout, fps, clip_id,
-                                   estimate_pose=lambda frames: self.pose_estimator(frames),
+                                   estimate_pose=self.estimate_chunk,
                                    stabilise=self.stabilise, show_progress=show_progress)
 
+    def estimate_chunk(self, frames_bgr):
+        """The estimator on one chunk of a video: ``(keypoints, scores, keypoints_3d)``, the last
+        being the estimator's own metric 3D (``last_world_keypoints``) or None."""
+        kp, scores = self.pose_estimator(frames_bgr)
+        return kp, scores, getattr(self.pose_estimator, 'last_world_keypoints', None)
+
+    @property
+    def needs_estimator_3d(self) -> bool:
+        """Whether the model's lifter lifts from the estimator's own 3D
+        (:class:`~finephys.models.lifters.Estimator3DLifter`)."""
+        return bool(getattr(getattr(self.model, 'lifter', None), 'needs_estimator_3d', False))
+
     @torch.no_grad()
-    def lift(self, keypoints_2d, scores, intrinsics, fps, show_progress=False) -> dict:
+    def lift(self, keypoints_2d, scores, intrinsics, fps, show_progress=False,
+             keypoints_3d_estimator=None) -> dict:
         """2D pixels → the model's 3D, window by window.
 
         Args:
@@ -126,6 +146,8 @@ class SkeletonPipeline:
             scores: ``(T, 17)``.
             intrinsics: ``(3, 3)`` K, or per frame ``(T, 3, 3)``.
             fps (float): Frame rate (the physics' ``dt = 1 / fps``).
+            keypoints_3d_estimator: ``(T, 17, 3)`` the estimator's own metric 3D (finite),
+                for a lifter that needs it.
 
         Windows wholly inside a stretch where the person was lost (every score 0) are not
         lifted; frames that no lifted window covers are bridged linearly in time between the
@@ -168,6 +190,10 @@ class SkeletonPipeline:
                                                             device=self.device),
                           keypoint_scores=torch.as_tensor(scores[None, s:s + win],
                                                           dtype=torch.float32, device=self.device))
+            if keypoints_3d_estimator is not None:
+                inputs['keypoints_3d_estimator'] = torch.as_tensor(
+                    np.asarray(keypoints_3d_estimator)[None, s:s + win], dtype=torch.float32,
+                    device=self.device)
             samples = dict(fps=torch.tensor([fps], device=self.device))
             out = model(inputs, samples, mode='predict')[0]
             for key, name in SEQUENCE_KEYS:
@@ -204,9 +230,24 @@ class SkeletonPipeline:
             ``missing (T, 17)``, ``lost_frames (T,)``, ``camera_motion (T, 3, 3)``, ``fps``,
             ``K``, ``video`` (path or None).
         """
+        video = is_video_file(path)
+        needs_3d = self.needs_estimator_3d
+        if needs_3d and video and not hasattr(self.pose_estimator, 'last_world_keypoints'):
+            raise UserInputError(
+                f'the lifter of {self.config_name} (Estimator3DLifter) lifts from the pose '
+                f'estimator\'s own 3D, and the pose estimator {self.pose_estimator_cfg["type"]} '
+                'gives none; use MediaPipePoseEstimator (its world landmarks) or a config with a '
+                '2D lifter')
         data = self.read_input(path, layout, fps, clip_id, show_progress)
+        if needs_3d and data.get('keypoints_3d_estimator') is None:
+            raise UserInputError(
+                f'{path}: the lifter of {self.config_name} (Estimator3DLifter) lifts from the pose'
+                ' estimator\'s own 3D, and this input has none (a skeleton file needs a '
+                '"keypoints_3d_estimator" array); give a video, a file with it, or a config with '
+                'a 2D lifter')
         result = self.lift(data['keypoints_2d'], data['scores'], data['K'], data['fps'],
-                           show_progress=show_progress)
+                           show_progress=show_progress,
+                           keypoints_3d_estimator=data.get('keypoints_3d_estimator'))
         result.update({key: data[key] for key in (
             'keypoints_2d', 'keypoints_2d_image', 'scores', 'missing', 'lost_frames',
             'camera_motion', 'fps', 'video')}, K=data['K'])

@@ -62,3 +62,27 @@ def camera_to_pixels(points_3d, intrinsics) -> np.ndarray:
     ``(T, J, 2)``: ``(X / Z) f + c``."""
     points_3d = np.asarray(points_3d)
     return normalized_to_pixels(points_3d[..., :2] / points_3d[..., 2:], intrinsics)
+
+
+def ray_rotation(direction):
+    """The smallest rotation taking the optical axis ``(0, 0, 1)`` to the viewing ray
+    ``direction`` (Rodrigues' formula about ``z × d``): what turns a pose seen by a model that
+    looked along the ray to a person (a crop around them) into the camera's axes.
+
+    Args:
+        direction: ``(..., 3)`` numpy array or torch tensor, positive z, any length.
+
+    Returns:
+        ``(..., 3, 3)`` rotations of the input's kind and dtype.
+    """
+    if isinstance(direction, np.ndarray):
+        stack = np.stack
+    else:                 # torch, imported only for tensors: this module is numpy otherwise
+        import torch
+        stack = torch.stack
+    d = direction / ((direction ** 2).sum(-1) ** 0.5)[..., None]
+    x, y, c = d[..., 0], d[..., 1], d[..., 2]
+    k = 1.0 / (1.0 + c)                  # z > 0: the ray is never opposite the optical axis
+    return stack([stack([1 - k * x * x, -k * x * y, x], -1),
+                  stack([-k * x * y, 1 - k * y * y, y], -1),
+                  stack([-x, -y, c], -1)], -2)

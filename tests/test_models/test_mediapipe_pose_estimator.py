@@ -9,7 +9,7 @@ from finephys.models.pose_estimators.person_tracker import (SinglePersonTracker,
                                                             crop_transform, index_affine,
                                                             invert_affine)
 from finephys.registry import POSE_ESTIMATORS
-from finephys.structures import COCO17
+from finephys.structures import COCO17, H36M17
 
 
 def test_blazepose_to_coco_follows_mediapipes_own_landmark_names():
@@ -50,7 +50,15 @@ def test_tracker_follows_the_gymnast_and_never_the_passer_by(two_person_video):
     video, gt_a, gt_b = two_person_video
     est = POSE_ESTIMATORS.build(dict(type='MediaPipePoseEstimator', channel_order='rgb'))
     kp, scores = est(video)
+    world = est.last_world_keypoints
     found = np.isfinite(kp).all((-1, -2))
+    # the world landmarks are in the frame's axes (y down) whichever crop found the body:
+    # from a 180°-rotated crop they are rotated back, so an inverted gymnast's head is below
+    # her pelvis in 3D as in 2D (the model itself saw her upright)
+    head_below = world[:, H36M17.index('head'), 1] > world[:, H36M17.index('pelvis'), 1]
+    inverted = np.zeros(len(video), bool)
+    inverted[24:34] = True
+    np.testing.assert_array_equal(head_below[found], inverted[found])
     # lost frames are explicit: NaN keypoints, zero scores
     assert (scores[~found] == 0).all() and np.isfinite(kp[found]).all()
     ea, eb = _median_errors(kp, gt_a, gt_b)

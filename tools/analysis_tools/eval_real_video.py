@@ -1,7 +1,8 @@
 """Monocular 3D from real video, judged against multi-view triangulation (Pose2Sim's demo).
 
-    python tools/analysis_tools/eval_real_video.py CONFIG CHECKPOINT [--pose2sim WHEEL_OR_DIR]
-        [--stride 2] [--max-error 15] [--out-dir work_dirs/realvideo] [--device cpu]
+    python tools/analysis_tools/eval_real_video.py CONFIG CHECKPOINT [--name NAME]
+        [--compare NAME CONFIG CHECKPOINT ...] [--pose2sim WHEEL_OR_DIR] [--stride 2]
+        [--max-error 15] [--out-dir work_dirs/realvideo] [--device cpu]
 
 Pose2Sim's single-person demo (pip ``pose2sim==0.10.49 --no-deps``: four synchronised,
 calibrated 1088 × 1920 views at 60 fps, 100 frames of one person balancing) is read from the
@@ -11,16 +12,21 @@ views is triangulated (weighted DLT; a view is outvoted where the mean reproject
 ``--max-error`` px) into the **reference** 3D — MediaPipe's 2D, so the comparison judges lifting,
 not 2D detection. Each view is then lifted **monocularly** by the model (its 2D only, its K) at
 60 / ``--stride`` fps (the SynthGym models are trained at 30 fps), and compared with the reference
-in that camera's frame: MPJPE (pelvis-aligned), P-MPJPE (per-frame similarity) and acceleration
-error (pelvis-aligned joints, mm/frame²) and bone-length variation over the clip (std / mean,
-%, averaged over bones) for S_dd, S_pp and the fused output, next to
-MediaPipe's own monocular 3D (its hip-centred world landmarks) as the baseline.
+in that camera's frame: MPJPE (pelvis-aligned), P-MPJPE (per-frame similarity), acceleration
+error (pelvis-aligned joints, mm/frame²), bone-length variation over the clip (std / mean, %,
+averaged over bones), root error (camera frame, mm) and the 2D reprojection of the 3D against
+MediaPipe's 2D (median px) — for every model (CONFIG, then each ``--compare``) its lifter alone
+(physics none), its physics output and its fused output, next to MediaPipe's own monocular 3D
+(its hip-centred world landmarks) as the baseline. A model whose lifter is
+``Estimator3DLifter`` lifts from those world landmarks (written into each view's 2D file).
 
-Writes ``report.md`` and ``report.json`` under ``--out-dir``, and ends with::
+Writes ``report.md`` and ``report.json`` under ``--out-dir``, and ends with the first model's
+fused output and the baseline::
 
-    RESULT realvideo_mpjpe=<fused, mm>          RESULT realvideo_p_mpjpe=<fused, mm>
-    RESULT realvideo_accel_error=<fused, mm/f²> RESULT realvideo_reference_reprojection_px=<...>
-    RESULT realvideo_mediapipe_world_p_mpjpe=<mm>
+    RESULT realvideo_mpjpe=<mm>   realvideo_p_mpjpe=<mm>   realvideo_accel_error=<mm/f²>
+    RESULT realvideo_bone_cv=<%>  realvideo_root_error=<mm> realvideo_reprojection_px=<px>
+    RESULT realvideo_reference_reprojection_px=<px>
+    RESULT realvideo_mediapipe_world_p_mpjpe=<mm>  realvideo_mediapipe_world_accel_error=<mm/f²>
 
 ``--simulate-pan PIXELS`` also films every view with a moving, zooming crop (a pan / tilt / zoom
 with a known per-frame transform), estimates 2D on it with and without
@@ -38,6 +44,11 @@ def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     p.add_argument('config')
     p.add_argument('checkpoint')
+    p.add_argument('--name', default=None, help="the first model's row name (default: the "
+                                                 "config's file name)")
+    p.add_argument('--compare', nargs=3, action='append', default=[],
+                   metavar=('NAME', 'CONFIG', 'CHECKPOINT'),
+                   help='another skeleton model to score on the same 2D (repeatable)')
     p.add_argument('--pose2sim', default=None, help='a pose2sim wheel or folder (default: the '
                                                     'installed package)')
     p.add_argument('--stride', type=int, default=2, help='use every N-th frame (60 fps / N)')
@@ -52,12 +63,20 @@ def main():
     with friendly_errors('eval_real_video.py'):
         from finephys.datasets.pose2sim_demo import (locate_pose2sim_demo,
                                                      read_qualisys_calibration)
-        from finephys.evaluation.real_video import REAL_VIDEO_SOURCES, evaluate_pose2sim_demo
+        from finephys.evaluation.real_video import (BASELINE_SOURCE, MODEL_SEQUENCES,
+                                                    evaluate_pose2sim_demo)
         from finephys.models.skeleton_pipeline import SkeletonPipeline
         from finephys.utils import register_all_modules
-        for name in ('config', 'checkpoint'):
-            if not osp.isfile(getattr(args, name)):
-                raise UserInputError(f'{name} not found: {getattr(args, name)}')
+        name = args.name or osp.splitext(osp.basename(args.config))[0]
+        models = [(name, args.config, args.checkpoint)] + [tuple(m) for m in args.compare]
+        for model_name, config, checkpoint in models:
+            for what, path in (('config', config), ('checkpoint', checkpoint)):
+                if not osp.isfile(path):
+                    raise UserInputError(f'{model_name}: {what} not found: {path}')
+            if '/' in model_name:
+                raise UserInputError(f'model name {model_name!r}: no "/" allowed')
+        if len({m[0] for m in models}) != len(models):
+            raise UserInputError(f'model names must differ: {[m[0] for m in models]}')
         if args.stride < 1:
             raise UserInputError(f'--stride {args.stride}: expected >= 1')
         try:
@@ -66,10 +85,10 @@ def main():
         except (FileNotFoundError, ValueError) as err:
             raise UserInputError(str(err)) from err
         register_all_modules(init_default_scope=True)
-        pipeline = SkeletonPipeline(args.config, args.checkpoint, args.device)
-        report = evaluate_pose2sim_demo(pipeline, demo, cams, args.out_dir, args.stride,
+        pipelines = {m: SkeletonPipeline(c, k, args.device) for m, c, k in models}
+        report = evaluate_pose2sim_demo(pipelines, demo, cams, args.out_dir, args.stride,
                                         args.max_error, args.simulate_pan)
-        report.update(config=args.config, checkpoint=args.checkpoint)
+        report.update(models={m: dict(config=c, checkpoint=k) for m, c, k in models})
         t, fps, mean = report['frames'], report['fps'], report['mean']
         per_view, pan = report['per_view'], report['per_view_panned']
         report_ref_cv = report['reference_bone_cv']
@@ -79,33 +98,42 @@ def main():
                  '', f'{t} frames at {fps:g} fps, every {args.stride}; reference reprojection '
                  f'error median {report["reference_reprojection_px"]:.1f} px (p90 '
                  f'{report["reference_reprojection_px_p90"]:.1f}), reference bone-length variation '
-                 f'{report_ref_cv:.1f} %; model `{args.config}`.', '',
-                 '| source | MPJPE (mm) | P-MPJPE (mm) | accel (mm/f²) | bone var. (%) '
-                 '| root (mm) |',
-                 '|---|---|---|---|---|---|']
-        labels = dict(REAL_VIDEO_SOURCES,
-                      pan_stabilised=f'fused, panned camera ({args.simulate_pan:g} px), '
-                      'stabilised', pan_unstabilised='fused, panned camera, not stabilised')
-        for k in list(dict(REAL_VIDEO_SOURCES)) + list(pan):
-            m = mean[k]
-            lines.append(f'| {labels[k]} | {m["mpjpe"]:.1f} | {m["p_mpjpe"]:.1f} | '
-                         f'{m["accel"]:.2f} | {m["bone_cv"]:.1f} | {m["root"]:.0f} |')
+                 f'{report_ref_cv:.1f} %.', '',
+                 '| model | 3D | MPJPE (mm) | P-MPJPE (mm) | accel (mm/f²) | bone var. (%) '
+                 '| root (mm) | 2D reproj. (px) |',
+                 '|---|---|---|---|---|---|---|---|']
+        rows = [(m, label, f'{m}/{seq}') for m, _, _ in models for seq, label in MODEL_SEQUENCES]
+        rows.append(('MediaPipe world landmarks (baseline)', 'estimator', BASELINE_SOURCE))
+        pan_label = dict(pan_stabilised=f'panned camera ({args.simulate_pan:g} px), stabilised',
+                         pan_unstabilised='panned camera, not stabilised')
+        rows += [(f'{name}, {pan_label[k]}', 'fused', k) for k in pan]
+        for model_name, label, key in rows:
+            m = mean[key]
+            lines.append(f'| {model_name} | {label} | {m["mpjpe"]:.1f} | {m["p_mpjpe"]:.1f} | '
+                         f'{m["accel"]:.2f} | {m["bone_cv"]:.1f} | {m["root"]:.0f} | '
+                         f'{m.get("reproj_px", float("nan")):.1f} |')
         if pan:
             lines += ['', 'Panned camera: median distance of the 2D, mapped to the static camera, '
                       'from the static camera\'s own 2D: stabilised '
                       f'{mean["pan_stabilised"]["2d_px"]:.1f} px, not stabilised '
                       f'{mean["pan_unstabilised"]["2d_px"]:.1f} px.']
-        lines += ['', 'Per view (fused): ' + ', '.join(
-            f'{c} {per_view[c]["fused"]["mpjpe"]:.0f} / {per_view[c]["fused"]["p_mpjpe"]:.0f} mm'
+        first = f'{name}/fused'
+        lines += ['', f'Per view ({first}, MPJPE / P-MPJPE): ' + ', '.join(
+            f'{c} {per_view[c][first]["mpjpe"]:.0f} / {per_view[c][first]["p_mpjpe"]:.0f} mm'
             for c in per_view)]
         with open(osp.join(args.out_dir, 'report.md'), 'w') as f:
             f.write('\n'.join(lines) + '\n')
         print('\n'.join(lines))
-    print(f'RESULT realvideo_mpjpe={mean["fused"]["mpjpe"]:.1f}')
-    print(f'RESULT realvideo_p_mpjpe={mean["fused"]["p_mpjpe"]:.1f}')
-    print(f'RESULT realvideo_accel_error={mean["fused"]["accel"]:.2f}')
+    m, base = mean[first], mean[BASELINE_SOURCE]
+    print(f'RESULT realvideo_mpjpe={m["mpjpe"]:.1f}')
+    print(f'RESULT realvideo_p_mpjpe={m["p_mpjpe"]:.1f}')
+    print(f'RESULT realvideo_accel_error={m["accel"]:.2f}')
+    print(f'RESULT realvideo_bone_cv={m["bone_cv"]:.2f}')
+    print(f'RESULT realvideo_root_error={m["root"]:.1f}')
+    print(f'RESULT realvideo_reprojection_px={m["reproj_px"]:.2f}')
     print(f'RESULT realvideo_reference_reprojection_px={report["reference_reprojection_px"]:.1f}')
-    print(f'RESULT realvideo_mediapipe_world_p_mpjpe={mean["mediapipe_world"]["p_mpjpe"]:.1f}')
+    print(f'RESULT realvideo_mediapipe_world_p_mpjpe={base["p_mpjpe"]:.1f}')
+    print(f'RESULT realvideo_mediapipe_world_accel_error={base["accel"]:.2f}')
     for key in ('pan_stabilised', 'pan_unstabilised'):
         if key in mean:
             for m in ('mpjpe', 'accel', 'root', '2d_px'):

@@ -3,7 +3,9 @@
 PYSKL pickle reader).
 
 * ``.npz``: ``keypoints`` or ``keypoints_2d`` ``(T, 17, 2)`` pixels, optional ``scores`` /
-  ``keypoint_scores`` ``(T, 17)``, ``fps``, ``camera_K`` ``(3, 3)``, ``image_size`` ``(W, H)``.
+  ``keypoint_scores`` ``(T, 17)``, ``fps``, ``camera_K`` ``(3, 3)``, ``image_size`` ``(W, H)``,
+  ``keypoints_3d_estimator`` ``(T, 17, 3)`` (the 2D estimator's own hip-centred metric 3D, e.g.
+  MediaPipe's world landmarks, camera-aligned axes; NaN where lost; same joint layout).
 * ``.pkl`` (PYSKL, FineGym's public skeletons): ``{"annotations": [{"frame_dir", "keypoint"
   (M, T, 17, 2), "keypoint_score" (M, T, 17), "img_shape" (H, W), ...}]}`` — the clip named by
   ``clip_id`` (default: the first), person 0; COCO-17 unless the annotation says
@@ -11,7 +13,7 @@ PYSKL pickle reader).
   writes). Loaded with a restricted unpickler that only rebuilds containers and numpy arrays (a
   pickle from the internet cannot run code).
 * ``.json``: ``{"keypoints": [[[x, y], ...17], ...T], "scores": ..., "layout": "coco17" |
-  "h36m17", "fps": ..., "image_size": [W, H]}``.
+  "h36m17", "fps": ..., "image_size": [W, H], "keypoints_3d_estimator": ...}``.
 """
 import json
 import os.path as osp
@@ -28,6 +30,8 @@ from finephys.utils.safe_pickle import RefusedPickleError, load_restricted_pickl
 #: Keypoints farther than this from the origin (pixels) are not pixels of any video (an 8K frame
 #: is 7680 wide; 10× that leaves room for joints estimated outside the frame).
 MAX_PIXEL_COORDINATE = 1e5
+#: Hip-centred metric 3D farther than this from the hips (metres) is not a human body.
+MAX_BODY_EXTENT_M = 10.0
 
 
 class SkeletonFileError(InputDataError):
@@ -68,7 +72,7 @@ def load_skeleton_file(path, clip_id=None):
     Returns:
         dict: ``keypoints (T, 17, 2)``, ``scores (T, 17)``, ``layout`` (``'coco17'`` /
         ``'h36m17'`` / None when the file does not say), and when present ``fps``,
-        ``camera_K``, ``image_size`` ``(W, H)``.
+        ``camera_K``, ``image_size`` ``(W, H)``, ``keypoints_3d_estimator (T, 17, 3)``.
     """
     if not osp.isfile(path):
         raise FileNotFoundError(f'skeleton file not found: {path}')
@@ -96,6 +100,17 @@ def load_skeleton_file(path, clip_id=None):
             f'{path}: keypoint coordinates span [{finite.min():.4g}, {finite.max():.4g}]; '
             f'expected pixels of a video frame (|x|, |y| <= {MAX_PIXEL_COORDINATE:g})')
     out['keypoints'] = kp
+    if 'keypoints_3d_estimator' in out:
+        world = np.asarray(out['keypoints_3d_estimator'], np.float64)
+        if world.shape != (len(kp), 17, 3):
+            raise SkeletonFileError(f'{path}: keypoints_3d_estimator must be (T, 17, 3) = '
+                                    f'({len(kp)}, 17, 3), got {world.shape}')
+        finite = world[np.isfinite(world)]
+        if finite.size and np.abs(finite).max() > MAX_BODY_EXTENT_M:
+            raise SkeletonFileError(
+                f'{path}: keypoints_3d_estimator spans [{finite.min():.4g}, {finite.max():.4g}];'
+                f' expected hip-centred metres (|x|, |y|, |z| <= {MAX_BODY_EXTENT_M:g})')
+        out['keypoints_3d_estimator'] = world
     out.setdefault('layout', None)
     if 'scores' in out:
         out['scores'] = np.asarray(out['scores'], np.float64)
@@ -114,7 +129,8 @@ def _read_skeleton_fields(path, ext, clip_id):
             out['keypoints'] = z[key]
             for src, dst in (('scores', 'scores'), ('keypoint_scores', 'scores'), ('fps', 'fps'),
                              ('camera_K', 'camera_K'), ('image_size', 'image_size'),
-                             ('layout', 'layout')):
+                             ('layout', 'layout'),
+                             ('keypoints_3d_estimator', 'keypoints_3d_estimator')):
                 if src in z.files:
                     out[dst] = z[src]
         if 'layout' in out:
@@ -139,9 +155,11 @@ def _read_skeleton_fields(path, ext, clip_id):
         if not isinstance(data, dict) or 'keypoints' not in data:
             raise SkeletonFileError(f'{path}: needs a JSON object with a "keypoints" field')
         out['keypoints'] = np.asarray(data['keypoints'], np.float64)
-        for key in ('scores', 'fps', 'image_size', 'layout', 'camera_K'):
+        for key in ('scores', 'fps', 'image_size', 'layout', 'camera_K',
+                    'keypoints_3d_estimator'):
             if key in data:
-                out[key] = data[key] if key == 'layout' else np.asarray(data[key])
+                out[key] = data[key] if key == 'layout' else \
+                    np.asarray(data[key], np.float64 if key == 'keypoints_3d_estimator' else None)
     return out
 
 

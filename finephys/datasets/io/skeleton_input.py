@@ -31,7 +31,9 @@ def read_skeleton_input(path, layout='auto', fps=None, clip_id=None, estimate_po
         dict: ``keypoints_2d (T, 17, 2)`` (filled; stabilised for videos), ``scores (T, 17)``
         (0 where filled), ``missing (T, 17)``, ``lost_frames (T,)`` (no joint observed),
         ``keypoints_2d_image`` (as estimated/read, NaN where missing), ``camera_motion
-        (T, 3, 3)``, ``fps``, ``K (3, 3)``, ``video`` (path or None).
+        (T, 3, 3)``, ``fps``, ``K (3, 3)``, ``video`` (path or None), and
+        ``keypoints_3d_estimator`` ``(T, 17, 3)`` (the estimator's own hip-centred metric 3D,
+        filled in time like the 2D) or None when the estimator or the file has none.
     """
     video = None
     extra = {}
@@ -43,11 +45,13 @@ def read_skeleton_input(path, layout='auto', fps=None, clip_id=None, estimate_po
         kp, scores, fps = data['keypoints_2d'], data['scores'], data['fps']
         raw, motion, video = data['keypoints_2d_image'], data['camera_motion'], path
         k = default_intrinsics(*data['image_size'])
+        world = data['keypoints_3d_estimator']
         extra = dict(decode_errors=data['decode_errors'],
                      camera_motion_unknown_steps=data['camera_motion_unknown_steps'])
     else:
         data = load_skeleton_file(path, clip_id)
         kp, scores = data['keypoints'], data.get('scores')
+        world = data.get('keypoints_3d_estimator')
         use = data['layout'] if layout == 'auto' else layout
         if use is not None and use not in ('coco17', 'h36m17'):
             raise InputDataError(f"{path}: layout={use!r}: expected 'coco17' or 'h36m17'")
@@ -70,6 +74,7 @@ def read_skeleton_input(path, layout='auto', fps=None, clip_id=None, estimate_po
             scores = np.ones(kp.shape[:2])
         if use == 'coco17':
             kp, scores = coco17_to_h36m17(kp, scores)
+            world = None if world is None else coco17_to_h36m17(world)
         fps = fps or float(data.get('fps', 30.0))
         raw = np.array(kp, float)
         if 'camera_K' in data:
@@ -91,5 +96,11 @@ def read_skeleton_input(path, layout='auto', fps=None, clip_id=None, estimate_po
     kp, scores, missing = fill_missing_keypoints(kp, scores, where=path)
     kp, scores = check_keypoints(kp, scores, path)
     raw = np.where(missing[..., None], np.nan, raw)
+    if world is not None:
+        # the estimator's 3D has the 2D's gaps (and its own): filled in time the same way
+        world_missing = missing | ~np.isfinite(world).all(-1)
+        world = fill_missing_keypoints(world, np.where(world_missing, 0.0, 1.0),
+                                       where=f'{path} keypoints_3d_estimator')[0]
     return dict(keypoints_2d=kp, scores=scores, missing=missing, lost_frames=missing.all(-1),
-                keypoints_2d_image=raw, camera_motion=motion, fps=fps, K=k, video=video, **extra)
+                keypoints_2d_image=raw, camera_motion=motion, fps=fps, K=k, video=video,
+                keypoints_3d_estimator=world, **extra)

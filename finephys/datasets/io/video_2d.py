@@ -17,8 +17,10 @@ def estimate_video_2d(path, estimate_pose, stabilise=True, chunk_size=None, show
     Args:
         path (str): Video file.
         estimate_pose (callable): ``estimate_pose(frames_bgr (t, H, W, 3)) -> (keypoints
-            (t, 17, 2), scores (t, 17))`` H36M-17 (NaN / score 0 where no person); called chunk
-            after chunk of one video (a tracking estimator keeps its track between calls).
+            (t, 17, 2), scores (t, 17)[, keypoints_3d (t, 17, 3) | None])`` H36M-17 (NaN /
+            score 0 where no person; the optional third item is the estimator's own metric 3D);
+            called chunk after chunk of one video (a tracking estimator keeps its track between
+            calls).
         stabilise (bool): Estimate pan/tilt/zoom (:class:`CameraMotionEstimator`, the person's
             box masked out) and return the 2D in frame 0's pixels.
         chunk_size (int, optional): Frames per chunk (default: as many as fit ``chunk_bytes``,
@@ -28,18 +30,21 @@ def estimate_video_2d(path, estimate_pose, stabilise=True, chunk_size=None, show
         dict: ``keypoints_2d_image (T, 17, 2)`` (each frame's pixels), ``keypoints_2d``
         (stabilised when ``stabilise``), ``scores``, ``camera_motion (T, 3, 3)`` (frame t →
         frame 0 pixels; identity without stabilisation), ``fps``, ``image_size`` ``(W, H)``,
-        ``video`` (the path), ``decode_errors``, ``camera_motion_unknown_steps``.
+        ``video`` (the path), ``decode_errors``, ``camera_motion_unknown_steps``,
+        ``keypoints_3d_estimator`` ``(T, 17, 3)`` (NaN where lost) or None when the estimator
+        gives no 3D.
     """
     reader = VideoReader(path)
     if chunk_size is None:
         chunk_size = int(np.clip(chunk_bytes // (reader.width * reader.height * 3), 1, 64))
     cam = CameraMotionEstimator() if stabilise else None
-    kps, scores, motion = [], [], []
+    kps, scores, motion, world = [], [], [], []
     bar = tqdm(total=reader.num_frames, desc='2D pose', unit='frame', disable=not show_progress)
     # BGR: the estimators' order; one reused buffer: no chunk outlives its iteration here
     for chunk in reader.chunks(chunk_size, channel_order='bgr', reuse_buffer=True):
-        kp, sc = estimate_pose(chunk)
-        kp, sc = np.asarray(kp, np.float64), np.asarray(sc, np.float64)
+        out = estimate_pose(chunk)
+        kp, sc = np.asarray(out[0], np.float64), np.asarray(out[1], np.float64)
+        world.append(None if len(out) < 3 or out[2] is None else np.asarray(out[2], np.float64))
         kps.append(kp)
         scores.append(sc)
         for frame, k, s in zip(chunk, kp, sc):
@@ -54,8 +59,10 @@ def estimate_video_2d(path, estimate_pose, stabilise=True, chunk_size=None, show
         bar.update(len(chunk))
     bar.close()
     kp, sc, motion = np.concatenate(kps), np.concatenate(scores), np.stack(motion)
+    world = None if any(w is None for w in world) else np.concatenate(world)
     return dict(keypoints_2d_image=kp, keypoints_2d=apply_homography(motion, kp), scores=sc,
                 camera_motion=motion, fps=fps or reader.fps,
                 image_size=(reader.width, reader.height), video=path,
                 decode_errors=reader.decode_errors,
-                camera_motion_unknown_steps=cam.unknown_steps if cam else 0)
+                camera_motion_unknown_steps=cam.unknown_steps if cam else 0,
+                keypoints_3d_estimator=world)

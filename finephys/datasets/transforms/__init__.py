@@ -1,3 +1,4 @@
+from .estimator_3d import SimulateEstimator3D
 from .formatting import PackSkeletonInputs
 from .missing_keypoints import SimulateMissingFrames
 from .skeleton_transforms import (NormalizeKeypoints2D, RandomFlipSkeleton, RootRelative3D,
@@ -6,4 +7,4 @@ from .video_transforms import LoadVideoFrames, SkeletonCropResize
 
 __all__ = ['SampleFrames', 'NormalizeKeypoints2D', 'RootRelative3D', 'RandomFlipSkeleton',
            'PackSkeletonInputs', 'LoadVideoFrames', 'SkeletonCropResize',
-           'SimulateMissingFrames']
+           'SimulateMissingFrames', 'SimulateEstimator3D']

@@ -33,6 +33,16 @@ def import_mediapipe():
     return mp
 
 
+def unrotate_world_landmarks(world: np.ndarray, rotated: bool) -> np.ndarray:
+    """World landmarks ``(..., 3)`` (axes of the image the model saw: x right, y down, z away)
+    in the axes of the frame: a crop rotated by 180° about the optical axis saw x and y reversed,
+    so they are negated back (the 2D is mapped back by the crop's affine; this is its 3D half)."""
+    world = np.array(world, np.float64)
+    if rotated:
+        world[..., :2] *= -1.0
+    return world
+
+
 @POSE_ESTIMATORS.register_module()
 class MediaPipePoseEstimator(nn.Module):
     """2D keypoints per frame from MediaPipe BlazePose (bundled person detector + landmark model,
@@ -44,8 +54,9 @@ class MediaPipePoseEstimator(nn.Module):
     long video can be given in chunks; call :meth:`reset` before a new video.
 
     Scores are BlazePose's per-landmark ``visibility``. Its metric world landmarks (hip-centred,
-    metres, the model's own 3D guess) are kept per call in :attr:`last_world_keypoints`
-    ``(T, 17, 3)`` H36M-17 (NaN when lost), an optional 3D prior.
+    metres, the model's own 3D guess; from a 180°-rotated crop rotated back) are kept per call in
+    :attr:`last_world_keypoints` ``(T, 17, 3)`` H36M-17 (NaN when lost): the input of
+    :class:`~finephys.models.lifters.Estimator3DLifter`.
 
     Args:
         model_complexity (int): 1 = the bundled full model; 0 (lite) and 2 (heavy) need
@@ -153,7 +164,8 @@ class MediaPipePoseEstimator(nn.Module):
             else:
                 det = self.tracker.best_orientation(rgb, None, None)
             if det is not None:
-                lm[i], vis[i], world[i] = det.keypoints, det.scores, det.extra['world']
+                lm[i], vis[i] = det.keypoints, det.scores
+                world[i] = unrotate_world_landmarks(det.extra['world'], det.rotated)
         kp, scores = blazepose33_to_h36m17(lm, vis)
         self.last_world_keypoints = blazepose33_to_h36m17(world)
         return kp.astype(np.float32), scores.astype(np.float32)

@@ -1,0 +1,14 @@
+# The structured solver on Estimator3DLifter (the 2D estimator's own metric 3D placed in the
+# camera frame): the default real-video path. The lifter has no weights: a
+# `_tcn-lifter_frozen-lifter` checkpoint's solver and fuser run on it as they are (what
+# `make demo` scores on real video); training this config trains them on SynthGym with a simulated
+# estimator 3D (SimulateEstimator3D):
+#   python tools/train.py THIS_CONFIG --cfg-options load_from=<structured checkpoint>
+_base_ = ['./finephys-skeleton-structured_stage1_synthgym_tcn-lifter_frozen-lifter.py',
+          '../_base_/datasets/estimator3d_lifting_pipelines.py']
+model = dict(lifter=dict(_delete_=True, type='Estimator3DLifter', num_joints=17,
+                         ray_correction=True, constant_bones=True),
+             frozen=[], loss_weights=dict(dd=0.0))
+train_dataloader = dict(dataset=dict(pipeline={{_base_.estimator3d_train_pipeline}}))
+val_dataloader = dict(dataset=dict(pipeline={{_base_.estimator3d_test_pipeline}}))
+test_dataloader = dict(dataset=dict(pipeline={{_base_.estimator3d_test_pipeline}}))

@@ -121,10 +121,12 @@ def tiny_finegym(tmp_path_factory):
     return write_tiny_finegym(tmp_path_factory.mktemp('finegym'))
 
 
-def compose_two_person_video(num_frames=36, size=(448, 256), invert=(24, 34)):
-    """A video of two rendered SynthGym bodies: the gymnast A (blue leotard, centred; a stag
-    jump, shown rotated by 180° — inverted — in frames ``invert``) and B (red leotard, a turn)
-    who walks through the frame from left to right, in front of A, crossing it mid-clip.
+def compose_two_person_video(num_frames=36, size=(448, 256), invert=(24, 34), action='stag jump',
+                             seed=3):
+    """A video of two rendered SynthGym bodies: the gymnast A (blue leotard, centred; ``action``,
+    by default a stag jump shown rotated by 180° — inverted — in frames ``invert``) and B (red
+    leotard, a turn) who walks through the frame from left to right, in front of A, crossing it
+    mid-clip.
 
     Returns:
         tuple: ``video (T, H, W, 3)`` uint8 RGB, A's and B's 2D keypoints ``(T, 17, 2)``
@@ -135,7 +137,7 @@ def compose_two_person_video(num_frames=36, size=(448, 256), invert=(24, 34)):
     from finephys.datasets.synthgym.generate import generate_clip
     from finephys.datasets.synthgym.render import render_silhouette
     w, h = size
-    a = generate_clip('stag jump', 3, num_frames=num_frames, render_size=256, view='side')
+    a = generate_clip(action, seed, num_frames=num_frames, render_size=256, view='side')
     b = generate_clip('1 turn on one leg, free leg optional below horizontal', 5,
                       num_frames=num_frames, render_size=256, view='side')
     yy, xx = np.mgrid[0:h, 0:w]
@@ -166,3 +168,10 @@ def compose_two_person_video(num_frames=36, size=(448, 256), invert=(24, 34)):
 @pytest.fixture(scope='session')
 def two_person_video():
     return compose_two_person_video()
+
+
+@pytest.fixture(scope='session')
+def salto_with_walker_video():
+    """A tucked salto (take-off, tuck, inversion, sideways frames, landing) with a walker
+    crossing in front of the gymnast during the flight."""
+    return compose_two_person_video(num_frames=48, invert=(0, 0), action='salto forward tucked')

@@ -8,7 +8,7 @@
 _base_ = ['./finephys-skeleton_stage1_synthgym_tcn-lifter_complementary.py',
           '../_base_/datasets/estimator3d_lifting_pipelines.py']
 model = dict(lifter=dict(_delete_=True, type='Estimator3DLifter', num_joints=17,
-                         ray_correction=True, constant_bones=True),
+                         ray_correction=True, constant_bones=True, snap_to_rays=True),
              loss_weights=dict(dd=0.0))
 train_dataloader = dict(dataset=dict(pipeline={{_base_.estimator3d_train_pipeline}}))
 val_dataloader = dict(dataset=dict(pipeline={{_base_.estimator3d_test_pipeline}}))

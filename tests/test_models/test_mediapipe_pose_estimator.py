@@ -22,7 +22,7 @@ def test_blazepose_to_coco_follows_mediapipes_own_landmark_names():
                                   lm[:, names['left_wrist']])
 
 
-@pytest.mark.parametrize('rotate', [False, True])
+@pytest.mark.parametrize('rotate', [False, True, 90, 270])
 def test_crop_transform_maps_pixels_and_back(rotate):
     """A marked pixel lands where the affine says in the warped crop, and maps back exactly."""
     frame = np.zeros((120, 200, 3), np.uint8)
@@ -34,8 +34,26 @@ def test_crop_transform_maps_pixels_and_back(rotate):
     ys, xs = np.nonzero(crop[..., 0])       # the 2 × 2 crop pixels it became (scale 2)
     np.testing.assert_allclose([xs.mean() + 0.5, ys.mean() + 0.5], q[0], atol=1e-9)
     np.testing.assert_allclose(apply_affine(invert_affine(a), apply_affine(a, p)), p, atol=1e-9)
-    if rotate:   # inverted: what is above the centre in the frame is below it in the crop
+    if rotate is True:   # inverted: what is above the centre in the frame is below it in the crop
         assert q[0, 1] > 60
+    if rotate == 90:     # turned clockwise: what is up-right of the centre is down-right
+        assert q[0, 0] > 60 and q[0, 1] > 60
+
+
+@pytest.mark.parametrize('angle', [0, 90, 180, 270])
+def test_world_landmarks_come_back_with_the_2d(angle):
+    """A vector in the rotated crop's axes (what the model's 3D is expressed in) rotated back by
+    ``unrotate_world_landmarks`` points where the crop's 2D affine maps it in the frame."""
+    from finephys.models.pose_estimators.mediapipe_pose_estimator import unrotate_world_landmarks
+    a = crop_transform(center=(120, 50), side=60, out_size=120, rotate=angle)
+    p_crop = np.array([[40.0, 70.0], [65.0, 30.0]])
+    p_frame = apply_affine(invert_affine(a), p_crop)
+    v_frame = p_frame[1] - p_frame[0]
+    world = np.array([[*(p_crop[1] - p_crop[0]), 0.3]])
+    back = unrotate_world_landmarks(world, angle)[0]
+    np.testing.assert_allclose(back[:2] / np.linalg.norm(back[:2]),
+                               v_frame / np.linalg.norm(v_frame), atol=1e-12)
+    assert back[2] == 0.3
 
 
 def _median_errors(kp, gt_a, gt_b):
@@ -118,6 +136,52 @@ def test_tracker_gates_with_a_deterministic_detector():
         c = results[i].keypoints.mean(0)
         np.testing.assert_allclose(c, [30 + 2 * i, 50], atol=1.5)
     assert tracker.counts['lost'] == 1
+
+
+def test_a_lost_track_coasts_a_bounded_distance_and_looks_where_it_was_last_seen():
+    """Lost frames: the predicted centre moves on by a velocity that decays geometrically (a
+    bounded coast, not constant velocity into the distance), and re-acquisition tries a crop
+    around the last known position with every orientation before the whole frame."""
+    seen = []
+
+    def detect(img):
+        seen.append(img.shape[:2])
+        return None
+
+    tracker = SinglePersonTracker(detect, crop_size=64, velocity_decay=0.5)
+    tracker.center, tracker.velocity, tracker.size = np.array([100.0, 50]), np.array([8.0, 0]), 40.0
+    coast = []
+    for lost in range(12):
+        tracker.lost = lost
+        coast.append(tracker.predicted_center()[0] - 100)
+    np.testing.assert_allclose(coast[:3], [8, 12, 14])             # 8 (1 + 1/2 + 1/4 ...)
+    assert max(coast) < 16                                         # the bound 8 / (1 − 0.5)
+    tracker.lost = 2
+    seen.clear()
+    assert tracker.update(np.zeros((120, 200, 3), np.uint8)) is None
+    # predicted crop: 4 orientations, last-known crop: 4, whole frame: upright and 180°
+    # (each masked search stops when nothing is found)
+    assert seen == [(64, 64)] * 8 + [(120, 200)] * 2
+    assert tracker.counts['lost'] == 1 and tracker.lost == 3
+
+
+@pytest.mark.filterwarnings('ignore:All-NaN slice')
+def test_tracker_keeps_a_tucked_salto_and_never_the_walker(salto_with_walker_video):
+    """A rendered tucked salto (take-off, tuck, inverted and sideways frames, landing) with a
+    walker crossing in front during the flight: frames the gymnast can be seen in are kept
+    through the rotated crops (90° / 180° / 270°) and the wider gates, and no frame is ever the
+    walker. The tracker before this (180° only, gates 0.5 box / 1.6×, constant-velocity coast)
+    kept 27 of the 48 frames."""
+    pytest.importorskip('mediapipe')
+    video, gt_a, gt_b = salto_with_walker_video
+    est = POSE_ESTIMATORS.build(dict(type='MediaPipePoseEstimator', channel_order='rgb'))
+    kp, scores = est(video)
+    found = np.isfinite(kp).all((-1, -2))
+    ea, eb = _median_errors(kp, gt_a, gt_b)
+    assert (ea[found] < eb[found]).all()                    # never the walker
+    assert found.sum() >= 32, found.astype(int)
+    assert (ea[found] < 20).sum() >= 32
+    assert est.counts['rotated'] >= 10
 
 
 def test_lite_and_heavy_models_install_from_an_npm_tarball(tmp_path):

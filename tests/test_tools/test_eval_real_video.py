@@ -61,7 +61,14 @@ def test_eval_real_video_on_pose2sims_demo(tmp_path):
     model = MODELS.build(Config.fromfile(CFG).model)
     ckpt = str(tmp_path / 'model.pth')
     torch.save(dict(state_dict=model.state_dict()), ckpt)
-    r = subprocess.run([sys.executable, 'tools/analysis_tools/eval_real_video.py', CFG, ckpt,
+    # the estimator-3D lifter first (its rows are the RESULT lines), the TCN as a second row
+    est_cfg = osp.join(ROOT, 'configs/finephys-structured/'
+                             'finephys-skeleton-structured_stage1_synthgym_estimator3d-lifter.py')
+    est_ckpt = str(tmp_path / 'estimator3d.pth')
+    torch.save(dict(state_dict=MODELS.build(Config.fromfile(est_cfg).model).state_dict()),
+               est_ckpt)
+    r = subprocess.run([sys.executable, 'tools/analysis_tools/eval_real_video.py', est_cfg,
+                        est_ckpt, '--name', 'est3d', '--compare', 'tcn', CFG, ckpt,
                         '--out-dir', str(tmp_path / 'rv'), '--stride', '4'], cwd=ROOT,
                        capture_output=True, text=True, timeout=900,
                        env=dict(os.environ, PYTHONPATH=ROOT))
@@ -69,15 +76,27 @@ def test_eval_real_video_on_pose2sims_demo(tmp_path):
     results = dict(line[len('RESULT '):].split('=') for line in r.stdout.splitlines()
                    if line.startswith('RESULT '))
     assert set(results) == {'realvideo_mpjpe', 'realvideo_p_mpjpe', 'realvideo_accel_error',
-                            'realvideo_reference_reprojection_px',
-                            'realvideo_mediapipe_world_p_mpjpe'}
+                            'realvideo_bone_cv', 'realvideo_root_error',
+                            'realvideo_reprojection_px', 'realvideo_reference_reprojection_px',
+                            'realvideo_mediapipe_world_p_mpjpe',
+                            'realvideo_mediapipe_world_accel_error'}
     assert float(results['realvideo_reference_reprojection_px']) < 20
     # MediaPipe's own 3D is a real monocular estimate: well under 20 cm after alignment
     assert float(results['realvideo_mediapipe_world_p_mpjpe']) < 200
     with open(tmp_path / 'rv' / 'report.json') as f:
         report = json.load(f)
     assert report['frames'] == 100 and len(report['per_view']) == 4
-    assert all(v['fused']['frames'] == 25 for v in report['per_view'].values())
+    assert report['models'] == ['est3d', 'tcn']
+    assert all(v['est3d/fused']['frames'] == 25 for v in report['per_view'].values())
+    mean = report['mean']
+    # the estimator-3D lifter alone is MediaPipe's own shape with constant bones, placed by the
+    # 2D: its root-relative error is the baseline's to a few mm, its bones do not stretch, and
+    # it lands on the body (the baseline has no position: it is put at the reference's pelvis)
+    assert abs(mean['est3d/s_dd']['p_mpjpe'] - mean['mediapipe_world']['p_mpjpe']) < 10
+    assert mean['est3d/s_dd']['bone_cv'] < 0.5 * mean['mediapipe_world']['bone_cv']
+    assert mean['est3d/s_dd']['reproj_px'] < 20 and mean['est3d/s_dd']['root'] < 300
+    assert float(results['realvideo_root_error']) == pytest.approx(mean['est3d/fused']['root'],
+                                                                    abs=0.05)
 
 
 def test_benchmark_video_pose_runs_and_reports(tmp_path):

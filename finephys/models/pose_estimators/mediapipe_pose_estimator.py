@@ -9,7 +9,7 @@ import torch.nn as nn
 from finephys.registry import POSE_ESTIMATORS
 
 from .blazepose import BLAZEPOSE33_TO_COCO17, blazepose33_to_h36m17
-from .person_tracker import SinglePersonTracker
+from .person_tracker import SinglePersonTracker, rotation_matrix
 
 #: Landmark model file of each ``model_complexity`` inside the mediapipe package.
 #: BlazePose bones whose pixels define a person's appearance for the tracker: the torso's four
@@ -33,13 +33,14 @@ def import_mediapipe():
     return mp
 
 
-def unrotate_world_landmarks(world: np.ndarray, rotated: bool) -> np.ndarray:
+def unrotate_world_landmarks(world: np.ndarray, angle: int) -> np.ndarray:
     """World landmarks ``(..., 3)`` (axes of the image the model saw: x right, y down, z away)
-    in the axes of the frame: a crop rotated by 180° about the optical axis saw x and y reversed,
-    so they are negated back (the 2D is mapped back by the crop's affine; this is its 3D half)."""
+    in the axes of the frame: a crop rotated by ``angle`` degrees about the optical axis saw x
+    and y rotated by ``R`` (:func:`rotation_matrix`), so they are rotated back by ``Rᵀ`` (the 2D
+    is mapped back by the crop's affine; this is its 3D half)."""
     world = np.array(world, np.float64)
-    if rotated:
-        world[..., :2] *= -1.0
+    if int(angle) % 360:
+        world[..., :2] = world[..., :2] @ rotation_matrix(int(angle))    # (Rᵀ v)ᵀ = vᵀ R
     return world
 
 
@@ -49,12 +50,12 @@ class MediaPipePoseEstimator(nn.Module):
     runs offline on CPU), BlazePose-33 → COCO-17 → H36M-17, one person tracked.
 
     Tracking (:class:`SinglePersonTracker`) runs BlazePose on a crop around the gymnast's
-    predicted position, upright and rotated by 180° (saltos), and marks frames where the gymnast
-    is lost as missing: keypoints NaN, scores 0. The estimator keeps its track across calls, so a
+    predicted position, upright and rotated (180°, 90°, 270°: saltos), and marks frames where
+    the gymnast is lost as missing: keypoints NaN, scores 0. The estimator keeps its track across calls, so a
     long video can be given in chunks; call :meth:`reset` before a new video.
 
     Scores are BlazePose's per-landmark ``visibility``. Its metric world landmarks (hip-centred,
-    metres, the model's own 3D guess; from a 180°-rotated crop rotated back) are kept per call in
+    metres, the model's own 3D guess; from a rotated crop rotated back) are kept per call in
     :attr:`last_world_keypoints` ``(T, 17, 3)`` H36M-17 (NaN when lost): the input of
     :class:`~finephys.models.lifters.Estimator3DLifter`.
 
@@ -64,7 +65,7 @@ class MediaPipePoseEstimator(nn.Module):
             (``python tools/misc/fetch_mediapipe_models.py``; nothing is downloaded at run time).
         min_detection_confidence (float): BlazePose's person-detector threshold.
         track (bool): Follow one person (else BlazePose on each whole frame, no gating).
-        try_rotated (bool): Also try crops rotated by 180°.
+        try_rotated (bool): Also try rotated crops (180°, 90°, 270°).
         channel_order (str): Of the frames given to :meth:`forward`: ``'bgr'`` (as the other
             ``POSE_ESTIMATORS`` and OpenCV) or ``'rgb'``.
         tracker (dict, optional): More :class:`SinglePersonTracker` arguments (gates, crop).
@@ -165,7 +166,7 @@ class MediaPipePoseEstimator(nn.Module):
                 det = self.tracker.best_orientation(rgb, None, None)
             if det is not None:
                 lm[i], vis[i] = det.keypoints, det.scores
-                world[i] = unrotate_world_landmarks(det.extra['world'], det.rotated)
+                world[i] = unrotate_world_landmarks(det.extra['world'], det.angle)
         kp, scores = blazepose33_to_h36m17(lm, vis)
         self.last_world_keypoints = blazepose33_to_h36m17(world)
         return kp.astype(np.float32), scores.astype(np.float32)

@@ -7,9 +7,9 @@ result only when it agrees with the track (position, size and appearance), re-ac
 track on the whole frame (masking out people it rejects and trying again), and otherwise marks the
 frame as lost — it never fills a frame with another person.
 
-Upright-trained models miss inverted bodies (saltos, handstands): every crop can also be tried
-rotated by 180° (kept when it scores better; mapped back to frame pixels exactly, the rotation
-being part of the crop's affine transform).
+Upright-trained models miss inverted and sideways bodies (saltos, handstands, cartwheels): every
+crop can also be tried rotated by 180°, 90° and 270° (kept when the model sees an upright body;
+mapped back to frame pixels exactly, the rotation being part of the crop's affine transform).
 """
 from dataclasses import dataclass, field
 from typing import Callable, Optional, Tuple
@@ -27,27 +27,62 @@ class Detection:
     Attributes:
         keypoints: ``(J, 2)`` frame pixels (the model's own joint layout).
         scores: ``(J,)`` confidences in [0, 1].
-        rotated: The 180°-rotated crop gave it.
+        angle: The rotation of the image the model saw (0, 90, 180 or 270 degrees; see
+            :func:`rotation_matrix`).
         upright_in_crop: The model saw an upright body (head side above the hips in the image
             it was given; None when the tracker has no ``up_joints`` / ``down_joints``).
         extra: Model-specific per-joint outputs (e.g. BlazePose world landmarks ``(J, 3)``).
     """
     keypoints: np.ndarray
     scores: np.ndarray
-    rotated: bool = False
+    angle: int = 0
     extra: dict = field(default_factory=dict)
     upright_in_crop: Optional[bool] = None
 
+    @property
+    def rotated(self) -> bool:
+        """A rotated crop gave it."""
+        return self.angle != 0
 
-def crop_transform(center, side, out_size, rotate=False):
+
+#: The crop rotations a tracker can try, in degrees.
+ANGLES = (0, 90, 180, 270)
+
+
+def rotation_matrix(angle: int) -> np.ndarray:
+    """``(2, 2)`` exact rotation by a multiple of 90° of image coordinates (x right, y down:
+    a positive angle turns the picture clockwise). Vectors of the rotated image are
+    ``R @ v`` of the original's; the model's axes map back with ``R.T``."""
+    if angle % 90:
+        raise ValueError(f'rotation_matrix: angle={angle}; expected a multiple of 90')
+    c, s = {0: (1, 0), 90: (0, 1), 180: (-1, 0), 270: (0, -1)}[angle % 360]
+    return np.array([[c, -s], [s, c]], float)
+
+
+def crop_transform(center, side, out_size, rotate=0):
     """Affine ``(2, 3)`` mapping frame pixels to a square crop of ``side`` frame pixels around
-    ``center`` resized to ``out_size`` (rotated by 180° about the crop centre when ``rotate``)."""
+    ``center`` resized to ``out_size``, rotated about the crop centre by ``rotate`` degrees (a
+    multiple of 90; ``True`` = 180)."""
+    angle = 180 if rotate is True else int(rotate)
     s = out_size / float(side)
     a = np.array([[s, 0.0, out_size / 2 - s * center[0]],
                   [0.0, s, out_size / 2 - s * center[1]]])
-    if rotate:   # p' = (out_size, out_size) - p: a rotation by 180° about the crop centre
-        a = np.array([[-1.0, 0, out_size], [0, -1.0, out_size]]) @ np.vstack([a, [0, 0, 1]])
+    if angle % 360:   # p' = R (p − c) + c about the crop centre c
+        r = rotation_matrix(angle)
+        c = np.full(2, out_size / 2)
+        rot = np.hstack([r, (c - r @ c)[:, None]])
+        a = rot @ np.vstack([a, [0, 0, 1]])
     return a
+
+
+def frame_rotation_transform(width, height, angle):
+    """Affine ``(2, 3)`` and output ``(w, h)`` of the whole ``width × height`` frame rotated by
+    ``angle`` degrees (a multiple of 90), at its own resolution."""
+    r = rotation_matrix(angle)
+    corners = np.array([[0, 0], [width, 0], [0, height], [width, height]], float) @ r.T
+    lo, hi = corners.min(0), corners.max(0)
+    size = np.round(hi - lo).astype(int)
+    return np.hstack([r, -lo[:, None]]), (int(size[0]), int(size[1]))
 
 
 def index_affine(a):
@@ -103,14 +138,22 @@ def bhattacharyya(p, q):
 class SinglePersonTracker:
     """Track one person with ``detect``, a single-person pose model run on images.
 
-    Per frame: crop around the predicted box (constant-velocity centre, smoothed size) →
-    ``detect`` upright (and rotated by 180° when the upright result scores below
-    ``rotate_below`` or the previous frame was inverted; the better is kept) → accept when the
-    centre moved less than ``max_center_jump`` box sizes (growing by half per lost frame), the
-    size changed by less than ``max_scale_change``× and the appearance (hue-saturation
-    histogram) is within ``max_appearance_distance`` of the track's. Otherwise the whole frame is
-    searched: a rejected person is masked out and the frame searched again (``max_masked``
-    times). A frame without an accepted detection is *lost* (returned as None).
+    Per frame: crop around the predicted box (the centre moves on with the track's velocity,
+    which decays by ``velocity_decay`` per lost frame — no unbounded coast; smoothed size) →
+    ``detect`` in the last frame's orientation, then the others (upright, 180°, 90°, 270°) until
+    the model sees an upright body scoring at least ``rotate_below`` (the best is kept) → accept
+    when the centre moved less than ``max_center_jump`` box sizes (growing by half per lost
+    frame), the size changed by less than ``max_scale_change``× and the appearance
+    (hue-saturation histogram) is within ``max_appearance_distance`` of the track's. While the
+    track is lost, a wider crop around the **last known** position is tried too (all
+    orientations), then the whole frame (upright and 180°): a rejected person is masked out and
+    the frame searched again (``max_masked`` times). A frame without an accepted detection is
+    *lost* (returned as None).
+
+    The default gates admit a salto: a tucked body is half the size of a stretched one within
+    0.2 s (1.12× per frame at 30 fps, more against the smoothed size) and the centre moves more
+    than half a box per frame at take-off — ``max_center_jump=1.0`` and ``max_scale_change=2.2``
+    leave twice that; the appearance gate keeps other people out.
 
     Args:
         detect (callable): ``detect(image_rgb (h, w, 3) uint8) -> (keypoints (J, 2) pixels,
@@ -120,8 +163,11 @@ class SinglePersonTracker:
         crop_size (int): Crop resolution given to ``detect``.
         min_score (float): Lowest mean key-joint score of a usable detection.
         joint_score (float): Joints at or above it define the box.
-        try_rotated (bool): Also try the crop rotated by 180°.
-        rotate_below (float): Try the other orientation when the first scores below this.
+        try_rotated (bool): Also try rotated crops (else upright only).
+        rotate_below (float): Try other orientations when the first scores below this (or the
+            model saw an inverted body).
+        velocity_decay (float): The predicted velocity's factor per lost frame (0: hold the
+            last position, 1: constant velocity forever).
         max_center_jump, max_scale_change, max_appearance_distance (float): Gates (see above).
         max_masked (int): People masked out per whole-frame search.
         init_box (sequence, optional): xyxy box of the person to follow in the first frame
@@ -135,7 +181,8 @@ class SinglePersonTracker:
     def __init__(self, detect: Callable, key_joints=None, crop_scale: float = 1.6,
                  crop_size: int = 256, min_score: float = 0.5, joint_score: float = 0.3,
                  try_rotated: bool = True, rotate_below: float = 0.8,
-                 max_center_jump: float = 0.5, max_scale_change: float = 1.6,
+                 max_center_jump: float = 1.0, max_scale_change: float = 3.0,
+                 velocity_decay: float = 0.7,
                  max_appearance_distance: float = 0.4, max_masked: int = 2,
                  appearance_bones=None, up_joints=None, down_joints=None,
                  init_box: Optional[Tuple[float, float, float, float]] = None):
@@ -148,6 +195,10 @@ class SinglePersonTracker:
         self.max_scale_change = float(max_scale_change)
         self.max_appearance_distance = float(max_appearance_distance)
         self.max_masked = int(max_masked)
+        if not 0.0 <= velocity_decay <= 1.0:
+            raise ValueError(f'SinglePersonTracker: velocity_decay={velocity_decay}; expected in '
+                             '[0, 1]')
+        self.velocity_decay = float(velocity_decay)
         self.init_box = None if init_box is None else np.asarray(init_box, float)
         self.appearance_bones = [tuple(b) for b in (appearance_bones or ())]
         self.up_joints = None if up_joints is None else list(up_joints)
@@ -158,7 +209,7 @@ class SinglePersonTracker:
         """Forget the track (call before a new video)."""
         self.center = self.velocity = None
         self.size, self.appearance = None, None
-        self.lost, self.last_rotated = 0, False
+        self.lost, self.last_angle = 0, 0
         self.counts = dict(tracked=0, reacquired=0, lost=0, rotated=0)
 
     # ------------------------------------------------------------------ detection on crops
@@ -167,16 +218,20 @@ class SinglePersonTracker:
         s = det.scores if self.key_joints is None else det.scores[self.key_joints]
         return float(np.mean(s))
 
-    def detect_in_crop(self, frame, center, side, rotate):
-        """``detect`` on a square crop (``center=None``: the whole frame at its own resolution —
-        a small person is not shrunk further); the detection in frame pixels (None when none)."""
+    def detect_in_crop(self, frame, center, side, angle):
+        """``detect`` on a square crop rotated by ``angle`` degrees (``center=None``: the whole
+        frame at its own resolution — a small person is not shrunk further); the detection in
+        frame pixels (None when none)."""
+        angle = 180 if angle is True else int(angle)
         if center is None:
             h, w = frame.shape[:2]
-            a = np.array([[-1.0, 0, w], [0, -1.0, h]]) if rotate else \
-                np.array([[1.0, 0, 0], [0, 1.0, 0]])
-            crop = np.ascontiguousarray(frame[::-1, ::-1]) if rotate else frame
+            if angle % 360 == 0:
+                a, crop = np.array([[1.0, 0, 0], [0, 1.0, 0]]), frame
+            else:      # a rotation by a multiple of 90° maps pixel centres onto pixel centres
+                a, size = frame_rotation_transform(w, h, angle)
+                crop = cv2.warpAffine(frame, index_affine(a), size, flags=cv2.INTER_NEAREST)
         else:
-            a = crop_transform(center, side, self.crop_size, rotate)
+            a = crop_transform(center, side, self.crop_size, angle)
             crop = cv2.warpAffine(frame, index_affine(a), (self.crop_size, self.crop_size),
                                   flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT,
                                   borderValue=(0, 0, 0))
@@ -188,8 +243,8 @@ class SinglePersonTracker:
         upright = None
         if self.up_joints is not None and self.down_joints is not None:
             upright = bool(kp[self.up_joints, 1].mean() < kp[self.down_joints, 1].mean())
-        return Detection(apply_affine(invert_affine(a), kp), np.asarray(scores, float), rotate,
-                         dict(extra or {}), upright)
+        return Detection(apply_affine(invert_affine(a), kp), np.asarray(scores, float),
+                         angle % 360, dict(extra or {}), upright)
 
     def rank(self, det):
         """Sort key of a candidate: a body the model saw upright first (upright-trained models
@@ -197,21 +252,39 @@ class SinglePersonTracker:
         orientations), then the score."""
         return (det.upright_in_crop is not False, self.quality(det))
 
-    def best_orientation(self, frame, center, side):
-        """Upright and, when useful, 180°-rotated crops; the better detection (:meth:`rank`).
-        The second orientation is tried only when the first one's body looked inverted to the
-        model or scored below ``rotate_below``."""
-        order = (True, False) if self.last_rotated else (False, True)
-        best = None
-        for i, rotate in enumerate(order):
-            if i == 1 and (not self.try_rotated or (
-                    best is not None and self.quality(best) >= self.rotate_below and
-                    best.upright_in_crop is not False)):
+    def good_enough(self, det) -> bool:
+        """A detection that needs no other orientation: the model saw an upright body scoring at
+        least ``rotate_below``."""
+        return det is not None and self.quality(det) >= self.rotate_below and \
+            det.upright_in_crop is not False
+
+    def orientations(self, frame, center, side, angles=ANGLES, accept=None):
+        """Detections in the last frame's orientation first, then the others of ``angles`` in
+        order, until one is :meth:`good_enough` (and passes ``accept(det)`` when given).
+
+        Returns:
+            list[Detection]: every detection found, in the order tried.
+        """
+        if not self.try_rotated:
+            angles = (0,)
+        order = [self.last_angle] if self.last_angle in angles else []
+        order += [a for a in angles if a not in order]
+        found = []
+        for angle in order:
+            det = self.detect_in_crop(frame, center, side, angle)
+            if det is None:
+                continue
+            found.append(det)
+            if self.good_enough(det) and (accept is None or accept(det)):
                 break
-            det = self.detect_in_crop(frame, center, side, rotate)
-            if det is not None and (best is None or self.rank(det) > self.rank(best)):
-                best = det
-        return best
+        return found
+
+    def best_orientation(self, frame, center, side, angles=ANGLES, accept=None):
+        """The best (:meth:`rank`) of :meth:`orientations`' detections that pass ``accept``
+        (all when None); None when there is none."""
+        found = [d for d in self.orientations(frame, center, side, angles, accept)
+                 if accept is None or accept(d)]
+        return max(found, key=self.rank) if found else None
 
     def box_of(self, det):
         """xyxy box of a detection's key joints (None when fewer than 3 score enough)."""
@@ -240,7 +313,7 @@ class SinglePersonTracker:
             c = (box[:2] + box[2:]) / 2
             return bool((self.init_box[:2] <= c).all() and (c <= self.init_box[2:]).all())
         c, size = (box[:2] + box[2:]) / 2, float(max(box[2:] - box[:2]))
-        pred = self.center + self.velocity * (self.lost + 1)
+        pred = self.predicted_center()
         if np.linalg.norm(c - pred) > self.max_center_jump * self.size * (1 + 0.5 * self.lost):
             return False
         ratio = size / self.size
@@ -268,7 +341,7 @@ class SinglePersonTracker:
         if hist is not None:
             self.appearance = hist if self.appearance is None else \
                 0.9 * self.appearance + 0.1 * hist
-        self.lost, self.last_rotated = 0, det.rotated
+        self.lost, self.last_angle = 0, det.angle
         self.counts['rotated'] += int(det.rotated)
 
     def search_whole_frame(self, frame):
@@ -276,12 +349,14 @@ class SinglePersonTracker:
         work = frame
         h, w = frame.shape[:2]
         for _ in range(self.max_masked + 1):
-            det = self.best_orientation(work, None, None)
-            if det is None:
+            found = self.orientations(work, None, None, angles=(0, 180),
+                                      accept=lambda d: self.consistent(frame, d))
+            if not found:
                 return None
-            if self.consistent(frame, det):
-                return det
-            box = self.box_of(det)
+            ok = [d for d in found if self.consistent(frame, d)]
+            if ok:
+                return max(ok, key=self.rank)
+            box = self.box_of(max(found, key=self.rank))     # mask the best rejected person
             if box is None:
                 return None
             work = work.copy() if work is frame else work
@@ -291,17 +366,32 @@ class SinglePersonTracker:
         return None
 
     # ------------------------------------------------------------------ per frame
+    def predicted_center(self) -> np.ndarray:
+        """Where the track should be now: the last centre moved on by the velocity, which
+        decays by ``velocity_decay`` per lost frame (a bounded coast:
+        ``Σ_{k=0}^{lost} decay^k`` frames of motion)."""
+        d = self.velocity_decay
+        steps = float(self.lost + 1) if d == 1.0 else (1 - d ** (self.lost + 1)) / (1 - d)
+        return self.center + self.velocity * steps
+
     def update(self, frame_rgb: np.ndarray) -> Optional[Detection]:
         """Track into the next frame ``(H, W, 3)`` uint8 RGB; the person or None (lost)."""
         det = None
         if self.center is not None:
-            pred = self.center + self.velocity * (self.lost + 1)
             side = self.crop_scale * self.size * (1 + 0.25 * min(self.lost, 4))
-            det = self.best_orientation(frame_rgb, pred, max(side, 32.0))
-            if self.consistent(frame_rgb, det):
-                self.counts['tracked'] += 1
-                self.accept(frame_rgb, det)
-                return det
+            tries = [(self.predicted_center(), side)]
+            if self.lost:
+                # re-acquisition: a wider crop around the last known position, every orientation
+                tries.append((self.center, 1.5 * side))
+            for center, crop_side in tries:
+                # each orientation is gated on its own: a partial view that fails the gates
+                # must not hide another orientation of the same crop that passes them
+                det = self.best_orientation(frame_rgb, center, max(crop_side, 32.0),
+                                            accept=lambda d: self.consistent(frame_rgb, d))
+                if det is not None:
+                    self.counts['tracked' if not self.lost else 'reacquired'] += 1
+                    self.accept(frame_rgb, det)
+                    return det
         det = self.search_whole_frame(frame_rgb)
         if det is not None:
             self.counts['reacquired' if self.center is not None else 'tracked'] += 1

@@ -51,8 +51,9 @@ class MediaPipePoseEstimator(nn.Module):
 
     Tracking (:class:`SinglePersonTracker`) runs BlazePose on a crop around the gymnast's
     predicted position, upright and rotated (180°, 90°, 270°: saltos), and marks frames where
-    the gymnast is lost as missing: keypoints NaN, scores 0. The estimator keeps its track across calls, so a
-    long video can be given in chunks; call :meth:`reset` before a new video.
+    the gymnast is lost as missing: keypoints NaN, scores 0. The estimator keeps its track
+    across calls, so a long video can be given in chunks; call :meth:`reset` before a new
+    video.
 
     Scores are BlazePose's per-landmark ``visibility``. Its metric world landmarks (hip-centred,
     metres, the model's own 3D guess; from a rotated crop rotated back) are kept per call in

@@ -11,9 +11,10 @@ fusion); (4) the physics-structured solver on the same lifter and the physics re
 val-tuned smoothers vs Phys-Net vs structured physics, on SynthGym test and on DeepMimic real
 motion; vs the dataset-mean pose); (5) skeleton inference on a held-out salto (3D gif, 2D
 overlay); (5b) a real video (Pose2Sim's demo, from its pip wheel) through tools/infer_skeleton.py
-— MediaPipe BlazePose with one person tracked, camera motion removed — and every view of it lifted
-alone vs the 4-view triangulation (tools/analysis_tools/eval_real_video.py); (6) the backbone:
-tiny SD1.5-layout folders + MotionAdapter, pretrained on SynthGym video (the stand-in for public weights); (7) stage 3: LoRA + skeleton adapter on the frozen
+— MediaPipe BlazePose with one person tracked, camera motion removed, MediaPipe's own 3D placed in
+the camera (Estimator3DLifter) + the structured solver — and every view of both trials lifted
+alone by every lifter × physics vs the 4-view triangulation
+(tools/analysis_tools/eval_real_video.py); (6) the backbone: tiny SD1.5-layout folders + MotionAdapter, pretrained on SynthGym video (the stand-in for public weights); (7) stage 3: LoRA + skeleton adapter on the frozen
 backbone with the stage-1 skeleton path; (8) the SynthGym 2D pose detector
 (configs/pose_estimators/), trained on 32 px renders and tested; (9) the guidance-fidelity
 table — silhouette IoU of generated frames against SynthGym's rendering of the guidance
@@ -44,6 +45,13 @@ ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 PHYSICS_CONFIG = 'configs/finephys/finephys-skeleton_stage1_synthgym_tcn-lifter_complementary.py'
 STRUCTURED_CONFIG = ('configs/finephys-structured/'
                      'finephys-skeleton-structured_stage1_synthgym_tcn-lifter_frozen-lifter.py')
+#: The default real-video path (the best row of the real-video table): MediaPipe's own 3D placed
+#: in the camera by Estimator3DLifter, then the structured solver; no weights of its own — it
+#: runs with STRUCTURED_CONFIG's checkpoint (and ESTIMATOR3D_PHYSNET_CONFIG with PHYSICS_CONFIG's)
+REALVIDEO_CONFIG = ('configs/finephys-structured/'
+                    'finephys-skeleton-structured_stage1_synthgym_estimator3d-lifter.py')
+ESTIMATOR3D_PHYSNET_CONFIG = ('configs/finephys/'
+                              'finephys-skeleton_stage1_synthgym_estimator3d-lifter_complementary.py')
 STAGE3_CONFIG = 'configs/finephys/finephys_tiny_synthgym.py'
 POSE_CONFIG = 'configs/pose_estimators/heatmap-pose-net_c16-32-64_synthgym-32px.py'
 FINEGYM_STAGE2_CONFIG = ('configs/finephys/'
@@ -174,10 +182,19 @@ def main():
     # motion removed, lifted; then every view lifted alone vs the 4-view triangulation
     from finephys.datasets.pose2sim_demo import locate_pose2sim_demo
     real_video = osp.join(locate_pose2sim_demo(), 'videos', 'cam02.mp4')
-    sh([py, 'tools/infer_skeleton.py', PHYSICS_CONFIG, phys_ckpt, real_video, '--out-dir',
+    sh([py, 'tools/infer_skeleton.py', REALVIDEO_CONFIG, struct_ckpt, real_video, '--out-dir',
         osp.join(work, 'real_video')])
-    realvideo = sh_results([py, 'tools/analysis_tools/eval_real_video.py', PHYSICS_CONFIG,
-                            phys_ckpt, '--out-dir', osp.join(work, 'real_video', 'eval')])
+    # one table: every lifter (MediaPipe's own 3D placed in the camera, the SynthGym TCN) ×
+    # physics (none = the lifter's row, Phys-Net, structured)
+    rows = ['--name', 'estimator3d-structured',
+            '--compare', 'estimator3d-physnet', ESTIMATOR3D_PHYSNET_CONFIG, phys_ckpt,
+            '--compare', 'tcn-structured', STRUCTURED_CONFIG, struct_ckpt,
+            '--compare', 'tcn-physnet', PHYSICS_CONFIG, phys_ckpt]
+    realvideo = sh_results([py, 'tools/analysis_tools/eval_real_video.py', REALVIDEO_CONFIG,
+                            struct_ckpt, *rows, '--out-dir', osp.join(work, 'real_video', 'eval')])
+    realvideo.update(sh_results([py, 'tools/analysis_tools/eval_real_video.py', REALVIDEO_CONFIG,
+                                 struct_ckpt, *rows[:6], '--trial', 'Demo_MultiPerson',
+                                 '--out-dir', osp.join(work, 'real_video', 'eval_multiperson')]))
 
     # the backbone: tiny random SD1.5-layout folders, pretrained on SynthGym video
     pre = osp.join(work, 'pretrained')
@@ -229,14 +246,20 @@ def main():
     for set_name in ('synthgym', 'realmotion'):
         print(f'  {set_name:10s} ' + '  '.join(
             f'{k}={phys.get(f"{set_name}_{k}", nan):.3f}' for k in PHYSICS_RESULTS))
-    print('\nReal video (Pose2Sim demo, 4 calibrated views): each view lifted alone vs the '
-          'triangulated reference (reprojection '
-          f'{realvideo.get("realvideo_reference_reprojection_px", nan):.1f} px): '
-          f'fused MPJPE {realvideo.get("realvideo_mpjpe", nan):.0f} mm, P-MPJPE '
-          f'{realvideo.get("realvideo_p_mpjpe", nan):.0f} mm, accel '
-          f'{realvideo.get("realvideo_accel_error", nan):.1f} mm/f²; MediaPipe\'s own 3D P-MPJPE '
-          f'{realvideo.get("realvideo_mediapipe_world_p_mpjpe", nan):.0f} mm '
-          f'(table: {osp.join(work, "real_video", "eval", "report.md")})')
+    rv = realvideo.get
+    print('\nReal video (Pose2Sim demo, 4 calibrated views): each view lifted alone by the '
+          'default real-video path (MediaPipe\'s 3D placed in the camera + structured physics) '
+          'vs the triangulated reference (reprojection '
+          f'{rv("realvideo_reference_reprojection_px", nan):.1f} px): fused MPJPE '
+          f'{rv("realvideo_mpjpe", nan):.0f} mm, P-MPJPE {rv("realvideo_p_mpjpe", nan):.1f} mm '
+          f'(MediaPipe\'s own 3D {rv("realvideo_mediapipe_world_p_mpjpe", nan):.1f}), accel '
+          f'{rv("realvideo_accel_error", nan):.1f} mm/f² (MediaPipe '
+          f'{rv("realvideo_mediapipe_world_accel_error", nan):.1f}), bones '
+          f'{rv("realvideo_bone_cv", nan):.1f} %, root {rv("realvideo_root_error", nan):.0f} mm, '
+          f'2D reprojection {rv("realvideo_reprojection_px", nan):.1f} px; two-person trial '
+          f'P-MPJPE {rv("realvideo_multiperson_p_mpjpe", nan):.1f} mm (MediaPipe '
+          f'{rv("realvideo_multiperson_mediapipe_world_p_mpjpe", nan):.1f}) '
+          f'(tables: {osp.join(work, "real_video", "eval*", "report.md")})')
     print(f'\nGuidance fidelity ({args.fidelity_clips} SynthGym test clips, {it} stage-3 '
           'iterations, the same noise for every row): silhouette IoU of generated frames vs '
           'SynthGym\'s rendering of the guidance skeleton (whole frame, and inside the body\'s '
@@ -313,7 +336,9 @@ def main():
             print(f'RESULT demo_finegym_stage2_px_{name}_{k}='
                   f'{src.get(f"reproj2d/px_{name}", nan):.3f}')
     print(f'RESULT demo_pose_estimator_test_pck={pose_val.get("keypoint_2d/pck", nan):.4f}')
-    for k in ('mpjpe', 'p_mpjpe', 'accel_error', 'mediapipe_world_p_mpjpe'):
+    for k in ('mpjpe', 'p_mpjpe', 'accel_error', 'bone_cv', 'root_error', 'reprojection_px',
+              'mediapipe_world_p_mpjpe', 'mediapipe_world_accel_error', 'multiperson_p_mpjpe',
+              'multiperson_mediapipe_world_p_mpjpe'):
         print(f'RESULT demo_realvideo_{k}={realvideo.get(f"realvideo_{k}", nan):.2f}')
     print(f'RESULT demo_minutes={(time.time() - t0) / 60:.2f}')
 

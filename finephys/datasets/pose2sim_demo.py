@@ -16,6 +16,7 @@ import glob
 import importlib.util
 import os
 import os.path as osp
+import shutil
 import xml.etree.ElementTree as ET
 import zipfile
 
@@ -23,7 +24,9 @@ import numpy as np
 
 from finephys.utils.errors import InputDataError
 
-DEMO = 'Pose2Sim/Demo_SinglePerson'
+#: The trials of the wheel with four calibrated views: one person balancing, and two people
+#: (one balancing on a board) — the same cameras.
+TRIALS = ('Demo_SinglePerson', 'Demo_MultiPerson')
 _RX_PI = np.diag([1.0, -1.0, -1.0])
 
 
@@ -66,38 +69,44 @@ def read_qualisys_calibration(path):
     return sorted(cams, key=lambda c: c['name'])
 
 
-def locate_pose2sim_demo(source=None, cache_dir=None):
-    """The folder of Pose2Sim's single-person demo (``videos/``, ``calibration/``).
+def locate_pose2sim_demo(source=None, cache_dir=None, trial='Demo_SinglePerson'):
+    """The folder of one of Pose2Sim's demo trials (``videos/``, ``calibration/``).
 
     Args:
         source (str, optional): A Pose2Sim wheel (extracted into ``cache_dir``), a folder that
-            contains ``Pose2Sim/Demo_SinglePerson`` or the demo folder itself. Default: the
-            installed ``Pose2Sim`` package.
+            contains ``Pose2Sim/<trial>`` or the trial folder itself. Default: the installed
+            ``Pose2Sim`` package.
         cache_dir (str, optional): Where a wheel is extracted (default
             ``~/.cache/finephys/pose2sim``).
+        trial (str): One of :data:`TRIALS`.
 
     Raises:
         FileNotFoundError: no demo found (the message says how to get it).
     """
+    if trial not in TRIALS:
+        raise ValueError(f'locate_pose2sim_demo: trial={trial!r}; expected one of {TRIALS}')
+    demo = f'Pose2Sim/{trial}'
     candidates = []
     if source is None:
         spec = importlib.util.find_spec('Pose2Sim')
         if spec is not None and spec.submodule_search_locations:
-            candidates += [osp.join(p, 'Demo_SinglePerson') for p in
-                           spec.submodule_search_locations]
+            candidates += [osp.join(p, trial) for p in spec.submodule_search_locations]
     elif osp.isfile(source) and source.endswith('.whl'):
         cache_dir = cache_dir or osp.expanduser('~/.cache/finephys/pose2sim')
         out = osp.join(cache_dir, osp.basename(source)[:-4])
-        if not osp.isdir(osp.join(out, DEMO, 'videos')):
+        if not osp.isdir(osp.join(out, demo, 'videos')):
             with zipfile.ZipFile(source) as z:
-                members = [m for m in z.namelist() if m.startswith(f'{DEMO}/videos/') or
-                           m.startswith(f'{DEMO}/calibration/Calib')]
-                tmp = out + '.part'
+                members = [m for m in z.namelist() if m.startswith(f'{demo}/videos/') or
+                           m.startswith(f'{demo}/calibration/Calib')]
+                tmp = out + f'.{trial}.part'
                 z.extractall(tmp, members)
-                os.replace(tmp, out)     # complete or absent, never half-extracted
-        candidates.append(osp.join(out, DEMO))
+                os.makedirs(osp.join(out, 'Pose2Sim'), exist_ok=True)
+                # complete or absent, never half-extracted
+                os.replace(osp.join(tmp, demo), osp.join(out, demo))
+                shutil.rmtree(tmp, ignore_errors=True)
+        candidates.append(osp.join(out, demo))
     else:
-        candidates += [osp.join(source, DEMO), source]
+        candidates += [osp.join(source, demo), source]
     for c in candidates:
         if glob.glob(osp.join(c, 'videos', 'cam*.mp4')) and \
                 osp.isfile(osp.join(c, 'calibration', 'Calib.qca.txt')):

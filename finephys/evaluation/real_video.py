@@ -51,31 +51,76 @@ def undistort_keypoints(keypoints, cam):
     return np.where(np.isfinite(keypoints), und, np.nan)
 
 
-def multiview_2d(demo, cams):
-    """MediaPipe's tracked 2D of every view, undistorted.
+def track_view_2d(demo, cam, init_box=None):
+    """MediaPipe's tracked 2D of one view, undistorted.
+
+    Args:
+        init_box (sequence, optional): xyxy box of the person to follow (in the first frame the
+            person is found in; see :class:`SinglePersonTracker`).
+
+    Returns:
+        tuple: ``keypoints (T, 17, 2)``, ``scores (T, 17)``, ``world (T, 17, 3)`` world
+        landmarks (metres), ``fps``.
+    """
+    est = MediaPipePoseEstimator(channel_order='rgb', tracker=dict(init_box=init_box))
+    reader = VideoReader(osp.join(demo, 'videos', f'{cam["name"]}.mp4'))
+    k_v, s_v, w_v = [], [], []
+    for chunk in tqdm(reader.chunks(32), desc=f'2D {cam["name"]}', unit='chunk'):
+        k, s = est(chunk)
+        k_v.append(k)
+        s_v.append(s)
+        w_v.append(est.last_world_keypoints)
+    k = np.concatenate(k_v).astype(np.float64)
+    return undistort_keypoints(k, cam), np.concatenate(s_v), np.concatenate(w_v), reader.fps
+
+
+def multiview_2d(demo, cams, init_boxes=None):
+    """MediaPipe's tracked 2D of every view, undistorted (:func:`track_view_2d`).
 
     Returns:
         tuple: ``keypoints (V, T, 17, 2)``, ``scores (V, T, 17)`` (T: the shortest view),
         ``world`` (list of ``(T_v, 17, 3)`` world landmarks, metres), ``fps``.
     """
-    kps, scores, worlds, fps = [], [], [], None
-    est = MediaPipePoseEstimator(channel_order='rgb')
-    for cam in cams:
-        reader = VideoReader(osp.join(demo, 'videos', f'{cam["name"]}.mp4'))
-        fps = reader.fps
-        est.reset()
-        k_v, s_v, w_v = [], [], []
-        for chunk in tqdm(reader.chunks(32), desc=f'2D {cam["name"]}', unit='chunk'):
-            k, s = est(chunk)
-            k_v.append(k)
-            s_v.append(s)
-            w_v.append(est.last_world_keypoints)
-        k, s = np.concatenate(k_v).astype(np.float64), np.concatenate(s_v)
-        kps.append(undistort_keypoints(k, cam))
-        scores.append(s)
-        worlds.append(np.concatenate(w_v))
-    t = min(len(k) for k in kps)
-    return (np.stack([k[:t] for k in kps]), np.stack([s[:t] for s in scores]), worlds, fps)
+    views = [track_view_2d(demo, cam, None if init_boxes is None else init_boxes[v])
+             for v, cam in enumerate(cams)]
+    t = min(len(k) for k, _, _, _ in views)
+    return (np.stack([k[:t] for k, _, _, _ in views]), np.stack([s[:t] for _, s, _, _ in views]),
+            [w for _, _, w, _ in views], views[0][3])
+
+
+def view_reprojection_px(ref_world, keypoints, cam):
+    """Median distance (px) between the reference projected into a view and the view's 2D."""
+    px = camera_to_pixels(ref_world @ cam['R'].T + cam['t'], cam['K'])
+    return float(np.nanmedian(np.linalg.norm(px - keypoints, axis=-1)))
+
+
+def associate_views(demo, cams, kps, scores, worlds, P, max_error):
+    """Make every view follow the same person: a view whose tracked person the triangulation of
+    the others outvotes (median reprojection > 3 ``max_error``: another person — with two
+    people in view each camera's tracker picks whoever it finds first) is tracked again from a
+    box around the reference projected into it, and the reference triangulated again.
+
+    Returns:
+        tuple: ``kps``, ``scores``, ``worlds`` (updated), the reference ``(T, J, 3)``, its
+        reprojection errors, and the names of the re-tracked views.
+    """
+    ref, reproj = triangulate_points(kps, scores, P, max_error=max_error)
+    bad = [v for v, cam in enumerate(cams)
+           if view_reprojection_px(ref, kps[v], cam) > 3 * max_error]
+    if not bad or len(bad) > len(cams) - 2:        # nothing to fix, or no majority to follow
+        return kps, scores, worlds, ref, reproj, []
+    kps, scores, worlds = kps.copy(), scores.copy(), list(worlds)
+    t = kps.shape[1]
+    first = int(np.flatnonzero(np.isfinite(ref).all((1, 2)))[0])
+    for v in bad:
+        cam = cams[v]
+        px = camera_to_pixels(ref[first] @ cam['R'].T + cam['t'], cam['K'])
+        lo, hi = px.min(0), px.max(0)
+        pad = 0.15 * (hi - lo)
+        k, s, w, _ = track_view_2d(demo, cam, init_box=np.concatenate([lo - pad, hi + pad]))
+        kps[v], scores[v], worlds[v] = k[:t], s[:t], w
+    ref, reproj = triangulate_points(kps, scores, P, max_error=max_error)
+    return kps, scores, worlds, ref, reproj, [cams[v]['name'] for v in bad]
 
 
 def write_view_npz(path, keypoints, scores, fps, cam, keypoints_3d_estimator=None):
@@ -129,8 +174,8 @@ def lift_panned_view(src, cam, pan_px, out_dir, pipeline, frames, fps_used, stab
 
 def evaluate_pose2sim_demo(pipelines, demo, cams, out_dir, stride=2, max_error=15.0,
                            simulate_pan=0.0):
-    """Lift every view of Pose2Sim's single-person demo with every skeleton model and score it
-    against the views' triangulation.
+    """Lift every view of a Pose2Sim demo trial with every skeleton model and score it against
+    the views' triangulation (of the same person in every view: :func:`associate_views`).
 
     Args:
         pipelines (dict | SkeletonPipeline): ``{name: SkeletonPipeline}`` — the rows of the
@@ -150,6 +195,8 @@ def evaluate_pose2sim_demo(pipelines, demo, cams, out_dir, stride=2, max_error=1
 
     Returns:
         dict: ``views``, ``frames``, ``fps``, ``stride``, ``models`` (names, in order),
+        ``retracked_views`` (views tracked again to follow the others' person, see
+        :func:`associate_views`), ``view_reprojection_px`` (per view, median),
         ``reference_reprojection_px`` (median) and ``_p90``, ``reference_bone_cv`` (%),
         ``per_view`` ``{view: {source: errors}}`` with sources ``<model>/<sequence>`` (see
         :data:`MODEL_SEQUENCES`) and :data:`BASELINE_SOURCE`, ``per_view_panned``
@@ -165,7 +212,8 @@ def evaluate_pose2sim_demo(pipelines, demo, cams, out_dir, stride=2, max_error=1
     t = kps.shape[1]
     P = projection_matrices([c['K'] for c in cams], [c['R'] for c in cams],
                             [c['t'] for c in cams])
-    ref_world, reproj = triangulate_points(kps, scores, P, max_error=max_error)
+    kps, scores, worlds, ref_world, reproj, retracked = associate_views(
+        demo, cams, kps, scores, worlds, P, max_error)
     frames = np.arange(0, t, stride)
     fps_used = fps / stride
     sources = [f'{name}/{seq}' for name in pipelines for seq, _ in MODEL_SEQUENCES]
@@ -222,7 +270,9 @@ def evaluate_pose2sim_demo(pipelines, demo, cams, out_dir, stride=2, max_error=1
                              **{'2d_px': flat['2d_px']})
     ref_bones = bone_lengths(ref_world[np.isfinite(ref_world).all((1, 2))])
     return dict(views=[c['name'] for c in cams], frames=int(t), fps=fps, stride=stride,
-                models=list(pipelines),
+                models=list(pipelines), retracked_views=retracked,
+                view_reprojection_px={c['name']: view_reprojection_px(ref_world, kps[v], c)
+                                      for v, c in enumerate(cams)},
                 reference_reprojection_px=float(np.nanmedian(reproj)),
                 reference_reprojection_px_p90=float(np.nanpercentile(reproj, 90)),
                 reference_bone_cv=100 * float((ref_bones.std(0) / ref_bones.mean(0)).mean()),

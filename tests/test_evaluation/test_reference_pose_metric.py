@@ -34,6 +34,26 @@ def test_errors_match_closed_forms():
     assert set(metric.per_clip) == {'a'} and metric.per_clip['a']['shifted']['frames'] == 12
 
 
+def test_acceleration_error_uses_the_whole_triples_around_a_gap():
+    """A gap in the reference leaves out only the second differences that need its frame
+    (checked against a slow loop); a reference without three whole frames in a row has none."""
+    from finephys.evaluation.functional import reference_pose_errors
+    ref = _reference(t=10)
+    pred = ref.copy()
+    pred[:, 7] += 0.002 * np.arange(10)[:, None] ** 2 * np.array([1.0, 0, 0])   # accelerating
+    pred[4, 9] += [0.0, 0.05, 0.0]                                             # a jitter
+    gappy = ref.copy()
+    gappy[6, 3] = np.nan
+    rel = lambda x: x - x[:, :1]                                               # noqa: E731
+    p, r = rel(pred), rel(gappy)
+    slow = [np.linalg.norm((p[t + 1] - 2 * p[t] + p[t - 1]) - (r[t + 1] - 2 * r[t] + r[t - 1]),
+                           axis=-1).mean() for t in range(1, 9) if t not in (5, 6, 7)]
+    assert reference_pose_errors(pred, gappy)['accel'] == pytest.approx(1e3 * np.mean(slow))
+    sparse = ref.copy()
+    sparse[1::2, 0] = np.nan
+    assert np.isnan(reference_pose_errors(pred, sparse)['accel'])
+
+
 def test_gaps_in_the_reference_and_the_mean_over_clips():
     ref = _reference()
     pred = ref.copy()
@@ -48,9 +68,8 @@ def test_gaps_in_the_reference_and_the_mean_over_clips():
     per_clip = list(metric.per_clip.values())
     assert per_clip[0]['fused']['mpjpe'] == pytest.approx(100 / 17)
     assert per_clip[1]['fused']['frames'] == 11                 # the gappy frame left out
-    assert np.isnan(per_clip[1]['fused']['accel'])
+    assert per_clip[1]['fused']['accel'] == pytest.approx(0, abs=1e-9)
     assert per_clip[0]['fused']['accel'] == pytest.approx(0, abs=1e-9)
-    # the mean skips NaN (a clip without consecutive whole frames has no acceleration error)
     assert flat['fused/accel'] == pytest.approx(0, abs=1e-9)
     assert flat['fused/mpjpe'] == pytest.approx(100 / 17)
     assert flat['2d_px'] == 2.0                                  # clip 1 has no scalar: NaN

@@ -2,7 +2,8 @@
 
     python tools/analysis_tools/eval_real_video.py CONFIG CHECKPOINT [--name NAME]
         [--compare NAME CONFIG CHECKPOINT ...] [--pose2sim WHEEL_OR_DIR] [--stride 2]
-        [--max-error 15] [--out-dir work_dirs/realvideo] [--device cpu]
+        [--max-error 15] [--out-dir work_dirs/realvideo] [--device cpu] [--window 32]
+        [--trial Demo_SinglePerson|Demo_MultiPerson]
 
 Pose2Sim's single-person demo (pip ``pose2sim==0.10.49 --no-deps``: four synchronised,
 calibrated 1088 × 1920 views at 60 fps, 100 frames of one person balancing) is read from the
@@ -19,6 +20,11 @@ MediaPipe's 2D (median px) — for every model (CONFIG, then each ``--compare``)
 (physics none), its physics output and its fused output, next to MediaPipe's own monocular 3D
 (its hip-centred world landmarks) as the baseline. A model whose lifter is
 ``Estimator3DLifter`` lifts from those world landmarks (written into each view's 2D file).
+
+``--trial Demo_MultiPerson`` scores the tracked person of the two-person trial (same cameras): a
+view whose tracker followed the other person (the triangulation of the other views outvotes
+it) is tracked again from the reference projected into it; the RESULT names then start with
+``realvideo_multiperson_``.
 
 Writes ``report.md`` and ``report.json`` under ``--out-dir``, and ends with the first model's
 fused output and the baseline::
@@ -51,10 +57,14 @@ def main():
                    help='another skeleton model to score on the same 2D (repeatable)')
     p.add_argument('--pose2sim', default=None, help='a pose2sim wheel or folder (default: the '
                                                     'installed package)')
+    p.add_argument('--trial', default='Demo_SinglePerson',
+                   choices=['Demo_SinglePerson', 'Demo_MultiPerson'])
     p.add_argument('--stride', type=int, default=2, help='use every N-th frame (60 fps / N)')
     p.add_argument('--max-error', type=float, default=15.0)
     p.add_argument('--out-dir', default='work_dirs/realvideo')
     p.add_argument('--device', default='cpu')
+    p.add_argument('--window', type=int, default=32, help='frames per model call (as '
+                                                          'infer_skeleton.py --window)')
     p.add_argument('--simulate-pan', type=float, default=0.0, metavar='PIXELS',
                    help='also film every view with a moving, zooming crop (pan of this many '
                         'pixels, tilt 0.3x, zoom ±5 %%) and lift it with and without '
@@ -77,15 +87,18 @@ def main():
                 raise UserInputError(f'model name {model_name!r}: no "/" allowed')
         if len({m[0] for m in models}) != len(models):
             raise UserInputError(f'model names must differ: {[m[0] for m in models]}')
+        if args.window < 4:
+            raise UserInputError(f'--window {args.window}: expected >= 4')
         if args.stride < 1:
             raise UserInputError(f'--stride {args.stride}: expected >= 1')
         try:
-            demo = locate_pose2sim_demo(args.pose2sim)
+            demo = locate_pose2sim_demo(args.pose2sim, trial=args.trial)
             cams = read_qualisys_calibration(osp.join(demo, 'calibration', 'Calib.qca.txt'))
         except (FileNotFoundError, ValueError) as err:
             raise UserInputError(str(err)) from err
         register_all_modules(init_default_scope=True)
-        pipelines = {m: SkeletonPipeline(c, k, args.device) for m, c, k in models}
+        pipelines = {m: SkeletonPipeline(c, k, args.device, window=args.window)
+                     for m, c, k in models}
         report = evaluate_pose2sim_demo(pipelines, demo, cams, args.out_dir, args.stride,
                                         args.max_error, args.simulate_pan)
         report.update(models={m: dict(config=c, checkpoint=k) for m, c, k in models})
@@ -94,8 +107,12 @@ def main():
         report_ref_cv = report['reference_bone_cv']
         with open(osp.join(args.out_dir, 'report.json'), 'w') as f:
             json.dump(report, f, indent=1)
-        lines = [f'# Real video: monocular 3D vs {len(cams)}-view triangulation (Pose2Sim demo)',
-                 '', f'{t} frames at {fps:g} fps, every {args.stride}; reference reprojection '
+        retracked = report['retracked_views']
+        lines = [f'# Real video: monocular 3D vs {len(cams)}-view triangulation (Pose2Sim '
+                 f'{args.trial})', '',
+                 f'{t} frames at {fps:g} fps, every {args.stride}; '
+                 + (f'views tracked again to follow the same person: {", ".join(retracked)}; '
+                    if retracked else '') + 'reference reprojection '
                  f'error median {report["reference_reprojection_px"]:.1f} px (p90 '
                  f'{report["reference_reprojection_px_p90"]:.1f}), reference bone-length variation '
                  f'{report_ref_cv:.1f} %.', '',
@@ -125,19 +142,20 @@ def main():
             f.write('\n'.join(lines) + '\n')
         print('\n'.join(lines))
     m, base = mean[first], mean[BASELINE_SOURCE]
-    print(f'RESULT realvideo_mpjpe={m["mpjpe"]:.1f}')
-    print(f'RESULT realvideo_p_mpjpe={m["p_mpjpe"]:.1f}')
-    print(f'RESULT realvideo_accel_error={m["accel"]:.2f}')
-    print(f'RESULT realvideo_bone_cv={m["bone_cv"]:.2f}')
-    print(f'RESULT realvideo_root_error={m["root"]:.1f}')
-    print(f'RESULT realvideo_reprojection_px={m["reproj_px"]:.2f}')
-    print(f'RESULT realvideo_reference_reprojection_px={report["reference_reprojection_px"]:.1f}')
-    print(f'RESULT realvideo_mediapipe_world_p_mpjpe={base["p_mpjpe"]:.1f}')
-    print(f'RESULT realvideo_mediapipe_world_accel_error={base["accel"]:.2f}')
+    pre = 'realvideo_' if args.trial == 'Demo_SinglePerson' else 'realvideo_multiperson_'
+    print(f'RESULT {pre}mpjpe={m["mpjpe"]:.1f}')
+    print(f'RESULT {pre}p_mpjpe={m["p_mpjpe"]:.1f}')
+    print(f'RESULT {pre}accel_error={m["accel"]:.2f}')
+    print(f'RESULT {pre}bone_cv={m["bone_cv"]:.2f}')
+    print(f'RESULT {pre}root_error={m["root"]:.1f}')
+    print(f'RESULT {pre}reprojection_px={m["reproj_px"]:.2f}')
+    print(f'RESULT {pre}reference_reprojection_px={report["reference_reprojection_px"]:.1f}')
+    print(f'RESULT {pre}mediapipe_world_p_mpjpe={base["p_mpjpe"]:.1f}')
+    print(f'RESULT {pre}mediapipe_world_accel_error={base["accel"]:.2f}')
     for key in ('pan_stabilised', 'pan_unstabilised'):
         if key in mean:
             for m in ('mpjpe', 'accel', 'root', '2d_px'):
-                print(f'RESULT realvideo_{key}_{m}={mean[key][m]:.2f}')
+                print(f'RESULT {pre}{key}_{m}={mean[key][m]:.2f}')
 
 
 if __name__ == '__main__':

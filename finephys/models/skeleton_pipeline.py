@@ -8,7 +8,9 @@ from typing import Optional, Union
 import numpy as np
 import torch
 from mmengine.config import Config
+from mmengine.logging import print_log
 from mmengine.runner import load_checkpoint
+from mmengine.runner.checkpoint import CheckpointLoader, load_state_dict
 from tqdm import tqdm
 
 from finephys.datasets.io import is_video_file, read_skeleton_input
@@ -78,7 +80,21 @@ class SkeletonPipeline:
             if not osp.isfile(self.checkpoint):
                 raise FileNotFoundError(f'checkpoint not found: {self.checkpoint}')
             model = MODELS.build(self.cfg.model)
-            load_checkpoint(model, self.checkpoint, map_location='cpu', logger=self.logger)
+            lifter = getattr(model, 'lifter', None)
+            if lifter is not None and not lifter.state_dict():
+                # a lifter without weights (Estimator3DLifter) runs with the physics and fuser
+                # of a checkpoint trained on another lifter: that lifter's weights are not used
+                ckpt = CheckpointLoader.load_checkpoint(self.checkpoint, map_location='cpu')
+                state = ckpt.get('state_dict', ckpt)
+                unused = [k for k in state if k.startswith('lifter.')]
+                if unused:
+                    print_log(f'{self.checkpoint}: the {type(lifter).__name__} of '
+                              f'{self.config_name} has no weights; the checkpoint\'s '
+                              f'{len(unused)} lifter entries are not used', logger=self.logger)
+                load_state_dict(model, {k: v for k, v in state.items() if k not in unused},
+                                logger=self.logger)
+            else:
+                load_checkpoint(model, self.checkpoint, map_location='cpu', logger=self.logger)
             self._model = model.to(self.device).eval()
         return self._model
 

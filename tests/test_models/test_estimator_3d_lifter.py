@@ -199,3 +199,28 @@ def test_snapping_to_the_2d_rays_takes_image_positions_from_the_2d():
     # bones stay constant over the clip after the snap
     bl = bone_lengths(snapped)
     np.testing.assert_allclose(bl, np.broadcast_to(bl[0], bl.shape), atol=1e-9)
+
+
+def test_a_checkpoint_of_another_lifter_lends_its_physics_and_fuser(tmp_path):
+    """The estimator-3D configs run with a TCN checkpoint: its fuser (and solver) weights are
+    loaded, its lifter's weights are left out with one log line, not a list of keys."""
+    from mmengine.config import Config
+
+    from finephys.models.skeleton_pipeline import SkeletonPipeline
+    from finephys.registry import MODELS
+    from finephys.utils import register_all_modules
+    register_all_modules()
+    body = ("physics=dict(type='FiniteDifferenceSolver'), fuser=dict(type='ComplementaryFuser'))"
+            "\n")
+    (tmp_path / 'tcn.py').write_text("model = dict(type='FinePhysSkeleton', lifter=dict("
+                                     "type='TemporalConvLifter', channels=8, num_blocks=1), "
+                                     + body)
+    (tmp_path / 'est.py').write_text("model = dict(type='FinePhysSkeleton', lifter=dict("
+                                     "type='Estimator3DLifter'), " + body)
+    tcn = MODELS.build(Config.fromfile(str(tmp_path / 'tcn.py')).model)
+    with torch.no_grad():
+        tcn.fuser.gate_bias.fill_(1.234)
+    torch.save(dict(state_dict=tcn.state_dict(), meta={}), tmp_path / 'tcn.pth')
+    pipeline = SkeletonPipeline(str(tmp_path / 'est.py'), str(tmp_path / 'tcn.pth'))
+    assert float(pipeline.model.fuser.gate_bias) == pytest.approx(1.234)
+    assert isinstance(pipeline.model.lifter, Estimator3DLifter)

@@ -86,7 +86,7 @@ def test_eval_real_video_on_pose2sims_demo(tmp_path):
     with open(tmp_path / 'rv' / 'report.json') as f:
         report = json.load(f)
     assert report['frames'] == 100 and len(report['per_view']) == 4
-    assert report['models'] == ['est3d', 'tcn']
+    assert list(report['models']) == ['est3d', 'tcn']           # name -> config, checkpoint
     assert all(v['est3d/fused']['frames'] == 25 for v in report['per_view'].values())
     mean = report['mean']
     # the estimator-3D lifter alone is MediaPipe's own shape with constant bones, placed by the

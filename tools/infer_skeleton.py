@@ -11,7 +11,8 @@ SynthGym heatmap detector of configs/pose_estimators/; camera pan/tilt/zoom remo
 score-0 joints are missing). Missing joints and frames where the person was lost are filled
 (interpolated 2D, physics-leaning fusion) and flagged. Writes ``<stem>_3d.npz`` and ``.json``
 (three sequences, camera frame, metres; ``missing``, ``lost_frames``, ``camera_motion``),
-``<stem>_fused_3d.gif`` (animated 3D plot) and ``<stem>_overlay.mp4`` (2D input and projected
+``<stem>_fused.bvh`` (the fused skeleton for Blender & co.), ``<stem>_fused_3d.gif`` (animated
+3D plot) and ``<stem>_overlay.mp4`` (2D input and projected
 fused skeleton; filled frames marked red).
 """
 import argparse

@@ -9,6 +9,7 @@ import cv2
 import numpy as np
 
 from finephys.datasets.io import VideoReader
+from finephys.datasets.mocap import write_bvh
 from finephys.models.skeleton_pipeline import SkeletonPipeline
 from finephys.structures import camera_to_pixels
 from finephys.utils import register_all_modules
@@ -83,8 +84,9 @@ class SkeletonInferencer:
 
     @staticmethod
     def write_outputs(result, video, out_dir, stem):
-        """npz + json of the three sequences, an animated 3D plot (gif) and a 2D overlay (mp4,
-        streamed over the source video when there is one). Filled joints and lost frames are
+        """npz + json of the three sequences, the fused one as BVH (``<stem>_fused.bvh``), an
+        animated 3D plot (gif) and a 2D overlay (mp4, streamed over the source video when there
+        is one). Filled joints and lost frames are
         flagged: ``missing`` / ``lost_frames`` keys, and in the overlay a red frame border with
         "filled" on lost frames and red rings on filled joints."""
         os.makedirs(out_dir, exist_ok=True)
@@ -110,6 +112,8 @@ class SkeletonInferencer:
                               for k in ('s_dd', 's_pp', 'fused')}), f)
         animate_sequence_3d(result['fused'], osp.join(out_dir, f'{stem}_fused_3d.gif'),
                             fps=result['fps'])
+        # for Blender & co.: Y up, centimetres, median bone lengths (a rig has fixed bones)
+        write_bvh(osp.join(out_dir, f'{stem}_fused.bvh'), result['fused'], result['fps'])
         k = result['K']
         fused = result['fused']
         proj = camera_to_pixels(fused, k)

@@ -11,6 +11,7 @@ import torch
 from finephys.apis import SkeletonInferencer, load_skeleton_file
 from finephys.datasets.synthgym import generate_clip
 from finephys.registry import MODELS
+from finephys.structures import H36M17
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 CFG = osp.join(ROOT, 'configs/finephys/finephys-skeleton_stage1_synthgym_tcn-lifter.py')
@@ -90,6 +91,16 @@ def test_inferencer_outputs_and_window_blending(tmp_path, checkpoint, clip):
     assert iio.imread(tmp_path / 'out' / 'clip_fused_3d.gif').shape[0] == 40
     with open(tmp_path / 'out' / 'clip_3d.json') as f:
         assert np.asarray(json.load(f)['fused']).shape == (40, 17, 3)
+    # the BVH holds the fused skeleton (its bones at their median lengths): read back, every
+    # joint is where the fused output has it up to that bone-length change
+    from finephys.datasets.mocap import bvh_to_h36m17
+    back, fps = bvh_to_h36m17(str(tmp_path / 'out' / 'clip_fused.bvh'), scale=0.01)
+    assert back.shape == (40, 17, 3) and fps == pytest.approx(30.0)
+    fused = out['fused'] @ np.diag([1.0, -1.0, -1.0]) @ np.array([[1.0, 0, 0], [0, 0, 1.0],
+                                                                  [0, -1.0, 0]])
+    bl = np.linalg.norm(out['fused'][:, 1:] - out['fused'][:, list(H36M17.parents[1:])], axis=-1)
+    slack = np.abs(bl - np.median(bl, 0)).sum(1).max()         # a chain's worst length change
+    assert np.abs(back - fused).max() <= slack + 1e-4
 
 
 def test_cli_on_a_video_with_online_mmpose(tmp_path, checkpoint, clip):

@@ -12,7 +12,8 @@ R_world(parent) · (offset + translation channels)``. An ``End Site`` is named
 H36M-17 mapping (:data:`BVH_NAME_MAPS`): each H36M joint takes the first name present in the
 file among its candidates (CMU's and Mixamo's conventions; a ``mixamorig:`` prefix is stripped).
 The H36M ``neck`` (nose level) is the midpoint of the head joint and the head's end site;
-``head`` is that end site (the top of the head).
+``head`` is that end site (the top of the head) — or ``Nose`` and its end site, as this
+project's BVH writer (:mod:`.bvh_writer`) names them.
 """
 import numpy as np
 
@@ -31,8 +32,8 @@ BVH_NAME_MAPS = dict(
     left_ankle=('LeftFoot', 'LeftAnkle', 'lFoot'),
     spine=('Spine1', 'Spine', 'abdomen', 'Chest'),
     thorax=('Neck', 'Neck1', 'neck'),
-    neck=('@mid:Head,Head_end', '@mid:Head,HeadTop_End', '@mid:head,head_end'),
-    head=('Head_end', 'HeadTop_End', 'head_end', 'Head'),
+    neck=('Nose', '@mid:Head,Head_end', '@mid:Head,HeadTop_End', '@mid:head,head_end'),
+    head=('Nose_end', 'Head_end', 'HeadTop_End', 'head_end', 'Head'),
     left_shoulder=('LeftArm', 'LeftShoulder', 'lShldr'),
     left_elbow=('LeftForeArm', 'LeftElbow', 'lForeArm'),
     left_wrist=('LeftHand', 'LeftWrist', 'lHand'),

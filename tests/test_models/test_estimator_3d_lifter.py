@@ -123,6 +123,10 @@ def test_skeleton_files_carry_the_estimators_3d(tmp_path):
     from finephys.datasets.io import read_skeleton_input
     filled = read_skeleton_input(str(tmp_path / 'ok.npz'))['keypoints_3d_estimator']
     np.testing.assert_allclose(filled[3], (world[2] + world[4]) / 2)   # bridged in time
+    # an estimator 3D that is missing everywhere is optional input: dropped, the 2D still read
+    np.savez(tmp_path / 'none.npz', keypoints=px, camera_K=k, layout='h36m17',
+             keypoints_3d_estimator=np.full_like(world, np.nan))
+    assert read_skeleton_input(str(tmp_path / 'none.npz'))['keypoints_3d_estimator'] is None
     np.savez(tmp_path / 'shape.npz', keypoints=px, keypoints_3d_estimator=world[:, :, :2])
     with pytest.raises(SkeletonFileError, match=r'keypoints_3d_estimator must be \(T, 17, 3\)'):
         load_skeleton_file(str(tmp_path / 'shape.npz'))

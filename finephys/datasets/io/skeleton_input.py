@@ -99,8 +99,13 @@ def read_skeleton_input(path, layout='auto', fps=None, clip_id=None, estimate_po
     if world is not None:
         # the estimator's 3D has the 2D's gaps (and its own): filled in time the same way
         world_missing = missing | ~np.isfinite(world).all(-1)
-        world = fill_missing_keypoints(world, np.where(world_missing, 0.0, 1.0),
-                                       where=f'{path} keypoints_3d_estimator')[0]
+        if world_missing.all():      # optional: a lifter that needs it names what is missing
+            print_log(f'{path}: the estimator\'s 3D is missing in every frame; not used',
+                      logger='current')
+            world = None
+        else:
+            world = fill_missing_keypoints(world, np.where(world_missing, 0.0, 1.0),
+                                           where=f'{path} keypoints_3d_estimator')[0]
     return dict(keypoints_2d=kp, scores=scores, missing=missing, lost_frames=missing.all(-1),
                 keypoints_2d_image=raw, camera_motion=motion, fps=fps, K=k, video=video,
                 keypoints_3d_estimator=world, **extra)

@@ -66,6 +66,15 @@ def read_pyskl_annotations(path: str) -> 'OrderedDict[str, dict]':
     return OrderedDict((a['frame_dir'], a) for a in anns)
 
 
+def check_coordinate_range(path, what, values, limit, expected):
+    """One clear error when the finite ``values`` reach beyond ``±limit``: ``<path>: <what>
+    [min, max]; expected <expected> <= limit)``."""
+    finite = values[np.isfinite(values)]
+    if finite.size and np.abs(finite).max() > limit:
+        raise SkeletonFileError(f'{path}: {what} [{finite.min():.4g}, {finite.max():.4g}]; '
+                                f'expected {expected} <= {limit:g})')
+
+
 def load_skeleton_file(path, clip_id=None):
     """Read a 2D skeleton file.
 
@@ -94,22 +103,16 @@ def load_skeleton_file(path, clip_id=None):
     kp = np.asarray(out['keypoints'], np.float64)
     if kp.ndim != 3 or kp.shape[1:] != (17, 2):
         raise SkeletonFileError(f'{path}: keypoints must be (T, 17, 2), got {kp.shape}')
-    finite = kp[np.isfinite(kp)]
-    if finite.size and np.abs(finite).max() > MAX_PIXEL_COORDINATE:
-        raise SkeletonFileError(
-            f'{path}: keypoint coordinates span [{finite.min():.4g}, {finite.max():.4g}]; '
-            f'expected pixels of a video frame (|x|, |y| <= {MAX_PIXEL_COORDINATE:g})')
+    check_coordinate_range(path, 'keypoint coordinates span', kp, MAX_PIXEL_COORDINATE,
+                           'pixels of a video frame (|x|, |y|')
     out['keypoints'] = kp
     if 'keypoints_3d_estimator' in out:
         world = np.asarray(out['keypoints_3d_estimator'], np.float64)
         if world.shape != (len(kp), 17, 3):
             raise SkeletonFileError(f'{path}: keypoints_3d_estimator must be (T, 17, 3) = '
                                     f'({len(kp)}, 17, 3), got {world.shape}')
-        finite = world[np.isfinite(world)]
-        if finite.size and np.abs(finite).max() > MAX_BODY_EXTENT_M:
-            raise SkeletonFileError(
-                f'{path}: keypoints_3d_estimator spans [{finite.min():.4g}, {finite.max():.4g}];'
-                f' expected hip-centred metres (|x|, |y|, |z| <= {MAX_BODY_EXTENT_M:g})')
+        check_coordinate_range(path, 'keypoints_3d_estimator spans', world, MAX_BODY_EXTENT_M,
+                               'hip-centred metres (|x|, |y|, |z|')
         out['keypoints_3d_estimator'] = world
     out.setdefault('layout', None)
     if 'scores' in out:

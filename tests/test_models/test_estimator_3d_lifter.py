@@ -228,3 +228,25 @@ def test_a_checkpoint_of_another_lifter_lends_its_physics_and_fuser(tmp_path):
     pipeline = SkeletonPipeline(str(tmp_path / 'est.py'), str(tmp_path / 'tcn.pth'))
     assert float(pipeline.model.fuser.gate_bias) == pytest.approx(1.234)
     assert isinstance(pipeline.model.lifter, Estimator3DLifter)
+
+
+def test_a_long_input_with_a_long_lost_stretch_lifts_to_finite_flagged_output(
+        estimator_pipeline):
+    """160 frames (five windows) with the person lost for 100 of them (2D and 3D NaN, score 0):
+    finite output everywhere, the uncovered frames flagged, the observed frames exact."""
+    pipeline, root = estimator_pipeline
+    x, uv, k = _truth(t=160)
+    px = uv * k[[0, 1], [0, 1]] + k[:2, 2]
+    world = _as_estimator(x)
+    scores = np.ones(px.shape[:2])
+    lost = slice(30, 130)
+    px[lost], world[lost], scores[lost] = np.nan, np.nan, 0.0
+    np.savez(root / 'long.npz', keypoints=px, scores=scores, camera_K=k, layout='h36m17',
+             keypoints_3d_estimator=world)
+    out = pipeline(str(root / 'long.npz'), show_progress=False)
+    for key in ('s_dd', 's_pp', 'fused'):
+        assert out[key].shape == (160, 17, 3) and np.isfinite(out[key]).all()
+    assert out['lost_frames'][lost].all() and not out['lost_frames'][:30].any()
+    assert out['bridged_frames'].any() and not out['bridged_frames'][:30].any()
+    np.testing.assert_allclose(out['s_dd'][:16], x[:16], atol=1e-4)
+    np.testing.assert_allclose(out['s_dd'][-16:], x[-16:], atol=1e-4)

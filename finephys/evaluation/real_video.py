@@ -74,15 +74,14 @@ def track_view_2d(demo, cam, init_box=None):
     return undistort_keypoints(k, cam), np.concatenate(s_v), np.concatenate(w_v), reader.fps
 
 
-def multiview_2d(demo, cams, init_boxes=None):
+def multiview_2d(demo, cams):
     """MediaPipe's tracked 2D of every view, undistorted (:func:`track_view_2d`).
 
     Returns:
         tuple: ``keypoints (V, T, 17, 2)``, ``scores (V, T, 17)`` (T: the shortest view),
         ``world`` (list of ``(T_v, 17, 3)`` world landmarks, metres), ``fps``.
     """
-    views = [track_view_2d(demo, cam, None if init_boxes is None else init_boxes[v])
-             for v, cam in enumerate(cams)]
+    views = [track_view_2d(demo, cam) for cam in cams]
     t = min(len(k) for k, _, _, _ in views)
     return (np.stack([k[:t] for k, _, _, _ in views]), np.stack([s[:t] for _, s, _, _ in views]),
             [w for _, _, w, _ in views], views[0][3])
@@ -90,8 +89,7 @@ def multiview_2d(demo, cams, init_boxes=None):
 
 def view_reprojection_px(ref_world, keypoints, cam):
     """Median distance (px) between the reference projected into a view and the view's 2D."""
-    px = camera_to_pixels(ref_world @ cam['R'].T + cam['t'], cam['K'])
-    return float(np.nanmedian(np.linalg.norm(px - keypoints, axis=-1)))
+    return reprojection_px(ref_world @ cam['R'].T + cam['t'], keypoints, cam['K'])
 
 
 def associate_views(demo, cams, kps, scores, worlds, P, max_error):

@@ -3,6 +3,7 @@
     python tools/infer_skeleton.py CONFIG CHECKPOINT INPUT [--out-dir work_dirs/infer]
         [--layout auto|coco17|h36m17] [--fps 30] [--clip-id ID] [--device cpu]
         [--pose-config POSE_CONFIG --pose-checkpoint CKPT] [--window 32] [--no-stabilise]
+        [--physics sequence|windows]
 
 INPUT: a video (.mp4/.avi/...; streamed; 2D estimated online by MediaPipe BlazePose with one
 person tracked (default, real weights from its pip wheel), an mmpose top-down model, or the
@@ -38,6 +39,10 @@ def main():
     p.add_argument('--window', type=int, default=32)
     p.add_argument('--no-stabilise', action='store_true',
                    help='video input: keep each frame\'s pixels (static camera assumed)')
+    p.add_argument('--physics', default='sequence', choices=['sequence', 'windows'],
+                   help='sequence: a structured solver solves the whole input at once (exact '
+                        'at any length); windows: every window through the whole model, '
+                        'blended')
     args = p.parse_args()
     with friendly_errors('infer_skeleton.py'):
         from finephys.apis import SkeletonInferencer, pose_estimator_config
@@ -49,7 +54,8 @@ def main():
             pose = pose_estimator_config(args.pose_config, args.pose_checkpoint)
         try:
             inferencer = SkeletonInferencer(args.config, args.checkpoint, args.device, pose,
-                                            args.window, stabilise=not args.no_stabilise)
+                                            args.window, stabilise=not args.no_stabilise,
+                                            physics=args.physics)
             result = inferencer(args.input, layout=args.layout, fps=args.fps,
                                 clip_id=args.clip_id, out_dir=args.out_dir)
         except ValueError as err:

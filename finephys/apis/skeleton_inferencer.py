@@ -24,7 +24,8 @@ class SkeletonInferencer:
 
     The work is :class:`~finephys.models.skeleton_pipeline.SkeletonPipeline`'s (``.pipeline``):
     long inputs are lifted in windows of ``window`` frames (stride ``window // 2``) whose
-    overlaps are blended with a triangular weight.
+    overlaps are blended with a triangular weight, then a solver that holds at any length (the
+    structured one) solves the whole input at once (``physics='sequence'``).
 
     Args:
         config (str): Model config.
@@ -36,14 +37,16 @@ class SkeletonInferencer:
         window (int): Frames per model call.
         stabilise (bool): For videos, estimate camera pan/tilt/zoom from the background and
             run the model on 2D in frame 0's pixels (see :mod:`finephys.utils.camera_motion`).
+        physics (str): ``'sequence'`` (default) or ``'windows'`` (every window through the
+            whole model, blended: how inference worked before whole-sequence physics).
     """
 
     def __init__(self, config: str, checkpoint: str, device: str = 'cpu',
                  pose_estimator: Optional[dict] = None, window: int = 32,
-                 stabilise: bool = True):
+                 stabilise: bool = True, physics: str = 'sequence'):
         register_all_modules(init_default_scope=True)
         self.pipeline = SkeletonPipeline(config, checkpoint, device, pose_estimator, window,
-                                         stabilise)
+                                         stabilise, physics=physics)
         self.pipeline.model        # build and load now: a bad config or checkpoint fails here
 
     @property
@@ -90,7 +93,8 @@ class SkeletonInferencer:
         flagged: ``missing`` / ``lost_frames`` keys, and in the overlay a red frame border with
         "filled" on lost frames and red rings on filled joints."""
         os.makedirs(out_dir, exist_ok=True)
-        extra = {k: result[k] for k in ('contact_prob', 'flight') if k in result}
+        extra = {k: result[k] for k in ('contact_prob', 'flight', 'gravity_scale',
+                                        'gravity_scale_valid') if k in result}
         flags = dict(missing=result['missing'], lost_frames=result['lost_frames'])
         if 'bridged_frames' in result:      # lost frames no lifted window covered
             flags['bridged_frames'] = result['bridged_frames']

@@ -93,6 +93,65 @@ class FinePhysSkeleton(BaseModel):
             getattr(self, name).eval()
         return self
 
+    @property
+    def whole_sequence_physics(self) -> bool:
+        """Whether the physics solver holds its constraints over a whole input of any length
+        (``whole_sequence = True``, e.g. :class:`StructuredPhysicsSolver`): inference then
+        lifts in windows and solves the physics once over the sequence
+        (:meth:`lift_data_driven`, then :meth:`physics_and_fusion`)."""
+        return bool(getattr(self.physics, 'whole_sequence', False))
+
+    def _check_inputs(self, inputs: Dict[str, torch.Tensor]):
+        kp = inputs['keypoints_2d_norm']
+        if kp.dim() != 4 or kp.shape[-1] != 2:
+            raise ValueError(f'FinePhysSkeleton: keypoints_2d_norm must be (B, T, J, 2), got '
+                             f'{tuple(kp.shape)}')
+        if not torch.isfinite(kp).all():
+            raise ValueError('FinePhysSkeleton: keypoints_2d_norm contains NaN/inf')
+        scores = inputs.get('keypoint_scores')
+        if scores is not None and (scores.amax(dim=(1, 2)) <= 0).any():
+            raise ValueError('FinePhysSkeleton: a clip has all-zero keypoint scores')
+        return kp, scores
+
+    def lift_data_driven(self, inputs: Dict[str, torch.Tensor]) -> torch.Tensor:
+        """The lifter alone: ``S_dd (B, T, J, 3)`` metres (see :meth:`forward_stages` for
+        ``inputs``)."""
+        kp, scores = self._check_inputs(inputs)
+        lifter_scores = scores
+        if scores is not None and self.lifter_missing_score is not None:
+            lifter_scores = torch.where(scores <= 0, scores.new_tensor(self.lifter_missing_score),
+                                        scores)
+        if getattr(self.lifter, 'needs_estimator_3d', False):
+            # e.g. Estimator3DLifter: the 2D estimator's own metric 3D, placed by the 2D
+            return self.lifter(kp, lifter_scores,
+                               keypoints_3d_estimator=inputs.get('keypoints_3d_estimator'))
+        return self.lifter(kp, lifter_scores)
+
+    def physics_and_fusion(self, s_dd: torch.Tensor, inputs: Dict[str, torch.Tensor],
+                           data_samples: Optional[dict]) -> dict:
+        """Physics seeded by ``s_dd`` ``(B, T, J, 3)``, then fusion; returns what
+        :meth:`forward_stages` returns. ``T`` may be a whole sequence for a solver with
+        :attr:`whole_sequence_physics` (the lifter's windows blended beforehand)."""
+        kp, scores = self._check_inputs(inputs)
+        fps = data_samples.get('fps') if data_samples is not None else None
+        if fps is None:
+            raise ValueError("FinePhysSkeleton: data_samples['fps'] is required (dt = 1 / fps)")
+        dt = 1.0 / torch.as_tensor(fps, dtype=s_dd.dtype, device=kp.device).reshape(-1)
+        seed = s_dd.detach() if self.detach_physics_input else s_dd
+        if getattr(self.physics, 'needs_context', False):
+            gravity = data_samples.get('camera_gravity') if data_samples is not None else None
+            phys = self.physics(seed, dt, keypoints_2d=kp, scores=scores, gravity=gravity)
+        else:
+            phys = self.physics(seed, dt)
+        dd_for_fusion = s_dd
+        if 'data_driven' in phys:
+            # the solver's corrected S_dd (e.g. rescaled by gravity), with the lifter's gradients
+            dd_for_fusion = s_dd + (phys['data_driven'] - seed)
+        fused, gate = self.fuser(dd_for_fusion, phys['poses'], scores)
+        return dict(s_dd=s_dd, s_pp=phys['poses'], fused=fused, gate=gate,
+                    loss_noise=phys['loss_noise'], scores=scores, keypoints_2d_norm=kp,
+                    physics=phys, s_dd_corrected=dd_for_fusion)
+
     def forward_stages(self, inputs: Dict[str, torch.Tensor],
                        data_samples: Optional[dict]) -> dict:
         """Every stage's output for one batch: lifter → physics → fusion (what ``loss``,
@@ -112,43 +171,11 @@ class FinePhysSkeleton(BaseModel):
             ``loss_noise``, ``scores``, ``keypoints_2d_norm`` and the solver's whole output
             ``physics``.
         """
-        kp = inputs['keypoints_2d_norm']
-        if kp.dim() != 4 or kp.shape[-1] != 2:
-            raise ValueError(f'FinePhysSkeleton: keypoints_2d_norm must be (B, T, J, 2), got '
-                             f'{tuple(kp.shape)}')
-        if not torch.isfinite(kp).all():
-            raise ValueError('FinePhysSkeleton: keypoints_2d_norm contains NaN/inf')
-        scores = inputs.get('keypoint_scores')
-        if scores is not None and (scores.amax(dim=(1, 2)) <= 0).any():
-            raise ValueError('FinePhysSkeleton: a clip has all-zero keypoint scores')
-        fps = data_samples.get('fps') if data_samples is not None else None
-        if fps is None:
+        self._check_inputs(inputs)
+        if data_samples is None or data_samples.get('fps') is None:
             raise ValueError("FinePhysSkeleton: data_samples['fps'] is required (dt = 1 / fps)")
-        dt = 1.0 / torch.as_tensor(fps, dtype=kp.dtype, device=kp.device).reshape(-1)
-        lifter_scores = scores
-        if scores is not None and self.lifter_missing_score is not None:
-            lifter_scores = torch.where(scores <= 0, scores.new_tensor(self.lifter_missing_score),
-                                        scores)
-        if getattr(self.lifter, 'needs_estimator_3d', False):
-            # e.g. Estimator3DLifter: the 2D estimator's own metric 3D, placed by the 2D
-            s_dd = self.lifter(kp, lifter_scores,
-                               keypoints_3d_estimator=inputs.get('keypoints_3d_estimator'))
-        else:
-            s_dd = self.lifter(kp, lifter_scores)
-        seed = s_dd.detach() if self.detach_physics_input else s_dd
-        if getattr(self.physics, 'needs_context', False):
-            gravity = data_samples.get('camera_gravity') if data_samples is not None else None
-            phys = self.physics(seed, dt, keypoints_2d=kp, scores=scores, gravity=gravity)
-        else:
-            phys = self.physics(seed, dt)
-        dd_for_fusion = s_dd
-        if 'data_driven' in phys:
-            # the solver's corrected S_dd (e.g. rescaled by gravity), with the lifter's gradients
-            dd_for_fusion = s_dd + (phys['data_driven'] - seed)
-        fused, gate = self.fuser(dd_for_fusion, phys['poses'], scores)
-        return dict(s_dd=s_dd, s_pp=phys['poses'], fused=fused, gate=gate,
-                    loss_noise=phys['loss_noise'], scores=scores, keypoints_2d_norm=kp,
-                    physics=phys, s_dd_corrected=dd_for_fusion)
+        s_dd = self.lift_data_driven(inputs)
+        return self.physics_and_fusion(s_dd, inputs, data_samples)
 
     def forward(self, inputs: Dict[str, torch.Tensor], data_samples: Optional[dict] = None,
                 mode: str = 'tensor'):
@@ -200,7 +227,14 @@ class FinePhysSkeleton(BaseModel):
         return losses
 
     def predict(self, inputs, data_samples=None) -> List[dict]:
-        out = self.forward_stages(inputs, data_samples)
+        return self.predictions(self.forward_stages(inputs, data_samples), data_samples)
+
+    def predictions(self, out: dict, data_samples: Optional[dict] = None) -> List[dict]:
+        """:meth:`forward_stages`' (or :meth:`physics_and_fusion`'s) output → one dict per
+        clip: ``pred_keypoints_3d`` (fused), ``_dd``, ``_pp``, ``fusion_gate``,
+        ``pred_keypoints_2d`` (projected with ``data_samples['camera_K']`` when given); with a
+        solver that corrects ``S_dd`` also ``pred_keypoints_3d_dd_scaled``, ``contact_prob``,
+        ``pred_flight``, ``gravity_scale(_valid)``, ``contact_force``, ``internal_forces``."""
         k = data_samples.get('camera_K') if data_samples is not None else None
         proj = project_points(out['fused'], k)
         results = [dict(pred_keypoints_3d=out['fused'][i], pred_keypoints_3d_dd=out['s_dd'][i],

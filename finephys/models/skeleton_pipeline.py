@@ -23,6 +23,9 @@ from finephys.utils.keypoint_gaps import fill_missing_keypoints
 SEQUENCE_KEYS = (('s_dd', 'pred_keypoints_3d_dd'), ('s_pp', 'pred_keypoints_3d_pp'),
                  ('fused', 'pred_keypoints_3d'))
 
+#: How :meth:`SkeletonPipeline.lift` applies the physics: once over the input, or per window.
+PHYSICS_OVER = ('sequence', 'windows')
+
 
 def bridge_in_time(values, where):
     """Fill NaN frames of ``(T, N, D)`` linearly in time between the finite frames around them
@@ -35,8 +38,9 @@ class SkeletonPipeline:
     ``predict`` gives ``pred_keypoints_3d``), each built on first use.
 
     Long inputs are lifted in windows of ``window`` frames (stride ``window // 2``) whose
-    overlaps are blended with a triangular weight; a clip of at most ``window`` frames is one
-    model call, its output unchanged by the blend.
+    overlaps are blended with a triangular weight; a solver that holds over any length (the
+    structured one) then solves the whole input at once (``physics='sequence'``, see
+    :meth:`lift`).
 
     Args:
         config (str | Config): The skeleton model's config (its ``model`` entry).
@@ -49,11 +53,19 @@ class SkeletonPipeline:
         stabilise (bool): For videos, estimate camera pan/tilt/zoom from the background and lift
             2D in frame 0's pixels (see :mod:`finephys.utils.camera_motion`).
         logger (str): mmengine logger for the checkpoint load (``'silent'`` inside a metric).
+        physics (str): ``'sequence'`` — a solver that allows it solves the whole input at once
+            (its constraints hold at any length; see :meth:`lift`); ``'windows'`` — every
+            window through the whole model, blended (the only way for a windowed rollout such
+            as Phys-Net, which ignores this).
     """
 
     def __init__(self, config: Union[str, Config], checkpoint: str, device: str = 'cpu',
                  pose_estimator: Optional[dict] = None, window: int = 32,
-                 stabilise: bool = True, logger: str = 'current'):
+                 stabilise: bool = True, logger: str = 'current', physics: str = 'sequence'):
+        if physics not in PHYSICS_OVER:
+            raise ValueError(f'SkeletonPipeline physics={physics!r}: expected one of '
+                             f'{PHYSICS_OVER}')
+        self.physics = physics
         self.config, self.checkpoint, self.device = config, checkpoint, device
         self.pose_estimator_cfg = dict(pose_estimator or dict(type='MediaPipePoseEstimator'))
         self.window, self.stabilise, self.logger = window, stabilise, logger
@@ -152,10 +164,44 @@ class SkeletonPipeline:
         (:class:`~finephys.models.lifters.Estimator3DLifter`)."""
         return bool(getattr(getattr(self.model, 'lifter', None), 'needs_estimator_3d', False))
 
+    @property
+    def physics_over_sequence(self) -> bool:
+        """Whether :meth:`lift` solves the physics once over the whole input: ``physics=
+        'sequence'`` and a model whose solver allows it
+        (:attr:`~finephys.models.FinePhysSkeleton.whole_sequence_physics`)."""
+        return self.physics == 'sequence' and bool(
+            getattr(self.model, 'whole_sequence_physics', False))
+
+    def _window_starts(self, t):
+        win = min(self.window, t)
+        starts = list(range(0, max(t - win, 0) + 1, max(win // 2, 1)))
+        if starts[-1] + win < t:
+            starts.append(t - win)
+        return win, starts
+
+    def _window_inputs(self, norm, scores, keypoints_3d_estimator, s, win):
+        inputs = dict(keypoints_2d_norm=torch.as_tensor(norm[None, s:s + win],
+                                                        dtype=torch.float32, device=self.device),
+                      keypoint_scores=torch.as_tensor(scores[None, s:s + win],
+                                                      dtype=torch.float32, device=self.device))
+        if keypoints_3d_estimator is not None:
+            inputs['keypoints_3d_estimator'] = torch.as_tensor(
+                np.asarray(keypoints_3d_estimator)[None, s:s + win], dtype=torch.float32,
+                device=self.device)
+        return inputs
+
     @torch.no_grad()
     def lift(self, keypoints_2d, scores, intrinsics, fps, show_progress=False,
              keypoints_3d_estimator=None) -> dict:
-        """2D pixels → the model's 3D, window by window.
+        """2D pixels → the model's 3D.
+
+        The lifter runs window by window (``window`` frames, stride ``window // 2``, overlaps
+        blended with a triangular weight). With :attr:`physics_over_sequence` the physics
+        solver and the fuser then run **once over the whole input** on the blended ``S_dd``, in
+        float64, so their constraints hold at any length (every flight solved whole, one
+        gravity scale for the clip); otherwise each window goes through the whole model and the
+        three sequences are blended (contact probabilities too, re-thresholded into
+        ``flight``).
 
         Args:
             keypoints_2d: ``(T, 17, 2)`` pixels (finite: gaps filled).
@@ -167,15 +213,18 @@ class SkeletonPipeline:
 
         Windows wholly inside a stretch where the person was lost (every score 0) are not
         lifted; frames that no lifted window covers are bridged linearly in time between the
-        lifted frames around them (held at the ends) and flagged in ``bridged_frames``. So a
-        lost stretch of any length gives finite output; only a clip where nobody is ever seen is
-        an error.
+        lifted frames around them (held at the ends) and flagged in ``bridged_frames`` (with
+        whole-sequence physics the bridge is the lifter's, and the physics solves through it).
+        So a lost stretch of any length gives finite output; only a clip where nobody is ever
+        seen is an error.
 
         Returns:
             dict: ``s_dd``, ``s_pp``, ``fused`` ``(T, 17, 3)`` float64, camera-frame metres (a
             model without a physics branch gives its one output for all three),
-            ``bridged_frames (T,)`` bool; with a contact-predicting solver also
-            ``contact_prob (T, C)`` and ``flight (T,)``.
+            ``bridged_frames (T,)`` bool, ``physics_over`` (``'sequence'`` / ``'windows'``);
+            with a contact-predicting solver also ``contact_prob (T, C)`` and ``flight (T,)``;
+            with whole-sequence physics also ``gravity_scale`` (float) and
+            ``gravity_scale_valid`` (bool).
 
         Raises:
             ValueError: every score is 0.
@@ -186,12 +235,12 @@ class SkeletonPipeline:
         if not observed.any():
             raise ValueError('SkeletonPipeline.lift: no joint is observed in any frame (every '
                              'score is 0) — no person was found')
+        if self.physics_over_sequence:
+            return self._lift_then_solve_sequence(norm, scores, observed, fps, show_progress,
+                                                  keypoints_3d_estimator)
         model = self.model
         t = len(norm)
-        win = min(self.window, t)
-        starts = list(range(0, max(t - win, 0) + 1, max(win // 2, 1)))
-        if starts[-1] + win < t:
-            starts.append(t - win)
+        win, starts = self._window_starts(t)
         acc = {key: np.zeros((t, 17, 3)) for key, _ in SEQUENCE_KEYS}
         contact = None        # per-frame contact probabilities, when the solver predicts them
         weight = np.zeros((t, 1, 1))
@@ -201,15 +250,7 @@ class SkeletonPipeline:
                 # a window inside a lost stretch has nothing to lift (the model refuses it);
                 # its frames come from the windows around it, or are bridged below
                 continue
-            inputs = dict(keypoints_2d_norm=torch.as_tensor(norm[None, s:s + win],
-                                                            dtype=torch.float32,
-                                                            device=self.device),
-                          keypoint_scores=torch.as_tensor(scores[None, s:s + win],
-                                                          dtype=torch.float32, device=self.device))
-            if keypoints_3d_estimator is not None:
-                inputs['keypoints_3d_estimator'] = torch.as_tensor(
-                    np.asarray(keypoints_3d_estimator)[None, s:s + win], dtype=torch.float32,
-                    device=self.device)
+            inputs = self._window_inputs(norm, scores, keypoints_3d_estimator, s, win)
             samples = dict(fps=torch.tensor([fps], device=self.device))
             out = model(inputs, samples, mode='predict')[0]
             for key, name in SEQUENCE_KEYS:
@@ -232,9 +273,47 @@ class SkeletonPipeline:
                 result[key] = bridge_in_time(gap.reshape(t, -1, result[key].shape[-1]),
                                              key).reshape(result[key].shape)
         result['bridged_frames'] = ~lifted
+        result['physics_over'] = 'windows'
         if contact is not None:
             threshold = getattr(getattr(model, 'physics', None), 'contact_threshold', 0.5)
             result['flight'] = (result['contact_prob'] < threshold).all(-1)
+        return result
+
+    def _lift_then_solve_sequence(self, norm, scores, observed, fps, show_progress,
+                                  keypoints_3d_estimator):
+        """:meth:`lift` with whole-sequence physics: windowed lifter, then one physics solve and
+        one fusion over all ``T`` frames."""
+        model = self.model
+        t = len(norm)
+        win, starts = self._window_starts(t)
+        s_dd = np.zeros((t, 17, 3))
+        weight = np.zeros((t, 1, 1))
+        tri = np.minimum(np.arange(1, win + 1), np.arange(win, 0, -1)).astype(float)[:, None, None]
+        for s in tqdm(starts, desc='lifting windows', disable=not show_progress):
+            if not observed[s:s + win].any():
+                continue                  # inside a lost stretch: bridged below
+            inputs = self._window_inputs(norm, scores, keypoints_3d_estimator, s, win)
+            s_dd[s:s + win] += model.lift_data_driven(inputs)[0].double().cpu().numpy() * tri
+            weight[s:s + win] += tri
+        lifted = weight[:, 0, 0] > 0
+        s_dd = s_dd / np.where(weight > 0, weight, 1.0)
+        if not lifted.all():
+            s_dd = bridge_in_time(np.where(lifted[:, None, None], s_dd, np.nan), 's_dd')
+        f64 = dict(dtype=torch.float64, device=self.device)
+        inputs = dict(keypoints_2d_norm=torch.as_tensor(norm[None], **f64),
+                      keypoint_scores=torch.as_tensor(scores[None], **f64))
+        samples = dict(fps=torch.tensor([float(fps)], **f64))
+        out = model.physics_and_fusion(torch.as_tensor(s_dd[None], **f64), inputs, samples)
+        pred = model.predictions(out, samples)[0]
+        result = {key: pred.get(name, pred['pred_keypoints_3d']).double().cpu().numpy()
+                  for key, name in SEQUENCE_KEYS}
+        result['bridged_frames'] = ~lifted
+        result['physics_over'] = 'sequence'
+        if 'contact_prob' in pred:
+            result['contact_prob'] = pred['contact_prob'].double().cpu().numpy()
+            result['flight'] = pred['pred_flight'].cpu().numpy().astype(bool)
+            result['gravity_scale'] = float(pred['gravity_scale'])
+            result['gravity_scale_valid'] = bool(pred['gravity_scale_valid'])
         return result
 
     def __call__(self, path, layout='auto', fps=None, clip_id=None, show_progress=True) -> dict:

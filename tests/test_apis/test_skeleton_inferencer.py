@@ -312,11 +312,22 @@ def test_no_lost_stretch_fails_the_clip(tmp_path, clip, structured_checkpoint, g
     bridged = np.flatnonzero(out['bridged_frames'])
     assert (out['bridged_frames'] <= lost).all()
     assert bridged.tolist() == (list(range(64, 112)) if gap == 100 else [])
-    if gap == 100:     # bridged linearly between the lifted frames around them
-        np.testing.assert_allclose(out['fused'][80], out['fused'][63]
-                                   + (out['fused'][112] - out['fused'][63]) * 17 / 49)
+    assert out['physics_over'] == 'sequence'
+    if gap == 100:
+        # the lifter's output is bridged linearly between the lifted frames around the gap; the
+        # physics then solves the whole clip through it
+        np.testing.assert_allclose(out['s_dd'][80], out['s_dd'][63]
+                                   + (out['s_dd'][112] - out['s_dd'][63]) * 17 / 49)
         saved = np.load(tmp_path / 'o' / 'gap_3d.npz')
         np.testing.assert_array_equal(saved['bridged_frames'], out['bridged_frames'])
+        # window by window (physics='windows'), every sequence is bridged that way
+        win = SkeletonInferencer(cfg_file, ckpt, physics='windows')(
+            str(tmp_path / 'gap.npz'), show_progress=False)
+        assert win['physics_over'] == 'windows'
+        np.testing.assert_array_equal(win['bridged_frames'], out['bridged_frames'])
+        np.testing.assert_allclose(win['s_dd'], out['s_dd'], atol=1e-6)
+        np.testing.assert_allclose(win['fused'][80], win['fused'][63]
+                                   + (win['fused'][112] - win['fused'][63]) * 17 / 49)
 
 
 def test_only_a_clip_without_anyone_is_an_error(tmp_path, checkpoint):

@@ -3,6 +3,7 @@
     python tools/analysis_tools/eval_real_video.py CONFIG CHECKPOINT [--name NAME]
         [--compare NAME CONFIG CHECKPOINT ...] [--pose2sim WHEEL_OR_DIR] [--stride 2]
         [--max-error 15] [--out-dir work_dirs/realvideo] [--device cpu] [--window 32]
+        [--physics sequence|windows]
         [--trial Demo_SinglePerson|Demo_MultiPerson]
 
 Pose2Sim's single-person demo (pip ``pose2sim==0.10.49 --no-deps``: four synchronised,
@@ -65,6 +66,8 @@ def main():
     p.add_argument('--device', default='cpu')
     p.add_argument('--window', type=int, default=32, help='frames per model call (as '
                                                           'infer_skeleton.py --window)')
+    p.add_argument('--physics', default='sequence', choices=['sequence', 'windows'],
+                   help='as infer_skeleton.py --physics')
     p.add_argument('--simulate-pan', type=float, default=0.0, metavar='PIXELS',
                    help='also film every view with a moving, zooming crop (pan of this many '
                         'pixels, tilt 0.3x, zoom ±5 %%) and lift it with and without '
@@ -97,7 +100,8 @@ def main():
         except (FileNotFoundError, ValueError) as err:
             raise UserInputError(str(err)) from err
         register_all_modules(init_default_scope=True)
-        pipelines = {m: SkeletonPipeline(c, k, args.device, window=args.window)
+        pipelines = {m: SkeletonPipeline(c, k, args.device, window=args.window,
+                                         physics=args.physics)
                      for m, c, k in models}
         report = evaluate_pose2sim_demo(pipelines, demo, cams, args.out_dir, args.stride,
                                         args.max_error, args.simulate_pan)

@@ -64,7 +64,7 @@ class ComplementaryFuser(BaseModule):
     def low_pass(self, x):
         """Temporal filtering of ``(B, T, J, 3)`` with replicate padding."""
         b, t, j, c = x.shape
-        kernel = torch.softmax(self.kernel_logits, 0)
+        kernel = torch.softmax(self.kernel_logits, 0).to(x.dtype)
         r = len(kernel) // 2
         y = x.permute(0, 2, 3, 1).reshape(b * j * c, 1, t)
         y = F.conv1d(F.pad(y, (r, r), mode='replicate'), kernel.view(1, 1, -1))

@@ -52,7 +52,9 @@ class LearnedGateFuser(BaseModule):
         root = s_dd[:, :, :1]
         emb = self.joint_embedding.weight.expand(b, t, j, -1)
         x = torch.cat([s_dd - root, s_pp - root, s_dd - s_pp, scores[..., None], emb], -1)
-        gate = torch.sigmoid(self.mlp(x))[..., 0]
+        # the gate network runs in its weights' dtype; the blend in the poses' (float64 for a
+        # whole sequence's physics)
+        gate = torch.sigmoid(self.mlp(x.to(self.mlp[0].weight.dtype)))[..., 0].to(s_dd.dtype)
         if self.missing_gate is not None:
             gate = torch.where(scores <= 0, gate.new_tensor(self.missing_gate), gate)
         fused = gate[..., None] * s_dd + (1 - gate[..., None]) * s_pp

@@ -58,19 +58,45 @@ def _fit_flight_parabola(ray, tau, g):
     return theta, np.linalg.norm(res, axis=0) / np.maximum(np.abs(z), 1e-6), z, rel_std
 
 
+def _fit_flight(ray, zhat, a, b, dt, g, min_frames, refine_ends):
+    """One flight ``[a, b)``: fit, drop a bad end frame and refit (see :func:`gravity_scale`).
+    Returns ``(k, rel_std, a, b, z)`` — the scale of the lifter's depth ``ẑ`` to the fitted
+    ``z`` (``Σ z ẑ / Σ ẑ²``), its relative standard error, the frames used and their fitted
+    depths — or None when a depth is not positive."""
+    dropped = 0
+    while True:                       # fit, then drop a bad end frame and refit, or stop
+        tau = (np.arange(a, b) - 0.5 * (a + b - 1)) * dt
+        theta, res, z, rel_std = _fit_flight_parabola(ray[a:b], tau, g)
+        med = np.median(res) + 1e-12
+        drop_a = res[0] > 3 * med and a < b - min_frames
+        drop_b = res[-1] > 3 * med and a < b - min_frames
+        if not (drop_a or drop_b) or dropped >= 2 * refine_ends:
+            break
+        if drop_a and (not drop_b or res[0] >= res[-1]):
+            a += 1
+        else:
+            b -= 1
+        dropped += 1
+    zh = zhat[a:b]
+    if not (np.all(np.isfinite(z)) and np.all(z > 0) and np.all(zh > 0)):
+        return None
+    return float((z * zh).sum() / (zh * zh).sum()), rel_std, a, b, z
+
+
 def gravity_scale(rays, com_depth, flight, gravity, dt, min_frames=8, trim=0, refine_ends=2,
                   prior_std=0.05, bounds=(0.33, 3.0)):
     """Metric depth scale from a flight seen in 2D (gravity as the ruler; Bieler et al. 2019).
 
-    On the longest flight ``[a, b)``, the COM ``P_τ = c0 + v0 τ + ½ g τ²`` must lie on its
+    On each flight ``[a, b)`` of at least ``min_frames``, the COM ``P_τ = c0 + v0 τ + ½ g τ²`` must lie on its
     observed rays (x/z, y/z): ``P_x − x P_z = 0`` and ``P_y − y P_z = 0`` — six unknowns, two
     linear equations per frame, least squares; ``g`` in metres fixes the size. Flight labels
     are least certain at take-off and landing, so ``trim`` frames are dropped at each end and up
     to ``refine_ends`` more are dropped where an end frame's ray residual exceeds 3× the median.
-    The scale ``k`` maps the lifter's COM depth to the fitted one (``Σ Z ẑ / Σ ẑ²``); with
-    ``prior_std`` it is fused with the lifter's own depth (``k = 1``, relative standard
-    deviation ``prior_std``) by inverse variances in log scale, the fit's variance from its
-    residuals.
+    Each flight's scale ``k_f`` maps the lifter's COM depth to the fitted one (``Σ Z ẑ / Σ ẑ²``);
+    the clip gets **one** scale: the flights' ``log k_f`` fused by inverse variances (each fit's
+    variance from its residuals) and, with ``prior_std``, with the lifter's own depth (``k = 1``,
+    relative standard deviation ``prior_std``) — so a whole video with many flights is scaled
+    once, by all of them.
 
     Args:
         rays (Tensor): ``(B, T, 2)`` observed COM rays (:func:`centre_of_mass_rays`).
@@ -100,35 +126,29 @@ def gravity_scale(rays, com_depth, flight, gravity, dt, min_frames=8, trim=0, re
     for i in range(ray_np.shape[0]):
         segs = [(a + trim, b - trim) for a, b in flight_segments(fl[i])]
         segs = [s for s in segs if s[1] - s[0] >= min_frames]
-        if not segs:
+        # one scale per clip: every usable flight's estimate, fused by inverse variances
+        log_k, weight, used = 0.0, 0.0, []
+        for a, b in segs:
+            fit = _fit_flight(ray_np[i], zhat[i], a, b, dts[i], g[i], min_frames, refine_ends)
+            if fit is None:
+                continue
+            k, rel_std, a, b, z = fit
+            w_fit = 1.0 / max(rel_std, 1e-6) ** 2
+            log_k += w_fit * np.log(max(k, 1e-6))
+            weight += w_fit
+            used.append((a, b, z))
+        if not used:
             continue
-        a, b = max(segs, key=lambda s: s[1] - s[0])
-        dropped = 0
-        while True:                       # fit, then drop a bad end frame and refit, or stop
-            tau = (np.arange(a, b) - 0.5 * (a + b - 1)) * dts[i]
-            theta, res, z, rel_std = _fit_flight_parabola(ray_np[i, a:b], tau, g[i])
-            med = np.median(res) + 1e-12
-            drop_a = res[0] > 3 * med and a < b - min_frames
-            drop_b = res[-1] > 3 * med and a < b - min_frames
-            if not (drop_a or drop_b) or dropped >= 2 * refine_ends:
-                break
-            if drop_a and (not drop_b or res[0] >= res[-1]):
-                a += 1
-            else:
-                b -= 1
-            dropped += 1
-        zh = zhat[i, a:b]
-        if not (np.all(np.isfinite(z)) and np.all(z > 0) and np.all(zh > 0)):
-            continue
-        k = float((z * zh).sum() / (zh * zh).sum())
         if prior_std is not None:
             # inverse-variance fusion (in log scale) with the lifter's own depth, k = 1: a
             # short or badly fitting flight (a contact frame called flight) barely moves it
-            w_fit, w_prior = 1.0 / max(rel_std, 1e-6) ** 2, 1.0 / prior_std ** 2
-            k = float(np.exp(w_fit * np.log(max(k, 1e-6)) / (w_fit + w_prior)))
+            k = float(np.exp(log_k / (weight + 1.0 / prior_std ** 2)))
+        else:
+            k = float(np.exp(log_k / weight))
         if bounds[0] <= k <= bounds[1]:
             scale[i], valid[i] = k, True
-            depth[i, a:b] = z
+            for a, b, z in used:
+                depth[i, a:b] = z
     dev = rays.device
     return (torch.as_tensor(scale, dtype=rays.dtype, device=dev),
             torch.as_tensor(valid, device=dev), torch.as_tensor(depth, device=dev))

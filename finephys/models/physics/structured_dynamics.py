@@ -14,10 +14,33 @@ gravity, ``dt (B,)``. A frame is *in flight* when no end effector touches the gr
   forces ``m_j r̈_j`` (score-weighted data term).
 * :func:`rigidify` — constant bone lengths (the clip's median, left/right averaged).
 * :func:`ray_constrained_com_trajectory` — the same with the COM held on its observed 2D ray.
+
+Each solve is dense and differentiable up to :data:`DENSE_MAX_FRAMES` frames (training's windows)
+or whenever gradients are needed; longer sequences without gradients (a whole video at inference)
+go through the same problems' sparse, O(T) solves in :mod:`.sequence_solves`.
 """
+import numpy as np
 import torch
 
 from finephys.structures import H36M17
+
+from .sequence_solves import (constrained_com_sparse, internal_force_smooth_banded,
+                              ray_constrained_com_sparse)
+
+#: Longest sequence solved densely when no gradient is needed (dense costs O(T³)).
+DENSE_MAX_FRAMES = 64
+
+
+def use_sparse_solve(t, *tensors):
+    """Whether a solve over ``t`` frames goes through :mod:`.sequence_solves`: longer than
+    :data:`DENSE_MAX_FRAMES` and no input needs a gradient."""
+    needs_grad = torch.is_grad_enabled() and any(
+        isinstance(x, torch.Tensor) and x.requires_grad for x in tensors)
+    return t > DENSE_MAX_FRAMES and not needs_grad
+
+
+def _numpy(x):
+    return x.detach().double().cpu().numpy()
 
 
 def second_difference_matrix(t, dtype=torch.float64, device=None):
@@ -54,6 +77,17 @@ def _ballistic_terms(com, flight, gravity, dt, weights, contact_smoothness):
     return x, w, d, mask, g_dt2, smooth, smooth_rhs
 
 
+def _sparse_terms(com, flight, gravity, dt, weights, contact_smoothness):
+    """The sparse solves' inputs (float64 numpy): ``w (B, T)``, the flight-triple mask
+    ``(B, T−2)``, ``g dt² (B, 3)`` and ``λ`` (float)."""
+    b, t, _ = com.shape
+    w = np.ones((b, t)) if weights is None else _numpy(weights)
+    mask = _numpy(flight_triples(flight.bool()))
+    g_dt2 = _numpy(gravity) * (_numpy(dt) ** 2)[:, None]
+    lam = float(torch.as_tensor(contact_smoothness).detach())
+    return w, mask, g_dt2, lam
+
+
 def constrained_com_trajectory(com, flight, gravity, dt, weights=None, contact_smoothness=1.0):
     """Centre-of-mass trajectory: ballistic exactly in flight, least-squares close to the data.
 
@@ -75,6 +109,11 @@ def constrained_com_trajectory(com, flight, gravity, dt, weights=None, contact_s
         Tensor: ``(B, T, 3)`` in ``com``'s dtype (solved in float64).
     """
     b, t, _ = com.shape
+    if use_sparse_solve(t, com, weights, contact_smoothness, gravity):
+        w, mask, g_dt2, lam = _sparse_terms(com, flight, gravity, dt, weights,
+                                            contact_smoothness)
+        out = constrained_com_sparse(_numpy(com), w, mask, g_dt2, lam)
+        return torch.as_tensor(out, device=com.device).to(com.dtype)
     x, w, d, mask, g_dt2, smooth, smooth_rhs = _ballistic_terms(com, flight, gravity, dt, weights,
                                                                 contact_smoothness)
     a = torch.diag_embed(w) + smooth                                     # (B, T, T)
@@ -108,6 +147,12 @@ def ray_constrained_com_trajectory(com, rays, flight, gravity, dt, weights=None,
         Tensor: ``(B, T, 3)`` (solved in float64).
     """
     b, t, _ = com.shape
+    if use_sparse_solve(t, com, rays, weights, contact_smoothness, gravity):
+        w, mask, g_dt2, lam = _sparse_terms(com, flight, gravity, dt, weights,
+                                            contact_smoothness)
+        out = ray_constrained_com_sparse(_numpy(com), _numpy(rays), w, mask, g_dt2, lam,
+                                         float(ray_weight))
+        return torch.as_tensor(out, device=com.device).to(com.dtype)
     x, w, dmat, mask, g_dt2, smooth, smooth_rhs = _ballistic_terms(com, flight, gravity, dt,
                                                                    weights, contact_smoothness)
     d = torch.cat([rays.double(), torch.ones_like(rays[..., :1]).double()], -1)
@@ -146,6 +191,10 @@ def minimum_internal_force_smooth(r, weights, smoothness):
         Tensor: ``(B, T, J, 3)``.
     """
     b, t, j, _ = r.shape
+    if use_sparse_solve(t, r, weights, smoothness):
+        out = internal_force_smooth_banded(_numpy(r), _numpy(weights),
+                                           float(torch.as_tensor(smoothness).detach()))
+        return torch.as_tensor(out, device=r.device).to(r.dtype)
     d = second_difference_matrix(t, dtype=r.dtype, device=r.device)
     mu = torch.as_tensor(smoothness, dtype=r.dtype, device=r.device)
     w = weights.permute(0, 2, 1)                                          # (B, J, T)

@@ -91,6 +91,9 @@ class StructuredPhysicsSolver(BaseModule):
 
     #: FinePhysSkeleton passes 2D keypoints, scores and gravity to solvers with this flag.
     needs_context = True
+    #: Its constraints hold over an input of any length (sparse O(T) solves beyond
+    #: training's windows): inference solves a whole video at once, not window by window.
+    whole_sequence = True
 
     def __init__(self, num_joints: int = 17, contact_hidden: int = 64, contact_layers: int = 3,
                  contact_threshold: float = 0.5, gravity: str = 'camera',
@@ -161,8 +164,12 @@ class StructuredPhysicsSolver(BaseModule):
     def forward(self, q: torch.Tensor, dt: Union[float, torch.Tensor],
                 keypoints_2d: Optional[torch.Tensor] = None,
                 scores: Optional[torch.Tensor] = None,
-                gravity: Optional[torch.Tensor] = None) -> dict:
-        """Returns dict: ``poses`` ``(B, T, J, 3)`` (``S_pp``); ``data_driven`` (``S_dd`` after
+                gravity: Optional[torch.Tensor] = None,
+                flight: Optional[torch.Tensor] = None) -> dict:
+        """``flight (B, T)`` bool, when given, are known flight frames (contact labels, an
+        annotation) used in place of the predicted ones.
+
+        Returns dict: ``poses`` ``(B, T, J, 3)`` (``S_pp``); ``data_driven`` (``S_dd`` after
         the gravity scale); ``contact_logits``/``contact_prob`` ``(B, T, 4)``; ``flight``
         ``(B, T)``; ``scale``/``scale_valid`` ``(B,)``; ``forces`` (``contact`` ``(B, T, 3)``,
         ``internal`` ``(B, T, J, 3)``, ``gravity`` ``(B, 3)``, newtons); ``com`` ``(B, T, 3)``;
@@ -187,9 +194,16 @@ class StructuredPhysicsSolver(BaseModule):
         m = self.masses().to(q.dtype)
 
         # contacts → flight (hard: exact constraints need a yes/no per frame)
-        logits = self.contact_net(contact_features(q, keypoints_2d, g_dir, fps))
+        # (the network in its weights' dtype; a whole sequence's physics runs in float64, where
+        # the constraints hold to rounding at any length)
+        net_dtype = self.contact_net.out.weight.dtype
+        logits = self.contact_net(contact_features(q, keypoints_2d, g_dir, fps).to(net_dtype))
+        logits = logits.to(q.dtype)
         prob = torch.sigmoid(logits)
-        flight = (prob < self.contact_threshold).all(-1)
+        if flight is None:
+            flight = (prob < self.contact_threshold).all(-1)
+        else:
+            flight = torch.as_tensor(flight, device=q.device).bool().reshape(b, t)
 
         # metric scale from gravity: move the root along its rays, keep the body
         scale = q.new_ones(b)

@@ -9,7 +9,8 @@ Steps: (1) sample grid video + 3D plots of every SynthGym class; (2) a SynthGym 
 train/val/test; (3) stage 1 of the skeleton path (TemporalConvLifter + Phys-Net + complementary
 fusion); (4) the physics-structured solver on the same lifter and the physics report (lifter vs
 val-tuned smoothers vs Phys-Net vs structured physics, on SynthGym test and on DeepMimic real
-motion; vs the dataset-mean pose); (5) skeleton inference on a held-out salto (3D gif, 2D
+motion; vs the dataset-mean pose) and physics over inputs of 100–1000 frames (one solve vs
+window by window, tools/analysis_tools/eval_long_sequence.py); (5) skeleton inference on a held-out salto (3D gif, 2D
 overlay); (5b) a real video (Pose2Sim's demo, from its pip wheel) through tools/infer_skeleton.py
 — MediaPipe BlazePose with one person tracked, camera motion removed, MediaPipe's own 3D placed in
 the camera (Estimator3DLifter) + the structured solver — and every view of both trials lifted
@@ -170,6 +171,10 @@ def main():
                        '--compare', PHYSICS_CONFIG, phys_ckpt, '--realmotion', realmotion,
                        '--work-dir', osp.join(work, 'physics_report'), '--out',
                        osp.join(work, 'physics_report.md'), '--cfg-options', *data_opts])
+    # physics over inputs longer than a window (100–1000 frames of SynthGym test
+    # performances): one solve over the input vs the blend of separately solved windows
+    longseq = sh_results([py, 'tools/analysis_tools/eval_long_sequence.py', STRUCTURED_CONFIG,
+                          struct_ckpt])
     baseline = mean_pose_baseline(data, 48, 32)
     sample = osp.join(work, 'sample_input.npz')
     from finephys.datasets.synthgym import generate_clip
@@ -246,6 +251,11 @@ def main():
     for set_name in ('synthgym', 'realmotion'):
         print(f'  {set_name:10s} ' + '  '.join(
             f'{k}={phys.get(f"{set_name}_{k}", nan):.3f}' for k in PHYSICS_RESULTS))
+    print('  long inputs (100–1000 frames): max |c̈ − g| in flight, S_pp and S: one solve '
+          f'{longseq.get("long_sequence_ballistic_error", nan):.2g} m/s², window by window '
+          f'{longseq.get("long_sequence_ballistic_error_windows", nan):.3g} m/s² '
+          f'({longseq.get("long_sequence_flight_boundary_crossings", nan):.0f} flights across '
+          'window boundaries)')
     rv = realvideo.get
     print('\nReal video (Pose2Sim demo, 4 calibrated views): each view lifted alone by the '
           'default real-video path (MediaPipe\'s 3D placed in the camera + structured physics) '
@@ -312,6 +322,8 @@ def main():
     for set_name in ('synthgym', 'realmotion'):
         for k in PHYSICS_RESULTS:
             print(f'RESULT {set_name}_{k}={phys.get(f"{set_name}_{k}", nan):.4f}')
+    for k in ('ballistic_error', 'ballistic_error_windows'):
+        print(f'RESULT long_sequence_{k}={longseq.get(f"long_sequence_{k}", nan):.3g}')
     print(f'RESULT demo_mean_pose_mpjpe_mm={baseline:.2f}')
     print(f'RESULT demo_pretrain_loss_last={backbone.get("pretrain_loss_last", nan):.4f}')
     print(f'RESULT demo_guidance_iou_trained={tr.get("guidance/iou", nan):.4f}')

@@ -19,4 +19,8 @@ model = dict(
     # 8-frame gaps (eval_missing_frames.py): 225.3 → 193.7 mm MPJPE on the lost frames,
     # 1952 → 821 mm absolute error (docs/real_video.md#bridging-lost-frames).
     lifter_missing_score=1.0,
-    fuser=dict(missing_gate=0.5))
+    # the fused output keeps the physics' centre of mass (ballistic in flight, exactly; the
+    # pose about the COM is fused). Measured on the demo's checkpoint (SynthGym test, fused):
+    # ballistic 35.35 → 0.32 m/s², accel 59.22 → 39.41 mm/f², MPJPE 89.15 = 89.15
+    # (docs/benchmarks.md#fusion-that-keeps-the-physics-com)
+    fuser=dict(missing_gate=0.5, keep_physics_com=True))

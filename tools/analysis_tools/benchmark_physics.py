@@ -6,6 +6,9 @@
 T = 16, 128, 512: forward only, and forward + backward (a training step through both rollouts).
 (2) Float32 accuracy of both against a float64 reference on the same accelerations.
 (3) Phys-Net's whole forward (encoders + heads + both rollouts) at T = 32, 64, 128, 256.
+(4) The structured solver over a whole sequence (eval, float64, one clip; a 12-frame flight in
+every 32 frames): frames/s at T = 100, 1 000, 10 000 with its sparse O(T) solves, and against
+the dense solves (the same problems, O(T³)) where those fit (T ≤ ``--dense-max``).
 Ends with ``RESULT name=value`` lines.
 """
 import argparse
@@ -21,6 +24,9 @@ def main(argv=None):
     p.add_argument('--batch', type=int, default=64)
     p.add_argument('--repeats', type=int, default=5)
     p.add_argument('--threads', type=int, default=torch.get_num_threads())
+    p.add_argument('--solver-lengths', type=int, nargs='+', default=[100, 1000, 10000])
+    p.add_argument('--dense-max', type=int, default=300,
+                   help='longest T also timed with the dense solves')
     args = p.parse_args(argv)
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
@@ -65,6 +71,49 @@ def main(argv=None):
         print(f'RESULT rollout_fp32_err_sequential_T{t}={err["sequential"]:.3e}')
     print(f'RESULT physnet_ms_T128={costs[128] * 1e3:.3f}')
     print(f'RESULT physnet_per_frame_ratio_T256_over_T32={linearity:.3f}')
+    for name, value in structured_solver_speed(args).items():
+        print(f'RESULT {name}={value:.4g}')
+
+
+def structured_solver_speed(args):
+    """Section (4): frames/s of the whole-sequence structured solver (sparse, and dense where
+    it fits); returns the RESULT values."""
+    from finephys.models.physics import StructuredPhysicsSolver
+    from finephys.models.physics import structured_dynamics
+    print('\nstructured solver over a whole sequence, eval, float64, B=1 '
+          '(contacts, scale, smoothing, bones, angular momentum, COM)')
+    print(f'{"T":>6s} {"sparse ms":>10s} {"frames/s":>9s} {"dense ms":>10s} {"speed-up":>9s}')
+    torch.manual_seed(0)
+    solver = StructuredPhysicsSolver().eval().double()
+    out = {}
+    for t in args.solver_lengths:
+        gen = torch.Generator().manual_seed(t)
+        q = (torch.randn(17, 3, generator=gen, dtype=torch.float64) * 0.25 +
+             torch.tensor([0.0, 0.0, 8.0]) +
+             0.02 * torch.randn(t, 17, 3, generator=gen, dtype=torch.float64))[None]
+        flight = ((torch.arange(t) % 32) >= 20)[None]
+        kp = q[..., :2] / q[..., 2:]
+
+        def solve():
+            with torch.no_grad():
+                return solver(q, 1 / 30.0, keypoints_2d=kp, flight=flight)
+
+        repeats = max(1, min(args.repeats, int(3000 / t)))
+        sparse = best_of(solve, repeats)
+        dense = float('nan')
+        if t <= args.dense_max:
+            limit = structured_dynamics.DENSE_MAX_FRAMES
+            structured_dynamics.DENSE_MAX_FRAMES = t           # force the dense solves
+            try:
+                dense = best_of(solve, repeats)
+            finally:
+                structured_dynamics.DENSE_MAX_FRAMES = limit
+        print(f'{t:6d} {sparse * 1e3:10.1f} {t / sparse:9.0f} {dense * 1e3:10.1f} '
+              f'{dense / sparse:8.1f}x')
+        out[f'structured_solver_fps_t{t}'] = t / sparse
+        if dense == dense:
+            out[f'structured_solver_sparse_vs_dense_speedup_t{t}'] = dense / sparse
+    return out
 
 
 if __name__ == '__main__':

@@ -8,6 +8,7 @@ from mmengine.model import BaseModule
 
 from finephys.registry import FUSERS
 
+from .physics_bones import PhysicsBoneLengths
 from .physics_com import PhysicsCentreOfMass
 
 
@@ -37,6 +38,9 @@ class ComplementaryFuser(BaseModule):
             mass (:class:`~finephys.models.fusion.physics_com.PhysicsCentreOfMass`): the pose
             about the COM is fused, the COM trajectory is the physics' (ballistic in flight
             with the structured solver).
+        keep_physics_bones (bool): Give the fused pose the physics poses' bone lengths
+            (:class:`~finephys.models.fusion.physics_bones.PhysicsBoneLengths`; constant with
+            the structured solver), directions kept — applied before ``keep_physics_com``.
 
     Shapes: ``s_dd, s_pp (B, T, J, 3)``, ``scores (B, T, J)`` → ``(B, T, J, 3)`` and the
     per-joint correction gate ``(B, T, J)``.
@@ -44,7 +48,8 @@ class ComplementaryFuser(BaseModule):
 
     def __init__(self, num_joints: int = 17, window: int = 9, sigma: float = 2.0,
                  learnable: bool = True, missing_gate: Optional[float] = None,
-                 keep_physics_com: bool = False, init_cfg: Optional[dict] = None):
+                 keep_physics_com: bool = False,
+                 keep_physics_bones: bool = False, init_cfg: Optional[dict] = None):
         super().__init__(init_cfg)
         if window % 2 != 1 or window < 1:
             raise ValueError(f'ComplementaryFuser window={window}: expected a positive odd number')
@@ -60,6 +65,7 @@ class ComplementaryFuser(BaseModule):
             raise ValueError(f'ComplementaryFuser missing_gate={missing_gate}: expected in [0, 1]')
         self.missing_gate = missing_gate
         self.physics_com = PhysicsCentreOfMass(num_joints) if keep_physics_com else None
+        self.physics_bones = PhysicsBoneLengths() if keep_physics_bones else None
 
     def low_pass(self, x):
         """Temporal filtering of ``(B, T, J, 3)`` with replicate padding."""
@@ -77,6 +83,8 @@ class ComplementaryFuser(BaseModule):
         if self.missing_gate is not None:
             gate = torch.where(scores <= 0, gate.new_tensor(self.missing_gate), gate)
         fused = s_pp + self.low_pass(gate[..., None] * (s_dd - s_pp))
+        if self.physics_bones is not None:
+            fused = self.physics_bones(fused, s_pp)
         if self.physics_com is not None:
             fused = self.physics_com(fused, s_pp)
         return fused, gate

@@ -7,6 +7,7 @@ from mmengine.model import BaseModule
 
 from finephys.registry import FUSERS
 
+from .physics_bones import PhysicsBoneLengths
 from .physics_com import PhysicsCentreOfMass
 
 
@@ -27,6 +28,9 @@ class LearnedGateFuser(BaseModule):
             decides.
         keep_physics_com (bool): Re-centre every fused frame on the physics poses' centre of
             mass (:class:`~finephys.models.fusion.physics_com.PhysicsCentreOfMass`).
+        keep_physics_bones (bool): Give the fused pose the physics poses' bone lengths
+            (:class:`~finephys.models.fusion.physics_bones.PhysicsBoneLengths`; constant with
+            the structured solver), directions kept — applied before ``keep_physics_com``.
 
     Shapes: ``s_dd, s_pp (B, T, J, 3)``, ``scores (B, T, J)`` → fused ``(B, T, J, 3)`` and the
     gate ``(B, T, J)``.
@@ -34,12 +38,14 @@ class LearnedGateFuser(BaseModule):
 
     def __init__(self, num_joints: int = 17, hidden: int = 64, init_bias: float = 0.0,
                  missing_gate: Optional[float] = None, keep_physics_com: bool = False,
+                 keep_physics_bones: bool = False,
                  init_cfg: Optional[dict] = None):
         super().__init__(init_cfg)
         if missing_gate is not None and not 0.0 <= missing_gate <= 1.0:
             raise ValueError(f'LearnedGateFuser missing_gate={missing_gate}: expected in [0, 1]')
         self.missing_gate = missing_gate
         self.physics_com = PhysicsCentreOfMass(num_joints) if keep_physics_com else None
+        self.physics_bones = PhysicsBoneLengths() if keep_physics_bones else None
         self.joint_embedding = nn.Embedding(num_joints, 8)
         self.mlp = nn.Sequential(nn.Linear(10 + 8, hidden), nn.GELU(), nn.Linear(hidden, 1))
         nn.init.zeros_(self.mlp[-1].weight)
@@ -58,6 +64,8 @@ class LearnedGateFuser(BaseModule):
         if self.missing_gate is not None:
             gate = torch.where(scores <= 0, gate.new_tensor(self.missing_gate), gate)
         fused = gate[..., None] * s_dd + (1 - gate[..., None]) * s_pp
+        if self.physics_bones is not None:
+            fused = self.physics_bones(fused, s_pp)
         if self.physics_com is not None:
             fused = self.physics_com(fused, s_pp)
         return fused, gate

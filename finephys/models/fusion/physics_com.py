@@ -19,7 +19,8 @@ from finephys.structures.anthropometry import joint_mass_fractions
 
 def centre_of_mass(poses: torch.Tensor, mass_fractions: torch.Tensor) -> torch.Tensor:
     """``(B, T, J, 3)`` → ``(B, T, 1, 3)`` mass-weighted mean of the joints."""
-    w = mass_fractions.to(poses.dtype) / mass_fractions.sum()
+    w = mass_fractions.to(poses.dtype)
+    w = w / w.sum()                   # normalised in the poses' dtype, as the solver's masses
     return torch.einsum('j,btjc->btc', w, poses)[:, :, None]
 
 

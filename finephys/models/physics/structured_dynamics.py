@@ -211,32 +211,46 @@ def centre_of_mass(q, masses):
     return torch.einsum('bj,btjc->btc', w, q)
 
 
-def rigidify(q, symmetric=True, skeleton=H36M17):
-    """Give every bone a constant length: the clip's median length (averaged over left/right
-    pairs when ``symmetric``), directions kept, rebuilt from the root down the tree.
+def bone_lengths(q, symmetric=True, skeleton=H36M17):
+    """Each bone's median length over the clip, ``(B, J)`` (entry ``child``; 0 for the root),
+    averaged over left/right pairs when ``symmetric``.
+
+    Args:
+        q (Tensor): ``(B, T, J, 3)``.
+    """
+    parents = skeleton.parents
+    lengths = torch.zeros(q.shape[0], len(parents), dtype=q.dtype, device=q.device)
+    for child, parent in enumerate(parents):
+        if parent >= 0:
+            lengths[:, child] = torch.linalg.vector_norm(q[:, :, child] - q[:, :, parent],
+                                                         dim=-1).median(dim=1).values
+    if symmetric:
+        perm = torch.as_tensor(skeleton.flip_permutation, device=q.device)
+        lengths = 0.5 * (lengths + lengths[:, perm])
+    return lengths
+
+
+def rigidify(q, symmetric=True, skeleton=H36M17, lengths=None):
+    """Give every bone a constant length — the clip's median length (averaged over left/right
+    pairs when ``symmetric``; :func:`bone_lengths`) or the given ``lengths`` — directions kept,
+    rebuilt from the root down the tree.
 
     Args:
         q (Tensor): ``(B, T, J, 3)``; parents must precede children in the joint order.
+        lengths (Tensor, optional): ``(B, J)`` bone lengths (entry ``child``).
 
     Returns:
         Tensor: ``(B, T, J, 3)`` with the root unchanged.
     """
     parents = skeleton.parents
-    vec = [None] * len(parents)
-    lengths = torch.zeros(q.shape[0], len(parents), dtype=q.dtype, device=q.device)
-    for child, parent in enumerate(parents):
-        if parent >= 0:
-            vec[child] = q[:, :, child] - q[:, :, parent]
-            lengths[:, child] = torch.linalg.vector_norm(vec[child], dim=-1).median(dim=1).values
-    if symmetric:
-        perm = torch.as_tensor(skeleton.flip_permutation, device=q.device)
-        lengths = 0.5 * (lengths + lengths[:, perm])
+    if lengths is None:
+        lengths = bone_lengths(q, symmetric, skeleton)
     out = [None] * len(parents)
     for child, parent in enumerate(parents):
         if parent < 0:
             out[child] = q[:, :, child]
         else:
-            unit = vec[child] / torch.linalg.vector_norm(vec[child], dim=-1,
-                                                         keepdim=True).clamp_min(1e-9)
-            out[child] = out[parent] + lengths[:, child, None, None] * unit
+            vec = q[:, :, child] - q[:, :, parent]
+            unit = vec / torch.linalg.vector_norm(vec, dim=-1, keepdim=True).clamp_min(1e-9)
+            out[child] = out[parent] + lengths[:, child, None, None].to(q.dtype) * unit
     return torch.stack(out, dim=2)

@@ -141,9 +141,12 @@ class StructuredPhysicsSolver(BaseModule):
         self.body_mass, self.assume_no_hand_contact = body_mass, assume_no_hand_contact
         self._warned_gravity = False
 
-    def masses(self):
-        """Per-joint mass fractions ``(J,)`` (sum 1) after the learnt correction."""
-        m = self.mass_fractions * self.log_mass_correction.exp()
+    def masses(self, dtype: Optional[torch.dtype] = None):
+        """Per-joint mass fractions ``(J,)`` (sum 1) after the learnt correction, normalised in
+        ``dtype`` (default: the table's), so that a float64 solve's COM and a float64 fusion's
+        (:class:`~finephys.models.fusion.physics_com.PhysicsCentreOfMass`) agree to rounding."""
+        dtype = dtype or self.mass_fractions.dtype
+        m = self.mass_fractions.to(dtype) * self.log_mass_correction.to(dtype).exp()
         return m / m.sum()
 
     def _gravity(self, gravity, q):
@@ -191,7 +194,7 @@ class StructuredPhysicsSolver(BaseModule):
         g = self._gravity(gravity, q)
         g_dir = g / torch.linalg.vector_norm(g, dim=-1, keepdim=True)
         fps = 1.0 / dt
-        m = self.masses().to(q.dtype)
+        m = self.masses(q.dtype)
 
         # contacts → flight (hard: exact constraints need a yes/no per frame)
         # (the network in its weights' dtype; a whole sequence's physics runs in float64, where

@@ -1,0 +1,226 @@
+"""Physics over whole inputs: the structured solver's sparse O(T) solves, one gravity scale from
+every flight, and SkeletonPipeline solving a whole clip at once (flights across every window
+boundary stay exactly ballistic; window by window they do not)."""
+import os.path as osp
+
+import numpy as np
+import pytest
+import torch
+from mmengine.config import Config
+
+from finephys.models.physics import StructuredPhysicsSolver
+from finephys.models.physics import structured_dynamics as sd
+from finephys.models.physics.gravity_scale import centre_of_mass_rays, gravity_scale
+from finephys.models.skeleton_pipeline import SkeletonPipeline
+from finephys.registry import MODELS
+from finephys.structures.anthropometry import joint_mass_fractions
+from finephys.utils.setup_env import register_all_modules
+
+G = 9.80665
+CFG = 'configs/finephys-structured/finephys-skeleton-structured_stage1_synthgym_tcn-lifter.py'
+
+
+def _problem(t, b=2, seed=0):
+    gen = torch.Generator().manual_seed(seed)
+    com = torch.randn(b, t, 3, generator=gen, dtype=torch.float64) + torch.tensor([0, 0, 6.0])
+    flight = torch.zeros(b, t, dtype=torch.bool)
+    flight[:, t // 5:t // 2] = True
+    flight[-1, 2 * t // 3:t - 3] = True
+    g = torch.tensor([[0.4, 9.7, 0.6]] * b, dtype=torch.float64)
+    dt = torch.full((b,), 1 / 30.0, dtype=torch.float64)
+    w = torch.rand(b, t, generator=gen, dtype=torch.float64) + 0.1
+    rays = com[..., :2] / com[..., 2:] + 0.01 * torch.randn(b, t, 2, generator=gen,
+                                                             dtype=torch.float64)
+    r = torch.randn(b, t, 17, 3, generator=gen, dtype=torch.float64)
+    wj = torch.rand(b, t, 17, generator=gen, dtype=torch.float64) + 0.05
+    return com, flight, g, dt, w, rays, r, wj
+
+
+def _solves(p):
+    com, flight, g, dt, w, rays, r, wj = p
+    return (sd.constrained_com_trajectory(com, flight, g, dt, w, 30.0),
+            sd.ray_constrained_com_trajectory(com, rays, flight, g, dt, w, 30.0, 100.0),
+            sd.minimum_internal_force_smooth(r, wj, 2.0))
+
+
+def test_sparse_solves_equal_the_dense_ones(monkeypatch):
+    """The O(T) sparse/banded solves and the dense KKT / normal equations are the same
+    problems: equal to rounding on the same inputs (T = 90)."""
+    p = _problem(90)
+    monkeypatch.setattr(sd, 'DENSE_MAX_FRAMES', 10_000)
+    assert not sd.use_sparse_solve(90)
+    dense = _solves(p)
+    monkeypatch.setattr(sd, 'DENSE_MAX_FRAMES', 4)
+    assert sd.use_sparse_solve(90)
+    sparse = _solves(p)
+    for a, b in zip(dense, sparse):
+        assert (a - b).abs().max() < 1e-9
+    # a solve that needs gradients stays dense (and differentiable) at any length
+    x = p[0].clone().requires_grad_(True)
+    assert not sd.use_sparse_solve(90, x)
+    sd.constrained_com_trajectory(x, p[1], p[2], p[3], p[4], 30.0).sum().backward()
+    assert x.grad is not None and torch.isfinite(x.grad).all()
+
+
+@pytest.mark.parametrize('t', [100, 333, 1000])
+def test_whole_sequence_solver_is_ballistic_in_every_flight(t):
+    """Inputs of 100–1000 frames with a flight across every 16-frame boundary (window 32,
+    stride 16): the solver's S_pp and a COM-keeping fusion of it have c̈ = g to < 1e-3 m/s² in
+    every flight frame (float64, one solve)."""
+    torch.manual_seed(0)
+    solver = StructuredPhysicsSolver().eval().double()
+    rng = np.random.default_rng(t)
+    # a walking-ish body drifting in depth, noisy
+    base = torch.tensor(rng.normal(scale=0.25, size=(17, 3)))
+    tt = torch.arange(t, dtype=torch.float64)[:, None, None]
+    q = base + torch.tensor([0.0, 0.0, 8.0]) + 0.01 * tt * torch.tensor([1.0, 0.0, 0.2]) + \
+        torch.tensor(rng.normal(scale=0.02, size=(t, 17, 3)))
+    flight = np.zeros(t, bool)
+    for boundary in range(16, t - 6, 16):          # 12-frame flights straddling each boundary
+        flight[boundary - 6:boundary + 6] = True
+    flight[boundary + 12:] = False
+    kp = q[..., :2] / q[..., 2:]
+    g = torch.tensor([[0.5, G, 1.2]], dtype=torch.float64)
+    with torch.no_grad():
+        out = solver(q[None], 1 / 30.0, keypoints_2d=kp[None], gravity=g,
+                     flight=torch.tensor(flight)[None])
+    m = out['masses']
+    tri = sd.flight_triples(torch.tensor(flight)[None])[0]
+    assert tri.sum() >= 6 * (t // 16 - 1)
+
+    def worst(poses):
+        c = sd.centre_of_mass(poses, m)[0]
+        acc = (c[2:] - 2 * c[1:-1] + c[:-2]) * 900.0
+        return (acc[tri] - g[0]).norm(dim=-1).max().item()
+
+    assert worst(out['poses']) < 1e-3
+    from finephys.models.fusion.physics_com import PhysicsCentreOfMass
+    fused = PhysicsCentreOfMass()(q[None] + 0.05, out['poses'])
+    assert worst(fused) < 1e-3
+    assert out['scale_valid'].item()          # one scale for the clip, from its flights
+
+
+def test_one_gravity_scale_from_every_flight():
+    """Two flights of one clip: the clip's scale is the flights' estimates fused by inverse
+    variances (the scale of a clip with one flight is that flight's; both recover the depth)."""
+    fps = 30.0
+    m = joint_mass_fractions()
+    g = np.array([0.0, G, 0.3])
+    rng = np.random.default_rng(1)
+    body = rng.normal(scale=0.3, size=(17, 3))
+    body -= (m[:, None] * body).sum(0)
+    com = np.zeros((60, 3))
+    flight = np.zeros(60, bool)
+    for a, b, c0, v0 in ((5, 25, [0.4, -0.2, 11.0], [1.0, -4.0, 0.5]),
+                         (35, 55, [-0.3, -0.1, 9.0], [-0.8, -3.5, -0.4])):
+        tau = np.arange(b - a)[:, None] / fps
+        com[a:b] = np.asarray(c0) + np.asarray(v0) * tau + 0.5 * g * tau ** 2
+        flight[a:b] = True
+    com[:5], com[25:35], com[55:] = com[5], com[24], com[54]       # standing between
+    pts = com[:, None] + body
+    noise = 0.002 * rng.normal(size=pts.shape[:2] + (2,))
+    kp = torch.tensor(pts[..., :2] / pts[..., 2:] + noise)[None]
+    rays = centre_of_mass_rays(kp, None, None, torch.tensor(m))
+    zhat = torch.tensor(0.7 * com[:, 2])[None]
+    gt, dt = torch.tensor(g)[None], torch.tensor([1 / fps])
+    both = torch.tensor(flight)[None]
+    first, second = both.clone(), both.clone()
+    first[:, 30:], second[:, :30] = False, False
+    s1 = gravity_scale(rays, zhat, first, gt, dt, prior_std=0.3)
+    s2 = gravity_scale(rays, zhat, second, gt, dt, prior_std=0.3)
+    s12 = gravity_scale(rays, zhat, both, gt, dt, prior_std=0.3)
+    for s, v, _ in (s1, s2, s12):
+        assert v.item() and abs(s.item() * 0.7 - 1.0) < 0.05
+    # independent: each flight's fit alone (no prior) and its variance from the prior fusion
+    k1 = gravity_scale(rays, zhat, first, gt, dt, prior_std=None)[0].item()
+    k2 = gravity_scale(rays, zhat, second, gt, dt, prior_std=None)[0].item()
+    wp = 1 / 0.3 ** 2
+    w1 = wp * np.log(s1[0].item()) / (np.log(k1) - np.log(s1[0].item()))
+    w2 = wp * np.log(s2[0].item()) / (np.log(k2) - np.log(s2[0].item()))
+    expected = np.exp((w1 * np.log(k1) + w2 * np.log(k2)) / (w1 + w2 + wp))
+    assert s12[0].item() == pytest.approx(expected, rel=1e-9)
+    assert not torch.isnan(s12[2][0, 6:24]).any() and not torch.isnan(s12[2][0, 36:54]).any()
+
+
+@pytest.fixture(scope='module')
+def flighty_model(tmp_path_factory):
+    """The structured config's model, untrained, its contact net biased towards flight (so an
+    input has many predicted flights, wherever they fall), with COM-keeping fusion."""
+    register_all_modules(init_default_scope=True)
+    cfg = Config.fromfile(CFG)
+    cfg.model.fuser.keep_physics_com = True
+    torch.manual_seed(0)
+    model = MODELS.build(cfg.model)
+    with torch.no_grad():
+        model.physics.contact_net.out.bias.fill_(-0.7)
+    ckpt = tmp_path_factory.mktemp('flighty') / 'model.pth'
+    torch.save(dict(state_dict=model.state_dict()), ckpt)
+    return cfg, str(ckpt)
+
+
+def test_pipeline_solves_the_whole_clip_at_once(flighty_model):
+    """A 300-frame input through SkeletonPipeline: with ``physics='sequence'`` every predicted
+    flight frame of S_pp and of the fused S has c̈ = g (< 1e-3 m/s²), flights crossing window
+    boundaries included, and the clip has one gravity scale; window by window (the old path)
+    the blend of separately solved windows is not ballistic."""
+    from finephys.datasets.synthgym import generate_clip
+    cfg, ckpt = flighty_model
+    clips = [generate_clip(a, s, dtype=np.float64) for a, s in
+             (('salto forward tucked', 0), ('stag jump', 1), ('double salto backward tucked', 2),
+              ('split jump with 1 turn', 3), ('stag jump', 4), ('salto forward tucked', 5))]
+    kp = np.concatenate([c['keypoints_2d'] for c in clips])[:300]
+    k = np.concatenate([c['camera']['K'] for c in clips])[:300]
+    scores = np.concatenate([c['keypoint_scores'] for c in clips])[:300]
+    assert len(kp) == 300
+    pipeline = SkeletonPipeline(cfg, ckpt, logger='silent')
+    seq = pipeline.lift(kp, scores, k, 30.0)
+    win = SkeletonPipeline(cfg, ckpt, logger='silent', physics='windows').lift(kp, scores, k,
+                                                                               30.0)
+    assert seq['physics_over'] == 'sequence' and win['physics_over'] == 'windows'
+    np.testing.assert_allclose(seq['s_dd'], win['s_dd'], atol=1e-5)   # the same lifter blend
+    m = pipeline.model.physics.masses(torch.float64).numpy()     # the physics' COM
+
+    def errors(result):
+        tri = result['flight'][:-2] & result['flight'][1:-1] & result['flight'][2:]
+        out = {}
+        for key in ('s_pp', 'fused'):
+            c = np.einsum('j,tjc->tc', m, result[key])
+            acc = (c[2:] - 2 * c[1:-1] + c[:-2]) * 900.0
+            out[key] = np.linalg.norm(acc[tri] - [0.0, G, 0.0], axis=-1).max()
+        return tri, out
+
+    tri, err = errors(seq)
+    frames = np.flatnonzero(tri) + 1
+    # flights whose triples span a window boundary (window 32, stride 16)
+    crossing = [b for b in range(16, 300, 16) if b in frames and b - 1 in frames]
+    assert len(crossing) >= 3 and tri.sum() > 30
+    assert err['s_pp'] < 1e-3 and err['fused'] < 1e-3, err
+    assert seq['gravity_scale_valid'] in (True, False) and np.isfinite(seq['gravity_scale'])
+    _, err_win = errors(win)
+    assert err_win['s_pp'] > 0.1 and err_win['fused'] > 0.1, err_win
+
+
+def test_eval_long_sequence_tool(flighty_model):
+    """The report tool: both paths on two composed lengths, RESULT lines; the whole-sequence
+    error is at rounding level, the windowed one is not."""
+    import os
+    import subprocess
+    import sys
+    _, ckpt = flighty_model
+    root = osp.dirname(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
+    r = subprocess.run([sys.executable, 'tools/analysis_tools/eval_long_sequence.py', CFG, ckpt,
+                        '--lengths', '70', '130', '--cfg-options',
+                        'model.fuser.keep_physics_com=True'], cwd=root, capture_output=True,
+                       text=True, env=dict(os.environ, PYTHONPATH=root))
+    assert r.returncode == 0, r.stderr[-2000:]
+    res = dict(line[len('RESULT '):].split('=') for line in r.stdout.splitlines()
+               if line.startswith('RESULT '))
+    assert float(res['long_sequence_ballistic_error']) < 1e-3
+    assert float(res['long_sequence_ballistic_error_windows']) > 0.1
+    assert int(res['long_sequence_flight_boundary_crossings']) >= 1
+    # a solver that is not whole-sequence: one clear line, exit 2
+    phys = 'configs/finephys/finephys-skeleton_stage1_synthgym_tcn-lifter_complementary.py'
+    r = subprocess.run([sys.executable, 'tools/analysis_tools/eval_long_sequence.py', phys, ckpt],
+                       cwd=root, capture_output=True, text=True,
+                       env=dict(os.environ, PYTHONPATH=root))
+    assert r.returncode == 2 and 'Traceback' not in r.stderr

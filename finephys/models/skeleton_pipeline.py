@@ -18,6 +18,7 @@ from finephys.registry import MODELS, POSE_ESTIMATORS
 from finephys.structures import pixels_to_normalized
 from finephys.utils.errors import UserInputError
 from finephys.utils.keypoint_gaps import fill_missing_keypoints
+from finephys.utils.sequences import flight_segments
 
 #: ``(result key, model output key)`` of the three sequences a skeleton model predicts.
 SEQUENCE_KEYS = (('s_dd', 'pred_keypoints_3d_dd'), ('s_pp', 'pred_keypoints_3d_pp'),
@@ -31,6 +32,21 @@ def bridge_in_time(values, where):
     """Fill NaN frames of ``(T, N, D)`` linearly in time between the finite frames around them
     (constant before the first and after the last)."""
     return fill_missing_keypoints(values, where=where)[0]
+
+
+def scale_fallback_reason(physics, result) -> str:
+    """Why a whole-sequence solve kept the lifter's depth (``''`` when the clip was scaled by
+    gravity, or the solver does not scale)."""
+    if result.get('gravity_scale_valid', True) or not getattr(physics, 'metric_scale', False):
+        return ''
+    shortest = (getattr(physics, 'min_scale_flight_frames', 0)
+                + 2 * getattr(physics, 'scale_trim_frames', 0))
+    flights = flight_segments(np.asarray(result['flight'], bool))
+    if not any(b - a >= shortest for a, b in flights):
+        longest = max((b - a for a, b in flights), default=0)
+        return f'no flight of at least {shortest} frames (longest: {longest})'
+    return ('no flight gave a plausible scale (a depth not in front of the camera, or a scale '
+            'outside the bounds)')
 
 
 class SkeletonPipeline:
@@ -314,6 +330,10 @@ class SkeletonPipeline:
             result['flight'] = pred['pred_flight'].cpu().numpy().astype(bool)
             result['gravity_scale'] = float(pred['gravity_scale'])
             result['gravity_scale_valid'] = bool(pred['gravity_scale_valid'])
+            reason = scale_fallback_reason(model.physics, result)
+            if reason:
+                print_log(f'SkeletonPipeline: no metric scale from gravity — {reason}; the '
+                          "lifter's depth is kept", logger=self.logger)
         return result
 
     def __call__(self, path, layout='auto', fps=None, clip_id=None, show_progress=True) -> dict:

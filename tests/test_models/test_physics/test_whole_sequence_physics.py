@@ -224,3 +224,43 @@ def test_eval_long_sequence_tool(flighty_model):
                        cwd=root, capture_output=True, text=True,
                        env=dict(os.environ, PYTHONPATH=root))
     assert r.returncode == 2 and 'Traceback' not in r.stderr
+
+
+@pytest.mark.parametrize('case', ['no flight', 'flight at both ends', 'lost in flight',
+                                  'camera looking down'])
+def test_whole_sequence_bad_input(case):
+    """The physics issue's bad inputs, one solve over 150 frames: finite output, c̈ = g in every
+    flight frame there is, and a stated reason whenever the gravity scale falls back."""
+    from finephys.models.skeleton_pipeline import scale_fallback_reason
+    t = 150
+    solver = StructuredPhysicsSolver().eval().double()
+    rng = np.random.default_rng(3)
+    q = torch.tensor(rng.normal(scale=0.25, size=(17, 3)) + [0.0, 0.0, 8.0] +
+                     rng.normal(scale=0.02, size=(t, 17, 3)))
+    kp = q[..., :2] / q[..., 2:]
+    scores = torch.ones(t, 17, dtype=torch.float64)
+    flight = np.zeros(t, bool)
+    g = torch.tensor([[0.0, G, 0.0]], dtype=torch.float64)
+    if case == 'flight at both ends':
+        flight[:12], flight[-12:] = True, True
+    elif case == 'lost in flight':
+        flight[60:80] = True
+        scores[64:76] = 0.0                       # the person is lost mid-flight
+    elif case == 'camera looking down':
+        flight[60:80] = True
+        g = torch.tensor([[0.0, 0.0, G]], dtype=torch.float64)   # gravity along the optical axis
+    with torch.no_grad():
+        out = solver(q[None], 1 / 30.0, keypoints_2d=kp[None], scores=scores[None], gravity=g,
+                     flight=torch.tensor(flight)[None])
+    for key in ('poses', 'com', 'data_driven'):
+        assert torch.isfinite(out[key]).all(), key
+    tri = sd.flight_triples(torch.tensor(flight)[None])[0]
+    if tri.any():
+        c = sd.centre_of_mass(out['poses'], out['masses'])[0]
+        acc = (c[2:] - 2 * c[1:-1] + c[:-2]) * 900.0
+        assert (acc[tri] - g[0]).norm(dim=-1).max() < 1e-3
+    result = dict(flight=flight, gravity_scale_valid=bool(out['scale_valid']))
+    reason = scale_fallback_reason(solver, result)
+    if case == 'no flight':
+        assert reason == 'no flight of at least 8 frames (longest: 0)'
+    assert bool(reason) == (not out['scale_valid'].item())

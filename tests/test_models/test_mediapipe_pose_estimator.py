@@ -221,3 +221,45 @@ def test_missing_landmark_model_is_one_clear_error():
         pytest.skip('the heavy model is installed here')
     with pytest.raises(FileNotFoundError, match='pose_landmark_heavy.tflite not found.*npm'):
         POSE_ESTIMATORS.build(dict(type='MediaPipePoseEstimator', model_complexity=2))
+
+
+@pytest.fixture(scope='module')
+def real_view_frames():
+    """40 frames of Pose2Sim's real single-person view cam02 (1088 × 1920), from its wheel."""
+    import os.path as osp
+
+    from finephys.datasets.io import VideoReader
+    from finephys.datasets.pose2sim_demo import locate_pose2sim_demo
+    try:
+        demo = locate_pose2sim_demo()
+    except FileNotFoundError:
+        pytest.skip('pose2sim is not installed (tools/setup_env.sh installs it)')
+    reader = VideoReader(osp.join(demo, 'videos', 'cam02.mp4'))
+    return np.concatenate(list(reader.chunks(20)))[:40]
+
+
+def test_video_mode_tracks_real_video_without_the_person_detector(real_view_frames):
+    """On a real clip of one person the confident track runs MediaPipe's own video mode (the
+    previous landmarks are the next region of interest; no person detector): most frames come
+    from it, every frame is kept, and its 2D agrees with the crops' to a few pixels; a track
+    without video mode never uses it."""
+    pytest.importorskip('mediapipe')
+    frames = real_view_frames
+    fast = POSE_ESTIMATORS.build(dict(type='MediaPipePoseEstimator', channel_order='rgb'))
+    crops = POSE_ESTIMATORS.build(dict(type='MediaPipePoseEstimator', channel_order='rgb',
+                                       video_mode=False))
+    kp_fast, s_fast = fast(frames)
+    kp_crop, _ = crops(frames)
+    assert np.isfinite(kp_fast).all() and (s_fast.max(-1) > 0).all()
+    assert fast.counts['video_mode'] >= 20 and crops.counts['video_mode'] == 0
+    assert fast.counts['tracked'] == len(frames)
+    d = np.linalg.norm(kp_fast - kp_crop, axis=-1)
+    assert np.median(d) < 10, np.median(d)
+    # its world landmarks are kept like the crops' (the estimator-3D lifter's input)
+    assert np.isfinite(fast.last_world_keypoints).all()
+    # a new video starts the video-mode graph afresh
+    fast.reset()
+    assert fast.counts['video_mode'] == 0
+    np.testing.assert_allclose(fast(frames)[0], kp_fast, atol=1e-3)
+    with pytest.raises(ValueError, match='video_mode_retry'):
+        POSE_ESTIMATORS.build(dict(type='MediaPipePoseEstimator', video_mode_retry=-1))

@@ -9,7 +9,7 @@ import torch.nn as nn
 from finephys.registry import POSE_ESTIMATORS
 
 from .blazepose import BLAZEPOSE33_TO_COCO17, blazepose33_to_h36m17
-from .person_tracker import SinglePersonTracker, rotation_matrix
+from .person_tracker import Detection, SinglePersonTracker, rotation_matrix
 
 #: Landmark model file of each ``model_complexity`` inside the mediapipe package.
 #: BlazePose bones whose pixels define a person's appearance for the tracker: the torso's four
@@ -70,12 +70,22 @@ class MediaPipePoseEstimator(nn.Module):
         channel_order (str): Of the frames given to :meth:`forward`: ``'bgr'`` (as the other
             ``POSE_ESTIMATORS`` and OpenCV) or ``'rgb'``.
         tracker (dict, optional): More :class:`SinglePersonTracker` arguments (gates, crop).
+        video_mode (bool): While the track is confident, run MediaPipe's own **video mode** on
+            the whole frame (its landmarks of one frame are the next frame's region of interest,
+            rotation included; the person detector runs only when that tracking fails) and
+            accept its result through the tracker's gates (score, position, size,
+            appearance). A doubtful or rejected result falls back to the tracker's crops, and
+            the video-mode graph is reset and tried again ``video_mode_retry`` frames later.
+            Camera-rate tracking; False: the tracker's crops (person detector) on every frame.
+        video_mode_retry (int): Frames of crop tracking after a video-mode result was
+            rejected.
         device (str): Accepted for interface parity (MediaPipe runs on the CPU).
     """
 
     def __init__(self, model_complexity: int = 1, min_detection_confidence: float = 0.5,
                  track: bool = True, try_rotated: bool = True, channel_order: str = 'bgr',
-                 tracker: Optional[dict] = None, device: str = 'cpu'):
+                 tracker: Optional[dict] = None, video_mode: bool = True,
+                 video_mode_retry: int = 15, device: str = 'cpu'):
         super().__init__()
         mp = import_mediapipe()
         if model_complexity not in LANDMARK_MODELS:
@@ -98,6 +108,18 @@ class MediaPipePoseEstimator(nn.Module):
                                            model_complexity=model_complexity,
                                            min_detection_confidence=min_detection_confidence)
         self.channel_order, self.track = channel_order, bool(track)
+        # video mode on whole frames: MediaPipe's ROI tracking (unsmoothed landmarks: the
+        # physics downstream is the smoother, and a filter's lag would bias take-offs)
+        self.video_pose = (mp.solutions.pose.Pose(static_image_mode=False,
+                                                  model_complexity=model_complexity,
+                                                  smooth_landmarks=False,
+                                                  min_detection_confidence=min_detection_confidence)
+                           if video_mode and track else None)
+        if video_mode_retry < 0:
+            raise ValueError(f'MediaPipePoseEstimator: video_mode_retry={video_mode_retry}; '
+                             'expected >= 0')
+        self.video_mode_retry = int(video_mode_retry)
+        self.video_cooldown, self.video_frames = 0, 0
         self.tracker = SinglePersonTracker(self.detect, key_joints=BLAZEPOSE33_TO_COCO17,
                                            try_rotated=try_rotated,
                                            **dict(dict(appearance_bones=APPEARANCE_BONES,
@@ -106,15 +128,16 @@ class MediaPipePoseEstimator(nn.Module):
                                                   **(tracker or {})))
         self.last_world_keypoints = None
 
-    def detect(self, image_rgb: np.ndarray):
-        """BlazePose on one RGB image.
+    def detect(self, image_rgb: np.ndarray, graph=None):
+        """BlazePose on one RGB image (``graph``: a MediaPipe ``Pose``, default the static-image
+        one).
 
         Returns:
             tuple | None: ``landmarks (33, 2)`` pixels, ``visibility (33,)`` and
             ``dict(world=(33, 3) metres)``; None when no person is found.
         """
         h, w = image_rgb.shape[:2]
-        res = self.pose.process(np.ascontiguousarray(image_rgb))
+        res = (graph or self.pose).process(np.ascontiguousarray(image_rgb))
         if res.pose_landmarks is None:
             return None
         lm = np.array([[p.x * w, p.y * h, p.visibility] for p in res.pose_landmarks.landmark])
@@ -126,11 +149,50 @@ class MediaPipePoseEstimator(nn.Module):
     def reset(self):
         """Start a new video (forget the track)."""
         self.tracker.reset()
+        if self.video_pose is not None:
+            self.video_pose.reset()
+        self.video_cooldown, self.video_frames = 0, 0
 
     @property
     def counts(self):
-        """Frames tracked / re-acquired / lost / found in a rotated crop since :meth:`reset`."""
-        return dict(self.tracker.counts)
+        """Frames tracked / re-acquired / lost / found in a rotated crop since :meth:`reset`,
+        and ``video_mode``: frames whose result came from the video-mode graph."""
+        return dict(self.tracker.counts, video_mode=self.video_frames)
+
+    def track_video_mode(self, rgb):
+        """The tracked person from the video-mode graph, accepted into the track, or None
+        (no confident track yet, cooling down after a rejection, or rejected now: a detection
+        that is not :meth:`SinglePersonTracker.good_enough` or fails the gates)."""
+        tracker = self.tracker
+        if self.video_pose is None or tracker.center is None or tracker.lost:
+            return None
+        if self.video_cooldown > 0:
+            self.video_cooldown -= 1
+            return None
+        out = self.detect(rgb, self.video_pose)
+        det = None
+        if out is not None:
+            kp, scores, extra = out
+            up, down = tracker.up_joints, tracker.down_joints
+            upright = None if up is None or down is None else bool(
+                kp[up, 1].mean() < kp[down, 1].mean())
+            # the graph's region of interest is rotated with the body, so the landmark model
+            # saw it upright whatever its orientation in the frame: angle 0, world landmarks
+            # already in the frame's axes
+            det = Detection(np.asarray(kp, float), np.asarray(scores, float), 0, dict(extra),
+                            None)
+        if det is None or not tracker.good_enough(det) or not tracker.consistent(rgb, det):
+            # doubtful: the crops decide, and the graph locks on afresh after a pause (its
+            # detector may have picked someone else)
+            self.video_pose.reset()
+            self.video_cooldown = self.video_mode_retry
+            return None
+        tracker.counts['tracked'] += 1
+        tracker.accept(rgb, det)
+        # should the crops take over, they start in the body's orientation in the frame
+        tracker.last_angle = 180 if upright is False else 0
+        self.video_frames += 1
+        return det
 
     def forward(self, frames: np.ndarray, boxes: Optional[Sequence] = None):
         """Args:
@@ -162,7 +224,9 @@ class MediaPipePoseEstimator(nn.Module):
                 side = self.tracker.crop_scale * float(max(box[2:] - box[:2]))
                 det = self.tracker.best_orientation(rgb, (box[:2] + box[2:]) / 2, max(side, 32.0))
             elif self.track:
-                det = self.tracker.update(rgb)
+                det = self.track_video_mode(rgb)
+                if det is None:
+                    det = self.tracker.update(rgb)
             else:
                 det = self.tracker.best_orientation(rgb, None, None)
             if det is not None:

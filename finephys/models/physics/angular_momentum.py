@@ -41,31 +41,42 @@ def _log_rotation(rot):
 def _solve_rotation(anchor, point, target, m, sign, iters=30):
     """Rotation ``R`` with ``sign · Σ_j m_j anchor_j × (R point_j) = target`` (Newton on the
     left-multiplied rotation vector with step halving; the Jacobian ``Σ m [(a·p) I − p aᵀ]`` is
-    the inertia tensor when ``p ≈ a``). Returns ``R (3, 3)`` and the final residual norm."""
-    def residual(rot):
-        return sign * np.einsum('j,jc->c', m, np.cross(anchor, point @ rot.T)) - target
+    the inertia tensor when ``p ≈ a``). Returns ``R (3, 3)`` and the final residual norm.
+
+    Everything reduces to 3 × 3 algebra: with ``A = Σ_j m_j anchor_j point_jᵀ`` and
+    ``M = A Rᵀ = Σ_j m_j anchor_j (R point_j)ᵀ``, the momentum sum is the axial vector of
+    ``M − Mᵀ`` and the Jacobian is ``trace(M) I − Mᵀ`` — one 3 × J product per call instead of
+    per-joint cross products (the solver's hot loop: ``benchmark_physics.py`` section 4).
+    """
+    a = (m[:, None] * anchor).T @ point                                 # (3, 3)
+
+    def moment(rot):
+        mm = a @ rot.T
+        return mm, sign * np.array([mm[1, 2] - mm[2, 1], mm[2, 0] - mm[0, 2],
+                                    mm[0, 1] - mm[1, 0]]) - target
 
     rot = np.eye(3)
-    f = residual(rot)
+    mm, f = moment(rot)
     res = np.linalg.norm(f)
     tol = 1e-14 * max(1.0, np.linalg.norm(target))
     for _ in range(iters):
         if res < tol:
             break
-        p = point @ rot.T
-        dots = np.einsum('jc,jc->j', anchor, p)
-        jac = sign * (np.einsum('j,j->', m, dots) * np.eye(3) -
-                      np.einsum('j,ja,jb->ab', m, p, anchor))
+        jac = sign * (np.trace(mm) * np.eye(3) - mm.T)
         try:
-            eps = np.linalg.lstsq(jac, -f, rcond=None)[0]
+            eps = np.linalg.solve(jac, -f)
         except np.linalg.LinAlgError:
-            break
+            try:
+                eps = np.linalg.lstsq(jac, -f, rcond=None)[0]
+            except np.linalg.LinAlgError:
+                break
         step = 1.0
         while step > 1e-4:
             cand = _rodrigues(step * eps) @ rot
-            f_new = residual(cand)
-            if np.linalg.norm(f_new) < res:
-                rot, f, res = cand, f_new, np.linalg.norm(f_new)
+            mm_new, f_new = moment(cand)
+            res_new = np.linalg.norm(f_new)
+            if res_new < res:
+                rot, mm, f, res = cand, mm_new, f_new, res_new
                 break
             step *= 0.5
         else:

@@ -1,4 +1,6 @@
 """``estimate_video_2d``: a video file → 2D pose and camera motion, streamed in bounded memory."""
+from concurrent.futures import ThreadPoolExecutor
+
 import cv2
 import numpy as np
 from tqdm import tqdm
@@ -10,7 +12,7 @@ from .video_reader import VideoReader
 
 
 def estimate_video_2d(path, estimate_pose, stabilise=True, chunk_size=None, show_progress=True,
-                      fps=None, chunk_bytes=128 * 2 ** 20):
+                      fps=None, chunk_bytes=128 * 2 ** 20, overlap_camera_motion=True):
     """2D pose (and camera motion) of a video, streamed in chunks: memory stays bounded by one
     chunk whatever the video's length or resolution.
 
@@ -25,6 +27,11 @@ def estimate_video_2d(path, estimate_pose, stabilise=True, chunk_size=None, show
             box masked out) and return the 2D in frame 0's pixels.
         chunk_size (int, optional): Frames per chunk (default: as many as fit ``chunk_bytes``,
             at most 64 — 20 frames of 1080p, 5 of 4K).
+        overlap_camera_motion (bool): Estimate a chunk's camera motion on a second thread while
+            the next chunk's 2D runs (OpenCV releases the GIL: the two stages share the cores
+            instead of taking turns). The camera motion needs the chunk's 2D (the person is
+            masked out), so it always trails by one chunk; at most two chunks of grey frames
+            wait, and the results are those of the serial order, bit for bit.
 
     Returns:
         dict: ``keypoints_2d_image (T, 17, 2)`` (each frame's pixels), ``keypoints_2d``
@@ -39,24 +46,43 @@ def estimate_video_2d(path, estimate_pose, stabilise=True, chunk_size=None, show
         chunk_size = int(np.clip(chunk_bytes // (reader.width * reader.height * 3), 1, 64))
     cam = CameraMotionEstimator() if stabilise else None
     kps, scores, motion, world = [], [], [], []
+
+    def camera_steps(grays, kp, sc):
+        # the person's own pixels (bones drawn thick), not its box: an arms-out body covers
+        # little of its box, and masking the box can leave too little background
+        return [cam.update(g, keypoint_box(k, s, 0.3, pad=0.15), person_keypoints=k,
+                           person_scores=s) for g, k, s in zip(grays, kp, sc)]
+
+    pool = ThreadPoolExecutor(1) if cam is not None and overlap_camera_motion else None
+    pending = []                      # camera-motion futures, in order (at most two chunks)
     bar = tqdm(total=reader.num_frames, desc='2D pose', unit='frame', disable=not show_progress)
-    # BGR: the estimators' order; one reused buffer: no chunk outlives its iteration here
-    for chunk in reader.chunks(chunk_size, channel_order='bgr', reuse_buffer=True):
-        out = estimate_pose(chunk)
-        kp, sc = np.asarray(out[0], np.float64), np.asarray(out[1], np.float64)
-        world.append(None if len(out) < 3 or out[2] is None else np.asarray(out[2], np.float64))
-        kps.append(kp)
-        scores.append(sc)
-        for frame, k, s in zip(chunk, kp, sc):
+    try:
+        # BGR: the estimators' order; one reused buffer: no chunk outlives its iteration here
+        # (the camera thread gets grey copies)
+        for chunk in reader.chunks(chunk_size, channel_order='bgr', reuse_buffer=True):
+            out = estimate_pose(chunk)
+            # copies: the camera thread reads them while the estimator fills its next outputs
+            kp, sc = np.array(out[0], np.float64), np.array(out[1], np.float64)
+            world.append(None if len(out) < 3 or out[2] is None
+                         else np.asarray(out[2], np.float64))
+            kps.append(kp)
+            scores.append(sc)
             if cam is None:
-                motion.append(np.eye(3))
-                continue
-            # the person's own pixels (bones drawn thick), not its box: an arms-out body covers
-            # little of its box, and masking the box can leave too little background
-            box = keypoint_box(k, s, 0.3, pad=0.15)
-            motion.append(cam.update(cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY), box,
-                                     person_keypoints=k, person_scores=s))
-        bar.update(len(chunk))
+                motion.extend(np.eye(3) for _ in range(len(chunk)))
+            else:
+                grays = [cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY) for frame in chunk]
+                if pool is None:
+                    motion.extend(camera_steps(grays, kp, sc))
+                else:
+                    if len(pending) == 2:          # bound the memory: wait for the oldest
+                        motion.extend(pending.pop(0).result())
+                    pending.append(pool.submit(camera_steps, grays, kp, sc))
+            bar.update(len(chunk))
+        for future in pending:
+            motion.extend(future.result())
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
     bar.close()
     kp, sc, motion = np.concatenate(kps), np.concatenate(scores), np.stack(motion)
     world = None if any(w is None for w in world) else np.concatenate(world)

@@ -71,24 +71,19 @@ def main(argv=None):
     args = p.parse_args(argv)
     with friendly_errors('generate_realmotion.py'):
         motions = {}
-        if args.deepmimic:
-            root = deepmimic_motion_dir()
-            for name in tqdm(args.deepmimic, desc='DeepMimic'):
-                path = osp.join(root, f'humanoid3d_{name}.txt')
+        # DeepMimic and Isaac Lab ship one file per named motion: same lookup, own reader
+        named = [(args.deepmimic, deepmimic_motion_dir, 'humanoid3d_{}.txt', 'DeepMimic',
+                  'deepmimic', deepmimic_to_h36m17),
+                 (args.isaaclab, isaaclab_amp_motion_dir, 'humanoid_{}.npz', 'Isaac Lab AMP',
+                  'isaaclab', read_isaaclab_amp)]
+        for wanted, locate, pattern, source, prefix, read in named:
+            root = locate() if wanted else None
+            for name in tqdm(wanted, desc=source):
+                path = osp.join(root, pattern.format(name))
                 if not osp.isfile(path):
-                    raise UserInputError(f'{path}: no DeepMimic motion {name!r}')
+                    raise UserInputError(f'{path}: no {source} motion {name!r}')
                 try:
-                    motions[f'deepmimic/{name}'] = (deepmimic_to_h36m17(path, args.fps), args.fps)
-                except ValueError as err:
-                    raise UserInputError(str(err)) from None
-        if args.isaaclab:
-            root = isaaclab_amp_motion_dir()
-            for name in tqdm(args.isaaclab, desc='Isaac Lab AMP'):
-                path = osp.join(root, f'humanoid_{name}.npz')
-                if not osp.isfile(path):
-                    raise UserInputError(f'{path}: no Isaac Lab AMP motion {name!r}')
-                try:
-                    motions[f'isaaclab/{name}'] = (read_isaaclab_amp(path, args.fps), args.fps)
+                    motions[f'{prefix}/{name}'] = (read(path, args.fps), args.fps)
                 except ValueError as err:
                     raise UserInputError(str(err)) from None
         if args.holosoma:

@@ -37,26 +37,16 @@ import time
 
 import numpy as np
 
+from finephys.apis.demo_models import (ESTIMATOR3D_PHYSNET_CONFIG, FINEGYM_STAGE2_CONFIG,
+                                       PHYSICS_CONFIG, POSE_CONFIG, REALVIDEO_CONFIG,
+                                       STAGE3_CONFIG, STRUCTURED_CONFIG)
 from finephys.utils.tool_runner import latest_metrics
 from finephys.utils.tool_runner import run_tool_in_process as in_process
 from finephys.utils.tool_runner import run_tool as sh
 from finephys.utils.tool_runner import run_tool_results as sh_results
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
-PHYSICS_CONFIG = 'configs/finephys/finephys-skeleton_stage1_synthgym_tcn-lifter_complementary.py'
-STRUCTURED_CONFIG = ('configs/finephys-structured/'
-                     'finephys-skeleton-structured_stage1_synthgym_tcn-lifter_frozen-lifter.py')
-#: The default real-video path (the best row of the real-video table): MediaPipe's own 3D placed
-#: in the camera by Estimator3DLifter, then the structured solver; no weights of its own — it
-#: runs with STRUCTURED_CONFIG's checkpoint (and ESTIMATOR3D_PHYSNET_CONFIG with PHYSICS_CONFIG's)
-REALVIDEO_CONFIG = ('configs/finephys-structured/'
-                    'finephys-skeleton-structured_stage1_synthgym_estimator3d-lifter.py')
-ESTIMATOR3D_PHYSNET_CONFIG = ('configs/finephys/'
-                              'finephys-skeleton_stage1_synthgym_estimator3d-lifter_complementary.py')
-STAGE3_CONFIG = 'configs/finephys/finephys_tiny_synthgym.py'
-POSE_CONFIG = 'configs/pose_estimators/heatmap-pose-net_c16-32-64_synthgym-32px.py'
-FINEGYM_STAGE2_CONFIG = ('configs/finephys/'
-                         'finephys-skeleton_stage2_finegym-fx-jump_tcn-lifter-complementary.py')
+
 PHYSICS_RESULTS = ('physics_vs_best_smoother_accel_reduction',
                    'physics_vs_best_smoother_ballistic_reduction',
                    'physics_vs_best_smoother_mpjpe_reduction', 'root_error_reduction',

@@ -3,6 +3,7 @@ the files a user opens (npz, json, 3D gif, overlay mp4)."""
 import json
 import os
 import os.path as osp
+import time
 from typing import Optional
 
 import cv2
@@ -67,8 +68,12 @@ class SkeletonInferencer:
         return self.pipeline.read_input(path, layout, fps, clip_id, show_progress)
 
     def __call__(self, path, layout='auto', fps=None, clip_id=None, out_dir=None,
-                 show_progress=True):
-        """Infer 3D for one input; write outputs under ``out_dir`` when given.
+                 show_progress=True, progress=None, stem=None):
+        """Infer 3D for one input; write outputs under ``out_dir`` when given (file names
+        start with ``stem``, default the input's name). ``progress(stage, done, total,
+        seconds)`` hears every stage (see :meth:`SkeletonPipeline.__call__
+        <finephys.models.skeleton_pipeline.SkeletonPipeline.__call__>`), then ``'rendering'``
+        (see :meth:`write_outputs`).
 
         Returns:
             dict: ``s_dd``, ``s_pp``, ``fused`` ``(T, 17, 3)`` camera-frame metres (of frame 0's
@@ -77,34 +82,54 @@ class SkeletonInferencer:
             (T, 17)`` and ``lost_frames (T,)`` (joints/frames filled by interpolation and the
             physics-leaning fusion), ``camera_motion (T, 3, 3)``, fps and K; with a
             contact-predicting solver (:class:`~finephys.models.physics.StructuredPhysicsSolver`) also ``contact_prob``
-            ``(T, 4)`` (left/right foot, left/right hand) and ``flight`` ``(T,)``.
+            ``(T, 4)`` (left/right foot, left/right hand) and ``flight`` ``(T,)``; with
+            ``out_dir`` also ``files`` (the paths written, see :meth:`write_outputs`).
         """
-        result = self.pipeline(path, layout, fps, clip_id, show_progress)
+        result = self.pipeline(path, layout, fps, clip_id, show_progress, progress)
         video = result.pop('video')
         if out_dir is not None:
-            self.write_outputs(result, video, out_dir, osp.splitext(osp.basename(path))[0])
+            result['files'] = self.write_outputs(
+                result, video, out_dir, stem or osp.splitext(osp.basename(path))[0], progress)
         return result
 
     @staticmethod
-    def write_outputs(result, video, out_dir, stem):
+    def write_outputs(result, video, out_dir, stem, progress=None):
         """npz + json of the three sequences, the fused one as BVH (``<stem>_fused.bvh``), an
         animated 3D plot (gif) and a 2D overlay (mp4, streamed over the source video when there
         is one). Filled joints and lost frames are
         flagged: ``missing`` / ``lost_frames`` keys, and in the overlay a red frame border with
-        "filled" on lost frames and red rings on filled joints."""
+        "filled" on lost frames and red rings on filled joints.
+
+        Returns:
+            dict: the paths written, by kind: ``npz``, ``json``, ``bvh``, ``gif``,
+            ``overlay``. ``progress('rendering', done, total, seconds)`` hears the files
+            (done counts the 3D plot and the BVH as one step each, then overlay frames).
+        """
         os.makedirs(out_dir, exist_ok=True)
+        paths = {kind: osp.join(out_dir, f'{stem}{suffix}') for kind, suffix in (
+            ('npz', '_3d.npz'), ('json', '_3d.json'), ('bvh', '_fused.bvh'),
+            ('gif', '_fused_3d.gif'), ('overlay', '_overlay.mp4'))}
+        steps = len(result['fused']) + 2
+        tic = time.perf_counter()
+
+        def report(done):
+            nonlocal tic
+            if progress is not None:
+                progress('rendering', done, steps, time.perf_counter() - tic)
+                tic = time.perf_counter()
+
         extra = {k: result[k] for k in ('contact_prob', 'flight', 'gravity_scale',
                                         'gravity_scale_valid') if k in result}
         flags = dict(missing=result['missing'], lost_frames=result['lost_frames'])
         if 'bridged_frames' in result:      # lost frames no lifted window covered
             flags['bridged_frames'] = result['bridged_frames']
-        np.savez(osp.join(out_dir, f'{stem}_3d.npz'), **extra, **flags,
+        np.savez(paths['npz'], **extra, **flags,
                  **{k: np.asarray(result[k], np.float32) for k in ('s_dd', 's_pp', 'fused')},
                  keypoints_2d=result['keypoints_2d'],
                  keypoints_2d_image=result['keypoints_2d_image'], scores=result['scores'],
                  camera_motion=result['camera_motion'], fps=result['fps'], camera_K=result['K'])
         image_2d = np.round(np.asarray(result['keypoints_2d_image'], float), 2)
-        with open(osp.join(out_dir, f'{stem}_3d.json'), 'w') as f:
+        with open(paths['json'], 'w') as f:
             json.dump(dict(fps=result['fps'], joint_order='h36m17', units='metres, camera frame',
                            **{k: np.round(np.asarray(v, float), 4).tolist()
                               for k, v in extra.items()},
@@ -114,10 +139,11 @@ class SkeletonInferencer:
                            camera_motion=np.round(result['camera_motion'], 6).tolist(),
                            **{k: np.round(result[k], 5).tolist()
                               for k in ('s_dd', 's_pp', 'fused')}), f)
-        animate_sequence_3d(result['fused'], osp.join(out_dir, f'{stem}_fused_3d.gif'),
-                            fps=result['fps'])
+        animate_sequence_3d(result['fused'], paths['gif'], fps=result['fps'])
+        report(1)
         # for Blender & co.: Y up, centimetres, median bone lengths (a rig has fixed bones)
-        write_bvh(osp.join(out_dir, f'{stem}_fused.bvh'), result['fused'], result['fps'])
+        write_bvh(paths['bvh'], result['fused'], result['fps'])
+        report(2)
         k = result['K']
         fused = result['fused']
         proj = camera_to_pixels(fused, k)
@@ -134,7 +160,7 @@ class SkeletonInferencer:
                 for _ in range(t):
                     yield np.full((h, w, 3), 40, np.uint8)
 
-        with VideoWriter(osp.join(out_dir, f'{stem}_overlay.mp4'), result['fps']) as writer:
+        with VideoWriter(paths['overlay'], result['fps']) as writer:
             for i, frame in zip(range(t), frames()):
                 img = draw_skeleton(frame, result['keypoints_2d_image'][i], result['scores'][i])
                 img = draw_skeleton(img, proj[i], thickness=1)
@@ -150,3 +176,6 @@ class SkeletonInferencer:
                     cv2.putText(img, 'filled', (3 * b, 12 * b), cv2.FONT_HERSHEY_SIMPLEX,
                                 b / 3, (230, 40, 40), max(1, b // 2), cv2.LINE_AA)
                 writer.write(img)
+                if i % 8 == 7 or i == t - 1:
+                    report(3 + i)
+        return paths

@@ -3,6 +3,7 @@ skeleton model → data-driven, physics and fused 3D. The one path that inferenc
 (``SkeletonInferencer``) and evaluation
 (:class:`~finephys.evaluation.MotionPlausibilityMetric`) both compose."""
 import os.path as osp
+import time
 from typing import Optional, Union
 
 import numpy as np
@@ -159,14 +160,17 @@ class SkeletonPipeline:
             return None
         return kp, scores
 
-    def read_input(self, path, layout='auto', fps=None, clip_id=None, show_progress=True):
+    def read_input(self, path, layout='auto', fps=None, clip_id=None, show_progress=True,
+                   progress=None):
         """A video or a 2D skeleton file → the model's 2D input (see
-        :func:`~finephys.datasets.io.read_skeleton_input`)."""
+        :func:`~finephys.datasets.io.read_skeleton_input`, which also says what ``progress``
+        receives)."""
         if is_video_file(path):
             self.reset_tracking()
         return read_skeleton_input(path, layout, fps, clip_id,
                                    estimate_pose=self.estimate_chunk,
-                                   stabilise=self.stabilise, show_progress=show_progress)
+                                   stabilise=self.stabilise, show_progress=show_progress,
+                                   progress=progress)
 
     def estimate_chunk(self, frames_bgr):
         """The estimator on one chunk of a video: ``(keypoints, scores, keypoints_3d)``, the last
@@ -208,7 +212,7 @@ class SkeletonPipeline:
 
     @torch.no_grad()
     def lift(self, keypoints_2d, scores, intrinsics, fps, show_progress=False,
-             keypoints_3d_estimator=None) -> dict:
+             keypoints_3d_estimator=None, progress=None) -> dict:
         """2D pixels → the model's 3D.
 
         The lifter runs window by window (``window`` frames, stride ``window // 2``, overlaps
@@ -226,6 +230,9 @@ class SkeletonPipeline:
             fps (float): Frame rate (the physics' ``dt = 1 / fps``).
             keypoints_3d_estimator: ``(T, 17, 3)`` the estimator's own metric 3D (finite),
                 for a lifter that needs it.
+            progress (callable, optional): ``progress(stage, done, total, seconds)``:
+                ``'lifting'`` per window (windows done, windows), then ``'physics'`` once
+                (whole-sequence physics: the solve and the fusion over the input).
 
         Windows wholly inside a stretch where the person was lost (every score 0) are not
         lifted; frames that no lifted window covers are bridged linearly in time between the
@@ -253,7 +260,7 @@ class SkeletonPipeline:
                              'score is 0) — no person was found')
         if self.physics_over_sequence:
             return self._lift_then_solve_sequence(norm, scores, observed, fps, show_progress,
-                                                  keypoints_3d_estimator)
+                                                  keypoints_3d_estimator, progress)
         model = self.model
         t = len(norm)
         win, starts = self._window_starts(t)
@@ -261,7 +268,8 @@ class SkeletonPipeline:
         contact = None        # per-frame contact probabilities, when the solver predicts them
         weight = np.zeros((t, 1, 1))
         tri = np.minimum(np.arange(1, win + 1), np.arange(win, 0, -1)).astype(float)[:, None, None]
-        for s in tqdm(starts, desc='skeleton windows', disable=not show_progress):
+        for i, s in enumerate(tqdm(starts, desc='skeleton windows', disable=not show_progress)):
+            tic = time.perf_counter()
             if not observed[s:s + win].any():
                 # a window inside a lost stretch has nothing to lift (the model refuses it);
                 # its frames come from the windows around it, or are bridged below
@@ -277,6 +285,8 @@ class SkeletonPipeline:
                     else contact
                 contact[s:s + win] += out['contact_prob'].cpu().numpy() * tri[:, :, 0]
             weight[s:s + win] += tri
+            if progress is not None:     # each window: lifter, physics and fuser together
+                progress('lifting + physics', i + 1, len(starts), time.perf_counter() - tic)
         lifted = weight[:, 0, 0] > 0
         safe = np.where(weight > 0, weight, 1.0)
         result = {key: v / safe for key, v in acc.items()}
@@ -296,7 +306,7 @@ class SkeletonPipeline:
         return result
 
     def _lift_then_solve_sequence(self, norm, scores, observed, fps, show_progress,
-                                  keypoints_3d_estimator):
+                                  keypoints_3d_estimator, progress=None):
         """:meth:`lift` with whole-sequence physics: windowed lifter, then one physics solve and
         one fusion over all ``T`` frames."""
         model = self.model
@@ -305,12 +315,15 @@ class SkeletonPipeline:
         s_dd = np.zeros((t, 17, 3))
         weight = np.zeros((t, 1, 1))
         tri = np.minimum(np.arange(1, win + 1), np.arange(win, 0, -1)).astype(float)[:, None, None]
-        for s in tqdm(starts, desc='lifting windows', disable=not show_progress):
-            if not observed[s:s + win].any():
-                continue                  # inside a lost stretch: bridged below
-            inputs = self._window_inputs(norm, scores, keypoints_3d_estimator, s, win)
-            s_dd[s:s + win] += model.lift_data_driven(inputs)[0].double().cpu().numpy() * tri
-            weight[s:s + win] += tri
+        for i, s in enumerate(tqdm(starts, desc='lifting windows', disable=not show_progress)):
+            tic = time.perf_counter()
+            if observed[s:s + win].any():           # else inside a lost stretch: bridged below
+                inputs = self._window_inputs(norm, scores, keypoints_3d_estimator, s, win)
+                s_dd[s:s + win] += model.lift_data_driven(inputs)[0].double().cpu().numpy() * tri
+                weight[s:s + win] += tri
+            if progress is not None:
+                progress('lifting', i + 1, len(starts), time.perf_counter() - tic)
+        tic = time.perf_counter()
         lifted = weight[:, 0, 0] > 0
         s_dd = s_dd / np.where(weight > 0, weight, 1.0)
         if not lifted.all():
@@ -321,6 +334,8 @@ class SkeletonPipeline:
         samples = dict(fps=torch.tensor([float(fps)], **f64))
         out = model.physics_and_fusion(torch.as_tensor(s_dd[None], **f64), inputs, samples)
         pred = model.predictions(out, samples)[0]
+        if progress is not None:
+            progress('physics', 1, 1, time.perf_counter() - tic)
         result = {key: pred.get(name, pred['pred_keypoints_3d']).double().cpu().numpy()
                   for key, name in SEQUENCE_KEYS}
         result['bridged_frames'] = ~lifted
@@ -336,8 +351,12 @@ class SkeletonPipeline:
                           "lifter's depth is kept", logger=self.logger)
         return result
 
-    def __call__(self, path, layout='auto', fps=None, clip_id=None, show_progress=True) -> dict:
-        """Read one input and lift it.
+    def __call__(self, path, layout='auto', fps=None, clip_id=None, show_progress=True,
+                 progress=None) -> dict:
+        """Read one input and lift it. ``progress(stage, done, total, seconds)`` hears every
+        stage: a video's decode, 2D pose + tracking and stabilisation (see
+        :func:`~finephys.datasets.io.estimate_video_2d`), then lifting and physics (see
+        :meth:`lift`).
 
         Returns:
             dict: :meth:`lift`'s sequences plus the 2D input (``keypoints_2d`` filled model
@@ -353,7 +372,7 @@ class SkeletonPipeline:
                 f'estimator\'s own 3D, and the pose estimator {self.pose_estimator_cfg["type"]} '
                 'gives none; use MediaPipePoseEstimator (its world landmarks) or a config with a '
                 '2D lifter')
-        data = self.read_input(path, layout, fps, clip_id, show_progress)
+        data = self.read_input(path, layout, fps, clip_id, show_progress, progress)
         if needs_3d and data.get('keypoints_3d_estimator') is None:
             raise UserInputError(
                 f'{path}: the lifter of {self.config_name} (Estimator3DLifter) lifts from the pose'
@@ -362,7 +381,8 @@ class SkeletonPipeline:
                 'a 2D lifter')
         result = self.lift(data['keypoints_2d'], data['scores'], data['K'], data['fps'],
                            show_progress=show_progress,
-                           keypoints_3d_estimator=data.get('keypoints_3d_estimator'))
+                           keypoints_3d_estimator=data.get('keypoints_3d_estimator'),
+                           progress=progress)
         result.update({key: data[key] for key in (
             'keypoints_2d', 'keypoints_2d_image', 'scores', 'missing', 'lost_frames',
             'camera_motion', 'fps', 'video')}, K=data['K'])

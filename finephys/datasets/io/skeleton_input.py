@@ -1,6 +1,7 @@
 """``read_skeleton_input``: a video or a 2D skeleton file → the model's 2D input (H36M-17
 pixels, gaps filled and flagged, the camera's K)."""
 import os.path as osp
+import time
 
 import numpy as np
 from mmengine.logging import print_log
@@ -21,11 +22,12 @@ def is_video_file(path: str) -> bool:
 
 
 def read_skeleton_input(path, layout='auto', fps=None, clip_id=None, estimate_pose=None,
-                        stabilise=True, show_progress=True):
+                        stabilise=True, show_progress=True, progress=None):
     """Read a video (2D by ``estimate_pose(frames_bgr) -> (keypoints, scores)``, streamed; see
     :func:`estimate_video_2d`) or a 2D skeleton file (:func:`load_skeleton_file`) as H36M-17
     pixels; missing joints (NaN, score 0, lost frames) are filled in time and flagged
-    (:func:`fill_missing_keypoints`).
+    (:func:`fill_missing_keypoints`). ``progress``: per-stage reports of a video's 2D (see
+    :func:`estimate_video_2d`); a skeleton file reports ``('read', 1, 1, seconds)``.
 
     Returns:
         dict: ``keypoints_2d (T, 17, 2)`` (filled; stabilised for videos), ``scores (T, 17)``
@@ -41,7 +43,7 @@ def read_skeleton_input(path, layout='auto', fps=None, clip_id=None, estimate_po
         if estimate_pose is None:
             raise ValueError(f'{path}: video input needs a pose estimator')
         data = estimate_video_2d(path, estimate_pose, stabilise, show_progress=show_progress,
-                                 fps=fps)
+                                 fps=fps, progress=progress)
         kp, scores, fps = data['keypoints_2d'], data['scores'], data['fps']
         raw, motion, video = data['keypoints_2d_image'], data['camera_motion'], path
         k = default_intrinsics(*data['image_size'])
@@ -49,7 +51,10 @@ def read_skeleton_input(path, layout='auto', fps=None, clip_id=None, estimate_po
         extra = dict(decode_errors=data['decode_errors'],
                      camera_motion_unknown_steps=data['camera_motion_unknown_steps'])
     else:
+        tic = time.perf_counter()
         data = load_skeleton_file(path, clip_id)
+        if progress is not None:
+            progress('read', 1, 1, time.perf_counter() - tic)
         kp, scores = data['keypoints'], data.get('scores')
         world = data.get('keypoints_3d_estimator')
         use = data['layout'] if layout == 'auto' else layout

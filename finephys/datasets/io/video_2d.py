@@ -1,4 +1,5 @@
 """``estimate_video_2d``: a video file → 2D pose and camera motion, streamed in bounded memory."""
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import cv2
@@ -12,7 +13,8 @@ from .video_reader import VideoReader
 
 
 def estimate_video_2d(path, estimate_pose, stabilise=True, chunk_size=None, show_progress=True,
-                      fps=None, chunk_bytes=128 * 2 ** 20, overlap_camera_motion=True):
+                      fps=None, chunk_bytes=128 * 2 ** 20, overlap_camera_motion=True,
+                      progress=None):
     """2D pose (and camera motion) of a video, streamed in chunks: memory stays bounded by one
     chunk whatever the video's length or resolution.
 
@@ -32,6 +34,11 @@ def estimate_video_2d(path, estimate_pose, stabilise=True, chunk_size=None, show
             instead of taking turns). The camera motion needs the chunk's 2D (the person is
             masked out), so it always trails by one chunk; at most two chunks of grey frames
             wait, and the results are those of the serial order, bit for bit.
+        progress (callable, optional): ``progress(stage, done, total, seconds)`` after every
+            chunk and stage — ``'decode'``, ``'2D pose + tracking'`` (the estimator, whose
+            tracker follows the person), ``'stabilisation'`` (camera motion) — with the
+            frames done so far, the container's frame count (None when it has none) and the
+            seconds this step took (overlapped stabilisation: the seconds waited for it). Called from the calling thread only.
 
     Returns:
         dict: ``keypoints_2d_image (T, 17, 2)`` (each frame's pixels), ``keypoints_2d``
@@ -56,11 +63,29 @@ def estimate_video_2d(path, estimate_pose, stabilise=True, chunk_size=None, show
     pool = ThreadPoolExecutor(1) if cam is not None and overlap_camera_motion else None
     pending = []                      # camera-motion futures, in order (at most two chunks)
     bar = tqdm(total=reader.num_frames, desc='2D pose', unit='frame', disable=not show_progress)
+    total = reader.num_frames
+    done = dict(decode=0, pose=0, camera=0)
+
+    def report(stage, key, frames, since):
+        done[key] += frames
+        if progress is not None:
+            progress(stage, done[key], total, time.perf_counter() - since)
+
+    def collect(future, since):
+        steps = future.result()
+        motion.extend(steps)
+        report('stabilisation', 'camera', len(steps), since)
+
     try:
         # BGR: the estimators' order; one reused buffer: no chunk outlives its iteration here
         # (the camera thread gets grey copies)
+        tic = time.perf_counter()
         for chunk in reader.chunks(chunk_size, channel_order='bgr', reuse_buffer=True):
+            report('decode', 'decode', len(chunk), tic)
+            tic = time.perf_counter()
             out = estimate_pose(chunk)
+            report('2D pose + tracking', 'pose', len(chunk), tic)
+            tic = time.perf_counter()
             # copies: the camera thread reads them while the estimator fills its next outputs
             kp, sc = np.array(out[0], np.float64), np.array(out[1], np.float64)
             world.append(None if len(out) < 3 or out[2] is None
@@ -73,13 +98,16 @@ def estimate_video_2d(path, estimate_pose, stabilise=True, chunk_size=None, show
                 grays = [cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY) for frame in chunk]
                 if pool is None:
                     motion.extend(camera_steps(grays, kp, sc))
+                    report('stabilisation', 'camera', len(chunk), tic)
                 else:
                     if len(pending) == 2:          # bound the memory: wait for the oldest
-                        motion.extend(pending.pop(0).result())
+                        collect(pending.pop(0), tic)
                     pending.append(pool.submit(camera_steps, grays, kp, sc))
             bar.update(len(chunk))
+            tic = time.perf_counter()
         for future in pending:
-            motion.extend(future.result())
+            collect(future, tic)
+            tic = time.perf_counter()
     finally:
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)

@@ -153,6 +153,19 @@ class MediaPipePoseEstimator(nn.Module):
             self.video_pose.reset()
         self.video_cooldown, self.video_frames = 0, 0
 
+    def people(self, frame: np.ndarray, max_people: int = 4):
+        """The people in one frame (``channel_order``), to pick whom to track
+        (:meth:`SinglePersonTracker.people_in_frame`): ``[(box xyxy, score), ...]``."""
+        rgb = cv2.cvtColor(frame, cv2.COLOR_BGR2RGB) if self.channel_order == 'bgr' else \
+            np.ascontiguousarray(frame)
+        return self.tracker.people_in_frame(rgb, max_people)
+
+    def follow(self, init_box=None):
+        """Track the person whose box centre lies in ``init_box`` (xyxy pixels of the first
+        frame; None: whoever is found first) from the next video on (also :meth:`reset`)."""
+        self.tracker.follow(init_box)
+        self.reset()
+
     @property
     def counts(self):
         """Frames tracked / re-acquired / lost / found in a rotated crop since :meth:`reset`,

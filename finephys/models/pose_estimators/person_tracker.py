@@ -366,6 +366,38 @@ class SinglePersonTracker:
             work[y0:y1, x0:x1] = np.asarray(frame.reshape(-1, 3).mean(0), np.uint8)
         return None
 
+    def people_in_frame(self, frame_rgb: np.ndarray, max_people: int = 4):
+        """Everyone ``detect`` finds in one whole frame (upright), to choose whom to follow: the
+        best person, then the frame searched again with each person found masked out.
+
+        Args:
+            frame_rgb: ``(H, W, 3)`` uint8 RGB.
+            max_people (int): Most people returned.
+
+        Returns:
+            list[tuple]: ``(box (4,) xyxy pixels, score)`` per person, in the order found.
+        """
+        work, people = frame_rgb, []
+        h, w = frame_rgb.shape[:2]
+        fill = np.asarray(frame_rgb.reshape(-1, 3).mean(0), np.uint8)
+        for _ in range(max_people):
+            det = self.detect_in_crop(work, None, None, 0)
+            box = None if det is None or self.quality(det) < self.min_score else self.box_of(det)
+            if box is None:
+                break
+            people.append((np.asarray(box, float), self.quality(det)))
+            work = work.copy() if work is frame_rgb else work
+            x0, y0 = np.floor(np.clip(box[:2], 0, [w, h])).astype(int)
+            x1, y1 = np.ceil(np.clip(box[2:], 0, [w, h])).astype(int)
+            work[y0:y1, x0:x1] = fill
+        return people
+
+    def follow(self, init_box=None) -> None:
+        """Follow the person whose box centre falls in ``init_box`` (xyxy) when the next track
+        starts (None: whoever is found first); also forgets the current track."""
+        self.init_box = None if init_box is None else np.asarray(init_box, float)
+        self.reset()
+
     # ------------------------------------------------------------------ per frame
     def predicted_center(self) -> np.ndarray:
         """Where the track should be now: the last centre moved on by the velocity, which

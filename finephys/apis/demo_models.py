@@ -1,0 +1,78 @@
+"""The configs ``make demo`` trains and where their checkpoints land: one home for
+``tools/demo.py`` (which writes them) and the web app (which offers them by default)."""
+import glob
+import os.path as osp
+import re
+from typing import Dict, Optional
+
+#: Stage 1, Phys-Net (paper-faithful): TemporalConvLifter + Phys-Net + complementary fusion.
+PHYSICS_CONFIG = 'configs/finephys/finephys-skeleton_stage1_synthgym_tcn-lifter_complementary.py'
+#: The physics-structured solver on the same (frozen) lifter.
+STRUCTURED_CONFIG = ('configs/finephys-structured/'
+                     'finephys-skeleton-structured_stage1_synthgym_tcn-lifter_frozen-lifter.py')
+#: The default real-video path (the best row of the real-video table): MediaPipe's own 3D placed
+#: in the camera by Estimator3DLifter, then the structured solver; no weights of its own — it
+#: runs with STRUCTURED_CONFIG's checkpoint (and ESTIMATOR3D_PHYSNET_CONFIG with PHYSICS_CONFIG's)
+REALVIDEO_CONFIG = ('configs/finephys-structured/'
+                    'finephys-skeleton-structured_stage1_synthgym_estimator3d-lifter.py')
+ESTIMATOR3D_PHYSNET_CONFIG = ('configs/finephys/'
+                              'finephys-skeleton_stage1_synthgym_estimator3d-lifter_complementary.py')
+#: Stage 3 (the tiny generator on SynthGym).
+STAGE3_CONFIG = 'configs/finephys/finephys_tiny_synthgym.py'
+POSE_CONFIG = 'configs/pose_estimators/heatmap-pose-net_c16-32-64_synthgym-32px.py'
+FINEGYM_STAGE2_CONFIG = ('configs/finephys/'
+                         'finephys-skeleton_stage2_finegym-fx-jump_tcn-lifter-complementary.py')
+
+#: ``make demo``'s sub-folders (under its ``--work-dir``) of the runs above.
+PHYSICS_DIR, STRUCTURED_DIR, STAGE3_DIR = ('finephys_skeleton', 'finephys_skeleton_structured',
+                                           'finephys_tiny')
+PRETRAINED_DIR = 'pretrained/synthgym-pixel'
+
+
+def latest_checkpoint(folder: str, patterns=('best_*.pth', 'epoch_*.pth')) -> Optional[str]:
+    """The checkpoint a run left (the first pattern that matches; the last by its numbers:
+    ``epoch_30`` after ``epoch_5``), or None."""
+    def natural(path):
+        return [int(p) if p.isdigit() else p for p in re.split(r'(\d+)', osp.basename(path))]
+
+    for pattern in patterns:
+        found = sorted(glob.glob(osp.join(folder, pattern)), key=natural)
+        if found:
+            return found[-1]
+    return None
+
+
+def demo_skeleton_models(work_dir: str = 'work_dirs/demo', root: str = '.') -> Dict[str, dict]:
+    """The skeleton models a finished ``make demo`` left, by name, the real-video default first.
+
+    Args:
+        work_dir (str): ``make demo``'s ``--work-dir``.
+        root (str): The repository (configs are relative to it).
+
+    Returns:
+        dict: ``name -> dict(config, checkpoint)`` (absolute paths); only the models whose
+        checkpoint exists.
+    """
+    struct = latest_checkpoint(osp.join(work_dir, STRUCTURED_DIR))
+    phys = latest_checkpoint(osp.join(work_dir, PHYSICS_DIR))
+    pairs = [('MediaPipe 3D + structured physics (real video)', REALVIDEO_CONFIG, struct),
+             ('MediaPipe 3D + Phys-Net', ESTIMATOR3D_PHYSNET_CONFIG, phys),
+             ('SynthGym TCN + structured physics', STRUCTURED_CONFIG, struct),
+             ('SynthGym TCN + Phys-Net', PHYSICS_CONFIG, phys)]
+    return {name: dict(config=osp.abspath(osp.join(root, cfg)), checkpoint=osp.abspath(ckpt))
+            for name, cfg, ckpt in pairs if ckpt is not None}
+
+
+def demo_generator(work_dir: str = 'work_dirs/demo', root: str = '.') -> Optional[dict]:
+    """The stage-3 generator a finished ``make demo`` left: ``dict(config, checkpoint,
+    cfg_options)`` (its pretrained backbone and stage-1 skeleton checkpoint), or None."""
+    ckpt = latest_checkpoint(osp.join(work_dir, STAGE3_DIR), ('iter_*.pth',))
+    phys = latest_checkpoint(osp.join(work_dir, PHYSICS_DIR))
+    pre = osp.abspath(osp.join(work_dir, PRETRAINED_DIR))
+    if ckpt is None or phys is None or not osp.isdir(pre):
+        return None
+    return dict(config=osp.abspath(osp.join(root, STAGE3_CONFIG)), checkpoint=osp.abspath(ckpt),
+                cfg_options={'model.generator.pretrained_model_path': osp.join(pre, 'sd15'),
+                             'model.generator.motion_adapter_path':
+                                 osp.join(pre, 'motion_adapter'),
+                             'model.skeleton_checkpoint': osp.abspath(phys)})

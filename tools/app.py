@@ -38,6 +38,9 @@ def parse_args(argv=None):
     p.add_argument('--device', default='cpu')
     p.add_argument('--no-example', action='store_true',
                    help="don't offer Pose2Sim's real example clip")
+    p.add_argument('--tmp-dir', default=None,
+                   help='where session folders and uploads go (default: a new temporary folder,'
+                        ' removed when the server stops)')
     return p.parse_args(argv)
 
 
@@ -75,10 +78,15 @@ def main(argv=None):
                 example = osp.join(locate_pose2sim_demo(), 'videos', 'cam02.mp4')
             except (FileNotFoundError, ImportError):
                 example = None
+        import tempfile
+        root = args.tmp_dir or tempfile.mkdtemp(prefix='finephys-app-')
+        # Gradio's own upload cache inside the app's folder: gone with the server
+        os.environ.setdefault('GRADIO_TEMP_DIR', osp.join(root, 'uploads'))
+        os.environ.setdefault('GRADIO_ANALYTICS_ENABLED', 'False')
         from finephys.app import AppSettings, launch
         settings = AppSettings(skeleton_models=skeleton, generators=generators,
                                device=args.device, max_upload_mb=args.max_upload_mb,
-                               example_video=example)
+                               example_video=example, work_root=osp.join(root, 'sessions'))
         os.chdir(ROOT)      # configs name files relative to the repository
         blocks, folders, url = launch(settings, args.host, args.port, block=False)
         print(f'FinePhys app running on {url} (Ctrl+C stops it)', flush=True)
@@ -86,6 +94,9 @@ def main(argv=None):
             blocks.block_thread()
         finally:
             folders.close()
+            if args.tmp_dir is None:
+                import shutil
+                shutil.rmtree(root, ignore_errors=True)
 
 
 if __name__ == '__main__':

@@ -3,7 +3,7 @@
     python tools/infer_skeleton.py CONFIG CHECKPOINT INPUT [--out-dir work_dirs/infer]
         [--layout auto|coco17|h36m17] [--fps 30] [--clip-id ID] [--device cpu]
         [--pose-config POSE_CONFIG --pose-checkpoint CKPT] [--window 32] [--no-stabilise]
-        [--physics sequence|windows]
+        [--physics sequence|windows] [--person-box X0 Y0 X1 Y1]
 
 INPUT: a video (.mp4/.avi/...; streamed; 2D estimated online by MediaPipe BlazePose with one
 person tracked (default, real weights from its pip wheel), an mmpose top-down model, or the
@@ -43,6 +43,11 @@ def main():
                    help='sequence: a structured solver solves the whole input at once (exact '
                         'at any length); windows: every window through the whole model, '
                         'blended')
+    p.add_argument('--person-box', type=float, nargs=4, default=None,
+                   metavar=('X0', 'Y0', 'X1', 'Y1'),
+                   help='video input: follow the person whose box centre lies in this box '
+                        '(pixels of the frame where they are first found; default: whoever the '
+                        'estimator finds first)')
     args = p.parse_args()
     with friendly_errors('infer_skeleton.py'):
         from finephys.apis import SkeletonInferencer, pose_estimator_config
@@ -57,7 +62,8 @@ def main():
                                             args.window, stabilise=not args.no_stabilise,
                                             physics=args.physics)
             result = inferencer(args.input, layout=args.layout, fps=args.fps,
-                                clip_id=args.clip_id, out_dir=args.out_dir)
+                                clip_id=args.clip_id, out_dir=args.out_dir,
+                                person_box=args.person_box)
         except ValueError as err:
             raise UserInputError(str(err)) from err
     print(f'{len(result["fused"])} frames at {result["fps"]:g} fps -> {osp.abspath(args.out_dir)}')

@@ -68,12 +68,13 @@ class SkeletonInferencer:
         return self.pipeline.read_input(path, layout, fps, clip_id, show_progress)
 
     def __call__(self, path, layout='auto', fps=None, clip_id=None, out_dir=None,
-                 show_progress=True, progress=None, stem=None):
+                 show_progress=True, progress=None, stem=None, person_box=None):
         """Infer 3D for one input; write outputs under ``out_dir`` when given (file names
         start with ``stem``, default the input's name). ``progress(stage, done, total,
         seconds)`` hears every stage (see :meth:`SkeletonPipeline.__call__
         <finephys.models.skeleton_pipeline.SkeletonPipeline.__call__>`), then ``'rendering'``
-        (see :meth:`write_outputs`).
+        (see :meth:`write_outputs`). ``person_box`` (xyxy pixels): in a video, follow the
+        person whose box centre lies in it (default: whoever the estimator finds first).
 
         Returns:
             dict: ``s_dd``, ``s_pp``, ``fused`` ``(T, 17, 3)`` camera-frame metres (of frame 0's
@@ -85,7 +86,7 @@ class SkeletonInferencer:
             ``(T, 4)`` (left/right foot, left/right hand) and ``flight`` ``(T,)``; with
             ``out_dir`` also ``files`` (the paths written, see :meth:`write_outputs`).
         """
-        result = self.pipeline(path, layout, fps, clip_id, show_progress, progress)
+        result = self.pipeline(path, layout, fps, clip_id, show_progress, progress, person_box)
         video = result.pop('video')
         if out_dir is not None:
             result['files'] = self.write_outputs(

@@ -67,6 +67,13 @@ def _session(request) -> str:
     return getattr(request, 'session_hash', None) or 'anonymous'
 
 
+def _following(state) -> str:
+    """Who is followed, for the page: the person's number and the box given to the tracker
+    (the same numbers work with ``tools/infer_skeleton.py --person-box``)."""
+    box = ' '.join(f'{v:g}' for v in state['box'])
+    return f'**#{state["chosen"] + 1}** (--person-box {box})'
+
+
 def _upload_name(file) -> Optional[str]:
     """The path of a ``gr.File`` value (a path string or an object with ``.name``)."""
     if file is None:
@@ -84,6 +91,9 @@ def build_app(settings: AppSettings):
     import gradio as gr
 
     folders = SessionFolders(settings.work_root)
+    # results are served from the session folders as they are (no copy into Gradio's cache):
+    # removing a session's folder removes every file of it
+    gr.set_static_paths([folders.root])
     max_bytes = int(settings.max_upload_mb * 2 ** 20)
     video3d = VideoTo3D(settings.skeleton_models, settings.device, max_bytes,
                         settings.pose_estimator)
@@ -105,15 +115,18 @@ def build_app(settings: AppSettings):
         path = _upload_name(file)
         if path is None:
             return None, None, ''
+        folders.track_upload(_session(request), path)
         try:
             index, frame, people = video3d.people(path, osp.basename(path))
         except Exception as err:        # noqa: BLE001 — the page says what went wrong
             return None, None, _message(err)
         chosen = pick_person(people)
-        state = dict(people=people, chosen=chosen, shape=frame.shape, frame=frame, index=index)
+        state = dict(people=people, chosen=chosen, shape=frame.shape, frame=frame, index=index,
+                     box=person_box(people, chosen, frame.shape))
         if people:
-            hint = (f'{len(people)} person(s) found in frame {index}; following **#{chosen + 1}**'
-                    ' (the largest). Click another person to follow them instead.')
+            hint = (f'{len(people)} person(s) found in frame {index}; following '
+                    f'{_following(state)} (the largest). Click another person to follow them '
+                    'instead.')
         else:
             hint = ('Nobody found in the first second; the tracker follows whoever it finds '
                     'first.')
@@ -123,9 +136,10 @@ def build_app(settings: AppSettings):
         if not state or not state.get('people'):
             return gr.update(), state, gr.update()
         chosen = pick_person(state['people'], evt.index)
-        state = dict(state, chosen=chosen)
+        state = dict(state, chosen=chosen,
+                     box=person_box(state['people'], chosen, state['shape']))
         return (draw_people(state['frame'], state['people'], chosen), state,
-                f'Following **#{chosen + 1}**.')
+                f'Following {_following(state)}.')
 
     def on_run(file, model, state, request: gr.Request, progress=gr.Progress()):
         empty = (None, None, None, None, None, None)
@@ -133,9 +147,7 @@ def build_app(settings: AppSettings):
         try:
             if path is None:
                 raise UploadError('No video was given: upload one (or pick the example clip).')
-            box = None
-            if state and state.get('people') and state.get('chosen') is not None:
-                box = person_box(state['people'], state['chosen'], state['shape'])
+            box = (state or {}).get('box')
 
             def heard(stage, done, total, seconds):
                 step = VIDEO_STAGES.index(stage) + 1 if stage in VIDEO_STAGES else 0
@@ -164,6 +176,7 @@ def build_app(settings: AppSettings):
                     request: gr.Request):
         try:
             path = _upload_name(skeleton) if source == 'skeleton file or video' else None
+            folders.track_upload(_session(request), path)
             if source == 'skeleton file or video' and path is None:
                 raise UploadError('Upload a skeleton file (.npz/.json/.pkl) or a video.')
             out = generation.run(prompt, folders.new_run(_session(request)), model or None,
@@ -178,7 +191,7 @@ def build_app(settings: AppSettings):
     def on_unload(request: gr.Request):
         folders.remove(_session(request))
 
-    with gr.Blocks(title='FinePhys', delete_cache=(600, 3600)) as blocks:
+    with gr.Blocks(title='FinePhys', delete_cache=(600, 3600), analytics_enabled=False) as blocks:
         gr.Markdown(_INTRO)
         with gr.Tab('Video → 3D'):
             with gr.Row():

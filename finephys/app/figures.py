@@ -124,7 +124,8 @@ def skeleton_3d_figure(keypoints_3d, fps: float, filled: Optional[Sequence[bool]
         scene=dict(xaxis=dict(title='x (m)', **axis[0]), yaxis=dict(title='depth (m)', **axis[1]),
                    zaxis=dict(title='up (m)', **axis[2]), aspectmode='cube',
                    camera=dict(eye=dict(x=0.2, y=-1.9, z=0.5))),
-        sliders=[dict(active=0, steps=steps, currentvalue=dict(prefix='time ', font=dict(color='#333')),
+        sliders=[dict(active=0, steps=steps,
+                      currentvalue=dict(prefix='time ', font=dict(color='#333')),
                       pad=dict(t=5), len=1.0, ticklen=2,
                       # one tick per frame: labels only in the current-value box
                       font=dict(color='rgba(0,0,0,0)'))])

@@ -50,8 +50,8 @@ def render_synthgym(action: str, seed: int, camera: str, out_dir: str, size: int
     com, fits = com_height_figure(dict(ground_truth=clip['keypoints_3d']), fps, flight=flight,
                                   up=up, true_g=float(np.linalg.norm(gravity)))
     skeleton = skeleton_3d_figure(clip['keypoints_3d'], fps, title=f'{action} (seed {seed})')
-    lines = [f'**{action}** ({clip["subset"]}), seed {int(seed)}, {clip["meta"].get("view", camera)}'
-             f' camera: {len(flight)} frames at {fps:g} fps, {int(flight.sum())} in flight.',
+    lines = [f'**{action}** ({clip["subset"]}), seed {int(seed)}, {camera} camera: '
+             f'{len(flight)} frames at {fps:g} fps, {int(flight.sum())} in flight.',
              f'- {clip["description"]}' if clip.get('description') else '']
     if fits:
         lines.append('- COM parabola per flight: g = ' + ', '.join(

@@ -82,6 +82,7 @@ class SessionFolders:
         os.makedirs(self.root, exist_ok=True)
         self._lock = threading.Lock()
         self._runs = {}
+        self._uploads = {}
 
     def folder(self, session: str) -> str:
         """The session's folder (created on first use)."""
@@ -97,11 +98,25 @@ class SessionFolders:
         os.makedirs(path, exist_ok=True)
         return path
 
+    def track_upload(self, session: str, path: Optional[str]) -> None:
+        """Remember a file the session uploaded (the web framework's own copy of it), to delete
+        with the session."""
+        if path:
+            with self._lock:
+                self._uploads.setdefault(session, set()).add(osp.abspath(path))
+
     def remove(self, session: str) -> None:
-        """Delete the session's folder and everything in it."""
+        """Delete the session's folder and everything in it, and the uploads it sent."""
         with self._lock:
             self._runs.pop(session, None)
+            uploads = self._uploads.pop(session, set())
         shutil.rmtree(osp.join(self.root, safe_stem(session, 'anonymous')), ignore_errors=True)
+        for path in uploads:
+            try:
+                os.remove(path)
+                os.rmdir(osp.dirname(path))      # the framework's per-file folder, when empty
+            except OSError:
+                pass
 
     def close(self) -> None:
         """Delete every session's folder and the root."""

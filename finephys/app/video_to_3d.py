@@ -66,8 +66,9 @@ def person_box(people, index: Optional[int], frame_shape, pad: float = 0.15):
     box = np.asarray(people[index][0], float)
     size = box[2:] - box[:2]
     h, w = frame_shape[:2]
-    return np.clip(np.concatenate([box[:2] - pad * size, box[2:] + pad * size]), 0,
-                   [w, h, w, h]).tolist()
+    # rounded: the page shows it, and the same numbers on the command line give the same run
+    return np.round(np.clip(np.concatenate([box[:2] - pad * size, box[2:] + pad * size]), 0,
+                            [w, h, w, h]), 1).tolist()
 
 
 class VideoTo3D:
@@ -167,24 +168,15 @@ class VideoTo3D:
         shutil.copyfile(path, local)
         with self._lock:
             inf = self.inferencer(model)
-            follow = getattr(inf.pose_estimator, 'follow', None)
-            if follow is not None:
-                follow(person_box)
-            elif person_box is not None:
-                raise UploadError(f'the pose estimator of {model!r} follows whoever it finds; '
-                                  'it cannot be told whom to follow')
             tic = time.perf_counter()
             try:
                 result = inf(local, out_dir=out_dir, show_progress=False, progress=heard,
-                             stem=safe_stem(name))
+                             stem=safe_stem(name), person_box=person_box)
             except (UserInputError, ValueError) as err:
                 msg = str(err).replace(local, name)
                 if 'no person' in msg or 'no joint' in msg or 'every score is 0' in msg:
                     msg = f'{name}: no person was found in any frame ({msg})'
                 raise UploadError(msg) from err
-            finally:
-                if follow is not None:
-                    follow(None)
             total = time.perf_counter() - tic
         paths = result.pop('files')
         return dict(result=result, paths=paths, stage_seconds=dict(seconds),

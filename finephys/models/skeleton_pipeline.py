@@ -142,6 +142,23 @@ class SkeletonPipeline:
         if reset is not None:
             reset()
 
+    def follow(self, person_box=None) -> None:
+        """Start a new track on the person whose box centre lies in ``person_box`` (xyxy
+        pixels; None: whoever is found first).
+
+        Raises:
+            UserInputError: a box for an estimator that cannot be told whom to follow.
+        """
+        follow = getattr(self.pose_estimator, 'follow', None)
+        if follow is not None:
+            follow(None if person_box is None else [float(v) for v in person_box])
+            return
+        if person_box is not None:
+            raise UserInputError(f'the pose estimator {self.pose_estimator_cfg["type"]} follows '
+                                 'whoever it finds; it cannot be told whom to follow (use '
+                                 'MediaPipePoseEstimator)')
+        self.reset_tracking()
+
     def estimate_frames_2d(self, frames_rgb: np.ndarray):
         """2D of a clip held in memory (a new track).
 
@@ -161,12 +178,16 @@ class SkeletonPipeline:
         return kp, scores
 
     def read_input(self, path, layout='auto', fps=None, clip_id=None, show_progress=True,
-                   progress=None):
+                   progress=None, person_box=None):
         """A video or a 2D skeleton file → the model's 2D input (see
         :func:`~finephys.datasets.io.read_skeleton_input`, which also says what ``progress``
-        receives)."""
+        receives). ``person_box``: xyxy pixels — in a video, follow the person whose box centre
+        lies in it when first found (None: whoever the estimator finds first)."""
         if is_video_file(path):
-            self.reset_tracking()
+            self.follow(person_box)
+        elif person_box is not None:
+            raise UserInputError(f'{path}: a person box chooses whom to track in a video; a '
+                                 'skeleton file holds one person already')
         return read_skeleton_input(path, layout, fps, clip_id,
                                    estimate_pose=self.estimate_chunk,
                                    stabilise=self.stabilise, show_progress=show_progress,
@@ -352,11 +373,11 @@ class SkeletonPipeline:
         return result
 
     def __call__(self, path, layout='auto', fps=None, clip_id=None, show_progress=True,
-                 progress=None) -> dict:
+                 progress=None, person_box=None) -> dict:
         """Read one input and lift it. ``progress(stage, done, total, seconds)`` hears every
         stage: a video's decode, 2D pose + tracking and stabilisation (see
         :func:`~finephys.datasets.io.estimate_video_2d`), then lifting and physics (see
-        :meth:`lift`).
+        :meth:`lift`). ``person_box``: whom to follow in a video (see :meth:`read_input`).
 
         Returns:
             dict: :meth:`lift`'s sequences plus the 2D input (``keypoints_2d`` filled model
@@ -372,7 +393,7 @@ class SkeletonPipeline:
                 f'estimator\'s own 3D, and the pose estimator {self.pose_estimator_cfg["type"]} '
                 'gives none; use MediaPipePoseEstimator (its world landmarks) or a config with a '
                 '2D lifter')
-        data = self.read_input(path, layout, fps, clip_id, show_progress, progress)
+        data = self.read_input(path, layout, fps, clip_id, show_progress, progress, person_box)
         if needs_3d and data.get('keypoints_3d_estimator') is None:
             raise UserInputError(
                 f'{path}: the lifter of {self.config_name} (Estimator3DLifter) lifts from the pose'

@@ -38,7 +38,8 @@ def estimate_video_2d(path, estimate_pose, stabilise=True, chunk_size=None, show
             chunk and stage — ``'decode'``, ``'2D pose + tracking'`` (the estimator, whose
             tracker follows the person), ``'stabilisation'`` (camera motion) — with the
             frames done so far, the container's frame count (None when it has none) and the
-            seconds this step took (overlapped stabilisation: the seconds waited for it). Called from the calling thread only.
+            seconds this step took (overlapped stabilisation: the seconds waited for it).
+            Called from the calling thread only.
 
     Returns:
         dict: ``keypoints_2d_image (T, 17, 2)`` (each frame's pixels), ``keypoints_2d``

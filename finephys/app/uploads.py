@@ -64,6 +64,9 @@ def check_video_upload(path: Optional[str], max_bytes: int, name: Optional[str] 
     info = probe_video(path, full_decode=False)
     if not info['ok'] or not info['num_frames']:
         reason = info['reason'] or 'no_frame'
+        if reason == 'unreadable' and str(info.get('error')).startswith('EOFError'):
+            # the container ends before the decoder has seen one frame: a 0-frame video
+            reason = 'no_frame'
         detail = f' ({info["error"]})' if info.get('error') else ''
         raise UploadError(f'{name}: {_PROBE_REASONS.get(reason, reason)}{detail}.')
     return info

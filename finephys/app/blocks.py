@@ -90,7 +90,8 @@ def build_app(settings: AppSettings):
     """
     import gradio as gr
 
-    folders = SessionFolders(settings.work_root)
+    from gradio.utils import get_upload_folder
+    folders = SessionFolders(settings.work_root, get_upload_folder())
     # results are served from the session folders as they are (no copy into Gradio's cache):
     # removing a session's folder removes every file of it
     gr.set_static_paths([folders.root])
@@ -123,23 +124,33 @@ def build_app(settings: AppSettings):
         chosen = pick_person(people)
         state = dict(people=people, chosen=chosen, shape=frame.shape, frame=frame, index=index,
                      box=person_box(people, chosen, frame.shape))
+        name = osp.basename(path)
         if people:
-            hint = (f'{len(people)} person(s) found in frame {index}; following '
+            hint = (f'{name}: {len(people)} person(s) found in frame {index}; following '
                     f'{_following(state)} (the largest). Click another person to follow them '
                     'instead.')
         else:
-            hint = ('Nobody found in the first second; the tracker follows whoever it finds '
-                    'first.')
-        return draw_people(frame, people, chosen), state, hint
+            hint = (f'{name}: nobody found in the first second; the tracker follows whoever '
+                    'it finds first.')
+        return preview(state, request), state, hint
 
-    def on_click(state, evt: gr.SelectData):
+    def preview(state, request):
+        """The frame with the people's boxes, as a PNG in the session's folder (served from
+        there: nothing of a session is copied elsewhere)."""
+        import cv2
+        path = osp.join(folders.new_run(_session(request)), 'people.png')
+        cv2.imwrite(path, draw_people(state['frame'], state['people'],
+                                      state['chosen'])[..., ::-1])
+        return path
+
+    def on_click(state, evt: gr.SelectData, request: gr.Request):
         if not state or not state.get('people'):
             return gr.update(), state, gr.update()
         chosen = pick_person(state['people'], evt.index)
         state = dict(state, chosen=chosen,
                      box=person_box(state['people'], chosen, state['shape']))
-        return (draw_people(state['frame'], state['people'], chosen), state,
-                f'Following {_following(state)}.')
+        return preview(state, request), state, f'Following {_following(state)}.'
+
 
     def on_run(file, model, state, request: gr.Request, progress=gr.Progress()):
         empty = (None, None, None, None, None, None)
@@ -201,7 +212,7 @@ def build_app(settings: AppSettings):
                         example_btn = gr.Button('Use the example clip (Pose2Sim, real video)',
                                                 elem_id='example', size='sm')
                     people_img = gr.Image(label='Whom to follow (click a person)',
-                                          interactive=False, elem_id='people', type='numpy')
+                                          interactive=False, elem_id='people', type='filepath')
                     hint = gr.Markdown(elem_id='people-hint')
                     model = gr.Dropdown(model_names, value=model_names[0] if model_names else None,
                                         label='Skeleton model', elem_id='model')

@@ -67,7 +67,8 @@ def check_video_upload(path: Optional[str], max_bytes: int, name: Optional[str] 
         if reason == 'unreadable' and str(info.get('error')).startswith('EOFError'):
             # the container ends before the decoder has seen one frame: a 0-frame video
             reason = 'no_frame'
-        detail = f' ({info["error"]})' if info.get('error') else ''
+        # the decoder's words, without the server's path
+        detail = f' ({info["error"]})'.replace(path, name) if info.get('error') else ''
         raise UploadError(f'{name}: {_PROBE_REASONS.get(reason, reason)}{detail}.')
     return info
 
@@ -78,10 +79,13 @@ class SessionFolders:
 
     Args:
         root (str, optional): Parent folder (default: a new temporary folder).
+        upload_root (str, optional): The web framework's upload folder: only files under it
+            are ever deleted as a session's uploads.
     """
 
-    def __init__(self, root: Optional[str] = None):
+    def __init__(self, root: Optional[str] = None, upload_root: Optional[str] = None):
         self.root = root or tempfile.mkdtemp(prefix='finephys-app-')
+        self.upload_root = None if upload_root is None else osp.abspath(upload_root)
         os.makedirs(self.root, exist_ok=True)
         self._lock = threading.Lock()
         self._runs = {}
@@ -102,17 +106,23 @@ class SessionFolders:
         return path
 
     def track_upload(self, session: str, path: Optional[str]) -> None:
-        """Remember a file the session uploaded (the web framework's own copy of it), to delete
-        with the session."""
-        if path:
-            with self._lock:
-                self._uploads.setdefault(session, set()).add(osp.abspath(path))
+        """Remember a file the session uploaded (the web framework's own copy of it, under
+        ``upload_root``; other paths are ignored), to delete with the session."""
+        if not path or self.upload_root is None:
+            return
+        path = osp.abspath(path)
+        if osp.commonpath([path, self.upload_root]) != self.upload_root:
+            return
+        with self._lock:
+            self._uploads.setdefault(session, set()).add(path)
 
     def remove(self, session: str) -> None:
-        """Delete the session's folder and everything in it, and the uploads it sent."""
+        """Delete the session's folder and everything in it, and the uploads it sent (not one
+        that another live session uploaded too: the framework stores equal files once)."""
         with self._lock:
             self._runs.pop(session, None)
             uploads = self._uploads.pop(session, set())
+            uploads -= set().union(*self._uploads.values()) if self._uploads else set()
         shutil.rmtree(osp.join(self.root, safe_stem(session, 'anonymous')), ignore_errors=True)
         for path in uploads:
             try:

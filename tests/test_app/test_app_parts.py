@@ -85,16 +85,25 @@ def test_upload_checks_name_the_problem(app_videos):
 
 
 def test_session_folders_are_separate_and_removed(tmp_path):
-    folders = SessionFolders(str(tmp_path / 'root'))
+    folders = SessionFolders(str(tmp_path / 'root'), str(tmp_path / 'gradio'))
     a1, a2, b1 = folders.new_run('a'), folders.new_run('a'), folders.new_run('b')
     assert len({a1, a2, b1}) == 3 and all(osp.isdir(p) for p in (a1, a2, b1))
-    upload = tmp_path / 'gradio' / 'h1' / 'x.mp4'
-    upload.parent.mkdir(parents=True)
-    upload.write_bytes(b'x')
-    folders.track_upload('a', str(upload))
+    uploads = []
+    for name in ('h1/x.mp4', 'h2/shared.mp4'):
+        uploads.append(tmp_path / 'gradio' / name)
+        uploads[-1].parent.mkdir(parents=True)
+        uploads[-1].write_bytes(b'x')
+    outside = tmp_path / 'example.mp4'          # not an upload: never deleted
+    outside.write_bytes(b'x')
+    for path in (*uploads, outside):
+        folders.track_upload('a', str(path))
+    folders.track_upload('b', str(uploads[1]))  # the same file uploaded by another session
     folders.remove('a')
     assert not osp.exists(osp.dirname(a1)) and osp.isdir(b1)
-    assert not upload.exists() and not upload.parent.exists()
+    assert not uploads[0].exists() and not uploads[0].parent.exists()
+    assert uploads[1].exists() and outside.exists()
+    folders.remove('b')
+    assert not uploads[1].exists()
     assert osp.basename(folders.new_run('a')) == 'run-1'        # a new session starts afresh
     folders.close()
     assert not osp.exists(folders.root)

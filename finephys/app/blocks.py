@@ -273,8 +273,8 @@ def build_app(settings: AppSettings):
                     with gr.Row():
                         gen_seed = gr.Number(0, precision=0, minimum=0, label='Seed')
                         frames = gr.Slider(4, 16, value=8, step=1, label='Frames')
-                        steps = gr.Number(None, precision=0, minimum=1,
-                                          label='Denoising steps (empty: the config\'s)')
+                        steps = gr.Number(0, precision=0, minimum=0,
+                                          label='Denoising steps (0: the config\'s)')
                     gen_run = gr.Button('Generate', variant='primary', elem_id='gen-run')
                 with gr.Column(scale=3):
                     gen_status = gr.Markdown(

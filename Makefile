@@ -2,7 +2,7 @@
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: env demo test benchmark clean
+.PHONY: env demo test app benchmark clean
 
 env:            ## create/refresh .venv with the full stack (cached mmcv build; seconds when done)
 	bash tools/setup_env.sh
@@ -12,6 +12,9 @@ demo: env       ## the main job on the embedded default (SynthGym), outputs in w
 
 test: env       ## the test suite (both cores)
 	$(PY) -m pytest -n 2 -q tests
+
+app: env        ## the web app on http://127.0.0.1:7860 (make demo's models; docs/app.md)
+	$(PY) tools/app.py
 
 benchmark: env  ## SynthGym generation speed vs training consumption
 	$(PY) tools/analysis_tools/benchmark_synthgym.py

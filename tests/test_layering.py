@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parents[1] / 'finephys'
 
 #: Bottom to top; a module may import its own layer and the layers below it.
 LAYERS = ('structures', 'utils', 'visualization', 'datasets', 'models', 'evaluation', 'engine',
-          'apis')
+          'apis', 'app')
 #: Importable from anywhere: the registries and the version (no finephys imports of their own
 #: at module level beyond mmengine).
 NEUTRAL = ('registry', 'version', '')

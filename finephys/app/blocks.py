@@ -109,15 +109,24 @@ def build_app(settings: AppSettings):
     model_names = list(settings.skeleton_models)
     gen_names = list(settings.generators)
 
+    def uploaded(file) -> Optional[str]:
+        """The path of an uploaded file — one the browser sent (under the framework's upload
+        folder) or the server's example clip; any other path a page sends is refused."""
+        path = _upload_name(file)
+        if path is None or folders.is_upload(path) or (
+                example is not None and osp.realpath(path) == osp.realpath(example)):
+            return path
+        raise UploadError(f'{osp.basename(path)}: not a file uploaded to this app; upload it.')
+
     # ---------------------------------------------------------------- Video → 3D handlers
     def on_video(file, request: gr.Request):
         """A new video: list the people in its first frame with someone, preselect the
         largest."""
-        path = _upload_name(file)
-        if path is None:
-            return None, None, ''
-        folders.track_upload(_session(request), path)
         try:
+            path = uploaded(file)
+            if path is None:
+                return None, None, ''
+            folders.track_upload(_session(request), path)
             index, frame, people = video3d.people(path, osp.basename(path))
         except Exception as err:        # noqa: BLE001 — the page says what went wrong
             return None, None, _message(err)
@@ -154,8 +163,8 @@ def build_app(settings: AppSettings):
 
     def on_run(file, model, state, request: gr.Request, progress=gr.Progress()):
         empty = (None, None, None, None, None, None)
-        path = _upload_name(file)
         try:
+            path = uploaded(file)
             if path is None:
                 raise UploadError('No video was given: upload one (or pick the example clip).')
             box = (state or {}).get('box')
@@ -186,7 +195,7 @@ def build_app(settings: AppSettings):
     def on_generate(prompt, source, element, skeleton, model, seed, frames, steps,
                     request: gr.Request):
         try:
-            path = _upload_name(skeleton) if source == 'skeleton file or video' else None
+            path = uploaded(skeleton) if source == 'skeleton file or video' else None
             folders.track_upload(_session(request), path)
             if source == 'skeleton file or video' and path is None:
                 raise UploadError('Upload a skeleton file (.npz/.json/.pkl) or a video.')
@@ -230,12 +239,13 @@ def build_app(settings: AppSettings):
                 contacts = gr.Plot(label='Contacts', elem_id='contacts')
             bones = gr.Plot(label='Bone lengths', elem_id='bones')
             state = gr.State()
-            video_in.change(on_video, [video_in], [people_img, state, hint])
+            video_in.change(on_video, [video_in], [people_img, state, hint], api_name='people')
             if example:
                 example_btn.click(lambda: example, None, [video_in])
             people_img.select(on_click, [state], [people_img, state, hint])
             run.click(on_run, [video_in, model, state],
-                      [status, overlay, view3d, com, contacts, bones, downloads])
+                      [status, overlay, view3d, com, contacts, bones, downloads],
+                      api_name='video_to_3d')
         with gr.Tab('SynthGym'):
             from finephys.datasets.synthgym import list_actions
             actions = list(list_actions())
@@ -256,7 +266,7 @@ def build_app(settings: AppSettings):
                 sg_3d = gr.Plot(label='3D (ground truth)', elem_id='sg-3d')
                 sg_com = gr.Plot(label='Centre of mass', elem_id='sg-com')
             sg_run.click(on_synthgym, [element, sg_seed, camera],
-                         [sg_status, sg_video, sg_3d, sg_com])
+                         [sg_status, sg_video, sg_3d, sg_com], api_name='synthgym')
         with gr.Tab('Generation'):
             with gr.Row():
                 with gr.Column(scale=2):
@@ -287,7 +297,7 @@ def build_app(settings: AppSettings):
                                          interactive=False)
             gen_run.click(on_generate, [prompt, source, gen_element, skeleton, gen_model,
                                         gen_seed, frames, steps],
-                          [gen_status, side, gen_video])
+                          [gen_status, side, gen_video], api_name='generate')
         blocks.unload(on_unload)
     return blocks, folders
 

@@ -105,14 +105,21 @@ class SessionFolders:
         os.makedirs(path, exist_ok=True)
         return path
 
+    def is_upload(self, path: str) -> bool:
+        """Whether ``path`` lies under ``upload_root`` (a file the web framework received from a
+        browser)."""
+        if self.upload_root is None or not path:
+            return False
+        path = osp.realpath(path)
+        root = osp.realpath(self.upload_root)
+        return osp.commonpath([path, root]) == root
+
     def track_upload(self, session: str, path: Optional[str]) -> None:
         """Remember a file the session uploaded (the web framework's own copy of it, under
         ``upload_root``; other paths are ignored), to delete with the session."""
-        if not path or self.upload_root is None:
+        if not self.is_upload(path):
             return
         path = osp.abspath(path)
-        if osp.commonpath([path, self.upload_root]) != self.upload_root:
-            return
         with self._lock:
             self._uploads.setdefault(session, set()).add(path)
 

@@ -6,6 +6,7 @@ import glob
 import os
 import os.path as osp
 import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -254,3 +255,40 @@ def test_two_sessions_at_once_get_their_own_results_then_their_files_go(app_serv
             if osp.basename(f) in ('clip.mp4', 'mirrored.mp4')]
     assert not left, left
 
+
+
+def _call_api(url, api, data):
+    """Call one of the app's events over HTTP as a page could, bypassing the page's widgets:
+    ``(event, data)`` of the first event the server streams back."""
+    import json
+
+    import httpx
+    base = url + 'gradio_api/call/' + api
+    event_id = httpx.post(base, json=dict(data=data), timeout=30).json()['event_id']
+    with httpx.stream('GET', f'{base}/{event_id}', timeout=300) as stream:
+        event = None
+        for line in stream.iter_lines():
+            if line.startswith('event:'):
+                event = line.split(':', 1)[1].strip()
+            elif line.startswith('data:') and event in ('complete', 'error'):
+                return event, json.loads(line.split(':', 1)[1])
+    raise AssertionError(f'no result from {api}')
+
+
+def test_the_server_reads_no_path_the_page_sends(app_server, app_videos):
+    url, app_dir = app_server
+
+    def file(path):
+        return dict(path=path, meta={'_type': 'gradio.FileData'})
+
+    # a file of the machine: Gradio itself refuses it
+    event, data = _call_api(url, 'video_to_3d', [file('/etc/hostname'), 'test model', None])
+    assert event == 'error' and 'not uploaded by a user' in str(data), data
+    # a file the app serves itself (another session's folder): the app refuses it
+    other = osp.join(app_dir, 'sessions', 'someone-else', 'run-1')
+    os.makedirs(other, exist_ok=True)
+    target = osp.join(other, 'private.mp4')
+    shutil.copyfile(app_videos['clip'], target)
+    event, data = _call_api(url, 'video_to_3d', [file(target), 'test model', None])
+    assert event == 'complete' and 'private.mp4: not a file uploaded to this app' in data[0]
+    assert data[1:] == [None] * 6, data

@@ -170,7 +170,8 @@ def build_app(settings: AppSettings):
             box = (state or {}).get('box')
 
             def heard(stage, done, total, seconds):
-                step = VIDEO_STAGES.index(stage) + 1 if stage in VIDEO_STAGES else 0
+                step = (VIDEO_STAGES.index(stage) + 1 if stage in VIDEO_STAGES
+                        else '4–5')          # 'lifting + physics': window by window
                 desc = f'{step}/{len(VIDEO_STAGES)} {stage}'
                 progress((done, total) if total else None, desc=desc, unit='steps')
 

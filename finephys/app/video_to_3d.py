@@ -18,7 +18,8 @@ from .figures import (bone_length_cv, bone_stability_figure, com_height_figure, 
                       skeleton_3d_figure)
 from .uploads import UploadError, check_video_upload, safe_stem
 
-#: The stages a video goes through, in order (the names ``progress`` reports).
+#: The stages a video goes through, in order (the names ``progress`` reports). A model whose
+#: physics runs window by window (Phys-Net) reports ``'lifting + physics'`` instead of the two.
 VIDEO_STAGES = ('decode', '2D pose + tracking', 'stabilisation', 'lifting', 'physics',
                 'rendering')
 
@@ -156,7 +157,7 @@ class VideoTo3D:
         name = name or osp.basename(path)
         check_video_upload(path, self.max_upload_bytes, name)
         model = model or next(iter(self.models))
-        seconds = OrderedDict((s, 0.0) for s in VIDEO_STAGES)
+        seconds = OrderedDict()       # stage -> seconds, in the order the stages ran
 
         def heard(stage, done, total, secs):
             seconds[stage] = seconds.get(stage, 0.0) + secs

@@ -122,7 +122,7 @@ def _finished_status(driver, previous=''):
     t = _text(driver, '#status')
     # while running, Gradio's progress text comes first ("processing | 1.0/2.0s", "queue: 1/2",
     # our stages "3/6 stabilisation ...")
-    busy = re.match(r'(processing|queue|\d+/\d+ )', t.splitlines()[0] if t else '')
+    busy = re.match(r'(processing|queue|[\d–]+/\d+ )', t.splitlines()[0] if t else '')
     return t if t and t != previous and not busy else None
 
 

@@ -249,3 +249,24 @@ def test_generation_bad_requests(tiny_generator, tmp_path):
             gen.run(out_dir=str(tmp_path), **kwargs)
     with pytest.raises(UploadError, match='No generator'):
         Generation({}).run('stag jump', str(tmp_path))
+
+
+def test_video_to_3d_with_window_physics(app_videos, tmp_path):
+    """A Phys-Net model (physics window by window, no contacts) through the same page path."""
+    import torch
+    from mmengine.config import Config
+
+    from finephys.apis.demo_models import ESTIMATOR3D_PHYSNET_CONFIG
+    from finephys.registry import MODELS
+    root = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+    cfg = osp.join(root, ESTIMATOR3D_PHYSNET_CONFIG)
+    torch.manual_seed(0)
+    ckpt = str(tmp_path / 'physnet.pth')
+    torch.save(dict(state_dict=MODELS.build(Config.fromfile(cfg).model).state_dict()), ckpt)
+    heard = []
+    out = VideoTo3D({'physnet': dict(config=cfg, checkpoint=ckpt)}).run(
+        app_videos['clip'], str(tmp_path), progress=lambda *a: heard.append(a[0]))
+    assert list(dict.fromkeys(heard)) == ['decode', '2D pose + tracking', 'stabilisation',
+                                          'lifting + physics', 'rendering']
+    assert out['figures']['contacts'] is None and out['figures']['com'] is not None
+    assert np.load(out['paths']['npz'])['fused'].shape == (36, 17, 3)

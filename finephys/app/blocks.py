@@ -160,7 +160,6 @@ def build_app(settings: AppSettings):
                      box=person_box(state['people'], chosen, state['shape']))
         return preview(state, request), state, f'Following {_following(state)}.'
 
-
     def on_run(file, model, state, request: gr.Request, progress=gr.Progress()):
         empty = (None, None, None, None, None, None)
         try:

@@ -59,8 +59,9 @@ class FinePhysInferencer:
             src_w, src_h = 2 * data['K'][0, 2], 2 * data['K'][1, 2]
         else:
             if text not in ACTIONS:
-                raise ValueError(f'free text {text!r} needs a skeleton file or video (skeleton=...);'
-                                 f' or use a SynthGym class name: {list(ACTIONS)}')
+                raise ValueError(f'free text {text!r} needs a skeleton file or video '
+                                 f'(skeleton=...); or use a SynthGym class name: '
+                                 f'{list(ACTIONS)}')
             clip = generate_clip(text, seed, num_frames=num_frames)
             data = dict(keypoints_2d=clip['keypoints_2d'].astype(np.float64),
                         scores=clip['keypoint_scores'].astype(np.float64), fps=clip['fps'],
@@ -132,7 +133,8 @@ class FinePhysInferencer:
         fps = result['fps']
         write_video(osp.join(out_dir, f'{stem}.mp4'), video, fps)
         write_video(osp.join(out_dir, f'{stem}.gif'), video, fps)
-        skel = np.stack([draw_skeleton(np.zeros_like(f), p, thickness=1) for f, p in zip(video, kp)])
+        skel = np.stack([draw_skeleton(np.zeros_like(f), p, thickness=1)
+                         for f, p in zip(video, kp)])
         write_video(osp.join(out_dir, f'{stem}_side_by_side.mp4'),
                     np.concatenate([video, skel], axis=2), fps)
         animate_sequence_3d(result['fused_3d'], osp.join(out_dir, f'{stem}_fused_3d.gif'), fps=fps)

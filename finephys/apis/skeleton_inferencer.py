@@ -68,13 +68,14 @@ class SkeletonInferencer:
         return self.pipeline.read_input(path, layout, fps, clip_id, show_progress)
 
     def __call__(self, path, layout='auto', fps=None, clip_id=None, out_dir=None,
-                 show_progress=True, progress=None, stem=None, person_box=None):
+                 show_progress=True, progress=None, stem=None, person_box=None, gif=True):
         """Infer 3D for one input; write outputs under ``out_dir`` when given (file names
         start with ``stem``, default the input's name). ``progress(stage, done, total,
         seconds)`` hears every stage (see :meth:`SkeletonPipeline.__call__
         <finephys.models.skeleton_pipeline.SkeletonPipeline.__call__>`), then ``'rendering'``
         (see :meth:`write_outputs`). ``person_box`` (xyxy pixels): in a video, follow the
         person whose box centre lies in it (default: whoever the estimator finds first).
+        ``gif=False`` skips the animated 3D plot (the slowest file to write).
 
         Returns:
             dict: ``s_dd``, ``s_pp``, ``fused`` ``(T, 17, 3)`` camera-frame metres (of frame 0's
@@ -82,7 +83,8 @@ class SkeletonInferencer:
             ``keypoints_2d_image`` as estimated with NaN where missing), ``scores``, ``missing
             (T, 17)`` and ``lost_frames (T,)`` (joints/frames filled by interpolation and the
             physics-leaning fusion), ``camera_motion (T, 3, 3)``, fps and K; with a
-            contact-predicting solver (:class:`~finephys.models.physics.StructuredPhysicsSolver`) also ``contact_prob``
+            contact-predicting solver
+            (:class:`~finephys.models.physics.StructuredPhysicsSolver`) also ``contact_prob``
             ``(T, 4)`` (left/right foot, left/right hand) and ``flight`` ``(T,)``; with
             ``out_dir`` also ``files`` (the paths written, see :meth:`write_outputs`).
         """
@@ -90,11 +92,12 @@ class SkeletonInferencer:
         video = result.pop('video')
         if out_dir is not None:
             result['files'] = self.write_outputs(
-                result, video, out_dir, stem or osp.splitext(osp.basename(path))[0], progress)
+                result, video, out_dir, stem or osp.splitext(osp.basename(path))[0], progress,
+                gif)
         return result
 
     @staticmethod
-    def write_outputs(result, video, out_dir, stem, progress=None):
+    def write_outputs(result, video, out_dir, stem, progress=None, gif=True):
         """npz + json of the three sequences, the fused one as BVH (``<stem>_fused.bvh``), an
         animated 3D plot (gif) and a 2D overlay (mp4, streamed over the source video when there
         is one). Filled joints and lost frames are
@@ -102,9 +105,10 @@ class SkeletonInferencer:
         "filled" on lost frames and red rings on filled joints.
 
         Returns:
-            dict: the paths written, by kind: ``npz``, ``json``, ``bvh``, ``gif``,
-            ``overlay``. ``progress('rendering', done, total, seconds)`` hears the files
-            (done counts the 3D plot and the BVH as one step each, then overlay frames).
+            dict: the paths written, by kind: ``npz``, ``json``, ``bvh``, ``gif`` (unless
+            ``gif=False``), ``overlay``. ``progress('rendering', done, total, seconds)`` hears
+            the files (done counts the 3D plot and the BVH as one step each, then overlay
+            frames).
         """
         os.makedirs(out_dir, exist_ok=True)
         paths = {kind: osp.join(out_dir, f'{stem}{suffix}') for kind, suffix in (
@@ -140,7 +144,10 @@ class SkeletonInferencer:
                            camera_motion=np.round(result['camera_motion'], 6).tolist(),
                            **{k: np.round(result[k], 5).tolist()
                               for k in ('s_dd', 's_pp', 'fused')}), f)
-        animate_sequence_3d(result['fused'], paths['gif'], fps=result['fps'])
+        if gif:
+            animate_sequence_3d(result['fused'], paths['gif'], fps=result['fps'])
+        else:
+            del paths['gif']
         report(1)
         # for Blender & co.: Y up, centimetres, median bone lengths (a rig has fixed bones)
         write_bvh(paths['bvh'], result['fused'], result['fps'])

@@ -221,7 +221,8 @@ def build_app(settings: AppSettings):
                         example_btn = gr.Button('Use the example clip (Pose2Sim, real video)',
                                                 elem_id='example', size='sm')
                     people_img = gr.Image(label='Whom to follow (click a person)',
-                                          interactive=False, elem_id='people', type='filepath')
+                                          interactive=False, elem_id='people', type='filepath',
+                                          height=360)
                     hint = gr.Markdown(elem_id='people-hint')
                     model = gr.Dropdown(model_names, value=model_names[0] if model_names else None,
                                         label='Skeleton model', elem_id='model')
@@ -229,7 +230,8 @@ def build_app(settings: AppSettings):
                 with gr.Column(scale=3):
                     status = gr.Markdown(elem_id='status')
                     overlay = gr.Video(label='Overlay (2D input + projected fused 3D; red: '
-                                       'filled)', elem_id='overlay', interactive=False)
+                                       'filled)', elem_id='overlay', interactive=False,
+                                       height=460)
                     view3d = gr.Plot(label='Fused 3D', elem_id='view3d')
                     downloads = gr.File(label='Downloads (npz, json, BVH, overlay)',
                                         file_count='multiple', elem_id='downloads',
@@ -245,7 +247,7 @@ def build_app(settings: AppSettings):
             people_img.select(on_click, [state], [people_img, state, hint])
             run.click(on_run, [video_in, model, state],
                       [status, overlay, view3d, com, contacts, bones, downloads],
-                      api_name='video_to_3d')
+                      api_name='video_to_3d', show_progress_on=[overlay])
         with gr.Tab('SynthGym'):
             from finephys.datasets.synthgym import list_actions
             actions = list(list_actions())
@@ -266,7 +268,8 @@ def build_app(settings: AppSettings):
                 sg_3d = gr.Plot(label='3D (ground truth)', elem_id='sg-3d')
                 sg_com = gr.Plot(label='Centre of mass', elem_id='sg-com')
             sg_run.click(on_synthgym, [element, sg_seed, camera],
-                         [sg_status, sg_video, sg_3d, sg_com], api_name='synthgym')
+                         [sg_status, sg_video, sg_3d, sg_com], api_name='synthgym',
+                         show_progress_on=[sg_video])
         with gr.Tab('Generation'):
             with gr.Row():
                 with gr.Column(scale=2):
@@ -297,7 +300,8 @@ def build_app(settings: AppSettings):
                                          interactive=False)
             gen_run.click(on_generate, [prompt, source, gen_element, skeleton, gen_model,
                                         gen_seed, frames, steps],
-                          [gen_status, side, gen_video], api_name='generate')
+                          [gen_status, side, gen_video], api_name='generate',
+                          show_progress_on=[side])
         blocks.unload(on_unload)
     return blocks, folders
 

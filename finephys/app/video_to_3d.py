@@ -146,7 +146,7 @@ class VideoTo3D:
 
         Returns:
             dict: ``result`` (:class:`~finephys.apis.SkeletonInferencer`'s), ``paths`` (``npz``,
-            ``json``, ``bvh``, ``gif``, ``overlay``), ``stage_seconds`` (stage → seconds),
+            ``json``, ``bvh``, ``overlay``), ``stage_seconds`` (stage → seconds),
             ``summary`` (markdown), ``figures`` (``skeleton``, ``com``, ``contacts``,
             ``bones``; ``contacts`` None without a contact-predicting solver).
 
@@ -172,7 +172,8 @@ class VideoTo3D:
             tic = time.perf_counter()
             try:
                 result = inf(local, out_dir=out_dir, show_progress=False, progress=heard,
-                             stem=safe_stem(name), person_box=person_box)
+                             stem=safe_stem(name), person_box=person_box,
+                             gif=False)      # the page has its interactive 3D view
             except (UserInputError, ValueError) as err:
                 msg = str(err).replace(local, name)
                 if 'no person' in msg or 'no joint' in msg or 'every score is 0' in msg:

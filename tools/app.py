@@ -71,6 +71,13 @@ def main(argv=None):
             generators.setdefault('make demo: tiny SynthGym generator', demo_gen)
         if args.max_upload_mb <= 0:
             raise UserInputError(f'--max-upload-mb {args.max_upload_mb}: expected > 0')
+        import socket
+        try:
+            with socket.socket() as probe:
+                probe.bind((args.host, args.port))
+        except OSError as err:
+            raise UserInputError(f'cannot serve on {args.host}:{args.port} ({err.strerror}); '
+                                 'choose another --port') from err
         example = None
         if not args.no_example:
             try:

@@ -270,3 +270,23 @@ def test_video_to_3d_with_window_physics(app_videos, tmp_path):
                                           'lifting + physics', 'rendering']
     assert out['figures']['contacts'] is None and out['figures']['com'] is not None
     assert np.load(out['paths']['npz'])['fused'].shape == (36, 17, 3)
+
+
+def test_app_command_line_errors_are_one_line(tmp_path):
+    import socket
+    import subprocess
+    import sys
+    root = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+    with socket.socket() as busy:
+        busy.bind(('127.0.0.1', 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        for args, words in ((['--work-dir', str(tmp_path)], 'no skeleton model'),
+                            (['--skeleton', 'a', 'missing.py', 'x.pth'], 'config not found'),
+                            (['--skeleton', 'a', __file__, __file__, '--port', str(port)],
+                             'choose another --port')):
+            r = subprocess.run([sys.executable, 'tools/app.py', *args], cwd=root,
+                               capture_output=True, text=True, timeout=120,
+                               env=dict(os.environ, PYTHONPATH=root))
+            assert r.returncode == 2 and words in r.stderr, (args, r.stderr[-2000:])
+            assert len(r.stderr.strip().splitlines()) == 1 and 'Traceback' not in r.stderr

@@ -309,6 +309,8 @@ def main():
           'source videos, trimmed elements, PYSKL pickle, stage 2')
     print('  generation/                          one video per subset: mp4/gif, side by side '
           'with the skeleton, 3D plot, heatmap pyramid')
+    print('\nTry it in a browser: `make app` (or python tools/app.py) serves these models on '
+          'http://127.0.0.1:7860 — Video → 3D, SynthGym, generation (docs/app.md)')
     for set_name in ('synthgym', 'realmotion'):
         for k in PHYSICS_RESULTS:
             print(f'RESULT {set_name}_{k}={phys.get(f"{set_name}_{k}", nan):.4f}')

@@ -295,9 +295,9 @@ def build_app(settings: AppSettings):
                         'start the app with `--generator NAME CONFIG CHECKPOINT`.',
                         elem_id='gen-status')
                     side = gr.Video(label='Generated | guidance skeleton', elem_id='gen-side',
-                                    interactive=False)
+                                    interactive=False, height=300)
                     gen_video = gr.Video(label='Generated video', elem_id='gen-video',
-                                         interactive=False)
+                                         interactive=False, height=300)
             gen_run.click(on_generate, [prompt, source, gen_element, skeleton, gen_model,
                                         gen_seed, frames, steps],
                           [gen_status, side, gen_video], api_name='generate',

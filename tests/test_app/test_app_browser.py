@@ -292,3 +292,32 @@ def test_the_server_reads_no_path_the_page_sends(app_server, app_videos):
     event, data = _call_api(url, 'video_to_3d', [file(target), 'test model', None])
     assert event == 'complete' and 'private.mp4: not a file uploaded to this app' in data[0]
     assert data[1:] == [None] * 6, data
+
+
+def test_synthgym_tab_renders_a_clip_with_its_physics(app_server, tmp_path):
+    from selenium.webdriver.common.by import By
+    url, _ = app_server
+    driver = _browser(str(tmp_path / 'downloads'))
+    try:
+        driver.get(url)
+        tab = _wait(lambda: [t for t in driver.find_elements(By.CSS_SELECTOR, 'button[role=tab]')
+                             if t.text == 'SynthGym'], timeout=60, what='the SynthGym tab')[0]
+        tab.click()
+        _wait(lambda: driver.find_elements(By.CSS_SELECTOR, '#sg-run'), timeout=30,
+              what='the Render button')[0].click()
+        status = _wait(lambda: (t := _text(driver, '#sg-status')) and
+                       not re.match(r'(processing|queue)', t) and t, what='the SynthGym status')
+        frames = int(re.search(r'(\d+) frames at 30 fps', status).group(1))
+        g = float(re.search(r'g = ([\d.]+) m/s² \(true 9.807\)', status).group(1))
+        assert abs(g - 9.807) < 0.01, status
+        duration = _wait(lambda: driver.execute_script(
+            "const v = document.querySelector('#sg-video video');"
+            "return v && v.readyState >= 1 ? v.duration : null;"), what='the rendered clip')
+        assert duration == pytest.approx(frames / 30, abs=0.1)
+        steps = _wait(lambda: driver.execute_script(
+            "const p = document.querySelector('#sg-3d .js-plotly-plot');"
+            "return p && p.layout && p.layout.sliders ? p.layout.sliders[0].steps.length : null;"),
+            timeout=60, what='the 3D view')
+        assert steps == frames
+    finally:
+        driver.quit()

@@ -47,28 +47,15 @@ def parse_args(argv=None):
 def main(argv=None):
     args = parse_args(argv)
     with friendly_errors('app.py'):
-        from finephys.apis.demo_models import demo_generator, demo_skeleton_models
-        skeleton = {}
-        for name, cfg, ckpt in args.skeleton:
-            for what, path in (('config', cfg), ('checkpoint', ckpt)):
-                if not osp.isfile(path):
-                    raise UserInputError(f'--skeleton {name}: {what} not found: {path}')
-            skeleton[name] = dict(config=osp.abspath(cfg), checkpoint=osp.abspath(ckpt))
-        for name, pair in demo_skeleton_models(args.work_dir, ROOT).items():
-            skeleton.setdefault(name, pair)
-        if not skeleton:
-            raise UserInputError(
-                f'no skeleton model: {args.work_dir} holds no `make demo` checkpoints; run '
-                '`make demo` first, or give one with --skeleton NAME CONFIG CHECKPOINT')
-        generators = {}
-        for name, cfg, ckpt in args.generator:
-            for what, path in (('config', cfg), ('checkpoint', ckpt)):
-                if not osp.isfile(path):
-                    raise UserInputError(f'--generator {name}: {what} not found: {path}')
-            generators[name] = dict(config=osp.abspath(cfg), checkpoint=osp.abspath(ckpt))
-        demo_gen = demo_generator(args.work_dir, ROOT)
-        if demo_gen is not None:
-            generators.setdefault('make demo: tiny SynthGym generator', demo_gen)
+        # the arguments first (one line each, before the heavy imports)
+        skeleton, generators = {}, {}
+        for flag, given, out in (('--skeleton', args.skeleton, skeleton),
+                                 ('--generator', args.generator, generators)):
+            for name, cfg, ckpt in given:
+                for what, path in (('config', cfg), ('checkpoint', ckpt)):
+                    if not osp.isfile(path):
+                        raise UserInputError(f'{flag} {name}: {what} not found: {path}')
+                out[name] = dict(config=osp.abspath(cfg), checkpoint=osp.abspath(ckpt))
         if args.max_upload_mb <= 0:
             raise UserInputError(f'--max-upload-mb {args.max_upload_mb}: expected > 0')
         import socket
@@ -78,6 +65,16 @@ def main(argv=None):
         except OSError as err:
             raise UserInputError(f'cannot serve on {args.host}:{args.port} ({err.strerror}); '
                                  'choose another --port') from err
+        from finephys.apis.demo_models import demo_generator, demo_skeleton_models
+        for name, pair in demo_skeleton_models(args.work_dir, ROOT).items():
+            skeleton.setdefault(name, pair)
+        if not skeleton:
+            raise UserInputError(
+                f'no skeleton model: {args.work_dir} holds no `make demo` checkpoints; run '
+                '`make demo` first, or give one with --skeleton NAME CONFIG CHECKPOINT')
+        demo_gen = demo_generator(args.work_dir, ROOT)
+        if demo_gen is not None:
+            generators.setdefault('make demo: tiny SynthGym generator', demo_gen)
         example = None
         if not args.no_example:
             try:

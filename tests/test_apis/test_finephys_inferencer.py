@@ -26,19 +26,17 @@ def tiny_config(tmp_path_factory):
 def test_cli_writes_playable_outputs_and_is_seeded(tiny_config):
     cfg, root = tiny_config
     env = dict(os.environ, PYTHONPATH=ROOT)
-    outs = []
-    for name in ('a', 'b'):
-        r = subprocess.run([sys.executable, 'tools/infer.py', cfg, 'stag jump', '--frames', '8',
-                            '--size', '32', '--seed', '3', '--out-dir', str(root / name)],
-                           cwd=ROOT, capture_output=True, text=True, env=env, timeout=600)
-        assert r.returncode == 0, r.stderr[-3000:]
-        outs.append(root / name)
+    r = subprocess.run([sys.executable, 'tools/infer.py', cfg, 'stag jump', '--frames', '8',
+                        '--size', '32', '--seed', '3', '--out-dir', str(root / 'a')],
+                       cwd=ROOT, capture_output=True, text=True, env=env, timeout=600)
+    assert r.returncode == 0, r.stderr[-3000:]
+    outs = [root / 'a']
     import imageio.v3 as iio
     a = iio.imread(outs[0] / 'stag_jump.mp4', plugin='pyav')
-    b = iio.imread(outs[1] / 'stag_jump.mp4', plugin='pyav')
-    assert a.shape == (8, 32, 32, 3) and np.array_equal(a, b)
+    assert a.shape == (8, 32, 32, 3)
     assert iio.imread(outs[0] / 'stag_jump.gif').shape[0] == 8
     # several prompts: one video each, the model loaded once; each equals its single-prompt run
+    # (another process, another prompt first: the seed alone decides the video)
     r = subprocess.run([sys.executable, 'tools/infer.py', cfg, 'split jump with 1 turn',
                         'stag jump', '--frames', '8', '--size', '32', '--seed', '3', '--out-dir',
                         str(root / 'multi')], cwd=ROOT, capture_output=True, text=True, env=env,

@@ -187,13 +187,16 @@ def test_config_mistakes_are_one_line(tmp_path, config_text, words):
     assert 'Traceback' not in r.stderr
 
 
-def test_unknown_cfg_option_and_missing_paths(tmp_path):
-    r = _tool(['tools/train.py', TINY, '--cfg-options', 'model.lifter.channelz=3'])
-    assert r.returncode == 2 and "key(s) ['model.lifter.channelz'] do not exist" in r.stderr
-    r = _tool(['tools/train.py', str(tmp_path / 'nope.py')])
-    assert r.returncode == 2 and 'config file not found' in r.stderr
-    r = _tool(['tools/test.py', TINY, str(tmp_path / 'nope.pth')])
-    assert r.returncode == 2 and 'checkpoint not found' in r.stderr
+def test_unknown_cfg_option_and_missing_paths(tmp_path, monkeypatch, capsys):
+    # in this process (the exit status and stderr are the command line's; no interpreter start)
+    code, err = run_tool(monkeypatch, capsys, 'train.py', TINY, '--work-dir', tmp_path,
+                         '--cfg-options', 'model.lifter.channelz=3')
+    assert code == 2 and "key(s) ['model.lifter.channelz'] do not exist" in err
+    code, err = run_tool(monkeypatch, capsys, 'train.py', tmp_path / 'nope.py')
+    assert code == 2 and 'config file not found' in err
+    code, err = run_tool(monkeypatch, capsys, 'test.py', TINY, tmp_path / 'nope.pth',
+                         '--work-dir', tmp_path)
+    assert code == 2 and 'checkpoint not found' in err
 
 
 @pytest.fixture(scope='module')

@@ -1,6 +1,7 @@
 """The web app's Video → 3D work, free of any web framework (tested directly): choose the person,
 run :class:`~finephys.apis.SkeletonInferencer` with per-stage progress, and turn its result into
 the page's figures, summary and downloads."""
+import os
 import os.path as osp
 import shutil
 import threading
@@ -164,9 +165,13 @@ class VideoTo3D:
             if progress is not None:
                 progress(stage, done, total, secs)
 
-        # the inferencer reads the file by its extension; outputs take the user's name
+        # the inferencer reads the file by its extension; outputs take the user's name. A link,
+        # not a copy: an upload may be hundreds of MB
         local = osp.join(out_dir, 'input' + osp.splitext(path)[1].lower())
-        shutil.copyfile(path, local)
+        try:
+            os.symlink(osp.abspath(path), local)
+        except OSError:
+            shutil.copyfile(path, local)
         with self._lock:
             inf = self.inferencer(model)
             tic = time.perf_counter()

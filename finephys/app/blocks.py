@@ -9,6 +9,7 @@ its own result. Files of a session live in its own temporary folder, removed whe
 ends.
 """
 import logging
+import os
 import os.path as osp
 import shutil
 import traceback
@@ -103,7 +104,6 @@ def build_app(settings: AppSettings):
     if settings.example_video and osp.isfile(settings.example_video):
         example = osp.join(folders.root, 'example', osp.basename(settings.example_video))
         if not osp.isfile(example):
-            import os
             os.makedirs(osp.dirname(example), exist_ok=True)
             shutil.copyfile(settings.example_video, example)
     model_names = list(settings.skeleton_models)

@@ -206,8 +206,10 @@ def main():
     it = args.stage3_iters
     sh([py, 'tools/train.py', STAGE3_CONFIG, '--work-dir', gen_dir, '--cfg-options', *paths,
         f'model.skeleton_checkpoint={phys_ckpt}', f'train_cfg.max_iters={it}',
-        # no val sampling at the end (the fidelity tests below sample the test clips)
-        f'train_cfg.val_interval={it + 1}', f'default_hooks.checkpoint.interval={it}',
+        # no val sampling at the end (the fidelity tests below sample the test clips):
+        # IterBasedTrainLoop validates at max_iters whatever val_interval says, not before
+        # val_begin
+        f'train_cfg.val_interval={it + 1}', f'train_cfg.val_begin={it + 1}', f'default_hooks.checkpoint.interval={it}',
         f'custom_hooks.1.interval={it}'])
     gen_ckpt = osp.join(gen_dir, f'iter_{it}.pth')
     # the pose detector that scores generated frames (PCK against the guidance keypoints)

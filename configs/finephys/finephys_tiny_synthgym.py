@@ -95,7 +95,8 @@ optim_wrapper = dict(constructor='FinePhysOptimWrapperConstructor', type='OptimW
                      optimizer=dict(type='AdamW', lr=3e-3, weight_decay=0.0),
                      groups=dict(adapter=dict(lr=1e-2)))
 param_scheduler = []
-train_cfg = dict(type='ResumableIterBasedTrainLoop', max_iters=300, val_interval=100)
+train_cfg = dict(type='ResumableIterBasedTrainLoop', max_iters=300, val_interval=100,
+                 val_begin=1)
 val_cfg = dict(type='ValLoop')
 test_cfg = dict(type='TestLoop')
 default_hooks = dict(checkpoint=dict(type='AtomicCheckpointHook', interval=100, by_epoch=False,

@@ -1,4 +1,5 @@
 import os
+import os.path as osp
 import sys
 
 import pytest
@@ -133,3 +134,20 @@ def salto_with_walker_video():
     crossing in front of the gymnast during the flight."""
     from finephys.datasets.synthgym.compose import compose_two_person_video
     return compose_two_person_video(num_frames=48, invert=(0, 0), action='salto forward tucked')
+
+
+@pytest.fixture(scope='session')
+def tiny_generator_config(tmp_path_factory):
+    """``configs/finephys/finephys_tiny_synthgym.py`` on tiny random backbone folders (a
+    pixel-space SD1.5 layout + MotionAdapter written here), 2 denoising steps: the config path."""
+    from finephys.models.generators import write_tiny_motion_adapter, write_tiny_sd15_folder
+    root = tmp_path_factory.mktemp('tiny_generator')
+    base = osp.join(osp.dirname(osp.dirname(osp.abspath(__file__))),
+                    'configs/finephys/finephys_tiny_synthgym.py')
+    sd = write_tiny_sd15_folder(str(root / 'sd'), pixel_space=True, texts=['stag jump'])
+    ma = write_tiny_motion_adapter(str(root / 'ma'))
+    cfg = root / 'tiny.py'
+    cfg.write_text(f"_base_ = ['{base}']\nmodel = dict("
+                   f"generator=dict(pretrained_model_path='{sd}', motion_adapter_path='{ma}'), "
+                   "num_inference_steps=2)\n")
+    return str(cfg)

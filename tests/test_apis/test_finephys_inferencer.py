@@ -7,20 +7,11 @@ import numpy as np
 import pytest
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-CFG = osp.join(ROOT, 'configs/finephys/finephys_tiny_synthgym.py')
 
 
 @pytest.fixture(scope='module')
-def tiny_config(tmp_path_factory):
-    from finephys.models.generators import write_tiny_motion_adapter, write_tiny_sd15_folder
-    root = tmp_path_factory.mktemp('infer')
-    sd = write_tiny_sd15_folder(str(root / 'sd'), pixel_space=True, texts=['stag jump'])
-    ma = write_tiny_motion_adapter(str(root / 'ma'))
-    cfg = root / 'tiny.py'
-    cfg.write_text(f"_base_ = ['{CFG}']\nmodel = dict("
-                   f"generator=dict(pretrained_model_path='{sd}', motion_adapter_path='{ma}'), "
-                   "num_inference_steps=2)\n")
-    return str(cfg), root
+def tiny_config(tiny_generator_config, tmp_path_factory):
+    return tiny_generator_config, tmp_path_factory.mktemp('infer')
 
 
 def test_cli_writes_playable_outputs_and_is_seeded(tiny_config):

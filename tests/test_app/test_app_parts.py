@@ -201,25 +201,10 @@ def test_latest_checkpoint_and_demo_models(tmp_path):
     assert demo_skeleton_models(str(tmp_path / 'none'), root) == {}
 
 
-@pytest.fixture(scope='module')
-def tiny_generator(tmp_path_factory):
-    from finephys.models.generators import write_tiny_motion_adapter, write_tiny_sd15_folder
-    root = tmp_path_factory.mktemp('app_gen')
-    base = osp.join(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))),
-                    'configs/finephys/finephys_tiny_synthgym.py')
-    sd = write_tiny_sd15_folder(str(root / 'sd'), pixel_space=True, texts=['stag jump'])
-    ma = write_tiny_motion_adapter(str(root / 'ma'))
-    cfg = root / 'tiny.py'
-    cfg.write_text(f"_base_ = ['{base}']\nmodel = dict("
-                   f"generator=dict(pretrained_model_path='{sd}', motion_adapter_path='{ma}'), "
-                   "num_inference_steps=2)\n")
-    return str(cfg)
-
-
-def test_generation_guided_by_an_element_equals_the_same_motion_as_a_file(tiny_generator,
-                                                                          tmp_path):
+def test_generation_guided_by_an_element_equals_the_same_motion_as_a_file(
+        tiny_generator_config, tmp_path):
     from finephys.app.generation import Generation, synthgym_motion_file
-    gen = Generation({'tiny': dict(config=tiny_generator, checkpoint=None)})
+    gen = Generation({'tiny': dict(config=tiny_generator_config, checkpoint=None)})
     os.makedirs(tmp_path / 'a')
     a = gen.run('a gymnast jumps', str(tmp_path / 'a'), element='stag jump', seed=2)
     assert osp.isfile(a['side_by_side']) and osp.isfile(a['video'])
@@ -235,9 +220,9 @@ def test_generation_guided_by_an_element_equals_the_same_motion_as_a_file(tiny_g
     assert iio.imread(a['side_by_side'], plugin='pyav').shape[2] == 2 * size
 
 
-def test_generation_bad_requests(tiny_generator, tmp_path):
+def test_generation_bad_requests(tiny_generator_config, tmp_path):
     from finephys.app.generation import Generation
-    gen = Generation({'tiny': dict(config=tiny_generator, checkpoint=None)})
+    gen = Generation({'tiny': dict(config=tiny_generator_config, checkpoint=None)})
     for kwargs, words in ((dict(prompt=' '), 'prompt is empty'),
                           (dict(prompt='a leap'), 'Give the motion'),
                           (dict(prompt='x', skeleton=__file__, skeleton_name='code.py'),

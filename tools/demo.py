@@ -38,7 +38,8 @@ import time
 import numpy as np
 
 from finephys.apis.demo_models import (ESTIMATOR3D_PHYSNET_CONFIG, FINEGYM_STAGE2_CONFIG,
-                                       PHYSICS_CONFIG, POSE_CONFIG, REALVIDEO_CONFIG,
+                                       PHYSICS_CONFIG, POSE_CONFIG,
+                                       REALMOTION_SUPPORTS_ARGS, REALVIDEO_CONFIG,
                                        STAGE3_CONFIG, STRUCTURED_CONFIG)
 from finephys.utils.tool_runner import latest_metrics
 from finephys.utils.tool_runner import run_tool_in_process as in_process
@@ -144,12 +145,19 @@ def main():
     # the physics-structured solver on the same (frozen) lifter, then the physics report:
     # lifter vs val-tuned smoothers vs paper-faithful Phys-Net vs structured physics, on SynthGym
     # test and on real motion (DeepMimic mocap from the pybullet wheel)
+    # its contact predictor learns from SynthGym and real mocap contacts (DeepMimic's crawl and
+    # get-up, Isaac Lab's AMP dance/walk, holosoma's climbs; read from installed wheels)
     struct_dir = osp.join(work, 'finephys_skeleton_structured')
+    supports = osp.join(work, 'data', 'realmotion', 'train_supports.npz')
+    sh([py, 'tools/dataset_converters/generate_realmotion.py', '--out', supports,
+        *REALMOTION_SUPPORTS_ARGS])
     se = args.structured_epochs
     sh([py, 'tools/train.py', STRUCTURED_CONFIG, '--work-dir', struct_dir, '--cfg-options',
         f'load_from={phys_ckpt}', f'train_cfg.max_epochs={se}', f'train_cfg.val_interval={se}',
-        f'train_dataloader.dataset.num_samples={args.train_clips}',
-        f'train_dataloader.dataset.data_root={data}', f'val_dataloader.dataset.data_root={data}',
+        f'train_dataloader.dataset.datasets.0.num_samples={args.train_clips}',
+        f'train_dataloader.dataset.datasets.0.data_root={data}',
+        f'train_dataloader.dataset.datasets.1.ann_file={supports}',
+        f'val_dataloader.dataset.data_root={data}',
         f'test_dataloader.dataset.data_root={data}', f'param_scheduler.1.end={se}'])
     struct_ckpt = sorted(glob.glob(osp.join(struct_dir, 'best_*.pth')) or
                          glob.glob(osp.join(struct_dir, 'epoch_*.pth')))[-1]

@@ -11,7 +11,12 @@ model = dict(
                  learn_smoothness=True, score_weighting=True, rigid_bones=True,
                  angular_momentum=True, metric_scale=True, min_scale_flight_frames=8,
                  scale_trim_frames=0, min_keypoint_score=0.4, lifter_depth_std=0.05,
-                 ray_weight=100.0, blend_frames=4, angular_momentum_trim=0),
+                 ray_weight=100.0, blend_frames=4, angular_momentum_trim=0,
+                 # off here (SynthGym has no support but the feet): a fifth contact channel for
+                 # the back, knees, ... and the acceleration cues of flight (the real-mocap
+                 # contacts config turns the first on), angular momentum in training too
+                 body_support=False, acceleration_features=False,
+                 angular_momentum_in_training=False),
     loss_weights=dict(noise=0.0, contact=1.0),
     # lost frames (filled by interpolation before the model): the lifter trusts the filled 2D
     # (score 1.0), the solver ignores it (score 0 < min_keypoint_score) and carries the body

@@ -7,9 +7,16 @@ from typing import Dict, Optional
 
 #: Stage 1, Phys-Net (paper-faithful): TemporalConvLifter + Phys-Net + complementary fusion.
 PHYSICS_CONFIG = 'configs/finephys/finephys-skeleton_stage1_synthgym_tcn-lifter_complementary.py'
-#: The physics-structured solver on the same (frozen) lifter.
-STRUCTURED_CONFIG = ('configs/finephys-structured/'
-                     'finephys-skeleton-structured_stage1_synthgym_tcn-lifter_frozen-lifter.py')
+#: The physics-structured solver on the same (frozen) lifter, its contact predictor trained on
+#: SynthGym plus real mocap contacts (REALMOTION_SUPPORTS_ARGS).
+STRUCTURED_CONFIG = ('configs/finephys-structured/finephys-skeleton-structured_stage1_'
+                     'synthgym-realmotion-contacts_tcn-lifter_frozen-lifter.py')
+#: ``generate_realmotion.py`` arguments of that config's real mocap (its comment says why these
+#: motions: DeepMimic's others are the physics report's real-motion test set, Isaac Lab's run and
+#: DeepMimic's get-up from lying on the back its validation set).
+REALMOTION_SUPPORTS_ARGS = ('--deepmimic', 'crawl', 'getup_facedown', '--isaaclab', 'dance',
+                            'walk', '--holosoma', '0', '1', '2', '3', '4', '--holosoma-stride',
+                            '48', '--seed', '1')
 #: The default real-video path (the best row of the real-video table): MediaPipe's own 3D placed
 #: in the camera by Estimator3DLifter, then the structured solver; no weights of its own — it
 #: runs with STRUCTURED_CONFIG's checkpoint (and ESTIMATOR3D_PHYSNET_CONFIG with PHYSICS_CONFIG's)

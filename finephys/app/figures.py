@@ -13,8 +13,9 @@ from finephys.visualization.com_height import com_height
 
 #: ``up`` of a level camera in the camera frame (x right, y down, z forward): gravity is +y.
 CAMERA_UP = (0.0, -1.0, 0.0)
-#: Contact channels of the structured solver's ``contact_prob (T, 4)``.
-CONTACT_NAMES = ('left foot', 'right foot', 'left hand', 'right hand')
+#: Contact channels of the structured solver's ``contact_prob (T, C)`` (the fifth, when there,
+#: is the body supported by anything but a foot or a hand).
+CONTACT_NAMES = ('left foot', 'right foot', 'left hand', 'right hand', 'body (back, knees, ...)')
 _BONES = [(p, j) for j, p in enumerate(H36M17.parents) if p >= 0]
 _BONE_NAMES = [f'{H36M17.joint_names[p]}–{H36M17.joint_names[j]}' for p, j in _BONES]
 
@@ -181,7 +182,8 @@ def com_height_figure(sequences: dict, fps: float, flight=None, filled=None, up=
 
 def contacts_figure(contact_prob, fps: float, flight=None, threshold: float = 0.5,
                     filled=None):
-    """Contact probability of each foot and hand over time (threshold dashed, flights shaded).
+    """Contact probability of each foot and hand (and the body) over time (threshold dashed,
+    flights shaded).
 
     Args:
         contact_prob: ``(T, C)`` in [0, 1] (:data:`CONTACT_NAMES` order).

@@ -87,7 +87,8 @@ def test_on(runner_cfg, smoothers, dataset=None, plot=None, plot_title=''):
     if dataset is not None:
         pipeline = cfg.test_dataloader.dataset.pipeline
         cfg.test_dataloader.dataset = dict(dataset, pipeline=pipeline)
-    cfg.test_evaluator = [dict(type='PhysicsMetric', smoothers=smoothers, ground_truth=True)]
+    cfg.test_evaluator = [dict(type='PhysicsMetric', smoothers=smoothers, ground_truth=True,
+                               flight_by_name=True)]
     runner = Runner.from_cfg(cfg)
     metrics = runner.test()
     if plot:
@@ -170,4 +171,30 @@ def results_lines(set_name, metrics, best):
                      f'{1 - pp["root_flight"] / dd["root_flight"]:.4f}')
     if 'ballistic' in pp:
         lines.append(f'RESULT {set_name}_structured_ballistic_error={pp["ballistic"]:.4f}')
+    for m in ('recall', 'precision'):
+        if f'physics/flight/{m}' in metrics:
+            lines.append(f'RESULT {set_name}_flight_{m}={metrics[f"physics/flight/{m}"]:.4f}')
     return lines
+
+
+def flight_table(metrics):
+    """The model's flight detection per clip name (a markdown table; '' without names): frames,
+    labelled flight frames, recall, precision and the share of supported frames called flight."""
+    pre, names = 'physics/flight/', []
+    for k in metrics:
+        if k.startswith(pre) and k.endswith('/frames'):
+            names.append(k[len(pre):-len('/frames')])
+    if not names:
+        return ''
+    cell = lambda k: f'{metrics[k]:.3f}' if k in metrics else '-'
+    lines = ['| motion | frames | flight frames | recall | precision | supported called flight |',
+             '|---|---|---|---|---|---|']
+    for n in sorted(names) + ['']:
+        k = f'{pre}{n}/' if n else pre
+        frames = (str(metrics[f'{k}frames']) if n else
+                  str(sum(metrics[f'{pre}{x}/frames'] for x in names)))
+        flights = (str(metrics[f'{k}flight_frames']) if n else
+                   str(sum(metrics[f'{pre}{x}/flight_frames'] for x in names)))
+        lines.append(f'| {n or "**all**"} | {frames} | {flights} | {cell(k + "recall")} | '
+                     f'{cell(k + "precision")} | {cell(k + "false_rate")} |')
+    return '\n'.join(lines)

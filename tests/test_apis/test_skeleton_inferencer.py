@@ -149,6 +149,7 @@ def test_structured_solver_outputs_contacts(tmp_path, clip):
     out = inferencer(str(tmp_path / 'clip.npz'), out_dir=str(tmp_path / 'out'),
                      show_progress=False)
     assert out['contact_prob'].shape == (40, 4) and out['flight'].shape == (40,)
+    np.testing.assert_array_equal(out['flight'], (out['contact_prob'] < 0.5).all(-1))
     assert ((out['contact_prob'] >= 0) & (out['contact_prob'] <= 1)).all()
     assert np.isfinite(out['s_pp']).all()
     saved = np.load(tmp_path / 'out' / 'clip_3d.npz')

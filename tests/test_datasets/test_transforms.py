@@ -92,3 +92,15 @@ def test_simulate_missing_frames_blanks_and_fills_as_inference_does(clip):
     assert not none.transform(dict(base))['missing_frames'].any()
     with pytest.raises(ValueError, match='gap=0'):
         TRANSFORMS.build(dict(type='SimulateMissingFrames', gap=0))
+
+
+def test_complete_contact_labels_adds_the_hands_never_in_contact():
+    from finephys.datasets.transforms import CompleteContactLabels
+    feet = np.array([[1, 0], [0, 0], [1, 1]], bool)
+    out = CompleteContactLabels()(dict(contacts=feet))['contacts']
+    np.testing.assert_array_equal(out, np.concatenate([feet, np.zeros_like(feet)], 1))
+    four = np.eye(4, dtype=bool)
+    np.testing.assert_array_equal(CompleteContactLabels()(dict(contacts=four))['contacts'], four)
+    assert 'contacts' not in CompleteContactLabels()(dict(fps=30.0))
+    with pytest.raises(ValueError, match=r'contacts of shape \(3, 3\)'):
+        CompleteContactLabels()(dict(contacts=np.zeros((3, 3), bool)))

@@ -74,6 +74,47 @@ def test_physics_metric_reports_each_source(clip):
     assert res['dd/accel'] > 1.0 and res['pp/foot_skate'] < 1.0
 
 
+def test_flight_detection_pooled_and_per_motion_name(clip):
+    """Recall / precision / false rate of the predicted flight against frame counts done by
+    hand, pooled over clips and per clip name; a name without flight has no recall."""
+    gt = torch.from_numpy(clip['keypoints_3d'])
+    t = gt.shape[0]
+    label_jump = np.zeros(t, bool)
+    label_jump[10:20] = True                               # 10 flight frames
+    pred_jump = np.zeros(t, bool)
+    pred_jump[12:24] = True                                # 8 hit, 4 false, 2 missed
+    label_roll = np.zeros(t, bool)                         # a roll: supported throughout
+    pred_roll = np.zeros(t, bool)
+    pred_roll[5:8] = True                                  # 3 frames of its support taken as flight
+    metric = PhysicsMetric(flight_by_name=True)
+    for name, label, pred in (('deepmimic/jump', label_jump, pred_jump),
+                              ('deepmimic/roll', label_roll, pred_roll)):
+        samples = dict(keypoints_3d=gt[None], fps=torch.tensor([30.0]),
+                       flight=torch.from_numpy(label)[None], name=[name])
+        metric.process(dict(data_samples=samples),
+                       [dict(pred_keypoints_3d=gt, pred_flight=torch.from_numpy(pred))])
+    out = metric.compute_metrics(metric.results)
+    assert out['flight/recall'] == pytest.approx(8 / 10)
+    assert out['flight/precision'] == pytest.approx(8 / 15)
+    assert out['flight/false_rate'] == pytest.approx(7 / (2 * t - 10))
+    assert out['flight/deepmimic/jump/recall'] == pytest.approx(0.8)
+    assert out['flight/deepmimic/jump/precision'] == pytest.approx(8 / 12)
+    assert out['flight/deepmimic/jump/flight_frames'] == 10
+    assert 'flight/deepmimic/roll/recall' not in out
+    assert out['flight/deepmimic/roll/precision'] == 0.0
+    assert out['flight/deepmimic/roll/false_rate'] == pytest.approx(3 / t)
+    assert out['flight/deepmimic/roll/frames'] == t
+    # without per-name reporting only the pooled numbers; without predictions nothing
+    metric.flight_by_name = False
+    assert not any(k.count('/') > 1 for k in metric.compute_metrics(metric.results)
+                   if k.startswith('flight/'))
+    bare = PhysicsMetric()
+    bare.process(dict(data_samples=dict(keypoints_3d=gt[None], fps=torch.tensor([30.0]),
+                                        flight=torch.from_numpy(label_jump)[None])),
+                 [dict(pred_keypoints_3d=gt)])
+    assert not any(k.startswith('flight/') for k in bare.compute_metrics(bare.results))
+
+
 def test_smoother_rows_grid_and_ground_truth_row(clip):
     from finephys.evaluation.functional import SMOOTHER_GRIDS, savgol_smooth
     rng = np.random.default_rng(3)

@@ -1,9 +1,12 @@
-"""The SynthGym + real-motion config: its training loader mixes both sources in one batch (same
-packed keys), and the structured model takes a loss step on that batch with finite gradients
-and a contact loss on the mocap's labels."""
+"""The SynthGym + real-motion configs (the real-motion lifter; the real-motion contacts on a frozen
+lifter): each training loader mixes both sources in one batch (same packed keys; SynthGym's
+feet-only contact labels completed with the hands where the mocap has feet and hands), and the
+structured model takes a loss step on that batch with finite gradients and a contact loss on the
+mocap's labels."""
 import os.path as osp
 
 import numpy as np
+import pytest
 import torch
 from mmengine.config import Config
 from mmengine.runner import Runner
@@ -13,11 +16,16 @@ from finephys.registry import MODELS
 from finephys.utils import register_all_modules
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-CONFIG = osp.join(ROOT, 'configs', 'finephys-structured',
-                  'finephys-skeleton-structured_stage1_synthgym-realmotion_tcn-lifter.py')
+CONFIGS = {
+    'lifter': ('finephys-skeleton-structured_stage1_synthgym-realmotion_tcn-lifter.py', 2),
+    'contacts': ('finephys-skeleton-structured_stage1_synthgym-realmotion-contacts_tcn-lifter_'
+                 'frozen-lifter.py', 4),
+}
 
 
-def test_mixed_batch_packs_the_same_keys_and_trains(tmp_path):
+@pytest.mark.parametrize('which', sorted(CONFIGS))
+def test_mixed_batch_packs_the_same_keys_and_trains(tmp_path, which):
+    config, effectors = CONFIGS[which]
     register_all_modules()
     # a mocap file the test writes: a person standing, then jumping straight up (0.4 s flight)
     t = np.arange(60) / 30.0
@@ -31,11 +39,11 @@ def test_mixed_batch_packs_the_same_keys_and_trains(tmp_path):
     z = np.where((t > 0.8) & (t < 1.2), 0.5 * 9.81 * (t - 0.8) * (1.2 - t), 0.0)
     world = pose[None] + z[:, None, None] * np.array([0.0, 0.0, 1.0])
     arrays = build_realmotion_clips({'test/jump': (world, 30.0)}, views=2, seed=0)
-    arrays['contacts'] = arrays['contacts'][..., :2]
+    arrays['contacts'] = arrays['contacts'][..., :effectors]
     npz = tmp_path / 'train.npz'
     np.savez(npz, **arrays)
 
-    cfg = Config.fromfile(CONFIG)
+    cfg = Config.fromfile(osp.join(ROOT, 'configs', 'finephys-structured', config))
     loader = cfg.train_dataloader
     loader.num_workers, loader.persistent_workers, loader.batch_size = 0, False, 4
     loader.sampler = dict(type='DefaultSampler', shuffle=False)
@@ -45,7 +53,9 @@ def test_mixed_batch_packs_the_same_keys_and_trains(tmp_path):
     batch = next(iter(Runner.build_dataloader(loader, seed=0)))
     samples = batch['data_samples']
     assert samples['keypoints_3d'].shape == (4, 32, 17, 3)
-    assert samples['contacts'].shape == (4, 32, 2) and samples['camera_K'].shape[0] == 4
+    assert samples['contacts'].shape == (4, 32, effectors) and samples['camera_K'].shape[0] == 4
+    if effectors == 4:       # SynthGym's clips: hands completed as never in contact
+        assert not samples['contacts'][:2, :, 2:].any() and samples['contacts'][:2, :, :2].any()
     assert 'com' not in samples and 'camera_R' not in samples
     # the first two clips are SynthGym's, the last two the mocap's (labels say flight)
     assert samples['flight'][2:].any() and samples['fps'].tolist() == [30.0] * 4

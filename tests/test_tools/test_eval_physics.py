@@ -47,8 +47,11 @@ def test_eval_physics_reports_both_sets(tmp_path):
         assert osp.isfile(osp.join(osp.dirname(out), f'physics_{name}_com_height.png'))
         for key in ('physics_vs_best_smoother_accel_reduction',
                     'physics_vs_best_smoother_ballistic_reduction',
-                    'physics_vs_best_smoother_mpjpe_reduction', 'structured_ballistic_error'):
+                    'physics_vs_best_smoother_mpjpe_reduction', 'structured_ballistic_error',
+                    'flight_recall'):
             assert re.search(rf'^RESULT {name}_{key}=-?[0-9.]+$', r.stdout, re.M), (name, key)
+    # flight detection per motion name (the real set's clips are named 'hop')
+    assert '### Flight detection' in report and '| hop |' in report
     # a missing real-motion file is one clear error
     r = subprocess.run([sys.executable, 'tools/analysis_tools/eval_physics.py', CFG, ckpt,
                         '--realmotion', str(tmp_path / 'none.npz')], cwd=ROOT, env=env,

@@ -21,6 +21,8 @@ physics branch alone (S_pp):
     RESULT <set>_physics_vs_best_smoother_{accel,ballistic,mpjpe}_reduction   (positive: better)
     RESULT <set>_root_error_reduction        (S_pp vs S_dd, clips with >= 8 flight frames)
     RESULT <set>_structured_ballistic_error  (m/s², S_pp, flight frames)
+    RESULT <set>_flight_{recall,precision}    (the model's predicted flight vs the labels'
+                                               frames; the report also has them per motion)
 """
 import argparse
 import os
@@ -59,8 +61,9 @@ def main():
     p.add_argument('--cfg-options', nargs='+', action=DictAction)
     args = p.parse_args()
     with friendly_errors('eval_physics.py'):
-        from finephys.evaluation.physics_report import (format_table, results_lines, set_rows,
-                                                        test_on, tune_smoothers)
+        from finephys.evaluation.physics_report import (flight_table, format_table,
+                                                        results_lines, set_rows, test_on,
+                                                        tune_smoothers)
         register_all_modules(init_default_scope=False)
         work = args.work_dir or osp.join('work_dirs', 'eval_physics')
         cfg = prepare(args.config, args.checkpoint, args, work)
@@ -97,6 +100,9 @@ def main():
                                   if args.compare else '')
             sections.append(f'## {title}\n\n{format_table(rows)}\n\n'
                             f'![COM height]({osp.basename(png)})\n')
+            flights = flight_table(metrics)
+            if flights:
+                sections.append(f'### Flight detection (this model), per motion\n\n{flights}\n')
             results += results_lines(name, metrics, best)
     header = (f'# Physics fidelity (config {osp.basename(args.config)}, checkpoint '
               f'{osp.basename(args.checkpoint)})\n\nSmoothers tuned on {args.val_clips} SynthGym '

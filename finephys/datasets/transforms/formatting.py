@@ -36,7 +36,7 @@ class PackSkeletonInputs(BaseTransform):
     def __init__(self, input_keys=('keypoints_2d_norm', 'keypoint_scores'),
                  target_keys=('keypoints_3d', 'keypoints_3d_rel', 'root_trajectory',
                               'keypoints_2d', 'contacts', 'flight', 'com', 'masses',
-                              'label', 'class_idx', 'sample_idx', 'fps'),
+                              'label', 'class_idx', 'sample_idx', 'fps', 'name'),
                  camera_keys=('K', 'R', 't', 'gravity')):
         self.input_keys, self.target_keys = tuple(input_keys), tuple(target_keys)
         self.camera_keys = tuple(camera_keys)

@@ -175,3 +175,26 @@ class RandomFlipSkeleton(BaseTransform):
 
     def __repr__(self):
         return f'{self.__class__.__name__}(prob={self.prob})'
+
+
+@TRANSFORMS.register_module()
+class CompleteContactLabels(BaseTransform):
+    """Give feet-only contact labels ``(T, 2)`` the hands' columns, never in contact → ``(T, 4)``
+    (feet, then hands: the solver's order), so that a dataset labelled for the feet only
+    (SynthGym: its elements have no hand supports) and one labelled for feet and hands (real
+    mocap) can share a batch.
+
+    Required keys: ``contacts`` (when absent, nothing is done). Modified keys: ``contacts``.
+    """
+
+    def transform(self, results):
+        c = results.get('contacts')
+        if c is None:
+            return results
+        c = np.asarray(c)
+        if c.ndim != 2 or c.shape[1] not in (2, 4):
+            raise ValueError(f'CompleteContactLabels: contacts of shape {c.shape}; expected '
+                             '(T, 2) feet or (T, 4) feet then hands')
+        if c.shape[1] == 2:
+            results['contacts'] = np.concatenate([c, np.zeros_like(c)], 1)
+        return results

@@ -34,6 +34,14 @@ class PhysicsMetric(BaseMetric):
     ``ground_truth=True`` adds a ``gt`` row (the labels' own physics terms: how physical the
     data is).
 
+    Flight detection, when the model outputs ``pred_flight`` and the labels have ``flight``
+    (frames pooled over clips): ``flight/recall`` (labelled flight frames predicted flight),
+    ``flight/precision`` (predicted flight frames that are flight) and ``flight/false_rate``
+    (non-flight frames predicted flight: a support taken for flight); with
+    ``flight_by_name=True`` the same per clip ``name`` (e.g. ``flight/deepmimic/roll/recall``)
+    and the frame counts ``.../flight_frames``, ``.../frames``. A ratio without frames to
+    divide by (no flight in the set) is left out.
+
     Needs in ``data_samples``: ``keypoints_3d``, ``fps``; for the physics terms ``masses``,
     ``flight``, ``contacts``, ``camera_gravity`` (counted in ``clips_without_physics_labels``
     when missing).
@@ -45,6 +53,7 @@ class PhysicsMetric(BaseMetric):
         smoother_grid (bool): Report the whole tuning grid.
         smooth_source (str): Report name of the prediction the smoothers filter.
         ground_truth (bool): Add the ``gt`` row.
+        flight_by_name (bool): Report flight detection per clip name too.
     """
 
     default_prefix = 'physics'
@@ -55,7 +64,8 @@ class PhysicsMetric(BaseMetric):
                                                dd_lowpass='pred_keypoints_3d_dd_lowpass',
                                                dd_scaled='pred_keypoints_3d_dd_scaled'),
                  smoothers: Optional[dict] = None, smoother_grid: bool = False,
-                 smooth_source: str = 'dd', ground_truth: bool = False, **kwargs):
+                 smooth_source: str = 'dd', ground_truth: bool = False,
+                 flight_by_name: bool = False, **kwargs):
         super().__init__(**kwargs)
         self.pred_keys = dict(pred_keys)
         self.smoothers = dict(smoothers or {})
@@ -65,6 +75,7 @@ class PhysicsMetric(BaseMetric):
         self.smoother_grid = smoother_grid
         self.smooth_source = smooth_source
         self.ground_truth = ground_truth
+        self.flight_by_name = flight_by_name
 
     def process(self, data_batch, data_samples: Sequence[dict]) -> None:
         ds = data_batch['data_samples']
@@ -73,7 +84,10 @@ class PhysicsMetric(BaseMetric):
             item = dict(gt=get('keypoints_3d', i).astype(np.float64),
                         fps=float(get('fps', i)), masses=get('masses', i),
                         flight=get('flight', i), contacts=get('contacts', i),
-                        gravity=get('camera_gravity', i))
+                        gravity=get('camera_gravity', i),
+                        name=ds['name'][i] if 'name' in ds else None,
+                        pred_flight=(out['pred_flight'].detach().cpu().numpy().astype(bool)
+                                     if 'pred_flight' in out else None))
             item['preds'] = {name: out[key].detach().cpu().numpy().astype(np.float64)
                              for name, key in self.pred_keys.items() if key in out}
             self.results.append(item)
@@ -122,6 +136,37 @@ class PhysicsMetric(BaseMetric):
                     if s is not None:
                         acc[f'{name}/foot_skate'].append(s * 1e3)
         out = {k: float(np.mean(v)) for k, v in acc.items()}
+        out.update(self.flight_detection(results))
         if skipped:
             out['clips_without_physics_labels'] = skipped
+        return out
+
+    def flight_detection(self, results: list) -> dict:
+        """Flight recall / precision / false rate pooled over frames (see the class docstring).
+
+        Returns:
+            dict: ``flight/...`` entries (empty when no clip has both labels and predictions).
+        """
+        counts = defaultdict(lambda: np.zeros(4, np.int64))        # tp, fp, fn, tn
+        for r in results:
+            if r.get('pred_flight') is None or r['flight'] is None:
+                continue
+            label, pred = r['flight'].astype(bool), r['pred_flight']
+            c = np.array([(pred & label).sum(), (pred & ~label).sum(), (~pred & label).sum(),
+                          (~pred & ~label).sum()])
+            counts[''] += c
+            if self.flight_by_name and r.get('name') is not None:
+                counts[f'{r["name"]}/'] += c
+        out = {}
+        for group, (tp, fp, fn, tn) in counts.items():
+            key = f'flight/{group}'
+            if tp + fn:
+                out[f'{key}recall'] = float(tp / (tp + fn))
+            if tp + fp:
+                out[f'{key}precision'] = float(tp / (tp + fp))
+            if fp + tn:
+                out[f'{key}false_rate'] = float(fp / (fp + tn))
+            if group:
+                out[f'{key}flight_frames'] = int(tp + fn)
+                out[f'{key}frames'] = int(tp + fp + fn + tn)
         return out

@@ -46,8 +46,9 @@ class StructuredPhysicsSolver(BaseModule):
     5. **Body about the COM**: least internal force through score-weighted data
        (:func:`minimum_internal_force_smooth`), constant bone lengths (:func:`rigidify`), and in
        flight constant angular momentum about the COM, exactly
-       (:func:`~.angular_momentum.conserve_angular_momentum`; at inference — in training its
-       gradient would be the identity anyway, and it is the solver's only slow step). Internal
+       (:func:`~.angular_momentum.conserve_angular_momentum`; its values exact, its gradient
+       passed straight through; in training too with ``angular_momentum_in_training``, so that
+       the losses, the learnt smoothing and the fuser see the ``S_pp`` inference gives). Internal
        forces ``m_j r̈_j`` sum to zero by construction (``Σ m_j r_j = 0`` every frame).
 
     The smoothing strengths are learnt (log-parameters trained through the closed-form solves by
@@ -68,6 +69,7 @@ class StructuredPhysicsSolver(BaseModule):
         score_weighting (bool): Weight the data terms by the 2D scores.
         rigid_bones (bool): Constant bone lengths.
         angular_momentum (bool): Conserve angular momentum in flight.
+        angular_momentum_in_training (bool): Also in training (else at inference only).
         metric_scale (bool): Rescale the root trajectory from gravity.
         min_scale_flight_frames (int): Shortest flight the scale estimate uses.
         scale_trim_frames (int): Flight frames dropped at each end by the scale estimate (more
@@ -84,6 +86,13 @@ class StructuredPhysicsSolver(BaseModule):
         body_mass (float): Mass for the reported forces, kg.
         assume_no_hand_contact (bool): Supervise the hands as never in contact when the labels
             only have the feet (SynthGym has no hand supports).
+        body_support (bool): A fifth contact channel, the body supported by anything but a foot
+            or a hand (a roll's back, a crawl's knees); flight needs all five below the
+            threshold. Supervised where the labels have ``flight``: a frame that is neither
+            flight nor supported by a labelled foot or hand is body-supported. Without it a
+            roll's back support is called flight (and the COM is forced ballistic there).
+        acceleration_features (bool): Give the contact predictor the body's acceleration along
+            −g (from the 3D and from the 2D; :func:`~.contact_net.contact_features`).
 
     Shapes: ``q (B, T, J, 3)``, ``dt`` float or ``(B,)``; ``keypoints_2d (B, T, J, 2)``
     normalised camera coordinates; ``scores (B, T, J)``; ``gravity (B, 3)``.
@@ -100,12 +109,14 @@ class StructuredPhysicsSolver(BaseModule):
                  learn_mass_correction: bool = False, contact_smoothness: float = 30.0,
                  internal_smoothness: float = 1.0, learn_smoothness: bool = True,
                  score_weighting: bool = True, rigid_bones: bool = True,
-                 angular_momentum: bool = True, metric_scale: bool = True,
+                 angular_momentum: bool = True, angular_momentum_in_training: bool = False,
+                 metric_scale: bool = True,
                  min_scale_flight_frames: int = 8, scale_trim_frames: int = 0,
                  min_keypoint_score: float = 0.4, lifter_depth_std: Optional[float] = 0.05,
                  ray_weight: float = 100.0, blend_frames: int = 4,
                  angular_momentum_trim: int = 0,
                  body_mass: float = 50.0, assume_no_hand_contact: bool = True,
+                 body_support: bool = False, acceleration_features: bool = False,
                  init_cfg: Optional[dict] = None):
         super().__init__(init_cfg)
         if num_joints != 17:
@@ -120,8 +131,9 @@ class StructuredPhysicsSolver(BaseModule):
                         ('internal_smoothness', internal_smoothness)):
             if not v > 0:
                 raise ValueError(f'StructuredPhysicsSolver {name}={v}: expected > 0')
-        in_dim = num_joints * 3 + num_joints + 1 + num_joints * 4
-        self.contact_net = ContactNet(in_dim, contact_hidden, contact_layers)
+        in_dim = num_joints * 3 + num_joints + 1 + num_joints * 4 + 2 * acceleration_features
+        self.contact_net = ContactNet(in_dim, contact_hidden, contact_layers, body_support)
+        self.body_support, self.acceleration_features = body_support, acceleration_features
         self.register_buffer('mass_fractions',
                              torch.as_tensor(joint_mass_fractions(), dtype=torch.float32))
         self.log_mass_correction = nn.Parameter(torch.zeros(num_joints),
@@ -137,6 +149,7 @@ class StructuredPhysicsSolver(BaseModule):
         self.min_scale_flight_frames, self.blend_frames = min_scale_flight_frames, blend_frames
         self.scale_trim_frames, self.ray_weight = scale_trim_frames, ray_weight
         self.angular_momentum_trim = angular_momentum_trim
+        self.angular_momentum_in_training = angular_momentum_in_training
         self.min_keypoint_score, self.lifter_depth_std = min_keypoint_score, lifter_depth_std
         self.body_mass, self.assume_no_hand_contact = body_mass, assume_no_hand_contact
         self._warned_gravity = False
@@ -173,7 +186,8 @@ class StructuredPhysicsSolver(BaseModule):
         annotation) used in place of the predicted ones.
 
         Returns dict: ``poses`` ``(B, T, J, 3)`` (``S_pp``); ``data_driven`` (``S_dd`` after
-        the gravity scale); ``contact_logits``/``contact_prob`` ``(B, T, 4)``; ``flight``
+        the gravity scale); ``contact_logits``/``contact_prob`` ``(B, T, C)`` (C = 4 effectors
+        of :data:`CONTACT_JOINTS`, + the body-support channel with ``body_support``); ``flight``
         ``(B, T)``; ``scale``/``scale_valid`` ``(B,)``; ``forces`` (``contact`` ``(B, T, 3)``,
         ``internal`` ``(B, T, J, 3)``, ``gravity`` ``(B, 3)``, newtons); ``com`` ``(B, T, 3)``;
         ``masses`` ``(J,)``; ``angular_momentum_residual`` (float); ``loss_noise`` (0)."""
@@ -200,7 +214,8 @@ class StructuredPhysicsSolver(BaseModule):
         # (the network in its weights' dtype; a whole sequence's physics runs in float64, where
         # the constraints hold to rounding at any length)
         net_dtype = self.contact_net.out.weight.dtype
-        logits = self.contact_net(contact_features(q, keypoints_2d, g_dir, fps).to(net_dtype))
+        feats = contact_features(q, keypoints_2d, g_dir, fps, self.acceleration_features, m)
+        logits = self.contact_net(feats.to(net_dtype))
         logits = logits.to(q.dtype)
         prob = torch.sigmoid(logits)
         if flight is None:
@@ -232,7 +247,7 @@ class StructuredPhysicsSolver(BaseModule):
             r = rigidify(r)
         r = r - centre_of_mass(r, m)[:, :, None]
         residual = 0.0
-        if self.angular_momentum and not self.training:
+        if self.angular_momentum and (self.angular_momentum_in_training or not self.training):
             r_cons, residual = conserve_angular_momentum(r, m, flight, dt,
                                                          blend_frames=self.blend_frames,
                                                          trim=self.angular_momentum_trim)
@@ -260,12 +275,13 @@ class StructuredPhysicsSolver(BaseModule):
     def loss(self, outputs: dict, data_samples: dict) -> dict:
         """``loss_contact``: binary cross-entropy of the contact logits against
         ``data_samples['contacts']`` ``(B, T, 2)`` (left, right foot; hands as never in contact
-        when ``assume_no_hand_contact``) or ``(B, T, 4)`` (feet, then hands); empty without
-        labels. Also diagnostics, logged but not optimised (their names have no ``loss``):
-        ``phys_contact_acc`` (frame accuracy of the predicted contacts), ``phys_grf_flight_N`` /
-        ``phys_grf_contact_N`` (mean ground-reaction force on predicted flight triples — 0 by
-        construction — and on the other frames), ``phys_internal_N`` (mean internal force per
-        joint),
+        when ``assume_no_hand_contact``) or ``(B, T, 4)`` (feet, then hands), and with
+        ``body_support`` the body channel against ``~(flight | any contact)`` (skipped without
+        ``data_samples['flight']``); empty without labels. Also diagnostics, logged but not
+        optimised (their names have no ``loss``): ``phys_contact_acc`` (frame accuracy of the
+        predicted contacts), ``phys_grf_flight_N`` / ``phys_grf_contact_N`` (mean
+        ground-reaction force on predicted flight triples — 0 by construction — and on the
+        other frames), ``phys_internal_N`` (mean internal force per joint),
         ``phys_gravity_scale`` (mean scale on clips where it was estimated) and
         ``phys_gravity_scale_valid`` (the share of such clips: the rest had no usable flight and
         keep the lifter's depth)."""
@@ -275,15 +291,24 @@ class StructuredPhysicsSolver(BaseModule):
             return diag
         logits = outputs['contact_logits']
         labels = labels.to(logits.dtype)
+        effectors = len(CONTACT_JOINTS)
         if labels.shape[-1] == 2:
             if not self.assume_no_hand_contact:
-                logits = logits[..., :2]
+                logits = torch.cat([logits[..., :2], logits[..., effectors:]], -1)
             else:
                 labels = torch.cat([labels, torch.zeros_like(labels)], -1)
+        if self.body_support:
+            flight = data_samples.get('flight')
+            if flight is None:          # body support cannot be told without flight labels
+                logits = logits[..., :-1]
+            else:
+                # neither flight nor held by a labelled foot/hand: the body is the support
+                body = ~(flight.to(labels.device).bool() | (labels > 0.5).any(-1))
+                labels = torch.cat([labels, body[..., None].to(labels.dtype)], -1)
         if labels.shape != logits.shape:
             raise ValueError(f'StructuredPhysicsSolver: contact labels {tuple(labels.shape)} vs '
-                             f'logits {tuple(logits.shape)} ({len(CONTACT_JOINTS)} effectors: '
-                             f'{CONTACT_JOINTS})')
+                             f'logits {tuple(logits.shape)} ({len(self.contact_net.channels)} '
+                             f'channels: {self.contact_net.channels})')
         diag['phys_contact_acc'] = ((logits > 0) == (labels > 0.5)).float().mean().detach()
         diag['loss_contact'] = F.binary_cross_entropy_with_logits(logits, labels)
         return diag

@@ -276,6 +276,93 @@ def test_contact_loss_supervises_feet_and_hands():
         solver.loss(outputs, dict(contacts=torch.zeros(2, 8, 3)))
 
 
+def test_body_support_channel_is_supervised_by_what_no_effector_explains():
+    """The fifth channel's label is "neither flight nor held by a labelled foot/hand": checked
+    against a BCE written out per element; without flight labels it is left unsupervised."""
+    solver = StructuredPhysicsSolver(body_support=True)
+    assert solver.contact_net.channels[-1] == 'body' and solver.contact_net.out.out_channels == 5
+    rng = np.random.default_rng(0)
+    logits = torch.tensor(rng.normal(size=(2, 8, 5)), dtype=torch.float32, requires_grad=True)
+    contacts = torch.zeros(2, 8, 4, dtype=torch.bool)
+    contacts[:, :2, 0] = True            # a foot on the floor
+    contacts[:, 6:, 3] = True            # a hand on the floor (a cartwheel)
+    flight = torch.zeros(2, 8, dtype=torch.bool)
+    flight[:, 4] = True                  # frames 2, 3, 5: the back (a roll)
+    outputs = dict(contact_logits=logits, flight=flight,
+                   forces=dict(contact=torch.zeros(2, 8, 3), internal=torch.ones(2, 8, 17, 3)),
+                   scale=torch.ones(2), scale_valid=torch.zeros(2, dtype=torch.bool))
+    out = solver.loss(outputs, dict(contacts=contacts, flight=flight))
+    labels = np.concatenate([contacts.numpy(), np.zeros((2, 8, 1), bool)], -1).astype(float)
+    labels[:, [2, 3, 5], 4] = 1.0
+    x = logits.detach().double().numpy()
+    bce = np.mean(np.maximum(x, 0) - x * labels + np.log1p(np.exp(-np.abs(x))))
+    assert out['loss_contact'].item() == pytest.approx(bce, rel=1e-5)
+    # feet-only labels (SynthGym): hands padded as never in contact, the body from the flight
+    feet = contacts[..., :2]
+    out2 = solver.loss(outputs, dict(contacts=feet, flight=flight))
+    labels2 = labels.copy()
+    labels2[..., 2:4] = 0.0
+    labels2[:, 6:, 4] = 1.0              # no hand label: what held frames 6, 7 is "the body"
+    bce2 = np.mean(np.maximum(x, 0) - x * labels2 + np.log1p(np.exp(-np.abs(x))))
+    assert out2['loss_contact'].item() == pytest.approx(bce2, rel=1e-5)
+    # no flight labels: the body channel is not supervised (the four effectors are)
+    out3 = solver.loss(outputs, dict(contacts=contacts))
+    bce3 = np.mean((np.maximum(x, 0) - x * labels + np.log1p(np.exp(-np.abs(x))))[..., :4])
+    assert out3['loss_contact'].item() == pytest.approx(bce3, rel=1e-5)
+
+
+def test_body_support_keeps_a_supported_frame_out_of_flight(salto):
+    """A frame is flight only when every channel, the body's included, is below the threshold."""
+    q = torch.tensor(salto['keypoints_3d'])[None].float()
+    solver = StructuredPhysicsSolver(body_support=True, metric_scale=False).eval()
+    with torch.no_grad():
+        solver.contact_net.out.weight.zero_()
+        solver.contact_net.out.bias.fill_(-5.0)            # no effector in contact anywhere
+        all_flight = solver(q, 1 / 30.0)['flight']
+        solver.contact_net.out.bias[4] = 5.0               # ... but the body is supported
+        out = solver(q, 1 / 30.0)
+    assert all_flight.all() and not out['flight'].any()
+    assert out['contact_prob'].shape == (1, 40, 5)
+
+
+def test_acceleration_features_read_minus_one_g_in_flight(salto):
+    """The 3D feature is the COM's acceleration along −g in g, from a sliding quadratic fit:
+    exactly −1 where the fit window lies inside a true flight (a parabola), equal to an
+    independent least-squares fit (numpy polyfit) everywhere inside the clip; the 2D feature
+    (the exact projection) reads the image-plane share of −g there, up to perspective."""
+    from finephys.models.physics.contact_net import ACCELERATION_WINDOW, contact_features
+    q = torch.tensor(salto['keypoints_3d'])[None]
+    g = torch.tensor(salto['camera']['gravity'])[None]
+    m = torch.tensor(salto['masses'])
+    m = m / m.sum()
+    K = salto['camera']['K'][0]
+    kp = torch.tensor(salto['keypoints_2d'])[None]
+    k2 = torch.stack([(kp[..., 0] - K[0, 2]) / K[0, 0], (kp[..., 1] - K[1, 2]) / K[1, 1]], -1)
+    fps = torch.tensor([30.0], dtype=torch.float64)
+    base = contact_features(q, k2, g / g.norm(), fps)
+    feats = contact_features(q, k2, g / g.norm(), fps, acceleration=True, masses=m)
+    assert feats.shape[-1] == base.shape[-1] + 2
+    torch.testing.assert_close(feats[..., :-2], base)
+    half = ACCELERATION_WINDOW // 2
+    flight = np.flatnonzero(salto['flight'])
+    inner = flight[half:-half]               # the fit window wholly inside the flight
+    height = -(np.asarray(salto['keypoints_3d']) * m.numpy()[:, None]).sum(1) @ \
+        (salto['camera']['gravity'] / np.linalg.norm(salto['camera']['gravity']))
+    frames = np.arange(half, len(height) - half)
+    ref = [2 * np.polyfit(np.arange(-half, half + 1) / 30.0, height[t - half:t + half + 1],
+                          2)[0] for t in frames]
+    np.testing.assert_allclose(feats[0, frames, -2].numpy(), np.array(ref) / 9.80665,
+                               atol=1e-6)
+    np.testing.assert_allclose(feats[0, inner, -2].numpy(), -1.0, atol=1e-6)
+    # the 2D one, from the exact projection: the image-plane share of −g, up to perspective
+    proj = q[..., :2] / q[..., 2:]
+    f2d = contact_features(q, proj, g / g.norm(), fps, acceleration=True, masses=m)[0, inner, -1]
+    gd = (g / g.norm())[0].numpy()
+    assert abs(f2d.mean().item() + (gd[0] ** 2 + gd[1] ** 2)) < 0.1
+    solver = StructuredPhysicsSolver(acceleration_features=True, body_support=True)
+    assert solver.contact_net.norm.normalized_shape[0] == base.shape[-1] + 2
+
+
 def test_angular_momentum_trim_leaves_the_flight_ends_to_the_blend(salto):
     q = _noisy(salto, 0.03)
     m = torch.tensor(joint_mass_fractions())

@@ -7,16 +7,19 @@ on SynthGym, stages 1 → 3, on CPU; generate videos; measure what physics and g
 
 Steps: (1) sample grid video + 3D plots of every SynthGym class; (2) a SynthGym cache for
 train/val/test; (3) stage 1 of the skeleton path (TemporalConvLifter + Phys-Net + complementary
-fusion); (4) the physics-structured solver on the same lifter and the physics report (lifter vs
-val-tuned smoothers vs Phys-Net vs structured physics, on SynthGym test and on DeepMimic real
-motion; vs the dataset-mean pose) and physics over inputs of 100–1000 frames (one solve vs
-window by window, tools/analysis_tools/eval_long_sequence.py); (5) skeleton inference on a held-out salto (3D gif, 2D
-overlay); (5b) a real video (Pose2Sim's demo, from its pip wheel) through tools/infer_skeleton.py
+fusion); (4) the physics-structured solver on the same lifter, its contact predictor trained on
+SynthGym plus real mocap contacts (DeepMimic crawl/get-up, Isaac Lab, holosoma), and the physics
+report (lifter vs val-tuned smoothers vs Phys-Net vs structured physics, on SynthGym test and on
+DeepMimic real motion, flight detection per motion; vs the dataset-mean pose) and physics over
+inputs of 100–1000 frames (one solve vs window by window,
+tools/analysis_tools/eval_long_sequence.py); (5) skeleton inference on a held-out salto (3D gif,
+2D overlay); (5b) a real video (Pose2Sim's demo, from its pip wheel) through tools/infer_skeleton.py
 — MediaPipe BlazePose with one person tracked, camera motion removed, MediaPipe's own 3D placed in
 the camera (Estimator3DLifter) + the structured solver — and every view of both trials lifted
 alone by every lifter × physics vs the 4-view triangulation
-(tools/analysis_tools/eval_real_video.py); (6) the backbone: tiny SD1.5-layout folders + MotionAdapter, pretrained on SynthGym video (the stand-in for public weights); (7) stage 3: LoRA + skeleton adapter on the frozen
-backbone with the stage-1 skeleton path; (8) the SynthGym 2D pose detector
+(tools/analysis_tools/eval_real_video.py); (6) the backbone: tiny SD1.5-layout folders +
+MotionAdapter, pretrained on SynthGym video (the stand-in for public weights); (7) stage 3: LoRA +
+skeleton adapter on the frozen backbone with the stage-1 skeleton path; (8) the SynthGym 2D pose detector
 (configs/pose_estimators/), trained on 32 px renders and tested; (9) the guidance-fidelity
 table — silhouette IoU of generated frames against SynthGym's rendering of the guidance
 skeleton (whole frame and inside the body's box) and PCK@0.2 of the detector's keypoints
@@ -51,7 +54,7 @@ ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 PHYSICS_RESULTS = ('physics_vs_best_smoother_accel_reduction',
                    'physics_vs_best_smoother_ballistic_reduction',
                    'physics_vs_best_smoother_mpjpe_reduction', 'root_error_reduction',
-                   'structured_ballistic_error')
+                   'structured_ballistic_error', 'flight_recall', 'flight_precision')
 DEMO_ACTIONS = ('split jump with 1 turn',
                 '2 turn on one leg, free leg optional below horizontal',
                 'salto backward stretched with 1.5 twist')

@@ -10,8 +10,8 @@ env:            ## create/refresh .venv with the full stack (cached mmcv build; 
 demo: env       ## the main job on the embedded default (SynthGym), outputs in work_dirs/demo
 	$(PY) tools/demo.py --work-dir work_dirs/demo
 
-test: env       ## the test suite (both cores)
-	$(PY) -m pytest -n 2 -q tests
+test: env       ## the test suite (both cores; idle workers take queued tests from the busy one)
+	$(PY) -m pytest -n 2 --dist worksteal -q tests
 
 app: env        ## the web app on http://127.0.0.1:7860 (make demo's models; docs/app.md)
 	$(PY) tools/app.py

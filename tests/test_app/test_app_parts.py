@@ -257,21 +257,30 @@ def test_video_to_3d_with_window_physics(app_videos, tmp_path):
     assert np.load(out['paths']['npz'])['fused'].shape == (36, 17, 3)
 
 
-def test_app_command_line_errors_are_one_line(tmp_path):
+def test_app_command_line_errors_are_one_line(tmp_path, capsys):
+    """The first refusal through a real process (exit status, nothing else on stderr); the
+    others through the tool's ``main`` in this process (a fresh interpreter costs ~9 s each)."""
     import socket
     import subprocess
     import sys
+
+    from finephys.utils.tool_runner import run_tool_in_process
     root = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+    r = subprocess.run([sys.executable, 'tools/app.py', '--work-dir', str(tmp_path)], cwd=root,
+                       capture_output=True, text=True, timeout=120,
+                       env=dict(os.environ, PYTHONPATH=root))
+    assert r.returncode == 2 and 'no skeleton model' in r.stderr, r.stderr[-2000:]
+    assert len(r.stderr.strip().splitlines()) == 1 and 'Traceback' not in r.stderr
     with socket.socket() as busy:
         busy.bind(('127.0.0.1', 0))
         busy.listen()
         port = busy.getsockname()[1]
-        for args, words in ((['--work-dir', str(tmp_path)], 'no skeleton model'),
-                            (['--skeleton', 'a', 'missing.py', 'x.pth'], 'config not found'),
+        for args, words in ((['--skeleton', 'a', 'missing.py', 'x.pth'], 'config not found'),
                             (['--skeleton', 'a', __file__, __file__, '--port', str(port)],
                              'choose another --port')):
-            r = subprocess.run([sys.executable, 'tools/app.py', *args], cwd=root,
-                               capture_output=True, text=True, timeout=120,
-                               env=dict(os.environ, PYTHONPATH=root))
-            assert r.returncode == 2 and words in r.stderr, (args, r.stderr[-2000:])
-            assert len(r.stderr.strip().splitlines()) == 1 and 'Traceback' not in r.stderr
+            capsys.readouterr()
+            with pytest.raises(SystemExit) as exited:
+                run_tool_in_process('tools/app.py', args)
+            err = capsys.readouterr().err
+            assert exited.value.code == 2 and words in err, (args, err[-2000:])
+            assert len(err.strip().splitlines()) == 1 and 'Traceback' not in err

@@ -140,13 +140,14 @@ def test_stage3_losses_decrease_on_a_fixed_batch(setup):
     model.train()
     losses = []
     model.spatial_skip_prob = 0.0
-    for step in range(8):
+    for step in range(4):
         torch.manual_seed(123)                  # same noise and timesteps every step
         log = model.train_step(batch, optim)
         losses.append(float(log['loss']))
         assert set(log) >= {'loss_spatial', 'loss_temporal', 'loss_ad_temporal'}
     model.spatial_skip_prob = 0.2
-    assert losses[-1] < losses[0], losses
+    # every step lowers it (4 steps: 1.01 → 0.75; was checked first-vs-last over 8)
+    assert all(b < a for a, b in zip(losses, losses[1:])), losses
 
 
 def test_sampling_is_reproducible_and_guidance_shapes_fit(setup):

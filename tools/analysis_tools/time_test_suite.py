@@ -3,8 +3,8 @@
     python tools/analysis_tools/time_test_suite.py [--workers 2] [--slowest 30] [--tests tests]
         [-- PYTEST_ARGS]
 
-Runs ``python -m pytest -n WORKERS -q tests --durations=SLOWEST`` (`make test`'s pytest run, plus
-the durations report) in this interpreter from the repository root, echoes its output, and ends
+Runs ``python -m pytest -n WORKERS --dist worksteal -q tests --durations=SLOWEST`` (`make test`'s
+pytest run, plus the durations report) in this interpreter from the repository root, echoes its output, and ends
 with::
 
     RESULT test_suite_minutes=<wall-clock minutes of the pytest run>
@@ -44,7 +44,8 @@ def main(argv=None):
         print('time_test_suite.py: error: --workers must be >= 1 and --slowest >= 0',
               file=sys.stderr)
         return 2
-    cmd = [sys.executable, '-m', 'pytest', '-n', str(args.workers), '-q', args.tests,
+    cmd = [sys.executable, '-m', 'pytest', '-n', str(args.workers), '--dist', 'worksteal', '-q',
+           args.tests,
            f'--durations={args.slowest}', *args.pytest_args]
     print('$', ' '.join(cmd), flush=True)
     start = time.perf_counter()

@@ -43,6 +43,19 @@ def _registered():
     yield
 
 
+@pytest.fixture(scope='module', autouse=True)
+def _finephys_default_scope():
+    """Every test module starts with 'finephys' as mmengine's default scope, whatever a test
+    before it on the same worker left current (mmpose's own API switches it to 'mmpose'; which
+    modules share a worker depends on xdist's scheduling)."""
+    from mmengine.registry import DefaultScope
+    current = DefaultScope.get_current_instance()
+    if current is not None and current.scope_name != 'finephys':
+        import uuid
+        DefaultScope.get_instance(f'finephys-{uuid.uuid4().hex}', scope_name='finephys')
+    yield
+
+
 @pytest.fixture
 def repo_root():
     return ROOT

@@ -34,3 +34,7 @@ for n, p in model.named_parameters():
 # one write per line: writes up to PIPE_BUF bytes to a shared pipe are atomic, so two ranks'
 # lines never interleave (print('OK', rank) writes its parts separately)
 os.write(1, f'OK {rank}\n'.encode())
+# leave the group before the interpreter exits: gloo's threads still running at exit abort the
+# process ("terminate called without an active exception", SIGABRT) — seen under load
+dist.barrier()
+dist.destroy_process_group()

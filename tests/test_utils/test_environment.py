@@ -31,12 +31,17 @@ def test_mmpose_topdown_runs_on_a_rendered_synthgym_frame(tmp_path):
     cfg = osp.join(osp.dirname(mmpose.__file__), '.mim', 'configs', 'body_2d_keypoint',
                    'rtmpose', 'coco', 'rtmpose-t_8xb256-420e_coco-256x192.py')
     assert osp.isfile(cfg)
-    model = init_model(cfg, checkpoint=None, device='cpu')
-    clip = generate_clip('stag jump', 0, num_frames=4, render_size=96)
-    frame = np.ascontiguousarray(clip['video'][0][..., ::-1])   # BGR, as mmpose reads images
-    kp = clip['keypoints_2d_clean'][0]
-    box = np.array([[*kp.min(0) - 5, *kp.max(0) + 5]])
-    results = inference_topdown(model, frame, bboxes=box)
+    from mmengine.registry import DefaultScope
+
+    # mmpose's API makes its own scope the current one: give it back afterwards (a later test
+    # on this worker builds finephys modules through the default scope)
+    with DefaultScope.overwrite_default_scope('mmpose'):
+        model = init_model(cfg, checkpoint=None, device='cpu')
+        clip = generate_clip('stag jump', 0, num_frames=4, render_size=96)
+        frame = np.ascontiguousarray(clip['video'][0][..., ::-1])   # BGR, as mmpose reads
+        kp = clip['keypoints_2d_clean'][0]
+        box = np.array([[*kp.min(0) - 5, *kp.max(0) + 5]])
+        results = inference_topdown(model, frame, bboxes=box)
     assert results[0].pred_instances.keypoints.shape == (1, 17, 2)
 
 

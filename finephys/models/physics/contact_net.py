@@ -2,6 +2,8 @@
 import torch
 import torch.nn as nn
 
+from finephys.structures.constants import STANDARD_GRAVITY
+
 from .temporal_encoder import DilatedTemporalEncoder
 
 #: End effectors whose ground contact is predicted, in output order.
@@ -16,10 +18,10 @@ def contact_features(q, keypoints_2d, gravity_dir, fps, acceleration=False, mass
     the lowest joint along −g (m), vertical root velocity along −g (m/s), and the 2D about the
     2D root with its velocity (normalised camera units ×10, ×10/s); with ``acceleration`` also
     the body's acceleration along −g in units of g, from the 3D (centre of mass) and from the 2D
-    (mass-weighted mean keypoint, times the COM's depth, on the image-plane part of −g) — in
-    flight the first is −1 exactly for a true 3D and the second nearly so, whatever the motion
-    looks like, the one cue of flight that holds beyond the training
-    motions (a SynthGym-only model missed a real vertical jump's flight from the pose alone).
+    (mass-weighted mean keypoint, times the COM's depth, on the image-plane part of −g): in
+    flight the first is −1 exactly for a true 3D, whatever the motion looks like. Measured
+    (docs/benchmarks.md): it finds more of DeepMimic's vertical jump but loses Isaac Lab's
+    7-frame running flights (shorter than the fit), so no config turns it on.
 
     Args:
         q (Tensor): ``(B, T, J, 3)`` 3D (camera frame).
@@ -48,7 +50,7 @@ def contact_features(q, keypoints_2d, gravity_dir, fps, acceleration=False, mass
     vel2d = torch.gradient(keypoints_2d, dim=1)[0] * fps[:, None, None, None]
     feats += [rel2d.reshape(b, t, -1), vel2d.reshape(b, t, -1)]
     if acceleration:
-        g = 9.80665
+        g = STANDARD_GRAVITY
         second = lambda x: second_derivative(x, fps, ACCELERATION_WINDOW)
         m = (q.new_full((j,), 1.0 / j) if masses is None else masses.to(q.dtype))
         com = (q * m[:, None]).sum(2)                                               # (B, T, 3)

@@ -9,6 +9,7 @@ from mmengine.model import BaseModule
 
 from finephys.registry import PHYSICS_SOLVERS
 from finephys.structures.anthropometry import joint_mass_fractions
+from finephys.structures.constants import STANDARD_GRAVITY
 
 from .angular_momentum import conserve_angular_momentum
 from .contact_net import CONTACT_JOINTS, ContactNet, contact_features
@@ -19,7 +20,6 @@ from .structured_dynamics import (centre_of_mass, constrained_com_trajectory, fl
                                   rigidify)
 
 MIN_FRAMES = 4
-STANDARD_GRAVITY = 9.80665
 
 
 @PHYSICS_SOLVERS.register_module()

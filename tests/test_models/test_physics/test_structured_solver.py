@@ -363,6 +363,26 @@ def test_acceleration_features_read_minus_one_g_in_flight(salto):
     assert solver.contact_net.norm.normalized_shape[0] == base.shape[-1] + 2
 
 
+def test_angular_momentum_in_training_gives_the_inference_poses_with_gradients(salto):
+    """With ``angular_momentum_in_training`` a training forward returns the poses inference
+    gives (the exact step ran) and gradients still reach the learnt smoothing; without it the
+    training poses differ in flight."""
+    q = _noisy(salto, 0.03).float()
+    flight = torch.tensor(salto['flight'])[None]
+    kwargs = dict(metric_scale=False, angular_momentum=True)
+    on = StructuredPhysicsSolver(angular_momentum_in_training=True, **kwargs)
+    off = StructuredPhysicsSolver(**kwargs)
+    off.load_state_dict(on.state_dict())
+    with torch.no_grad():
+        inference = on.eval()(q, 1 / 30.0, flight=flight)['poses']
+    trained = on.train()(q, 1 / 30.0, flight=flight)
+    torch.testing.assert_close(trained['poses'], inference)
+    trained['poses'].square().sum().backward()
+    assert on.log_internal_smoothness.grad.abs() > 0
+    plain = off.train()(q, 1 / 30.0, flight=flight)['poses']
+    assert (plain - inference).abs()[0, flight[0]].max() > 1e-3
+
+
 def test_angular_momentum_trim_leaves_the_flight_ends_to_the_blend(salto):
     q = _noisy(salto, 0.03)
     m = torch.tensor(joint_mass_fractions())

@@ -3,7 +3,7 @@
     python tools/infer_skeleton.py CONFIG CHECKPOINT INPUT [--out-dir work_dirs/infer]
         [--layout auto|coco17|h36m17] [--fps 30] [--clip-id ID] [--device cpu]
         [--pose-config POSE_CONFIG --pose-checkpoint CKPT] [--window 32] [--no-stabilise]
-        [--physics sequence|windows] [--person-box X0 Y0 X1 Y1]
+        [--physics sequence|windows] [--gravity scene|level] [--person-box X0 Y0 X1 Y1]
 
 INPUT: a video (.mp4/.avi/...; streamed; 2D estimated online by MediaPipe BlazePose with one
 person tracked (default, real weights from its pip wheel), an mmpose top-down model, or the
@@ -11,7 +11,8 @@ SynthGym heatmap detector of configs/pose_estimators/; camera pan/tilt/zoom remo
 --no-stabilise) or a 2D skeleton file (.npz / PYSKL .pkl / .json, COCO-17 or H36M-17; NaN or
 score-0 joints are missing). Missing joints and frames where the person was lost are filled
 (interpolated 2D, physics-leaning fusion) and flagged. Writes ``<stem>_3d.npz`` and ``.json``
-(three sequences, camera frame, metres; ``missing``, ``lost_frames``, ``camera_motion``),
+(three sequences, camera frame, metres; ``missing``, ``lost_frames``, ``camera_motion``;
+``gravity`` in the camera frame and ``gravity_source``: what fixed its direction),
 ``<stem>_fused.bvh`` (the fused skeleton for Blender & co.), ``<stem>_fused_3d.gif`` (animated
 3D plot) and ``<stem>_overlay.mp4`` (2D input and projected
 fused skeleton; filled frames marked red).
@@ -43,6 +44,11 @@ def main():
                    help='sequence: a structured solver solves the whole input at once (exact '
                         'at any length); windows: every window through the whole model, '
                         'blended')
+    p.add_argument('--gravity', default='scene', choices=['scene', 'level'],
+                   help="scene: estimate gravity's direction in the camera frame from the clip "
+                        '(the ground, the flights, the upright body; a level camera, logged, '
+                        'where they fix none) and give it to the physics; level: assume a level '
+                        'camera')
     p.add_argument('--person-box', type=float, nargs=4, default=None,
                    metavar=('X0', 'Y0', 'X1', 'Y1'),
                    help='video input: follow the person whose box centre lies in this box '
@@ -60,7 +66,7 @@ def main():
         try:
             inferencer = SkeletonInferencer(args.config, args.checkpoint, args.device, pose,
                                             args.window, stabilise=not args.no_stabilise,
-                                            physics=args.physics)
+                                            physics=args.physics, gravity=args.gravity)
             result = inferencer(args.input, layout=args.layout, fps=args.fps,
                                 clip_id=args.clip_id, out_dir=args.out_dir,
                                 person_box=args.person_box)

@@ -40,14 +40,17 @@ class SkeletonInferencer:
             run the model on 2D in frame 0's pixels (see :mod:`finephys.utils.camera_motion`).
         physics (str): ``'sequence'`` (default) or ``'windows'`` (every window through the
             whole model, blended: how inference worked before whole-sequence physics).
+        gravity (str): ``'scene'`` (default: gravity's direction estimated from the clip — the
+            ground, the flights, the upright body — and given to a solver that takes it) or
+            ``'level'`` (a level camera). See :class:`SkeletonPipeline`.
     """
 
     def __init__(self, config: str, checkpoint: str, device: str = 'cpu',
                  pose_estimator: Optional[dict] = None, window: int = 32,
-                 stabilise: bool = True, physics: str = 'sequence'):
+                 stabilise: bool = True, physics: str = 'sequence', gravity: str = 'scene'):
         register_all_modules(init_default_scope=True)
         self.pipeline = SkeletonPipeline(config, checkpoint, device, pose_estimator, window,
-                                         stabilise, physics=physics)
+                                         stabilise, physics=physics, gravity=gravity)
         self.pipeline.model        # build and load now: a bad config or checkpoint fails here
 
     @property
@@ -85,8 +88,11 @@ class SkeletonInferencer:
             physics-leaning fusion), ``camera_motion (T, 3, 3)``, fps and K; with a
             contact-predicting solver
             (:class:`~finephys.models.physics.StructuredPhysicsSolver`) also ``contact_prob``
-            ``(T, 4)`` (left/right foot, left/right hand) and ``flight`` ``(T,)``; with
-            ``out_dir`` also ``files`` (the paths written, see :meth:`write_outputs`).
+            ``(T, 4)`` (left/right foot, left/right hand) and ``flight`` ``(T,)``; ``gravity``
+            ``(3,)`` m/s² in the camera frame with ``gravity_source``, ``gravity_from_scene``,
+            ``gravity_tilt_deg`` and ``gravity_uncertainty_deg`` (see
+            :func:`~finephys.models.skeleton_pipeline.gravity_fields`); with ``out_dir`` also
+            ``files`` (the paths written, see :meth:`write_outputs`).
         """
         result = self.pipeline(path, layout, fps, clip_id, show_progress, progress, person_box)
         video = result.pop('video')
@@ -124,11 +130,14 @@ class SkeletonInferencer:
                 tic = time.perf_counter()
 
         extra = {k: result[k] for k in ('contact_prob', 'flight', 'gravity_scale',
-                                        'gravity_scale_valid') if k in result}
+                                        'gravity_scale_valid', 'gravity', 'gravity_from_scene',
+                                        'gravity_tilt_deg', 'gravity_uncertainty_deg')
+                 if k in result}
+        text = {k: result[k] for k in ('gravity_source',) if k in result}
         flags = dict(missing=result['missing'], lost_frames=result['lost_frames'])
         if 'bridged_frames' in result:      # lost frames no lifted window covered
             flags['bridged_frames'] = result['bridged_frames']
-        np.savez(paths['npz'], **extra, **flags,
+        np.savez(paths['npz'], **extra, **flags, **{k: np.str_(v) for k, v in text.items()},
                  **{k: np.asarray(result[k], np.float32) for k in ('s_dd', 's_pp', 'fused')},
                  keypoints_2d=result['keypoints_2d'],
                  keypoints_2d_image=result['keypoints_2d_image'], scores=result['scores'],
@@ -137,7 +146,7 @@ class SkeletonInferencer:
         with open(paths['json'], 'w') as f:
             json.dump(dict(fps=result['fps'], joint_order='h36m17', units='metres, camera frame',
                            **{k: np.round(np.asarray(v, float), 4).tolist()
-                              for k, v in extra.items()},
+                              for k, v in extra.items()}, **text,
                            **{k: np.asarray(v).astype(bool).tolist() for k, v in flags.items()},
                            keypoints_2d_image=np.where(np.isfinite(image_2d), image_2d,
                                                        None).tolist(),

@@ -197,8 +197,11 @@ class VideoTo3D:
         flight = result.get('flight')
         seqs = OrderedDict((('fused', result['fused']), ('physics (S_pp)', result['s_pp']),
                             ('data-driven (S_dd)', result['s_dd'])))
+        # heights along the clip's own "up" (estimated from the scene), not the image's
+        gravity = np.asarray(result.get('gravity', (0.0, 1.0, 0.0)), np.float64)
         com, _ = com_height_figure(seqs, fps, flight=flight, filled=lost,
-                                   reference='physics (S_pp)')
+                                   reference='physics (S_pp)',
+                                   up=-gravity / np.linalg.norm(gravity))
         contacts = None
         if 'contact_prob' in result:
             contacts = contacts_figure(result['contact_prob'], fps, flight, filled=lost)
@@ -221,6 +224,9 @@ class VideoTo3D:
                          f'{result.get("gravity_scale", float("nan")):.3g}'
                          + ('' if result.get('gravity_scale_valid', True) else
                             ' (no flight long enough: the lifter\'s depth is kept)'))
+        if 'gravity_source' in result:
+            lines.append(f'- gravity: {result["gravity_tilt_deg"]:.1f}° from a level camera '
+                         f'({result["gravity_source"]})')
         lines.append('- bone-length variation (mean CV): fused '
                      f'{bone_length_cv(result["fused"]).mean():.2f} %, data-driven '
                      f'{bone_length_cv(result["s_dd"]).mean():.2f} %')

@@ -54,6 +54,9 @@ class SynthGymDataset(SeededAugmentationMixin, SkipBadSamplesMixin, BaseDataset)
             ``name``, ``description`` (the shipped gym99 description, as FineGym clips get),
             ``subset``, ``label``; None: the class name.
         text_override_file (str, optional): A user's descriptions (JSON), replacing shipped ones.
+        camera_tilt_deg (float): > 0: tilted cameras (looking down by up to this many degrees
+            and rolled by up to ± this many; ``generate_clip``'s ``camera_tilt_deg``); 0 (default):
+            broadcast cameras.
         motion_cache_size (int): Simulated motions kept in memory (per process, LRU). The
             physics simulation is the expensive part of a clip (~75 ms); camera, noise and
             projection (~2 ms) are redone per access, so from the second epoch on, on-the-fly
@@ -70,7 +73,7 @@ class SynthGymDataset(SeededAugmentationMixin, SkipBadSamplesMixin, BaseDataset)
                  image_size: int = 256, noise: Optional[dict] = None,
                  data_root: Optional[str] = None, motion_cache_size: int = 4096,
                  text_template: Optional[str] = None, text_override_file: Optional[str] = None,
-                 pipeline: Sequence = (),
+                 camera_tilt_deg: float = 0.0, pipeline: Sequence = (),
                  test_mode: bool = False, lazy_init: bool = False, **kwargs):
         if split not in SPLITS:
             raise InputDataError(f'SynthGymDataset split={split!r}: expected one of {list(SPLITS)}')
@@ -93,6 +96,12 @@ class SynthGymDataset(SeededAugmentationMixin, SkipBadSamplesMixin, BaseDataset)
         self.settings = generation_settings(num_frames=num_frames, fps=fps,
                                             render_size=render_size, image_size=image_size,
                                             noise=self.noise.to_dict(), seed=self.seed)
+        if camera_tilt_deg < 0 or not np.isfinite(camera_tilt_deg):
+            raise InputDataError(f'SynthGymDataset camera_tilt_deg={camera_tilt_deg!r}: expected '
+                                 'a finite angle >= 0')
+        self.camera_tilt_deg = float(camera_tilt_deg)
+        if self.camera_tilt_deg:       # (only then: caches written before it stay valid)
+            self.settings['camera_tilt_deg'] = self.camera_tilt_deg
         self.cache_dir = osp.join(data_root, split) if data_root else None
         self.num_regenerated = 0
         self.motion_cache_size = int(motion_cache_size)
@@ -169,7 +178,8 @@ class SynthGymDataset(SeededAugmentationMixin, SkipBadSamplesMixin, BaseDataset)
             clip = generate_clip(info['action'], info['seed'], num_frames=s['num_frames'],
                                  fps=s['fps'], render_size=s['render_size'],
                                  image_size=s['image_size'], noise=self.noise,
-                                 motion=self._motion(info['action'], info['seed']))
+                                 motion=self._motion(info['action'], info['seed']),
+                                 camera_tilt_deg=self.camera_tilt_deg)
         clip.update(sample_idx=info['sample_idx'], class_idx=info['class_idx'])
         if self.texts is not None:
             clip['text'] = self.texts(clip['label'], info['action'],

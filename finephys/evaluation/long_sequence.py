@@ -99,6 +99,7 @@ def evaluate_long_sequences(pipelines, lengths=(100, 300, 1000), seed=0):
             result['fps'] = data['fps']
             masses = pipeline.model.physics.masses(torch.float64).cpu().numpy()
             rows.append(dict(name=name, frames=length, physics_over=result['physics_over'],
-                             seconds=seconds, **ballistic_errors(result, masses,
-                                                                 window=pipeline.window)))
+                             seconds=seconds, **ballistic_errors(
+                                 result, masses, result.get('gravity', LEVEL_GRAVITY),
+                                 window=pipeline.window)))
     return rows

@@ -15,6 +15,7 @@ import numpy as np
 from tqdm import tqdm
 
 from finephys.datasets.io import VideoReader, estimate_video_2d
+from finephys.models.physics.gravity_direction import angle_deg
 from finephys.models.pose_estimators import MediaPipePoseEstimator
 from finephys.models.pose_estimators.person_tracker import index_affine
 from finephys.structures import bone_lengths, camera_to_pixels
@@ -30,6 +31,8 @@ from .metrics import ReferencePoseMetric
 MODEL_SEQUENCES = (('s_dd', 'lifter (no physics)'), ('s_pp', 'physics S_pp'), ('fused', 'fused'))
 #: The estimator's own monocular 3D, the baseline every row is compared with.
 BASELINE_SOURCE = 'mediapipe_world'
+#: The row of a level camera's gravity in ``gravity_error_deg``.
+LEVEL_CAMERA = 'level camera'
 
 
 def pan_affine(i, n, amp, size):
@@ -201,7 +204,10 @@ def evaluate_pose2sim_demo(pipelines, demo, cams, out_dir, stride=2, max_error=1
         ``{'pan_stabilised' | 'pan_unstabilised': {view: errors + 2d_px}}``, ``mean``
         ``{source: {error: mean over views}}`` — errors: :data:`REFERENCE_ERROR_KEYS` and
         ``reproj_px`` (median distance of the source projected with the view's K from
-        MediaPipe's 2D).
+        MediaPipe's 2D); ``gravity_error_deg`` ``{model | LEVEL_CAMERA: {view: degrees}}``
+        (the angle between the gravity each model's pipeline used — estimated from the scene
+        by default — and the calibration's, the world being z up; :data:`LEVEL_CAMERA` is the
+        level camera's) and ``gravity_error_deg_mean`` (over views).
     """
     if not isinstance(pipelines, dict):
         pipelines = {'model': pipelines}
@@ -218,6 +224,9 @@ def evaluate_pose2sim_demo(pipelines, demo, cams, out_dir, stride=2, max_error=1
     sources.append(BASELINE_SOURCE)
     metric = ReferencePoseMetric(sources=sources)
     reproj_px = {src: [] for src in sources}
+    # gravity's direction each model used vs the calibration's (the world is z up)
+    gravity_error = {name: {} for name in pipelines}
+    gravity_error[LEVEL_CAMERA] = {}
     for v, cam in enumerate(cams):
         path = osp.join(out_dir, f'{cam["name"]}_2d.npz')
         # MediaPipe's world landmarks: hip-centred metres, camera-aligned axes (x right,
@@ -229,6 +238,9 @@ def evaluate_pose2sim_demo(pipelines, demo, cams, out_dir, stride=2, max_error=1
         for name, pipeline in pipelines.items():
             out = pipeline(path, show_progress=False)
             preds.update({f'pred_{name}/{seq}': out[seq] for seq, _ in MODEL_SEQUENCES})
+            true_down = np.asarray(cam['R']) @ np.array([0.0, 0.0, -1.0])
+            gravity_error[name][cam['name']] = angle_deg(out['gravity'], true_down)
+        gravity_error[LEVEL_CAMERA][cam['name']] = angle_deg((0.0, 1.0, 0.0), true_down)
         # the baseline is placed at the reference's pelvis for the root-relative metrics (it
         # has no position of its own)
         preds[f'pred_{BASELINE_SOURCE}'] = mp3d - mp3d[:, :1] + ref[:, :1]
@@ -274,4 +286,7 @@ def evaluate_pose2sim_demo(pipelines, demo, cams, out_dir, stride=2, max_error=1
                 reference_reprojection_px=float(np.nanmedian(reproj)),
                 reference_reprojection_px_p90=float(np.nanpercentile(reproj, 90)),
                 reference_bone_cv=100 * float((ref_bones.std(0) / ref_bones.mean(0)).mean()),
-                per_view=per_view, per_view_panned=pan, mean=mean)
+                per_view=per_view, per_view_panned=pan, mean=mean,
+                gravity_error_deg=gravity_error,
+                gravity_error_deg_mean={k: float(np.mean(list(v.values())))
+                                        for k, v in gravity_error.items()})

@@ -15,8 +15,10 @@ from mmengine.runner.checkpoint import CheckpointLoader, load_state_dict
 from tqdm import tqdm
 
 from finephys.datasets.io import is_video_file, read_skeleton_input
+from finephys.models.physics.gravity_direction import angle_deg, estimate_gravity_direction
 from finephys.registry import MODELS, POSE_ESTIMATORS
 from finephys.structures import pixels_to_normalized
+from finephys.structures.constants import STANDARD_GRAVITY
 from finephys.utils.errors import UserInputError
 from finephys.utils.keypoint_gaps import fill_missing_keypoints
 from finephys.utils.sequences import flight_segments
@@ -28,11 +30,44 @@ SEQUENCE_KEYS = (('s_dd', 'pred_keypoints_3d_dd'), ('s_pp', 'pred_keypoints_3d_p
 #: How :meth:`SkeletonPipeline.lift` applies the physics: once over the input, or per window.
 PHYSICS_OVER = ('sequence', 'windows')
 
+#: Where :meth:`SkeletonPipeline.lift` takes gravity's direction from: the scene (the ground,
+#: the flights and the upright body of the clip; :func:`estimate_gravity_direction`) or a level
+#: camera.
+GRAVITY_FROM = ('scene', 'level')
+
+
+def solver_takes_gravity(model) -> bool:
+    """Whether the model's physics solver uses the sample's camera-frame gravity (the structured
+    solver with ``gravity='camera'``)."""
+    physics = getattr(model, 'physics', None)
+    return bool(getattr(physics, 'needs_context', False)
+                and getattr(physics, 'gravity_mode', None) == 'camera')
+
 
 def bridge_in_time(values, where):
     """Fill NaN frames of ``(T, N, D)`` linearly in time between the finite frames around them
     (constant before the first and after the last)."""
     return fill_missing_keypoints(values, where=where)[0]
+
+
+def gravity_fields(estimate) -> dict:
+    """The result keys of a gravity estimate (a dict of
+    :meth:`SkeletonPipeline.estimate_gravity`; a ``(3,)`` vector: given; None: a level camera
+    was asked for): ``gravity (3,)`` m/s² in the camera frame, ``gravity_source`` (str),
+    ``gravity_from_scene`` (bool), ``gravity_tilt_deg``, ``gravity_uncertainty_deg``."""
+    if estimate is None:
+        return dict(gravity=np.array([0.0, STANDARD_GRAVITY, 0.0]),
+                    gravity_source='level camera (asked for)', gravity_from_scene=False,
+                    gravity_tilt_deg=0.0, gravity_uncertainty_deg=float('nan'))
+    if not isinstance(estimate, dict):
+        g = np.asarray(estimate, np.float64)
+        return dict(gravity=g, gravity_source='given', gravity_from_scene=False,
+                    gravity_tilt_deg=angle_deg(g, (0.0, 1.0, 0.0)),
+                    gravity_uncertainty_deg=0.0)
+    return dict(gravity=np.asarray(estimate['gravity'], np.float64),
+                gravity_source=estimate['source'], gravity_from_scene=estimate['from_scene'],
+                gravity_tilt_deg=float(estimate['tilt_deg']),
+                gravity_uncertainty_deg=float(estimate['uncertainty_deg']))
 
 
 def scale_fallback_reason(physics, result) -> str:
@@ -74,15 +109,25 @@ class SkeletonPipeline:
             (its constraints hold at any length; see :meth:`lift`); ``'windows'`` — every
             window through the whole model, blended (the only way for a windowed rollout such
             as Phys-Net, which ignores this).
+        gravity (str): ``'scene'`` — estimate gravity's direction in the camera frame from the
+            clip (:func:`~finephys.models.physics.gravity_direction.estimate_gravity_direction`
+            on the lifter's 3D and the 2D; a level camera, logged, where the clip fixes no
+            direction) and give it to a solver that takes gravity (the physics then runs twice:
+            the first pass finds the flights the estimate uses); ``'level'`` — a level camera,
+            ``(0, g, 0)``, nothing estimated.
     """
 
     def __init__(self, config: Union[str, Config], checkpoint: str, device: str = 'cpu',
                  pose_estimator: Optional[dict] = None, window: int = 32,
-                 stabilise: bool = True, logger: str = 'current', physics: str = 'sequence'):
+                 stabilise: bool = True, logger: str = 'current', physics: str = 'sequence',
+                 gravity: str = 'scene'):
         if physics not in PHYSICS_OVER:
             raise ValueError(f'SkeletonPipeline physics={physics!r}: expected one of '
                              f'{PHYSICS_OVER}')
-        self.physics = physics
+        if gravity not in GRAVITY_FROM:
+            raise ValueError(f'SkeletonPipeline gravity={gravity!r}: expected one of '
+                             f'{GRAVITY_FROM}')
+        self.physics, self.gravity = physics, gravity
         self.config, self.checkpoint, self.device = config, checkpoint, device
         self.pose_estimator_cfg = dict(pose_estimator or dict(type='MediaPipePoseEstimator'))
         self.window, self.stabilise, self.logger = window, stabilise, logger
@@ -233,7 +278,7 @@ class SkeletonPipeline:
 
     @torch.no_grad()
     def lift(self, keypoints_2d, scores, intrinsics, fps, show_progress=False,
-             keypoints_3d_estimator=None, progress=None) -> dict:
+             keypoints_3d_estimator=None, progress=None, gravity=None) -> dict:
         """2D pixels → the model's 3D.
 
         The lifter runs window by window (``window`` frames, stride ``window // 2``, overlaps
@@ -251,6 +296,8 @@ class SkeletonPipeline:
             fps (float): Frame rate (the physics' ``dt = 1 / fps``).
             keypoints_3d_estimator: ``(T, 17, 3)`` the estimator's own metric 3D (finite),
                 for a lifter that needs it.
+            gravity: ``(3,)`` a known camera-frame gravity, m/s² (a calibrated camera): given to
+                the solver as it is, nothing estimated (None: the pipeline's ``gravity``).
             progress (callable, optional): ``progress(stage, done, total, seconds)``:
                 ``'lifting'`` per window (windows done, windows), then ``'physics'`` once
                 (whole-sequence physics: the solve and the fusion over the input).
@@ -268,7 +315,10 @@ class SkeletonPipeline:
             ``bridged_frames (T,)`` bool, ``physics_over`` (``'sequence'`` / ``'windows'``);
             with a contact-predicting solver also ``contact_prob (T, C)`` and ``flight (T,)``;
             with whole-sequence physics also ``gravity_scale`` (float) and
-            ``gravity_scale_valid`` (bool).
+            ``gravity_scale_valid`` (bool); always :func:`gravity_fields`' keys (``gravity``
+            ``(3,)`` m/s² in the camera frame, where it came from, its tilt from a level camera
+            and its uncertainty; with ``gravity='scene'`` the estimate — also for a solver
+            that does not use it, so that plots and exports know "up").
 
         Raises:
             ValueError: every score is 0.
@@ -279,9 +329,36 @@ class SkeletonPipeline:
         if not observed.any():
             raise ValueError('SkeletonPipeline.lift: no joint is observed in any frame (every '
                              'score is 0) — no person was found')
+        if gravity is not None:
+            gravity = np.asarray(gravity, np.float64).reshape(3)
+            if not np.isfinite(gravity).all() or np.linalg.norm(gravity) < 1e-6:
+                raise ValueError(f'SkeletonPipeline.lift: gravity {gravity.tolist()} is not a '
+                                 'finite non-zero vector')
         if self.physics_over_sequence:
             return self._lift_then_solve_sequence(norm, scores, observed, fps, show_progress,
-                                                  keypoints_3d_estimator, progress)
+                                                  keypoints_3d_estimator, progress, gravity)
+        if gravity is not None:
+            result = self._lift_windows(norm, scores, observed, fps, show_progress,
+                                        keypoints_3d_estimator, progress, gravity)
+            result.update(gravity_fields(gravity))
+            return result
+        result = self._lift_windows(norm, scores, observed, fps, show_progress,
+                                    keypoints_3d_estimator, progress)
+        if self.gravity == 'scene':
+            est = self.estimate_gravity(result['s_dd'], norm, scores, ~result['bridged_frames'],
+                                        fps, result.get('flight'))
+            if est['from_scene'] and solver_takes_gravity(self.model):
+                result = self._lift_windows(norm, scores, observed, fps, show_progress,
+                                            keypoints_3d_estimator, progress, est['gravity'])
+            result.update(gravity_fields(est))
+        else:
+            result.update(gravity_fields(None))
+        return result
+
+    def _lift_windows(self, norm, scores, observed, fps, show_progress, keypoints_3d_estimator,
+                      progress, gravity=None):
+        """:meth:`lift` window by window through the whole model (``gravity (3,)``: the
+        camera-frame gravity given to the solver, None: its default)."""
         model = self.model
         t = len(norm)
         win, starts = self._window_starts(t)
@@ -297,6 +374,10 @@ class SkeletonPipeline:
                 continue
             inputs = self._window_inputs(norm, scores, keypoints_3d_estimator, s, win)
             samples = dict(fps=torch.tensor([fps], device=self.device))
+            if gravity is not None:
+                samples['camera_gravity'] = torch.as_tensor(np.asarray(gravity)[None],
+                                                            dtype=torch.float32,
+                                                            device=self.device)
             out = model(inputs, samples, mode='predict')[0]
             for key, name in SEQUENCE_KEYS:
                 value = out.get(name, out['pred_keypoints_3d'])
@@ -327,7 +408,7 @@ class SkeletonPipeline:
         return result
 
     def _lift_then_solve_sequence(self, norm, scores, observed, fps, show_progress,
-                                  keypoints_3d_estimator, progress=None):
+                                  keypoints_3d_estimator, progress=None, gravity=None):
         """:meth:`lift` with whole-sequence physics: windowed lifter, then one physics solve and
         one fusion over all ``T`` frames."""
         model = self.model
@@ -353,14 +434,28 @@ class SkeletonPipeline:
         inputs = dict(keypoints_2d_norm=torch.as_tensor(norm[None], **f64),
                       keypoint_scores=torch.as_tensor(scores[None], **f64))
         samples = dict(fps=torch.tensor([float(fps)], **f64))
-        out = model.physics_and_fusion(torch.as_tensor(s_dd[None], **f64), inputs, samples)
+        if gravity is not None:
+            samples['camera_gravity'] = torch.as_tensor(gravity[None], **f64)
+        s_dd_t = torch.as_tensor(s_dd[None], **f64)
+        out = model.physics_and_fusion(s_dd_t, inputs, samples)
         pred = model.predictions(out, samples)[0]
+        est = gravity
+        if gravity is None and self.gravity == 'scene':
+            # the first solve's flights feed the estimate; the second solve uses its gravity
+            flight = pred['pred_flight'].cpu().numpy().astype(bool) if 'pred_flight' in pred \
+                else None
+            est = self.estimate_gravity(s_dd, norm, scores, lifted, fps, flight)
+            if est['from_scene'] and solver_takes_gravity(model):
+                samples['camera_gravity'] = torch.as_tensor(est['gravity'][None], **f64)
+                out = model.physics_and_fusion(s_dd_t, inputs, samples)
+                pred = model.predictions(out, samples)[0]
         if progress is not None:
             progress('physics', 1, 1, time.perf_counter() - tic)
         result = {key: pred.get(name, pred['pred_keypoints_3d']).double().cpu().numpy()
                   for key, name in SEQUENCE_KEYS}
         result['bridged_frames'] = ~lifted
         result['physics_over'] = 'sequence'
+        result.update(gravity_fields(est))
         if 'contact_prob' in pred:
             result['contact_prob'] = pred['contact_prob'].double().cpu().numpy()
             result['flight'] = pred['pred_flight'].cpu().numpy().astype(bool)
@@ -371,6 +466,27 @@ class SkeletonPipeline:
                 print_log(f'SkeletonPipeline: no metric scale from gravity — {reason}; the '
                           "lifter's depth is kept", logger=self.logger)
         return result
+
+    def estimate_gravity(self, s_dd, norm, scores, valid, fps, flight=None) -> dict:
+        """Gravity's direction from one clip
+        (:func:`~finephys.models.physics.gravity_direction.estimate_gravity_direction`), logged
+        with what fixed it (or why it fell back to a level camera).
+
+        Args:
+            s_dd: ``(T, 17, 3)`` the lifter's 3D; ``norm`` ``(T, 17, 2)`` normalised 2D;
+            ``scores`` ``(T, 17)``; ``valid`` ``(T,)`` frames lifted (not bridged);
+            ``fps``; ``flight`` ``(T,)`` the first solve's flight, or None.
+
+        Returns:
+            dict: the estimate plus ``gravity (3,)``, m/s² in the camera frame.
+        """
+        est = estimate_gravity_direction(s_dd, fps, flight=flight, valid=valid,
+                                         keypoints_2d_norm=norm, scores=scores)
+        est['gravity'] = STANDARD_GRAVITY * est['gravity_dir']
+        print_log(f'SkeletonPipeline: gravity {np.round(est["gravity_dir"], 3).tolist()} in the '
+                  f'camera frame, {est["tilt_deg"]:.1f}° from a level camera (± '
+                  f'{est["uncertainty_deg"]:.1f}°), from {est["source"]}', logger=self.logger)
+        return est
 
     def __call__(self, path, layout='auto', fps=None, clip_id=None, show_progress=True,
                  progress=None, person_box=None) -> dict:

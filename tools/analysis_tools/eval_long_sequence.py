@@ -46,8 +46,10 @@ def main():
             raise UserInputError(f'--window {args.window}: expected >= 4')
         cfg = load_config(args.config, args.cfg_options)
         register_all_modules(init_default_scope=True)
+        # the input joins performances seen by different cameras: no one "up" to estimate, so
+        # the solver assumes a level camera (and is scored against the g it used)
         pipelines = {mode: SkeletonPipeline(cfg, args.checkpoint, window=args.window,
-                                            physics=mode, logger='silent')
+                                            physics=mode, logger='silent', gravity='level')
                      for mode in ('sequence', 'windows')}
         if not getattr(pipelines['sequence'].model, 'whole_sequence_physics', False):
             raise UserInputError(f'{args.config}: its physics solver '

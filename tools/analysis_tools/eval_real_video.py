@@ -3,7 +3,7 @@
     python tools/analysis_tools/eval_real_video.py CONFIG CHECKPOINT [--name NAME]
         [--compare NAME CONFIG CHECKPOINT ...] [--pose2sim WHEEL_OR_DIR] [--stride 2]
         [--max-error 15] [--out-dir work_dirs/realvideo] [--device cpu] [--window 32]
-        [--physics sequence|windows]
+        [--physics sequence|windows] [--gravity scene|level]
         [--trial Demo_SinglePerson|Demo_MultiPerson]
 
 Pose2Sim's single-person demo (pip ``pose2sim==0.10.49 --no-deps``: four synchronised,
@@ -34,6 +34,12 @@ fused output and the baseline::
     RESULT realvideo_bone_cv=<%>  realvideo_root_error=<mm> realvideo_reprojection_px=<px>
     RESULT realvideo_reference_reprojection_px=<px>
     RESULT realvideo_mediapipe_world_p_mpjpe=<mm>  realvideo_mediapipe_world_accel_error=<mm/f²>
+    RESULT realvideo_gravity_direction_error_deg=<deg>  (the first model's gravity, estimated
+           from each view's scene, vs the calibration's; mean of the views)
+    RESULT realvideo_gravity_direction_error_level_deg=<deg>  (a level camera's)
+
+``--gravity level`` makes every model assume a level camera instead (the calibration is never
+given to them).
 
 ``--simulate-pan PIXELS`` also films every view with a moving, zooming crop (a pan / tilt / zoom
 with a known per-frame transform), estimates 2D on it with and without
@@ -68,6 +74,8 @@ def main():
                                                           'infer_skeleton.py --window)')
     p.add_argument('--physics', default='sequence', choices=['sequence', 'windows'],
                    help='as infer_skeleton.py --physics')
+    p.add_argument('--gravity', default='scene', choices=['scene', 'level'],
+                   help='as infer_skeleton.py --gravity')
     p.add_argument('--simulate-pan', type=float, default=0.0, metavar='PIXELS',
                    help='also film every view with a moving, zooming crop (pan of this many '
                         'pixels, tilt 0.3x, zoom ±5 %%) and lift it with and without '
@@ -76,7 +84,8 @@ def main():
     with friendly_errors('eval_real_video.py'):
         from finephys.datasets.pose2sim_demo import (locate_pose2sim_demo,
                                                      read_qualisys_calibration)
-        from finephys.evaluation.real_video import (BASELINE_SOURCE, MODEL_SEQUENCES,
+        from finephys.evaluation.real_video import (BASELINE_SOURCE, LEVEL_CAMERA,
+                                                    MODEL_SEQUENCES,
                                                     evaluate_pose2sim_demo)
         from finephys.models.skeleton_pipeline import SkeletonPipeline
         from finephys.utils import register_all_modules
@@ -101,7 +110,7 @@ def main():
             raise UserInputError(str(err)) from err
         register_all_modules(init_default_scope=True)
         pipelines = {m: SkeletonPipeline(c, k, args.device, window=args.window,
-                                         physics=args.physics)
+                                         physics=args.physics, gravity=args.gravity)
                      for m, c, k in models}
         report = evaluate_pose2sim_demo(pipelines, demo, cams, args.out_dir, args.stride,
                                         args.max_error, args.simulate_pan)
@@ -142,6 +151,12 @@ def main():
         lines += ['', f'Per view ({first}, MPJPE / P-MPJPE): ' + ', '.join(
             f'{c} {per_view[c][first]["mpjpe"]:.0f} / {per_view[c][first]["p_mpjpe"]:.0f} mm'
             for c in per_view)]
+        grav = report['gravity_error_deg']
+        lines += ['', "Gravity's direction used by each model vs the calibration's (degrees; "
+                  'estimated from the scene unless the model\'s physics ignores it): '
+                  + '; '.join(f'{k} ' + ', '.join(f'{c} {v:.1f}' for c, v in views.items())
+                              + f' (mean {report["gravity_error_deg_mean"][k]:.1f})'
+                              for k, views in grav.items())]
         with open(osp.join(args.out_dir, 'report.md'), 'w') as f:
             f.write('\n'.join(lines) + '\n')
         print('\n'.join(lines))
@@ -156,6 +171,10 @@ def main():
     print(f'RESULT {pre}reference_reprojection_px={report["reference_reprojection_px"]:.1f}')
     print(f'RESULT {pre}mediapipe_world_p_mpjpe={base["p_mpjpe"]:.1f}')
     print(f'RESULT {pre}mediapipe_world_accel_error={base["accel"]:.2f}')
+    print(f'RESULT {pre}gravity_direction_error_deg='
+          f'{report["gravity_error_deg_mean"][name]:.2f}')
+    print(f'RESULT {pre}gravity_direction_error_level_deg='
+          f'{report["gravity_error_deg_mean"][LEVEL_CAMERA]:.2f}')
     for key in ('pan_stabilised', 'pan_unstabilised'):
         if key in mean:
             for m in ('mpjpe', 'accel', 'root', '2d_px'):

@@ -47,7 +47,7 @@ def project(points_cam, intrinsics):
     return np.concatenate([fx * xy[..., :1] + cx, fy * xy[..., 1:] + cy], -1)
 
 
-def broadcast_camera(world, heading, stature, image_size, rng, view=None):
+def broadcast_camera(world, heading, stature, image_size, rng, view=None, tilt_deg=0.0):
     """Place a broadcast-like camera for a performance.
 
     Args:
@@ -57,6 +57,12 @@ def broadcast_camera(world, heading, stature, image_size, rng, view=None):
         image_size (tuple): ``(W, H)`` pixels.
         rng (np.random.Generator): Randomness for placement.
         view (str, optional): ``'side'`` or ``'diagonal'``; random when None.
+        tilt_deg (float): 0: a broadcast camera (1–2.5 m high, looking at the gymnast's hips:
+            pitched down by at most ~9°, never rolled). > 0: a tilted camera — raised or lowered
+            so that it looks down by ``U(-0.25, 1) × tilt_deg`` degrees, and rolled about its
+            optical axis by ``U(-1, 1) × tilt_deg`` (a balcony's or a handheld camera). The
+            extra draws come after the broadcast ones, so ``tilt_deg=0`` keeps every earlier
+            clip as it was.
 
     Returns:
         dict: ``K (T, 3, 3)``, ``R (3, 3)``, ``t (3,)``, ``position (3,)``, ``view``.
@@ -73,7 +79,16 @@ def broadcast_camera(world, heading, stature, image_size, rng, view=None):
     target = np.array([centre[0], centre[1], 0.9])
     position = target + distance * np.array([np.cos(azimuth), np.sin(azimuth), 0.0])
     position[2] = height
+    roll = 0.0
+    if tilt_deg > 0:
+        pitch = np.radians(rng.uniform(-0.25, 1.0) * tilt_deg)
+        roll = np.radians(rng.uniform(-1.0, 1.0) * tilt_deg)
+        position[2] = max(target[2] + distance * np.tan(pitch), 0.3)
     rot, trans = look_at(position, target)
+    if roll:
+        cr, sr = np.cos(roll), np.sin(roll)
+        rot = np.array([[cr, -sr, 0.0], [sr, cr, 0.0], [0.0, 0.0, 1.0]]) @ rot
+        trans = -rot @ position
     cam = world @ rot.T + trans
     # focal length: gymnast ~50-65% of the frame height; the travel across the view must fit
     # once the crop pan has followed part of it

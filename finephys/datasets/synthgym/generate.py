@@ -68,7 +68,7 @@ def simulate_world(action, seed, fps=30.0, num_frames=None, body=None):
 
 
 def generate_clip(action, seed, num_frames=None, fps=30.0, render_size=None, image_size=256,
-                  noise=None, view=None, dtype=np.float32, motion=None):
+                  noise=None, view=None, dtype=np.float32, motion=None, camera_tilt_deg=0.0):
     """Generate one SynthGym sample.
 
     Args:
@@ -85,6 +85,8 @@ def generate_clip(action, seed, num_frames=None, fps=30.0, render_size=None, ima
         dtype: Float dtype of the arrays (physics always runs in float64).
         motion (dict, optional): This clip's :func:`simulate_world` output, when the caller
             memoised it (the expensive part); camera, noise and rendering are redone.
+        camera_tilt_deg (float): > 0: a tilted camera (pitch and roll up to about this many
+            degrees; :func:`~.camera.broadcast_camera`); 0: a broadcast camera.
 
     Returns:
         dict: ``keypoints_3d (T,17,3)`` camera frame m (root trajectory included),
@@ -114,7 +116,8 @@ def generate_clip(action, seed, num_frames=None, fps=30.0, render_size=None, ima
     rng = np.random.default_rng(np.random.SeedSequence([int(seed), ACTIONS[action]['label'], 1]))
     body = sim['body']
     world = sim['joints']
-    camera = broadcast_camera(world, sim['heading'], body.stature, size, rng, view=view)
+    camera = broadcast_camera(world, sim['heading'], body.stature, size, rng, view=view,
+                              tilt_deg=camera_tilt_deg)
     cam = world @ camera['R'].T + camera['t']
     clean = project(cam, camera['K'])
     w, h = size

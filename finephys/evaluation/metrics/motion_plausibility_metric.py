@@ -80,8 +80,9 @@ class MotionPlausibilityMetric(BaseMetric):
         for key, path in checks:
             if not path or not osp.isfile(path):
                 raise FileNotFoundError(f'MotionPlausibilityMetric: {key} {path!r} not found')
+        # only the lifter's S_dd is scored: no gravity estimate, no physics pass for it
         self.pipeline = SkeletonPipeline(skeleton_config, skeleton_checkpoint, device,
-                                         pose_estimator, logger='silent')
+                                         pose_estimator, logger='silent', gravity='level')
         self.contact_height = contact_height
         self._warned_fps = False
 

@@ -90,7 +90,14 @@ def test_inferencer_outputs_and_window_blending(tmp_path, checkpoint, clip):
     assert iio.imread(tmp_path / 'out' / 'clip_overlay.mp4', plugin='pyav').shape[0] == 40
     assert iio.imread(tmp_path / 'out' / 'clip_fused_3d.gif').shape[0] == 40
     with open(tmp_path / 'out' / 'clip_3d.json') as f:
-        assert np.asarray(json.load(f)['fused']).shape == (40, 17, 3)
+        saved = json.load(f)
+    assert np.asarray(saved['fused']).shape == (40, 17, 3)
+    # the gravity used (and where it came from) is written with the sequences
+    npz = np.load(tmp_path / 'out' / 'clip_3d.npz')
+    np.testing.assert_allclose(npz['gravity'], out['gravity'], rtol=1e-6)
+    assert np.linalg.norm(npz['gravity']) == pytest.approx(9.80665)
+    assert str(npz['gravity_source']) == saved['gravity_source'] == out['gravity_source'] != ''
+    np.testing.assert_allclose(saved['gravity'], out['gravity'], atol=1e-4)
     # the BVH holds the fused skeleton (its bones at their median lengths): read back, every
     # joint is where the fused output has it up to that bone-length change
     from finephys.datasets.mocap import bvh_to_h36m17

@@ -31,7 +31,20 @@ def test_splits_are_disjoint_and_deterministic():
     np.testing.assert_array_equal(a[1]['keypoints_3d'], b[1]['keypoints_3d'])
 
 
+def test_tilted_camera_option_reaches_the_clips_and_the_cache_settings():
+    """``camera_tilt_deg`` changes the camera (the same motion), is part of a cache's settings
+    only when set (caches written before it stay valid)."""
+    level = SynthGymDataset(num_samples=2, num_frames=8, split='val')
+    tilted = SynthGymDataset(num_samples=2, num_frames=8, split='val', camera_tilt_deg=20.0)
+    assert 'camera_tilt_deg' not in level.settings and tilted.settings['camera_tilt_deg'] == 20
+    a, b = level[1], tilted[1]
+    np.testing.assert_allclose(a['keypoints_3d_world'], b['keypoints_3d_world'])
+    g = b['camera']['gravity'] / np.linalg.norm(b['camera']['gravity'])
+    assert abs(g[0]) > 1e-3 and not np.allclose(a['camera']['R'], b['camera']['R'])
+
+
 @pytest.mark.parametrize('kwargs, match', [
+    (dict(camera_tilt_deg=-5.0), 'camera_tilt_deg'),
     (dict(subsets=['FX-BEAM']), 'valid subsets'),
     (dict(classes=['moonwalk']), 'valid actions'),
     (dict(split='dev'), 'split'),

@@ -44,6 +44,34 @@ def test_projection_matches_independent_pinhole_computation():
     np.testing.assert_allclose(cam['gravity'], cam['R'] @ [0, 0, -9.80665], atol=1e-9)
 
 
+def test_tilted_cameras_pitch_and_roll_and_leave_level_clips_alone():
+    """``camera_tilt_deg``: a proper rotation (orthonormal, det 1) whose gravity is
+    ``R (0, 0, -g)``, pitched and rolled within the range (roll about the optical axis shows as
+    gravity's x component); 0 gives exactly the clip generated before the option existed."""
+    plain = generate_clip('stag jump', 3, num_frames=16, dtype=np.float64)
+    zero = generate_clip('stag jump', 3, num_frames=16, dtype=np.float64, camera_tilt_deg=0.0)
+    for key in ('keypoints_3d', 'keypoints_2d', 'keypoint_scores'):
+        np.testing.assert_array_equal(plain[key], zero[key])
+    rolls, pitches = [], []
+    for seed in range(12):
+        c = generate_clip('stag jump', seed, num_frames=16, dtype=np.float64,
+                          camera_tilt_deg=20.0)
+        rot, g = c['camera']['R'], c['camera']['gravity']
+        np.testing.assert_allclose(rot @ rot.T, np.eye(3), atol=1e-12)
+        assert np.linalg.det(rot) == pytest.approx(1.0)
+        np.testing.assert_allclose(g, rot @ [0, 0, -9.80665], atol=1e-9)
+        down = g / np.linalg.norm(g)
+        rolls.append(np.degrees(np.arctan2(-down[0], down[1])))
+        pitches.append(np.degrees(np.arcsin(down[2])))
+        # still a pinhole view of the gymnast: in front of the camera, projected as before
+        assert (c['keypoints_3d'][..., 2] > 1).all()
+        uvw = np.einsum('tij,tkj->tki', c['camera']['K'], c['keypoints_3d'])
+        np.testing.assert_allclose(uvw[..., :2] / uvw[..., 2:], c['keypoints_2d_clean'],
+                                   atol=1e-6)
+    assert max(np.abs(rolls)) > 5 and max(np.abs(rolls)) <= 20 + 1e-6
+    assert max(pitches) > 5 and min(pitches) >= -5 - 1e-6 and max(pitches) <= 20 + 1e-6
+
+
 def test_same_seed_same_sample_and_different_seed_differs():
     a = generate_clip('switch leap with 0.5 turn', 7, num_frames=16)
     b = generate_clip('switch leap with 0.5 turn', 7, num_frames=16)

@@ -22,7 +22,7 @@ A uniform scale of the scene about the camera centre (the monocular depth ambigu
 plane's normal and the parabola's direction unchanged, so the estimate needs the lifter's shape,
 not its metric scale.
 """
-from typing import Optional, Sequence
+from typing import Sequence
 
 import numpy as np
 from scipy.optimize import minimize

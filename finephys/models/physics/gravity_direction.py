@@ -95,6 +95,8 @@ def stance_points(poses, fps: float, valid=None, flight=None, joints=STANCE_JOIN
     ok = np.ones(t, bool) if valid is None else np.asarray(valid, bool).copy()
     if flight is not None:
         ok &= ~np.asarray(flight, bool)
+    if t < max(min_frames, 2):                  # too short to hold a stance
+        return np.zeros((0, 3)), []
     win = int(round(smooth_seconds * fps)) | 1            # odd
     win = min(win, t - 1 if t % 2 == 0 else t)
     points, stances = [], []

@@ -182,6 +182,13 @@ def test_helpers_and_bad_input(template):
     assert np.std(smooth[:, 0, 2] - poses[:, 0, 2]) < 0.5 * np.std(jitter[:, 0, 2] - poses[:, 0, 2])
     points, stances = stance_points(poses, FPS)
     assert len(points) == 2 * len(STOPS) and all(b - a >= 5 for _, a, b in stances)
+    # frames bridged over a lost stretch hold no stance; inputs too short for any cue fall back
+    valid = np.ones(len(poses), bool)
+    valid[:15] = False                                      # the first stop was not seen
+    assert estimate_gravity_direction(poses, FPS, valid=valid)['num_stances'] == len(points) - 2
+    for t in (1, 2, 4):
+        est = estimate_gravity_direction(poses[:t], FPS, flight=np.ones(t, bool))
+        assert not est['from_scene'] and np.isfinite(est['up']).all()
     with pytest.raises(ValueError, match=r'\(T, 17, 3\)'):
         estimate_gravity_direction(poses[..., :2], FPS)
     bad = poses.copy()

@@ -2,7 +2,7 @@
 
 A camera that is not level (a balcony's, a handheld one, a tripod pointed down at the floor)
 sees gravity tilted: assuming ``(0, +g, 0)`` (y down, no tilt) then bends every flight's parabola
-and calls the floor a slope. Two things in a clip tell the true direction:
+and calls the floor a slope. What in a clip tells the true direction:
 
 * **the ground** — where a foot stands still (a stance) it stands on the floor, so the stance
   positions of a clip lie on one plane, whose normal is "up". Several stances in different places
@@ -11,12 +11,14 @@ and calls the floor a slope. Two things in a clip tell the true direction:
 * **flights** — in flight the centre of mass falls with acceleration ``g``: the parabola fitted
   to it points along gravity (its size also depends on the unknown metric scale; its direction
   does not).
+* **the upright body** — a standing body's feet→head line is vertical: in the image it points
+  at the vanishing point of "up" (exact perspective geometry, needing no depth), and in the
+  lifter's 3D it is "up" itself.
 
-Both are quadratic forms in the unit "up" vector ``n`` (a plane's squared point residuals
-``nᵀ S n``; a flight's acceleration component off the vertical ``|a|² − (a·n)²``), each weighted by
-its own noise, so their sum with a weak prior towards a level camera is minimised on the unit
-sphere by one symmetric eigenvector (:func:`estimate_gravity_direction`). Where the data fix no
-direction at all, the result is the level camera, flagged with the reason.
+Each cue is a term of one cost over the unit "up" — an angle² (or a Mahalanobis distance) over
+its own noise, robust per frame — summed with a weak prior towards a level camera and minimised
+over the whole sphere (:class:`SceneCues`, :func:`estimate_gravity_direction`). Where the data
+fix no direction, the result is the level camera, flagged with the reason.
 
 A uniform scale of the scene about the camera centre (the monocular depth ambiguity) leaves the
 plane's normal and the parabola's direction unchanged, so the estimate needs the lifter's shape,
@@ -72,7 +74,7 @@ def smooth_depth_along_rays(poses, fps: float, seconds: float = 0.7, root: int =
 
 
 def stance_points(poses, fps: float, valid=None, flight=None, joints=STANCE_JOINTS,
-                  max_speed: float = 0.35, min_frames: int = 5, smooth_seconds: float = 0.3):
+                  max_speed: float = 1.0, min_frames: int = 5, smooth_seconds: float = 0.3):
     """Where the feet stand still: one point per stance of each stance joint.
 
     Args:
@@ -229,8 +231,9 @@ def _tangent_basis(n):
 
 class SceneCues:
     """The cues of one clip and their cost as a function of "up" (see
-    :func:`estimate_gravity_direction`). Every term is in squared radians over a variance, so
-    the cost's curvature is the information (rad⁻²) about the tilt.
+    :func:`estimate_gravity_direction`). Every term is a squared residual over its variance
+    (an angle, a distance to the floor plane, a flight's acceleration off the vertical), so half
+    the cost's curvature in the tilt angles is the information (rad⁻²) about them.
 
     Args:
         points: ``(N, 3)`` stance points; ``covs`` ``(N, 3, 3)`` their covariances.

@@ -183,7 +183,10 @@ def test_upload_run_play_and_download_equal_infer_skeleton(app_server, app_video
     want = _infer_skeleton(app_videos['clip'], box, str(tmp_path / 'cli'), realvideo_checkpoint)
     assert sorted(got.files) == sorted(want.files)
     for key in want.files:
-        np.testing.assert_allclose(got[key], want[key], atol=1e-6, err_msg=key)
+        if want[key].dtype.kind == 'U':              # e.g. gravity_source: the same words
+            assert str(got[key]) == str(want[key]), key
+        else:
+            np.testing.assert_allclose(got[key], want[key], atol=1e-6, err_msg=key)
 
 
 def test_bad_uploads_give_a_message_and_the_server_stays_up(app_server, app_videos, tmp_path):

@@ -12,7 +12,9 @@ SynthGym plus real mocap contacts (DeepMimic crawl/get-up, Isaac Lab, holosoma),
 report (lifter vs val-tuned smoothers vs Phys-Net vs structured physics, on SynthGym test and on
 DeepMimic real motion, flight detection per motion; vs the dataset-mean pose) and physics over
 inputs of 100–1000 frames (one solve vs window by window,
-tools/analysis_tools/eval_long_sequence.py); (5) skeleton inference on a held-out salto (3D gif,
+tools/analysis_tools/eval_long_sequence.py), and gravity's direction estimated from the scene on
+SynthGym cameras tilted up to 20° (tools/analysis_tools/eval_gravity_direction.py); (5) skeleton
+inference on a held-out salto (3D gif,
 2D overlay); (5b) a real video (Pose2Sim's demo, from its pip wheel) through tools/infer_skeleton.py
 — MediaPipe BlazePose with one person tracked, camera motion removed, MediaPipe's own 3D placed in
 the camera (Estimator3DLifter) + the structured solver — and every view of both trials lifted
@@ -330,6 +332,8 @@ def main():
     print('  finephys_skeleton/, finephys_tiny/   checkpoints, logs, TensorBoard events, vis/ grids')
     print('  physics_report.md (+ *_com_height.png)  lifter vs smoothers vs Phys-Net vs '
           'structured physics, SynthGym and real motion')
+    print('  gravity_direction/report.md          gravity\'s direction from the scene vs a level '
+          'camera, tilted SynthGym cameras')
     print('  inference/                           3D gif, 2D overlay of a held-out salto')
     print('  real_video/                          a real video: tracked MediaPipe 2D, 3D gif, '
           'overlay; eval/report.md')

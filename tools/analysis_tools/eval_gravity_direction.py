@@ -79,6 +79,15 @@ def main():
                     f'{s[f"ballistic_{src}"]:.2f}' if src in GRAVITY_SOURCES else '– | – | –')
             lines.append(f'| {label[src]} | {s[f"angle_{src}_median"]:.2f} | '
                          f'{s[f"angle_{src}_mean"]:.2f} | {phys} |')
+        import numpy as np
+        from finephys.datasets.synthgym import ACTIONS
+        lines += ['', '| subset | clips | median angle, scene / level / oracle (°) |',
+                  '|---|---|---|']
+        for subset in sorted({ACTIONS[c['action']]['subset'] for c in report['clips']}):
+            rows = [c for c in report['clips'] if ACTIONS[c['action']]['subset'] == subset]
+            lines.append(f'| {subset} | {len(rows)} | ' + ' / '.join(
+                f'{np.median([c[f"angle_{k}"] for c in rows]):.2f}'
+                for k in ('scene', 'level', 'oracle')) + ' |')
         lines += ['', 'Per clip (estimated / level, degrees; what fixed it):', '']
         lines += [f'- {c["action"]}: {c["angle_scene"]:.1f} / {c["angle_level"]:.1f} — '
                   f'{c["source"]}' for c in report['clips']]

@@ -16,9 +16,9 @@ from tqdm import tqdm
 
 from finephys.datasets.synthgym import ACTIONS, generate_clip
 from finephys.datasets.synthgym_dataset import sample_seed
-from finephys.models.physics.gravity_direction import angle_deg, estimate_gravity_direction
+from finephys.models.physics.gravity_direction import (LEVEL_GRAVITY, angle_deg,
+                                                       estimate_gravity_direction)
 from finephys.structures import pixels_to_normalized
-from finephys.structures.constants import STANDARD_GRAVITY
 
 from .functional.physics_errors import ballistic_error
 
@@ -50,7 +50,7 @@ def clip_errors(pipeline, clip, masses) -> dict:
         flight triple).
     """
     true_g = np.asarray(clip['camera']['gravity'], np.float64)
-    gravities = dict(scene=None, level=np.array([0.0, STANDARD_GRAVITY, 0.0]), true=true_g)
+    gravities = dict(scene=None, level=LEVEL_GRAVITY, true=true_g)
     gt = clip['keypoints_3d']
     out = dict(action=clip['action'], tilt_deg=angle_deg(true_g, (0.0, 1.0, 0.0)))
     for name, g in gravities.items():

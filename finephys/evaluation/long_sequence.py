@@ -14,9 +14,9 @@ import torch
 
 from finephys.datasets.synthgym import generate_clip
 from finephys.datasets.synthgym_dataset import sample_seed
+# what a solver without the sample's gravity assumes (a level camera, y down): the g of c̈ = g
+from finephys.models.physics.gravity_direction import LEVEL_GRAVITY
 
-#: What a solver without the sample's gravity assumes (a level camera, y down): the g of c̈ = g.
-LEVEL_GRAVITY = np.array([0.0, 9.80665, 0.0])
 
 #: Elements with a flight, from which long inputs are composed.
 FLIGHT_ACTIONS = ('stag jump', 'split jump (leg separation 180 degree parallel to the floor)',

@@ -15,7 +15,8 @@ from mmengine.runner.checkpoint import CheckpointLoader, load_state_dict
 from tqdm import tqdm
 
 from finephys.datasets.io import is_video_file, read_skeleton_input
-from finephys.models.physics.gravity_direction import angle_deg, estimate_gravity_direction
+from finephys.models.physics.gravity_direction import (LEVEL_GRAVITY, angle_deg,
+                                                       estimate_gravity_direction)
 from finephys.registry import MODELS, POSE_ESTIMATORS
 from finephys.structures import pixels_to_normalized
 from finephys.structures.constants import STANDARD_GRAVITY
@@ -56,7 +57,7 @@ def gravity_fields(estimate) -> dict:
     was asked for): ``gravity (3,)`` m/s² in the camera frame, ``gravity_source`` (str),
     ``gravity_from_scene`` (bool), ``gravity_tilt_deg``, ``gravity_uncertainty_deg``."""
     if estimate is None:
-        return dict(gravity=np.array([0.0, STANDARD_GRAVITY, 0.0]),
+        return dict(gravity=LEVEL_GRAVITY.copy(),
                     gravity_source='level camera (asked for)', gravity_from_scene=False,
                     gravity_tilt_deg=0.0, gravity_uncertainty_deg=float('nan'))
     if not isinstance(estimate, dict):
@@ -337,22 +338,16 @@ class SkeletonPipeline:
         if self.physics_over_sequence:
             return self._lift_then_solve_sequence(norm, scores, observed, fps, show_progress,
                                                   keypoints_3d_estimator, progress, gravity)
-        if gravity is not None:
-            result = self._lift_windows(norm, scores, observed, fps, show_progress,
-                                        keypoints_3d_estimator, progress, gravity)
-            result.update(gravity_fields(gravity))
-            return result
         result = self._lift_windows(norm, scores, observed, fps, show_progress,
-                                    keypoints_3d_estimator, progress)
-        if self.gravity == 'scene':
+                                    keypoints_3d_estimator, progress, gravity)
+        est = gravity
+        if gravity is None and self.gravity == 'scene':
             est = self.estimate_gravity(result['s_dd'], norm, scores, ~result['bridged_frames'],
                                         fps, result.get('flight'))
             if est['from_scene'] and solver_takes_gravity(self.model):
                 result = self._lift_windows(norm, scores, observed, fps, show_progress,
                                             keypoints_3d_estimator, progress, est['gravity'])
-            result.update(gravity_fields(est))
-        else:
-            result.update(gravity_fields(None))
+        result.update(gravity_fields(est))
         return result
 
     def _lift_windows(self, norm, scores, observed, fps, show_progress, keypoints_3d_estimator,

@@ -3,38 +3,43 @@ on SynthGym, stages 1 → 3, on CPU; generate videos; measure what physics and g
 
     python tools/demo.py [--work-dir work_dirs/demo] [--physics-epochs 30] [--structured-epochs 30]
                          [--train-clips 384] [--pretrain-iters 120] [--stage3-iters 100]
-                         [--fidelity-clips 8] [--pose-epochs 6] [--pose-clips 160]
+                         [--fidelity-clips 8] [--pose-epochs 6] [--pose-clips 160] [--one-lane]
 
-Steps: (1) sample grid video + 3D plots of every SynthGym class; (2) a SynthGym cache for
-train/val/test; (3) stage 1 of the skeleton path (TemporalConvLifter + Phys-Net + complementary
-fusion); (4) the physics-structured solver on the same lifter, its contact predictor trained on
-SynthGym plus real mocap contacts (DeepMimic crawl/get-up, Isaac Lab, holosoma), and the physics
-report (lifter vs val-tuned smoothers vs Phys-Net vs structured physics, on SynthGym test and on
-DeepMimic real motion, flight detection per motion; vs the dataset-mean pose) and physics over
-inputs of 100–1000 frames (one solve vs window by window,
+Two lanes run side by side (finephys/utils/tool_lanes.py; every step's output in
+<work-dir>/logs/NN_<step>.log; --one-lane runs them one after the other, with the same numbers).
+
+The skeleton lane: (1) sample grid video + 3D plots of every SynthGym class; (2) a SynthGym
+cache for train/val/test; (3) the SynthGym 2D pose detector (configs/pose_estimators/), trained
+on 32 px renders and tested; (4) stage 1 of the skeleton path (TemporalConvLifter + Phys-Net +
+complementary fusion); (5) the physics-structured solver on the same lifter, its contact
+predictor trained on SynthGym plus real mocap contacts (DeepMimic crawl/get-up, Isaac Lab,
+holosoma), and the physics report (lifter vs val-tuned smoothers vs Phys-Net vs structured
+physics, on SynthGym test and on DeepMimic real motion, flight detection per motion; vs the
+dataset-mean pose), physics over inputs of 100–1000 frames (one solve vs window by window,
 tools/analysis_tools/eval_long_sequence.py), and gravity's direction estimated from the scene on
-SynthGym cameras tilted up to 20° (tools/analysis_tools/eval_gravity_direction.py); (5) skeleton
-inference on a held-out salto (3D gif,
-2D overlay); (5b) a real video (Pose2Sim's demo, from its pip wheel) through tools/infer_skeleton.py
-— MediaPipe BlazePose with one person tracked, camera motion removed, MediaPipe's own 3D placed in
-the camera (Estimator3DLifter) + the structured solver — and every view of both trials lifted
-alone by every lifter × physics vs the 4-view triangulation
-(tools/analysis_tools/eval_real_video.py); (6) the backbone: tiny SD1.5-layout folders +
-MotionAdapter, pretrained on SynthGym video (the stand-in for public weights); (7) stage 3: LoRA +
-skeleton adapter on the frozen backbone with the stage-1 skeleton path; (8) the SynthGym 2D pose detector
-(configs/pose_estimators/), trained on 32 px renders and tested; (9) the guidance-fidelity
-table — silhouette IoU of generated frames against SynthGym's rendering of the guidance
-skeleton (whole frame and inside the body's box) and PCK@0.2 of the detector's keypoints
+SynthGym cameras tilted up to 20° (tools/analysis_tools/eval_gravity_direction.py); (6) skeleton
+inference on a held-out salto (3D gif, 2D overlay); (7) a real video (Pose2Sim's demo, from its
+pip wheel) through tools/infer_skeleton.py — MediaPipe BlazePose with one person tracked, camera
+motion removed, MediaPipe's own 3D placed in the camera (Estimator3DLifter) + the structured
+solver — and every view of both trials lifted alone by every lifter × physics vs the 4-view
+triangulation (tools/analysis_tools/eval_real_video.py).
+
+The generator lane: (8) the backbone: tiny SD1.5-layout folders + MotionAdapter, pretrained on
+SynthGym video (the stand-in for public weights); (9) stage 3 (once stage 1 is done): LoRA +
+skeleton adapter on the frozen backbone with the stage-1 skeleton path; (10) the
+guidance-fidelity table — silhouette IoU of generated frames against SynthGym's rendering of the
+guidance skeleton (whole frame and inside the body's box) and PCK@0.2 of the detector of (3)
 against the guidance keypoints, trained model vs the same model with guidance zeroed vs the
-ground-truth video; (8b) the FineGym chain on a FineGym-layout sample written from SynthGym
-(source videos + annotation JSON → tools/dataset_converters/trim_finegym_videos.py →
-extract_finegym_skeletons.py with the detector of (8) → stage 2 on the 2D from the stage-1
-checkpoint, val reprojection error before/after); (10) one video per subset (FX-JUMP /
-FX-TURN / FX-SALTO) with overlays.
+ground-truth video; (11) one video per subset (FX-JUMP / FX-TURN / FX-SALTO) with overlays;
+(12) the FineGym chain on a FineGym-layout sample written from SynthGym (source videos +
+annotation JSON → tools/dataset_converters/trim_finegym_videos.py →
+extract_finegym_skeletons.py with the detector of (3) → stage 2 on the 2D from the stage-1
+checkpoint, val reprojection error before/after).
 Generation stays at 32 px: 64 px quadruples every pixel-space UNet pass (stage 3 alone would
 take the demo's whole budget).
 """
 import argparse
+import functools
 import glob
 import os.path as osp
 import sys
@@ -46,10 +51,8 @@ from finephys.apis.demo_models import (ESTIMATOR3D_PHYSNET_CONFIG, FINEGYM_STAGE
                                        PHYSICS_CONFIG, POSE_CONFIG,
                                        REALMOTION_SUPPORTS_ARGS, REALVIDEO_CONFIG,
                                        STAGE3_CONFIG, STRUCTURED_CONFIG)
+from finephys.utils.tool_lanes import ToolLanes
 from finephys.utils.tool_runner import latest_metrics
-from finephys.utils.tool_runner import run_tool_in_process as in_process
-from finephys.utils.tool_runner import run_tool as sh
-from finephys.utils.tool_runner import run_tool_results as sh_results
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 
@@ -66,7 +69,8 @@ def mean_pose_baseline(data_root, num_frames, clip_len):
     """MPJPE (mm) of predicting the training set's mean root-relative pose for every frame."""
     from finephys.datasets import SynthGymDataset
     from finephys.evaluation import mpjpe
-    train = SynthGymDataset(num_samples=64, split='train', num_frames=num_frames, data_root=data_root)
+    train = SynthGymDataset(num_samples=64, split='train', num_frames=num_frames,
+                            data_root=data_root)
     mean = np.mean([c['keypoints_3d'] - c['keypoints_3d'][:, :1] for c in
                     (train[i] for i in range(len(train)))], axis=(0, 1))
     test = SynthGymDataset(num_samples=64, split='test', num_frames=num_frames, data_root=data_root)
@@ -79,63 +83,72 @@ def mean_pose_baseline(data_root, num_frames, clip_len):
     return float(np.mean(errs) * 1000)
 
 
-def finegym_chain(work, py, stage1_ckpt, pose_ckpt):
+def finegym_chain(lanes, work, py, stage1_ckpt, pose_ckpt):
     """The FineGym chain on a FineGym-layout sample written from SynthGym: raw source videos +
     annotation JSON → trimmed elements → 2D by the demo's detector into a PYSKL pickle → stage 2
     (2D only) from the stage-1 checkpoint; the val reprojection error before and after."""
     fg = osp.join(work, 'finegym_sample')
     ann = osp.join(fg, 'annotations')
     # the light steps in this process (each is shorter than an interpreter's start-up)
-    in_process('tools/misc/write_finegym_sample.py', ['--out', fg, '--subset', 'FX-JUMP',
-                                                       '--videos', '4', '--elements', '6'])
-    in_process('tools/dataset_converters/trim_finegym_videos.py',
-               [osp.join(ann, 'finegym_annotation_info_v1.1.json'), '--videos-dir',
-                osp.join(fg, 'videos'), '--out-dir', fg, '--no-progress'])
+    lanes.run_in_process('tools/misc/write_finegym_sample.py',
+                         ['--out', fg, '--subset', 'FX-JUMP', '--videos', '4', '--elements', '6'])
+    lanes.run_in_process('tools/dataset_converters/trim_finegym_videos.py',
+                         [osp.join(ann, 'finegym_annotation_info_v1.1.json'), '--videos-dir',
+                          osp.join(fg, 'videos'), '--out-dir', fg, '--no-progress'])
     splits = [osp.join(ann, 'gym99_train_element_v1.1.txt'), osp.join(ann, 'gym99_val_element.txt')]
     every = osp.join(ann, 'all_elements.txt')
     with open(every, 'w') as f:
         f.write(''.join(open(s).read() for s in splits))
     skeletons = osp.join(fg, 'gym_detector.pkl')
-    in_process('tools/dataset_converters/extract_finegym_skeletons.py',
-               [every, '--videos-dir', osp.join(fg, 'subactions'), '--out', skeletons,
-                '--pose-config', POSE_CONFIG, '--pose-checkpoint', pose_ckpt, '--no-progress'])
+    lanes.run_in_process('tools/dataset_converters/extract_finegym_skeletons.py',
+                         [every, '--videos-dir', osp.join(fg, 'subactions'), '--out', skeletons,
+                          '--pose-config', POSE_CONFIG, '--pose-checkpoint', pose_ckpt,
+                          '--no-progress'])
     opts = []
     for loader, split in (('train', splits[0]), ('val', splits[1]), ('test', splits[1])):
         opts += [f'{loader}_dataloader.dataset.ann_file={split}',
                  f'{loader}_dataloader.dataset.categories_file={ann}/gym99_categories.txt',
                  f'{loader}_dataloader.dataset.skeleton_file={skeletons}']
     stage2 = osp.join(work, 'finephys_skeleton_stage2_finegym')
-    sh([py, 'tools/test.py', FINEGYM_STAGE2_CONFIG, stage1_ckpt, '--work-dir',
-        osp.join(stage2, 'before'), '--cfg-options', *opts])
+    lanes.run([py, 'tools/test.py', FINEGYM_STAGE2_CONFIG, stage1_ckpt, '--work-dir',
+               osp.join(stage2, 'before'), '--cfg-options', *opts], 'test_finegym_before')
     before = latest_metrics(osp.join(stage2, 'before'))
-    sh([py, 'tools/train.py', FINEGYM_STAGE2_CONFIG, '--work-dir', stage2, '--cfg-options',
-        f'load_from={stage1_ckpt}', *opts])
-    sh([py, 'tools/test.py', FINEGYM_STAGE2_CONFIG, osp.join(stage2, 'epoch_5.pth'), '--work-dir',
-        osp.join(stage2, 'after'), '--cfg-options', *opts])
+    lanes.run([py, 'tools/train.py', FINEGYM_STAGE2_CONFIG, '--work-dir', stage2,
+               '--cfg-options', f'load_from={stage1_ckpt}', *opts], 'train_finegym_stage2')
+    lanes.run([py, 'tools/test.py', FINEGYM_STAGE2_CONFIG, osp.join(stage2, 'epoch_5.pth'),
+               '--work-dir', osp.join(stage2, 'after'), '--cfg-options', *opts],
+              'test_finegym_after')
     after = latest_metrics(osp.join(stage2, 'after'))
     return dict(before=before, after=after)
 
 
-def main():
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
-    p.add_argument('--work-dir', default='work_dirs/demo')
-    p.add_argument('--physics-epochs', type=int, default=30)
-    p.add_argument('--structured-epochs', type=int, default=30)
-    p.add_argument('--train-clips', type=int, default=384)
-    p.add_argument('--pretrain-iters', type=int, default=120)
-    p.add_argument('--stage3-iters', type=int, default=100)
-    p.add_argument('--fidelity-clips', type=int, default=8)
-    p.add_argument('--pose-epochs', type=int, default=6)
-    p.add_argument('--pose-clips', type=int, default=160)
-    args = p.parse_args()
-    work = osp.abspath(args.work_dir)
-    t0 = time.time()
-    py = sys.executable
+def newest_checkpoint(work_dir):
+    """The best checkpoint of a run (else its last epoch's)."""
+    return sorted(glob.glob(osp.join(work_dir, 'best_*.pth')) or
+                  glob.glob(osp.join(work_dir, 'epoch_*.pth')))[-1]
+
+
+def skeleton_lane(lanes, args, work, py, out):
+    """The skeleton path: data, pose detector, stage 1 (→ ``out['phys_ckpt']``), the structured
+    solver, the physics report, long inputs, gravity, a held-out salto and real video."""
+    sh, sh_results = lanes.run, lanes.run_results
     sh([py, 'tools/misc/visualize_synthgym.py', '--out', osp.join(work, 'synthgym'),
         '--size', '128', '--overlay'])
     data = osp.join(work, 'data', 'synthgym')
     sh([py, 'tools/dataset_converters/generate_synthgym.py', '--out', data, '--splits',
         f'train:{args.train_clips}', 'val:64', 'test:64', '--num-frames', '48'])
+    # the pose detector that scores generated frames (PCK against the guidance keypoints) and
+    # gives the FineGym chain its 2D; first, so the generator's lane never waits for it
+    pose_dir = osp.join(work, 'pose_estimator')
+    pe = args.pose_epochs
+    sh([py, 'tools/train.py', POSE_CONFIG, '--work-dir', pose_dir, '--cfg-options',
+        f'train_cfg.max_epochs={pe}', f'train_cfg.val_interval={pe + 1}',
+        f'param_scheduler.0.T_max={pe}', f'default_hooks.checkpoint.interval={pe}',
+        f'train_dataloader.dataset.num_samples={args.pose_clips}'], 'train_pose_estimator')
+    out['pose_ckpt'].set_result(osp.join(pose_dir, f'epoch_{pe}.pth'))
+    sh([py, 'tools/test.py', POSE_CONFIG, out['pose_ckpt'].result(), '--work-dir',
+        osp.join(pose_dir, 'test')], 'test_pose_estimator')
+    pose_val = latest_metrics(osp.join(pose_dir, 'test'))
 
     # stage 1: the skeleton path
     phys_dir = osp.join(work, 'finephys_skeleton')
@@ -144,9 +157,10 @@ def main():
         f'train_cfg.max_epochs={e}', f'train_cfg.val_interval={e}',
         f'train_dataloader.dataset.num_samples={args.train_clips}',
         f'train_dataloader.dataset.data_root={data}', f'val_dataloader.dataset.data_root={data}',
-        f'test_dataloader.dataset.data_root={data}', f'param_scheduler.1.end={e}'])
-    phys_ckpt = sorted(glob.glob(osp.join(phys_dir, 'best_*.pth')) or
-                       glob.glob(osp.join(phys_dir, 'epoch_*.pth')))[-1]
+        f'test_dataloader.dataset.data_root={data}', f'param_scheduler.1.end={e}'],
+       'train_stage1')
+    phys_ckpt = newest_checkpoint(phys_dir)
+    out['phys_ckpt'].set_result(phys_ckpt)
     # the physics-structured solver on the same (frozen) lifter, then the physics report:
     # lifter vs val-tuned smoothers vs paper-faithful Phys-Net vs structured physics, on SynthGym
     # test and on real motion (DeepMimic mocap from the pybullet wheel)
@@ -154,8 +168,8 @@ def main():
     # get-up, Isaac Lab's AMP dance/walk, holosoma's climbs; read from installed wheels)
     struct_dir = osp.join(work, 'finephys_skeleton_structured')
     supports = osp.join(work, 'data', 'realmotion', 'train_supports.npz')
-    in_process('tools/dataset_converters/generate_realmotion.py',
-               ['--out', supports, *REALMOTION_SUPPORTS_ARGS])
+    lanes.run_in_process('tools/dataset_converters/generate_realmotion.py',
+                         ['--out', supports, *REALMOTION_SUPPORTS_ARGS])
     se = args.structured_epochs
     sh([py, 'tools/train.py', STRUCTURED_CONFIG, '--work-dir', struct_dir, '--cfg-options',
         f'load_from={phys_ckpt}', f'train_cfg.max_epochs={se}', f'train_cfg.val_interval={se}',
@@ -163,9 +177,9 @@ def main():
         f'train_dataloader.dataset.datasets.0.data_root={data}',
         f'train_dataloader.dataset.datasets.1.ann_file={supports}',
         f'val_dataloader.dataset.data_root={data}',
-        f'test_dataloader.dataset.data_root={data}', f'param_scheduler.1.end={se}'])
-    struct_ckpt = sorted(glob.glob(osp.join(struct_dir, 'best_*.pth')) or
-                         glob.glob(osp.join(struct_dir, 'epoch_*.pth')))[-1]
+        f'test_dataloader.dataset.data_root={data}', f'param_scheduler.1.end={se}'],
+       'train_structured')
+    struct_ckpt = newest_checkpoint(struct_dir)
     realmotion = osp.join(work, 'data', 'realmotion', 'test.npz')
     sh([py, 'tools/dataset_converters/generate_realmotion.py', '--out', realmotion])
     data_opts = [f'val_dataloader.dataset.data_root={data}',
@@ -190,13 +204,13 @@ def main():
     np.savez(sample, keypoints_2d=clip['keypoints_2d'], keypoint_scores=clip['keypoint_scores'],
              camera_K=clip['camera']['K'][0], fps=30.0, layout='h36m17')
     sh([py, 'tools/infer_skeleton.py', PHYSICS_CONFIG, phys_ckpt, sample, '--out-dir',
-        osp.join(work, 'inference')])
+        osp.join(work, 'inference')], 'infer_skeleton_salto')
     # real video (Pose2Sim's demo, from its pip wheel): MediaPipe BlazePose tracked, camera
     # motion removed, lifted; then every view lifted alone vs the 4-view triangulation
     from finephys.datasets.pose2sim_demo import locate_pose2sim_demo
     real_video = osp.join(locate_pose2sim_demo(), 'videos', 'cam02.mp4')
     sh([py, 'tools/infer_skeleton.py', REALVIDEO_CONFIG, struct_ckpt, real_video, '--out-dir',
-        osp.join(work, 'real_video')])
+        osp.join(work, 'real_video')], 'infer_skeleton_real_video')
     # one table: every lifter (MediaPipe's own 3D placed in the camera, the SynthGym TCN) ×
     # physics (none = the lifter's row, Phys-Net, structured)
     rows = ['--name', 'estimator3d-structured',
@@ -207,8 +221,16 @@ def main():
                             struct_ckpt, *rows, '--out-dir', osp.join(work, 'real_video', 'eval')])
     realvideo.update(sh_results([py, 'tools/analysis_tools/eval_real_video.py', REALVIDEO_CONFIG,
                                  struct_ckpt, *rows[:6], '--trial', 'Demo_MultiPerson',
-                                 '--out-dir', osp.join(work, 'real_video', 'eval_multiperson')]))
+                                 '--out-dir', osp.join(work, 'real_video', 'eval_multiperson')],
+                                'eval_real_video_multiperson'))
+    return dict(phys=phys, longseq=longseq, gravity=gravity, baseline=baseline,
+                realvideo=realvideo, pose_val=pose_val)
 
+
+def generator_lane(lanes, args, work, py, out):
+    """The generator: the pretrained tiny backbone, stage 3 (after stage 1), the guidance
+    fidelity (after the pose detector), three videos, and the FineGym chain."""
+    sh, sh_results = lanes.run, lanes.run_results
     # the backbone: tiny random SD1.5-layout folders, pretrained on SynthGym video
     pre = osp.join(work, 'pretrained')
     sh([py, 'tools/misc/write_tiny_pretrained.py', '--out', pre])
@@ -220,6 +242,7 @@ def main():
              f'model.generator.motion_adapter_path={pre}/synthgym-pixel/motion_adapter']
 
     # stage 3: LoRA + skeleton adapter, skeleton path from stage 1 (frozen)
+    phys_ckpt = out['phys_ckpt'].result()
     gen_dir = osp.join(work, 'finephys_tiny')
     it = args.stage3_iters
     sh([py, 'tools/train.py', STAGE3_CONFIG, '--work-dir', gen_dir, '--cfg-options', *paths,
@@ -227,20 +250,11 @@ def main():
         # no val sampling at the end (the fidelity tests below sample the test clips):
         # IterBasedTrainLoop validates at max_iters whatever val_interval says, not before
         # val_begin
-        f'train_cfg.val_interval={it + 1}', f'train_cfg.val_begin={it + 1}', f'default_hooks.checkpoint.interval={it}',
-        f'custom_hooks.1.interval={it}'])
+        f'train_cfg.val_interval={it + 1}', f'train_cfg.val_begin={it + 1}',
+        f'default_hooks.checkpoint.interval={it}', f'custom_hooks.1.interval={it}'],
+       'train_stage3')
     gen_ckpt = osp.join(gen_dir, f'iter_{it}.pth')
-    # the pose detector that scores generated frames (PCK against the guidance keypoints)
-    pose_dir = osp.join(work, 'pose_estimator')
-    pe = args.pose_epochs
-    sh([py, 'tools/train.py', POSE_CONFIG, '--work-dir', pose_dir, '--cfg-options',
-        f'train_cfg.max_epochs={pe}', f'train_cfg.val_interval={pe + 1}',
-        f'param_scheduler.0.T_max={pe}', f'default_hooks.checkpoint.interval={pe}',
-        f'train_dataloader.dataset.num_samples={args.pose_clips}'])
-    pose_ckpt = osp.join(pose_dir, f'epoch_{pe}.pth')
-    sh([py, 'tools/test.py', POSE_CONFIG, pose_ckpt, '--work-dir', osp.join(pose_dir, 'test')])
-    pose_val = latest_metrics(osp.join(pose_dir, 'test'))
-    finegym = finegym_chain(work, py, phys_ckpt, pose_ckpt)
+    pose_ckpt = out['pose_ckpt'].result()
     fidelity = {}
     for name, zero in (('trained', False), ('zero', True)):
         sh([py, 'tools/test.py', STAGE3_CONFIG, gen_ckpt, '--work-dir',
@@ -249,10 +263,47 @@ def main():
             f'test_evaluator.0.pose_estimator.checkpoint={pose_ckpt}',
             f'test_evaluator.1.pose_estimator.checkpoint={pose_ckpt}',
             f'test_evaluator.1.skeleton_checkpoint={phys_ckpt}',
-            f'test_dataloader.dataset.num_samples={args.fidelity_clips}'])
+            f'test_dataloader.dataset.num_samples={args.fidelity_clips}'], f'fidelity_{name}')
         fidelity[name] = latest_metrics(osp.join(work, f'fidelity_{name}'))
     sh([py, 'tools/infer.py', STAGE3_CONFIG, *DEMO_ACTIONS, '--checkpoint', gen_ckpt, '--out-dir',
         osp.join(work, 'generation'), '--cfg-options', *paths])
+    finegym = finegym_chain(lanes, work, py, phys_ckpt, pose_ckpt)
+    return dict(backbone=backbone, fidelity=fidelity, finegym=finegym)
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    p.add_argument('--work-dir', default='work_dirs/demo')
+    p.add_argument('--physics-epochs', type=int, default=30)
+    p.add_argument('--structured-epochs', type=int, default=30)
+    p.add_argument('--train-clips', type=int, default=384)
+    p.add_argument('--pretrain-iters', type=int, default=120)
+    p.add_argument('--stage3-iters', type=int, default=100)
+    p.add_argument('--fidelity-clips', type=int, default=8)
+    p.add_argument('--pose-epochs', type=int, default=6)
+    p.add_argument('--pose-clips', type=int, default=160)
+    p.add_argument('--one-lane', action='store_true',
+                   help='run the two lanes one after the other (same numbers, ~1.4x longer)')
+    args = p.parse_args()
+    work = osp.abspath(args.work_dir)
+    t0 = time.time()
+    py = sys.executable
+    lanes = ToolLanes(osp.join(work, 'logs'))
+    print(f'Two lanes side by side: the skeleton path and the generator; each step\'s output '
+          f'goes to {osp.join(work, "logs")}/NN_<step>.log', flush=True)
+    out = dict(phys_ckpt=lanes.promise(), pose_ckpt=lanes.promise())
+    skeleton = functools.partial(skeleton_lane, lanes, args, work, py, out)
+    generator = functools.partial(generator_lane, lanes, args, work, py, out)
+    if args.one_lane:
+        done = lanes.run_lanes(one=lambda: dict(skeleton=skeleton(), generator=generator()))
+        done = done['one']
+    else:
+        done = lanes.run_lanes(skeleton=skeleton, generator=generator)
+    sk, gen = done['skeleton'], done['generator']
+    phys, longseq, gravity = sk['phys'], sk['longseq'], sk['gravity']
+    baseline, realvideo, pose_val = sk['baseline'], sk['realvideo'], sk['pose_val']
+    backbone, fidelity, finegym = gen['backbone'], gen['fidelity'], gen['finegym']
+    it = args.stage3_iters
 
     nan = float('nan')
     print('\nPhysics (structured solver vs the best val-tuned smoother of the lifter; '
@@ -327,9 +378,16 @@ def main():
           f'{fb.get("reproj2d/px_fused", nan):.2f} px -> after stage 2 (2D only) '
           f'{fa.get("reproj2d/px_fused", nan):.2f} px; physics rollout S_pp '
           f'{fb.get("reproj2d/px_pp", nan):.2f} -> {fa.get("reproj2d/px_pp", nan):.2f} px')
-    print(f'\ndone in {(time.time() - t0) / 60:.1f} min. Outputs under {work}:')
+    busy = {}
+    for lane, _, seconds, _ in lanes.timings:
+        busy[lane] = busy.get(lane, 0.0) + seconds
+    print(f'\ndone in {(time.time() - t0) / 60:.1f} min (steps of each lane, one after the '
+          'other: ' + ', '.join(f'{lane} {seconds / 60:.1f} min' for lane, seconds in
+                                busy.items()) + f'; seconds per step in {work}/logs/). '
+          f'Outputs under {work}:')
     print('  synthgym/synthgym_grid.gif|mp4, synthgym/3d_*.png  the world, every class')
-    print('  finephys_skeleton/, finephys_tiny/   checkpoints, logs, TensorBoard events, vis/ grids')
+    print('  finephys_skeleton/, finephys_tiny/   checkpoints, logs, TensorBoard events, '
+          'vis/ grids')
     print('  physics_report.md (+ *_com_height.png)  lifter vs smoothers vs Phys-Net vs '
           'structured physics, SynthGym and real motion')
     print('  gravity_direction/report.md          gravity\'s direction from the scene vs a level '

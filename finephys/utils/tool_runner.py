@@ -11,7 +11,9 @@ from typing import Dict, Sequence
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 
-def _env():
+def tool_env() -> Dict[str, str]:
+    """This process's environment with the repository root on ``PYTHONPATH`` (what every
+    tool subprocess runs with)."""
     return dict(os.environ, PYTHONPATH=ROOT + os.pathsep + os.environ.get('PYTHONPATH', ''))
 
 
@@ -19,7 +21,7 @@ def run_tool(args: Sequence[str]) -> None:
     """Run ``args`` from the repository root (echoed first); a failure raises."""
     print('$', ' '.join(args), flush=True)
     t0 = time.time()
-    subprocess.run(list(args), cwd=ROOT, check=True, env=_env())
+    subprocess.run(list(args), cwd=ROOT, check=True, env=tool_env())
     print(f'[{time.time() - t0:.0f} s] {osp.basename(args[1]) if len(args) > 1 else args[0]}',
           flush=True)
 
@@ -29,7 +31,7 @@ def run_tool_results(args: Sequence[str]) -> Dict[str, float]:
     print('$', ' '.join(args), flush=True)
     t0 = time.time()
     r = subprocess.run(list(args), cwd=ROOT, check=True, stdout=subprocess.PIPE, text=True,
-                       env=_env())
+                       env=tool_env())
     print(r.stdout, end='', flush=True)
     print(f'[{time.time() - t0:.0f} s] {osp.basename(args[1]) if len(args) > 1 else args[0]}',
           flush=True)
@@ -43,16 +45,22 @@ def latest_metrics(work_dir: str) -> dict:
     return json.load(open(runs[-1])) if runs else {}
 
 
-def run_tool_in_process(script: str, argv: Sequence[str]) -> None:
-    """Call ``main(argv)`` of a tool script (path relative to the repository root) in this
-    process — for light tools whose work is shorter than a fresh interpreter's start-up
-    (torch + mmengine imports, ~10 s on 2 cores). Echoed like :func:`run_tool`."""
+def call_tool_main(script: str, argv: Sequence[str]) -> None:
+    """Load a tool script (path relative to the repository root) as a module and call its
+    ``main(argv)`` in this process."""
     import importlib.util
-    print('$ python', script, ' '.join(argv), flush=True)
-    t0 = time.time()
     spec = importlib.util.spec_from_file_location(
         osp.splitext(osp.basename(script))[0], osp.join(ROOT, script))
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     module.main(list(argv))
+
+
+def run_tool_in_process(script: str, argv: Sequence[str]) -> None:
+    """Call ``main(argv)`` of a tool script (path relative to the repository root) in this
+    process — for light tools whose work is shorter than a fresh interpreter's start-up
+    (torch + mmengine imports, ~10 s on 2 cores). Echoed like :func:`run_tool`."""
+    print('$ python', script, ' '.join(argv), flush=True)
+    t0 = time.time()
+    call_tool_main(script, argv)
     print(f'[{time.time() - t0:.0f} s] {osp.basename(script)} (in process)', flush=True)

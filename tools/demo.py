@@ -2,39 +2,39 @@
 on SynthGym, stages 1 → 3, on CPU; generate videos; measure what physics and guidance buy.
 
     python tools/demo.py [--work-dir work_dirs/demo] [--physics-epochs 30] [--structured-epochs 30]
-                         [--train-clips 384] [--pretrain-iters 120] [--stage3-iters 100]
+                         [--train-clips 384] [--pretrain-iters 40] [--stage3-iters 100]
                          [--fidelity-clips 8] [--pose-epochs 6] [--pose-clips 160] [--one-lane]
 
 Two lanes run side by side (finephys/utils/tool_lanes.py; every step's output in
 <work-dir>/logs/NN_<step>.log; --one-lane runs them one after the other, with the same numbers).
 
 The skeleton lane: (1) sample grid video + 3D plots of every SynthGym class; (2) a SynthGym
-cache for train/val/test; (3) the SynthGym 2D pose detector (configs/pose_estimators/), trained
-on 32 px renders and tested; (4) stage 1 of the skeleton path (TemporalConvLifter + Phys-Net +
-complementary fusion); (5) the physics-structured solver on the same lifter, its contact
+cache for train/val/test; (3) stage 1 of the skeleton path (TemporalConvLifter + Phys-Net +
+complementary fusion); (4) the physics-structured solver on the same lifter, its contact
 predictor trained on SynthGym plus real mocap contacts (DeepMimic crawl/get-up, Isaac Lab,
 holosoma), and the physics report (lifter vs val-tuned smoothers vs Phys-Net vs structured
 physics, on SynthGym test and on DeepMimic real motion, flight detection per motion; vs the
 dataset-mean pose), physics over inputs of 100–1000 frames (one solve vs window by window,
 tools/analysis_tools/eval_long_sequence.py), and gravity's direction estimated from the scene on
-SynthGym cameras tilted up to 20° (tools/analysis_tools/eval_gravity_direction.py); (6) skeleton
-inference on a held-out salto (3D gif, 2D overlay); (7) a real video (Pose2Sim's demo, from its
+SynthGym cameras tilted up to 20° (tools/analysis_tools/eval_gravity_direction.py); (5) skeleton
+inference on a held-out salto (3D gif, 2D overlay); (6) a real video (Pose2Sim's demo, from its
 pip wheel) through tools/infer_skeleton.py — MediaPipe BlazePose with one person tracked, camera
 motion removed, MediaPipe's own 3D placed in the camera (Estimator3DLifter) + the structured
 solver — and every view of both trials lifted alone by every lifter × physics vs the 4-view
-triangulation (tools/analysis_tools/eval_real_video.py).
-
-The generator lane: (8) the backbone: tiny SD1.5-layout folders + MotionAdapter, pretrained on
-SynthGym video (the stand-in for public weights); (9) stage 3 (once stage 1 is done): LoRA +
-skeleton adapter on the frozen backbone with the stage-1 skeleton path; (10) the
-guidance-fidelity table — silhouette IoU of generated frames against SynthGym's rendering of the
-guidance skeleton (whole frame and inside the body's box) and PCK@0.2 of the detector of (3)
-against the guidance keypoints, trained model vs the same model with guidance zeroed vs the
-ground-truth video; (11) one video per subset (FX-JUMP / FX-TURN / FX-SALTO) with overlays;
-(12) the FineGym chain on a FineGym-layout sample written from SynthGym (source videos +
+triangulation (tools/analysis_tools/eval_real_video.py); (7) the FineGym chain (once the
+detector of (8) is trained) on a FineGym-layout sample written from SynthGym (source videos +
 annotation JSON → tools/dataset_converters/trim_finegym_videos.py →
-extract_finegym_skeletons.py with the detector of (3) → stage 2 on the 2D from the stage-1
-checkpoint, val reprojection error before/after).
+extract_finegym_skeletons.py with the detector → stage 2 on the 2D from the stage-1 checkpoint,
+val reprojection error before/after).
+
+The generator lane: (8) the SynthGym 2D pose detector (configs/pose_estimators/), trained on
+32 px renders and tested; (9) the backbone: tiny SD1.5-layout folders + MotionAdapter,
+pretrained on SynthGym video (the stand-in for public weights); (10) stage 3 (once stage 1 is
+done): LoRA + skeleton adapter on the frozen backbone with the stage-1 skeleton path; (11) the
+guidance-fidelity table — silhouette IoU of generated frames against SynthGym's rendering of the
+guidance skeleton (whole frame and inside the body's box) and PCK@0.2 of the detector of (8)
+against the guidance keypoints, trained model vs the same model with guidance zeroed vs the
+ground-truth video; (12) one video per subset (FX-JUMP / FX-TURN / FX-SALTO) with overlays.
 Generation stays at 32 px: 64 px quadruples every pixel-space UNet pass (stage 3 alone would
 take the demo's whole budget).
 """
@@ -129,27 +129,15 @@ def newest_checkpoint(work_dir):
 
 
 def skeleton_lane(lanes, args, work, py, out):
-    """The skeleton path: data, pose detector, stage 1 (→ ``out['phys_ckpt']``), the structured
-    solver, the physics report, long inputs, gravity, a held-out salto and real video."""
+    """The skeleton path: data, stage 1 (→ ``out['phys_ckpt']``), the structured solver, the
+    physics report, long inputs, gravity, a held-out salto, real video, and the FineGym chain
+    (after ``out['pose_ckpt']``)."""
     sh, sh_results = lanes.run, lanes.run_results
     sh([py, 'tools/misc/visualize_synthgym.py', '--out', osp.join(work, 'synthgym'),
         '--size', '128', '--overlay'])
     data = osp.join(work, 'data', 'synthgym')
     sh([py, 'tools/dataset_converters/generate_synthgym.py', '--out', data, '--splits',
         f'train:{args.train_clips}', 'val:64', 'test:64', '--num-frames', '48'])
-    # the pose detector that scores generated frames (PCK against the guidance keypoints) and
-    # gives the FineGym chain its 2D; first, so the generator's lane never waits for it
-    pose_dir = osp.join(work, 'pose_estimator')
-    pe = args.pose_epochs
-    sh([py, 'tools/train.py', POSE_CONFIG, '--work-dir', pose_dir, '--cfg-options',
-        f'train_cfg.max_epochs={pe}', f'train_cfg.val_interval={pe + 1}',
-        f'param_scheduler.0.T_max={pe}', f'default_hooks.checkpoint.interval={pe}',
-        f'train_dataloader.dataset.num_samples={args.pose_clips}'], 'train_pose_estimator')
-    out['pose_ckpt'].set_result(osp.join(pose_dir, f'epoch_{pe}.pth'))
-    sh([py, 'tools/test.py', POSE_CONFIG, out['pose_ckpt'].result(), '--work-dir',
-        osp.join(pose_dir, 'test')], 'test_pose_estimator')
-    pose_val = latest_metrics(osp.join(pose_dir, 'test'))
-
     # stage 1: the skeleton path
     phys_dir = osp.join(work, 'finephys_skeleton')
     e = args.physics_epochs
@@ -169,7 +157,8 @@ def skeleton_lane(lanes, args, work, py, out):
     struct_dir = osp.join(work, 'finephys_skeleton_structured')
     supports = osp.join(work, 'data', 'realmotion', 'train_supports.npz')
     lanes.run_in_process('tools/dataset_converters/generate_realmotion.py',
-                         ['--out', supports, *REALMOTION_SUPPORTS_ARGS])
+                         ['--out', supports, *REALMOTION_SUPPORTS_ARGS],
+                         'generate_realmotion_contacts')
     se = args.structured_epochs
     sh([py, 'tools/train.py', STRUCTURED_CONFIG, '--work-dir', struct_dir, '--cfg-options',
         f'load_from={phys_ckpt}', f'train_cfg.max_epochs={se}', f'train_cfg.val_interval={se}',
@@ -181,7 +170,8 @@ def skeleton_lane(lanes, args, work, py, out):
        'train_structured')
     struct_ckpt = newest_checkpoint(struct_dir)
     realmotion = osp.join(work, 'data', 'realmotion', 'test.npz')
-    sh([py, 'tools/dataset_converters/generate_realmotion.py', '--out', realmotion])
+    sh([py, 'tools/dataset_converters/generate_realmotion.py', '--out', realmotion],
+       'generate_realmotion_test')
     data_opts = [f'val_dataloader.dataset.data_root={data}',
                  f'test_dataloader.dataset.data_root={data}']
     phys = sh_results([py, 'tools/analysis_tools/eval_physics.py', STRUCTURED_CONFIG, struct_ckpt,
@@ -223,14 +213,29 @@ def skeleton_lane(lanes, args, work, py, out):
                                  struct_ckpt, *rows[:6], '--trial', 'Demo_MultiPerson',
                                  '--out-dir', osp.join(work, 'real_video', 'eval_multiperson')],
                                 'eval_real_video_multiperson'))
+    finegym = finegym_chain(lanes, work, py, phys_ckpt, out['pose_ckpt'].result())
     return dict(phys=phys, longseq=longseq, gravity=gravity, baseline=baseline,
-                realvideo=realvideo, pose_val=pose_val)
+                realvideo=realvideo, finegym=finegym)
 
 
 def generator_lane(lanes, args, work, py, out):
-    """The generator: the pretrained tiny backbone, stage 3 (after stage 1), the guidance
-    fidelity (after the pose detector), three videos, and the FineGym chain."""
+    """The generator: the pose detector (→ ``out['pose_ckpt']``), the pretrained tiny backbone,
+    stage 3 (after ``out['phys_ckpt']``), the guidance fidelity and three videos."""
     sh, sh_results = lanes.run, lanes.run_results
+    # the pose detector that scores generated frames (PCK against the guidance keypoints) and
+    # gives the FineGym chain its 2D
+    pose_dir = osp.join(work, 'pose_estimator')
+    pe = args.pose_epochs
+    sh([py, 'tools/train.py', POSE_CONFIG, '--work-dir', pose_dir, '--cfg-options',
+        f'train_cfg.max_epochs={pe}', f'train_cfg.val_interval={pe + 1}',
+        f'param_scheduler.0.T_max={pe}', f'default_hooks.checkpoint.interval={pe}',
+        f'train_dataloader.dataset.num_samples={args.pose_clips}'], 'train_pose_estimator')
+    out['pose_ckpt'].set_result(osp.join(pose_dir, f'epoch_{pe}.pth'))
+    sh([py, 'tools/test.py', POSE_CONFIG, out['pose_ckpt'].result(), '--work-dir',
+        osp.join(pose_dir, 'test')], 'test_pose_estimator')
+    pose_val = latest_metrics(osp.join(pose_dir, 'test'))
+
+
     # the backbone: tiny random SD1.5-layout folders, pretrained on SynthGym video
     pre = osp.join(work, 'pretrained')
     sh([py, 'tools/misc/write_tiny_pretrained.py', '--out', pre])
@@ -267,8 +272,7 @@ def generator_lane(lanes, args, work, py, out):
         fidelity[name] = latest_metrics(osp.join(work, f'fidelity_{name}'))
     sh([py, 'tools/infer.py', STAGE3_CONFIG, *DEMO_ACTIONS, '--checkpoint', gen_ckpt, '--out-dir',
         osp.join(work, 'generation'), '--cfg-options', *paths])
-    finegym = finegym_chain(lanes, work, py, phys_ckpt, pose_ckpt)
-    return dict(backbone=backbone, fidelity=fidelity, finegym=finegym)
+    return dict(backbone=backbone, fidelity=fidelity, pose_val=pose_val)
 
 
 def main():
@@ -277,7 +281,7 @@ def main():
     p.add_argument('--physics-epochs', type=int, default=30)
     p.add_argument('--structured-epochs', type=int, default=30)
     p.add_argument('--train-clips', type=int, default=384)
-    p.add_argument('--pretrain-iters', type=int, default=120)
+    p.add_argument('--pretrain-iters', type=int, default=40)
     p.add_argument('--stage3-iters', type=int, default=100)
     p.add_argument('--fidelity-clips', type=int, default=8)
     p.add_argument('--pose-epochs', type=int, default=6)
@@ -301,8 +305,8 @@ def main():
         done = lanes.run_lanes(skeleton=skeleton, generator=generator)
     sk, gen = done['skeleton'], done['generator']
     phys, longseq, gravity = sk['phys'], sk['longseq'], sk['gravity']
-    baseline, realvideo, pose_val = sk['baseline'], sk['realvideo'], sk['pose_val']
-    backbone, fidelity, finegym = gen['backbone'], gen['fidelity'], gen['finegym']
+    baseline, realvideo, finegym = sk['baseline'], sk['realvideo'], sk['finegym']
+    backbone, fidelity, pose_val = gen['backbone'], gen['fidelity'], gen['pose_val']
     it = args.stage3_iters
 
     nan = float('nan')

@@ -8,11 +8,10 @@ import numpy as np
 
 from finephys.structures import H36M17
 from finephys.structures.anthropometry import joint_mass_fractions
+from finephys.structures.constants import LEVEL_UP
 from finephys.utils.sequences import flight_segments
 from finephys.visualization.com_height import com_height
 
-#: ``up`` of a level camera in the camera frame (x right, y down, z forward): gravity is +y.
-CAMERA_UP = (0.0, -1.0, 0.0)
 #: Contact channels of the structured solver's ``contact_prob (T, C)`` (the fifth, when there,
 #: is the body supported by anything but a foot or a hand).
 CONTACT_NAMES = ('left foot', 'right foot', 'left hand', 'right hand', 'body (back, knees, ...)')
@@ -20,7 +19,7 @@ _BONES = [(p, j) for j, p in enumerate(H36M17.parents) if p >= 0]
 _BONE_NAMES = [f'{H36M17.joint_names[p]}–{H36M17.joint_names[j]}' for p, j in _BONES]
 
 
-def com_heights(keypoints_3d, up=CAMERA_UP) -> np.ndarray:
+def com_heights(keypoints_3d, up=LEVEL_UP) -> np.ndarray:
     """Height ``(T,)`` metres of the centre of mass (H36M-17 segment masses) along ``up``."""
     return com_height(keypoints_3d, joint_mass_fractions(), np.asarray(up, np.float64))
 
@@ -133,7 +132,7 @@ def skeleton_3d_figure(keypoints_3d, fps: float, filled: Optional[Sequence[bool]
     return fig
 
 
-def com_height_figure(sequences: dict, fps: float, flight=None, filled=None, up=CAMERA_UP,
+def com_height_figure(sequences: dict, fps: float, flight=None, filled=None, up=LEVEL_UP,
                       reference: Optional[str] = None, true_g: Optional[float] = None):
     """COM height over time of one or more sequences, flights shaded, a parabola fitted to
     every flight of ``reference`` (its ``g`` in the legend).

@@ -16,9 +16,9 @@ from tqdm import tqdm
 
 from finephys.datasets.synthgym import ACTIONS, generate_clip
 from finephys.datasets.synthgym_dataset import sample_seed
-from finephys.models.physics.gravity_direction import (LEVEL_GRAVITY, angle_deg,
-                                                       estimate_gravity_direction)
+from finephys.models.physics.gravity_direction import angle_deg, estimate_gravity_direction
 from finephys.structures import pixels_to_normalized
+from finephys.structures.constants import LEVEL_GRAVITY
 
 from .functional.physics_errors import ballistic_error
 

@@ -15,7 +15,7 @@ import torch
 from finephys.datasets.synthgym import generate_clip
 from finephys.datasets.synthgym_dataset import sample_seed
 # what a solver without the sample's gravity assumes (a level camera, y down): the g of c̈ = g
-from finephys.models.physics.gravity_direction import LEVEL_GRAVITY
+from finephys.structures.constants import LEVEL_GRAVITY
 
 
 #: Elements with a flight, from which long inputs are composed.

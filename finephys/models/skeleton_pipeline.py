@@ -15,11 +15,10 @@ from mmengine.runner.checkpoint import CheckpointLoader, load_state_dict
 from tqdm import tqdm
 
 from finephys.datasets.io import is_video_file, read_skeleton_input
-from finephys.models.physics.gravity_direction import (LEVEL_GRAVITY, angle_deg,
-                                                       estimate_gravity_direction)
+from finephys.models.physics.gravity_direction import angle_deg, estimate_gravity_direction
 from finephys.registry import MODELS, POSE_ESTIMATORS
 from finephys.structures import pixels_to_normalized
-from finephys.structures.constants import STANDARD_GRAVITY
+from finephys.structures.constants import LEVEL_GRAVITY, STANDARD_GRAVITY
 from finephys.utils.errors import UserInputError
 from finephys.utils.keypoint_gaps import fill_missing_keypoints
 from finephys.utils.sequences import flight_segments
@@ -301,7 +300,9 @@ class SkeletonPipeline:
                 the solver as it is, nothing estimated (None: the pipeline's ``gravity``).
             progress (callable, optional): ``progress(stage, done, total, seconds)``:
                 ``'lifting'`` per window (windows done, windows), then ``'physics'`` once
-                (whole-sequence physics: the solve and the fusion over the input).
+                (whole-sequence physics: the solve and the fusion over the input); window by
+                window physics reports ``'lifting + physics'`` per window, over two passes
+                (2 × windows) when gravity from the scene is given to the solver.
 
         Windows wholly inside a stretch where the person was lost (every score 0) are not
         lifted; frames that no lifted window covers are bridged linearly in time between the
@@ -338,15 +339,32 @@ class SkeletonPipeline:
         if self.physics_over_sequence:
             return self._lift_then_solve_sequence(norm, scores, observed, fps, show_progress,
                                                   keypoints_3d_estimator, progress, gravity)
+        # gravity from the scene, for a solver that takes it, needs a second pass through the
+        # windows: progress then counts both passes as one stage (done 1 … 2 × windows)
+        second_pass = (gravity is None and self.gravity == 'scene'
+                       and solver_takes_gravity(self.model))
+        passes = 2 if second_pass else 1
+        first = progress
+        if progress is not None and second_pass:
+            def first(stage, done, total, seconds):
+                progress(stage, done, passes * total, seconds)
         result = self._lift_windows(norm, scores, observed, fps, show_progress,
-                                    keypoints_3d_estimator, progress, gravity)
+                                    keypoints_3d_estimator, first, gravity)
         est = gravity
         if gravity is None and self.gravity == 'scene':
             est = self.estimate_gravity(result['s_dd'], norm, scores, ~result['bridged_frames'],
                                         fps, result.get('flight'))
-            if est['from_scene'] and solver_takes_gravity(self.model):
+        if second_pass:
+            if est['from_scene']:
+                second = None
+                if progress is not None:
+                    def second(stage, done, total, seconds):
+                        progress(stage, total + done, passes * total, seconds)
                 result = self._lift_windows(norm, scores, observed, fps, show_progress,
-                                            keypoints_3d_estimator, progress, est['gravity'])
+                                            keypoints_3d_estimator, second, est['gravity'])
+            elif progress is not None:     # the level camera: the first pass was the answer
+                windows = passes * len(self._window_starts(len(norm))[1])
+                progress('lifting + physics', windows, windows, 0.0)
         result.update(gravity_fields(est))
         return result
 

@@ -164,11 +164,17 @@ class ToolLanes:
             with open(osp.join(self.log_dir, 'steps.tsv'), 'a') as f:
                 f.write(f'{self.lane}\t{name}\t{seconds:.1f}\t{int(shared)}\n')
 
-    def run_in_process(self, script: str, argv: Sequence[str]) -> None:
+    def run_in_process(self, script: str, argv: Sequence[str], name: Optional[str] = None) -> None:
         """Call a light tool's ``main(argv)`` in this process (see
         :func:`~finephys.utils.tool_runner.run_tool_in_process`), echoed with the lane's
-        name; what it prints goes to the console."""
-        name = osp.splitext(osp.basename(script))[0]
+        name; what it prints goes to the console.
+
+        Args:
+            script (str): the tool, relative to the repository root.
+            argv (list[str]): its arguments.
+            name (str, optional): the step's name (default: the script's base name).
+        """
+        name = name or osp.splitext(osp.basename(script))[0]
         with self._lock:
             if self._aborted:
                 raise LaneAborted(f'{name}: not started, another lane failed')

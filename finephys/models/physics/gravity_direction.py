@@ -31,15 +31,9 @@ from scipy.optimize import minimize
 from scipy.signal import savgol_filter
 
 from finephys.structures.anthropometry import joint_mass_fractions
-from finephys.structures.constants import STANDARD_GRAVITY
+from finephys.structures.constants import LEVEL_UP
 from finephys.structures.skeleton import H36M17
 from finephys.utils.sequences import flight_segments
-
-#: "Up" of a level camera in the camera frame (x right, y down, z forward).
-LEVEL_UP = np.array([0.0, -1.0, 0.0])
-
-#: A level camera's gravity in the camera frame, m/s² (what a solver assumes without one).
-LEVEL_GRAVITY = np.array([0.0, STANDARD_GRAVITY, 0.0])
 
 #: Joints whose stillness marks a stance (the feet's lowest joints in H36M-17).
 STANCE_JOINTS = ('left_ankle', 'right_ankle')

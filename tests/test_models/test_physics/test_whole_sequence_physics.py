@@ -311,3 +311,30 @@ def test_whole_sequence_bad_input(case):
     if case == 'no flight':
         assert reason == 'no flight of at least 8 frames (longest: 0)'
     assert bool(reason) == (not out['scale_valid'].item())
+
+
+def test_window_by_window_progress_counts_both_passes_once(flighty_model):
+    """Window by window with gravity from the scene, the windows run twice (the second time
+    with the estimated gravity): progress counts 1 … 2 × windows of one stage and never
+    restarts; with a level camera, one pass: 1 … windows."""
+    from finephys.datasets.synthgym import generate_clip
+    cfg, ckpt = flighty_model
+    clip = generate_clip('salto forward tucked', 3, num_frames=80, dtype=np.float64)
+    runs = {}
+    for gravity in ('level', 'scene'):
+        calls = []
+        pipeline = SkeletonPipeline(cfg, ckpt, logger='silent', physics='windows',
+                                    gravity=gravity)
+        result = pipeline.lift(clip['keypoints_2d'], clip['keypoint_scores'],
+                               clip['camera']['K'], 30.0, progress=lambda *c: calls.append(c))
+        assert {stage for stage, *_ in calls} == {'lifting + physics'}
+        assert all(seconds >= 0 for *_, seconds in calls)
+        runs[gravity] = (calls, result)
+    level = [done for _, done, _, _ in runs['level'][0]]
+    windows = len(level)
+    assert windows >= 3 and level == list(range(1, windows + 1))
+    assert {total for _, _, total, _ in runs['level'][0]} == {windows}
+    calls, result = runs['scene']
+    assert result['gravity_from_scene']      # this clip's stances and flight fix gravity
+    assert [done for _, done, _, _ in calls] == list(range(1, 2 * windows + 1))
+    assert {total for _, _, total, _ in calls} == {2 * windows}

@@ -263,3 +263,20 @@ def test_video_mode_tracks_real_video_without_the_person_detector(real_view_fram
     np.testing.assert_allclose(fast(frames)[0], kp_fast, atol=1e-3)
     with pytest.raises(ValueError, match='video_mode_retry'):
         POSE_ESTIMATORS.build(dict(type='MediaPipePoseEstimator', video_mode_retry=-1))
+
+
+def test_video_mode_retries_soon_then_doubles_its_pause():
+    """After consecutive video-mode failures (nobody found, or a result the gates reject) the
+    crops track for 0, 1, 3, 7, … frames before the graph is tried again, never longer than
+    ``video_mode_retry``; a new video starts the count afresh."""
+    pytest.importorskip('mediapipe')
+    est = POSE_ESTIMATORS.build(dict(type='MediaPipePoseEstimator', video_mode_retry=10))
+    pauses = []
+    for _ in range(6):
+        est.back_off_video_mode()
+        pauses.append(est.video_cooldown)
+    assert pauses == [0, 1, 3, 7, 10, 10]
+    est.reset()
+    est.back_off_video_mode()
+    assert est.video_cooldown == 0
+

@@ -74,11 +74,12 @@ class MediaPipePoseEstimator(nn.Module):
             the whole frame (its landmarks of one frame are the next frame's region of interest,
             rotation included; the person detector runs only when that tracking fails) and
             accept its result through the tracker's gates (score, position, size,
-            appearance). A doubtful or rejected result falls back to the tracker's crops, and
-            the video-mode graph is reset and tried again ``video_mode_retry`` frames later.
+            appearance). A frame where the graph finds nobody, or whose result is doubtful or
+            rejected, falls back to the tracker's crops (a rejected graph is reset); the graph
+            is tried again after 0, 1, 3, 7, … frames of consecutive failures.
             Camera-rate tracking; False: the tracker's crops (person detector) on every frame.
-        video_mode_retry (int): Frames of crop tracking after a video-mode result was
-            rejected.
+        video_mode_retry (int): The longest pause (frames of crop tracking) between two tries
+            of the video-mode graph after consecutive failures.
         device (str): Accepted for interface parity (MediaPipe runs on the CPU).
     """
 
@@ -119,7 +120,7 @@ class MediaPipePoseEstimator(nn.Module):
             raise ValueError(f'MediaPipePoseEstimator: video_mode_retry={video_mode_retry}; '
                              'expected >= 0')
         self.video_mode_retry = int(video_mode_retry)
-        self.video_cooldown, self.video_frames = 0, 0
+        self.video_cooldown, self.video_frames, self.video_misses = 0, 0, 0
         self.tracker = SinglePersonTracker(self.detect, key_joints=BLAZEPOSE33_TO_COCO17,
                                            try_rotated=try_rotated,
                                            **dict(dict(appearance_bones=APPEARANCE_BONES,
@@ -151,7 +152,7 @@ class MediaPipePoseEstimator(nn.Module):
         self.tracker.reset()
         if self.video_pose is not None:
             self.video_pose.reset()
-        self.video_cooldown, self.video_frames = 0, 0
+        self.video_cooldown, self.video_frames, self.video_misses = 0, 0, 0
 
     def people(self, frame: np.ndarray, max_people: int = 4):
         """The people in one frame (``channel_order``), to pick whom to track
@@ -172,6 +173,16 @@ class MediaPipePoseEstimator(nn.Module):
         and ``video_mode``: frames whose result came from the video-mode graph."""
         return dict(self.tracker.counts, video_mode=self.video_frames)
 
+    def back_off_video_mode(self):
+        """After a frame where the video-mode graph found nobody or was rejected: the crops
+        track, and the graph is tried again after 0, 1, 3, 7, … frames of consecutive failures
+        (at most ``video_mode_retry``). A graph freshly locked on from its person detector is
+        often doubtful for a frame or two, so the first retries come soon; the gates, not the
+        pause, keep the identity, and the doubling bounds what a graph that keeps failing
+        costs (one graph call per pause, on top of the crops)."""
+        self.video_misses += 1
+        self.video_cooldown = min(2 ** (self.video_misses - 1) - 1, self.video_mode_retry)
+
     def track_video_mode(self, rgb):
         """The tracked person from the video-mode graph, accepted into the track, or None
         (no confident track yet, cooling down after a rejection, or rejected now: a detection
@@ -183,23 +194,27 @@ class MediaPipePoseEstimator(nn.Module):
             self.video_cooldown -= 1
             return None
         out = self.detect(rgb, self.video_pose)
-        det = None
-        if out is not None:
-            kp, scores, extra = out
-            up, down = tracker.up_joints, tracker.down_joints
-            upright = None if up is None or down is None else bool(
-                kp[up, 1].mean() < kp[down, 1].mean())
-            # the graph's region of interest is rotated with the body, so the landmark model
-            # saw it upright whatever its orientation in the frame: angle 0, world landmarks
-            # already in the frame's axes
-            det = Detection(np.asarray(kp, float), np.asarray(scores, float), 0, dict(extra),
-                            None)
-        if det is None or not tracker.good_enough(det) or not tracker.consistent(rgb, det):
-            # doubtful: the crops decide, and the graph locks on afresh after a pause (its
-            # detector may have picked someone else)
-            self.video_pose.reset()
-            self.video_cooldown = self.video_mode_retry
+        if out is None:
+            # the graph lost its region of interest and runs its own person detector on the
+            # next call (MediaPipe's video mode does that by itself): nobody to distrust, so
+            # no reset; the crops take this frame
+            self.back_off_video_mode()
             return None
+        kp, scores, extra = out
+        up, down = tracker.up_joints, tracker.down_joints
+        upright = None if up is None or down is None else bool(
+            kp[up, 1].mean() < kp[down, 1].mean())
+        # the graph's region of interest is rotated with the body, so the landmark model saw it
+        # upright whatever its orientation in the frame: angle 0, world landmarks already in
+        # the frame's axes
+        det = Detection(np.asarray(kp, float), np.asarray(scores, float), 0, dict(extra), None)
+        if not tracker.good_enough(det) or not tracker.consistent(rgb, det):
+            # doubtful: the crops decide, and the graph locks on afresh (its detector may have
+            # picked someone else; whoever it picks next passes the same gates)
+            self.video_pose.reset()
+            self.back_off_video_mode()
+            return None
+        self.video_misses = 0
         tracker.counts['tracked'] += 1
         tracker.accept(rgb, det)
         # should the crops take over, they start in the body's orientation in the frame

@@ -9,8 +9,8 @@ the numbers it computes alone (torch's reductions depend on the number of thread
 else runs); only the wait policy of OpenMP changes while another lane is busy:
 ``OMP_WAIT_POLICY=PASSIVE`` lets a finished parallel region's threads sleep instead of spinning
 on a core the other lane needs. Measured on 2 cores (stage-1 training, 12 epochs, + 20 backbone
-pretraining iterations): one after the other 102 s; side by side with spinning threads 146 s;
-side by side with ``PASSIVE`` 73 s. Alone, ``PASSIVE`` is slower (1.9 → 2.5 s per backbone
+pretraining iterations): one after the other 102 s; side by side with OpenMP's threads
+spinning 92–146 s (by spin count); side by side with ``PASSIVE`` 73 s. Alone, ``PASSIVE`` is slower (1.9 → 2.5 s per backbone
 iteration), so a step gets it only when it starts while another lane is running.
 """
 import os

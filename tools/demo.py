@@ -128,7 +128,7 @@ def newest_checkpoint(work_dir):
                   glob.glob(osp.join(work_dir, 'epoch_*.pth')))[-1]
 
 
-def skeleton_lane(lanes, args, work, py, out):
+def skeleton_lane(lanes, args, work, py, out, with_finegym=True):
     """The skeleton path: data, stage 1 (→ ``out['phys_ckpt']``), the structured solver, the
     physics report, long inputs, gravity, a held-out salto, real video, and the FineGym chain
     (after ``out['pose_ckpt']``)."""
@@ -213,7 +213,8 @@ def skeleton_lane(lanes, args, work, py, out):
                                  struct_ckpt, *rows[:6], '--trial', 'Demo_MultiPerson',
                                  '--out-dir', osp.join(work, 'real_video', 'eval_multiperson')],
                                 'eval_real_video_multiperson'))
-    finegym = finegym_chain(lanes, work, py, phys_ckpt, out['pose_ckpt'].result())
+    finegym = (finegym_chain(lanes, work, py, phys_ckpt, out['pose_ckpt'].result())
+               if with_finegym else None)
     return dict(phys=phys, longseq=longseq, gravity=gravity, baseline=baseline,
                 realvideo=realvideo, finegym=finegym)
 
@@ -299,8 +300,15 @@ def main():
     skeleton = functools.partial(skeleton_lane, lanes, args, work, py, out)
     generator = functools.partial(generator_lane, lanes, args, work, py, out)
     if args.one_lane:
-        done = lanes.run_lanes(one=lambda: dict(skeleton=skeleton(), generator=generator()))
-        done = done['one']
+        # each lane waits for the other once (stage 3 for stage 1, the FineGym chain for the
+        # detector): one after the other, the FineGym chain moves to the end
+        def one_after_the_other():
+            sk = skeleton_lane(lanes, args, work, py, out, with_finegym=False)
+            gen = generator()
+            sk['finegym'] = finegym_chain(lanes, work, py, out['phys_ckpt'].result(),
+                                          out['pose_ckpt'].result())
+            return dict(skeleton=sk, generator=gen)
+        done = lanes.run_lanes(one=one_after_the_other)['one']
     else:
         done = lanes.run_lanes(skeleton=skeleton, generator=generator)
     sk, gen = done['skeleton'], done['generator']

@@ -288,7 +288,7 @@ def main():
     p.add_argument('--pose-epochs', type=int, default=6)
     p.add_argument('--pose-clips', type=int, default=160)
     p.add_argument('--one-lane', action='store_true',
-                   help='run the two lanes one after the other (same numbers, ~1.4x longer)')
+                   help='run the two lanes one after the other (same numbers, ~1.3x longer)')
     args = p.parse_args()
     work = osp.abspath(args.work_dir)
     t0 = time.time()

@@ -343,28 +343,26 @@ class SkeletonPipeline:
         # windows: progress then counts both passes as one stage (done 1 … 2 × windows)
         second_pass = (gravity is None and self.gravity == 'scene'
                        and solver_takes_gravity(self.model))
-        passes = 2 if second_pass else 1
         first = progress
         if progress is not None and second_pass:
             def first(stage, done, total, seconds):
-                progress(stage, done, passes * total, seconds)
+                progress(stage, done, 2 * total, seconds)
         result = self._lift_windows(norm, scores, observed, fps, show_progress,
                                     keypoints_3d_estimator, first, gravity)
         est = gravity
         if gravity is None and self.gravity == 'scene':
             est = self.estimate_gravity(result['s_dd'], norm, scores, ~result['bridged_frames'],
                                         fps, result.get('flight'))
-        if second_pass:
-            if est['from_scene']:
-                second = None
-                if progress is not None:
-                    def second(stage, done, total, seconds):
-                        progress(stage, total + done, passes * total, seconds)
-                result = self._lift_windows(norm, scores, observed, fps, show_progress,
-                                            keypoints_3d_estimator, second, est['gravity'])
-            elif progress is not None:     # the level camera: the first pass was the answer
-                windows = passes * len(self._window_starts(len(norm))[1])
-                progress('lifting + physics', windows, windows, 0.0)
+        if second_pass and est['from_scene']:
+            second = None
+            if progress is not None:
+                def second(stage, done, total, seconds):
+                    progress(stage, total + done, 2 * total, seconds)
+            result = self._lift_windows(norm, scores, observed, fps, show_progress,
+                                        keypoints_3d_estimator, second, est['gravity'])
+        elif second_pass and progress is not None:   # a level camera: the first pass was it
+            windows = 2 * len(self._window_starts(len(norm))[1])
+            progress('lifting + physics', windows, windows, 0.0)
         result.update(gravity_fields(est))
         return result
 

@@ -231,8 +231,9 @@ def generator_lane(lanes, args, work, py, out):
         f'train_cfg.max_epochs={pe}', f'train_cfg.val_interval={pe + 1}',
         f'param_scheduler.0.T_max={pe}', f'default_hooks.checkpoint.interval={pe}',
         f'train_dataloader.dataset.num_samples={args.pose_clips}'], 'train_pose_estimator')
-    out['pose_ckpt'].set_result(osp.join(pose_dir, f'epoch_{pe}.pth'))
-    sh([py, 'tools/test.py', POSE_CONFIG, out['pose_ckpt'].result(), '--work-dir',
+    pose_ckpt = osp.join(pose_dir, f'epoch_{pe}.pth')
+    out['pose_ckpt'].set_result(pose_ckpt)
+    sh([py, 'tools/test.py', POSE_CONFIG, pose_ckpt, '--work-dir',
         osp.join(pose_dir, 'test')], 'test_pose_estimator')
     pose_val = latest_metrics(osp.join(pose_dir, 'test'))
 
@@ -260,7 +261,6 @@ def generator_lane(lanes, args, work, py, out):
         f'default_hooks.checkpoint.interval={it}', f'custom_hooks.1.interval={it}'],
        'train_stage3')
     gen_ckpt = osp.join(gen_dir, f'iter_{it}.pth')
-    pose_ckpt = out['pose_ckpt'].result()
     fidelity = {}
     for name, zero in (('trained', False), ('zero', True)):
         sh([py, 'tools/test.py', STAGE3_CONFIG, gen_ckpt, '--work-dir',

@@ -1,10 +1,11 @@
 import os
 import os.path as osp
-import subprocess
 import sys
 
 import numpy as np
 import pytest
+
+from tests.tool_process import run_command
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
@@ -17,9 +18,9 @@ def tiny_config(tiny_generator_config, tmp_path_factory):
 def test_cli_writes_playable_outputs_and_is_seeded(tiny_config):
     cfg, root = tiny_config
     env = dict(os.environ, PYTHONPATH=ROOT)
-    r = subprocess.run([sys.executable, 'tools/infer.py', cfg, 'stag jump', '--frames', '8',
-                        '--size', '32', '--seed', '3', '--out-dir', str(root / 'a')],
-                       cwd=ROOT, capture_output=True, text=True, env=env, timeout=600)
+    r = run_command([sys.executable, 'tools/infer.py', cfg, 'stag jump', '--frames', '8',
+                     '--size', '32', '--seed', '3', '--out-dir', str(root / 'a')],
+                    cwd=ROOT, env=env, timeout=600)
     assert r.returncode == 0, r.stderr[-3000:]
     outs = [root / 'a']
     import imageio.v3 as iio
@@ -28,10 +29,10 @@ def test_cli_writes_playable_outputs_and_is_seeded(tiny_config):
     assert iio.imread(outs[0] / 'stag_jump.gif').shape[0] == 8
     # several prompts: one video each, the model loaded once; each equals its single-prompt run
     # (another process, another prompt first: the seed alone decides the video)
-    r = subprocess.run([sys.executable, 'tools/infer.py', cfg, 'split jump with 1 turn',
-                        'stag jump', '--frames', '8', '--size', '32', '--seed', '3', '--out-dir',
-                        str(root / 'multi')], cwd=ROOT, capture_output=True, text=True, env=env,
-                       timeout=600)
+    r = run_command([sys.executable, 'tools/infer.py', cfg, 'split jump with 1 turn',
+                     'stag jump', '--frames', '8', '--size', '32', '--seed', '3', '--out-dir',
+                     str(root / 'multi')], cwd=ROOT, env=env,
+                    timeout=600)
     assert r.returncode == 0, r.stderr[-3000:]
     assert np.array_equal(iio.imread(root / 'multi' / 'stag_jump.mp4', plugin='pyav'), a)
     assert (root / 'multi' / 'split_jump_with_1_turn.mp4').is_file()
@@ -63,9 +64,9 @@ def test_bad_requests_give_one_clear_error(tiny_config, tmp_path):
         with pytest.raises(ValueError, match=msg):
             inf(**kwargs)
     # and the CLI turns them into one line with exit status 2
-    r = subprocess.run([sys.executable, 'tools/infer.py', cfg, 'free text only'], cwd=ROOT,
-                       capture_output=True, text=True, env=dict(os.environ, PYTHONPATH=ROOT),
-                       timeout=600)
+    r = run_command([sys.executable, 'tools/infer.py', cfg, 'free text only'], cwd=ROOT,
+                    env=dict(os.environ, PYTHONPATH=ROOT),
+                    timeout=600)
     assert r.returncode == 2 and 'needs a skeleton' in r.stderr and 'Traceback' not in r.stderr
 
 

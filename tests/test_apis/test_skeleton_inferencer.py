@@ -1,7 +1,6 @@
 import json
 import os.path as osp
 import pickle
-import subprocess
 import sys
 
 import numpy as np
@@ -12,6 +11,8 @@ from finephys.apis import SkeletonInferencer, load_skeleton_file
 from finephys.datasets.synthgym import generate_clip
 from finephys.registry import MODELS
 from finephys.structures import H36M17
+
+from tests.tool_process import run_command
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 CFG = osp.join(ROOT, 'configs/finephys/finephys-skeleton_stage1_synthgym_tcn-lifter.py')
@@ -117,15 +118,15 @@ def test_cli_on_a_video_with_online_mmpose(tmp_path, checkpoint, clip):
     write_video(video, clip['video'], fps=30)
     pose_cfg = osp.join(osp.dirname(mmpose.__file__), '.mim', 'configs', 'body_2d_keypoint',
                         'rtmpose', 'coco', 'rtmpose-t_8xb256-420e_coco-256x192.py')
-    r = subprocess.run([sys.executable, 'tools/infer_skeleton.py', CFG, checkpoint, video,
-                        '--out-dir', str(tmp_path / 'o'), '--pose-config', pose_cfg],
-                       cwd=ROOT, capture_output=True, text=True, timeout=600,
-                       env=dict(__import__('os').environ, PYTHONPATH=ROOT))
+    r = run_command([sys.executable, 'tools/infer_skeleton.py', CFG, checkpoint, video,
+                     '--out-dir', str(tmp_path / 'o'), '--pose-config', pose_cfg],
+                    cwd=ROOT, timeout=600,
+                    env=dict(__import__('os').environ, PYTHONPATH=ROOT))
     assert r.returncode == 0, r.stderr[-3000:]
     assert osp.isfile(tmp_path / 'o' / 'gym_3d.npz')
-    bad = subprocess.run([sys.executable, 'tools/infer_skeleton.py', CFG, checkpoint,
-                          str(tmp_path / 'missing.npz')], cwd=ROOT, capture_output=True,
-                         text=True, env=dict(__import__('os').environ, PYTHONPATH=ROOT))
+    bad = run_command([sys.executable, 'tools/infer_skeleton.py', CFG, checkpoint,
+                       str(tmp_path / 'missing.npz')], cwd=ROOT,
+                      env=dict(__import__('os').environ, PYTHONPATH=ROOT))
     assert bad.returncode == 2 and 'input not found' in bad.stderr
 
 
@@ -254,9 +255,9 @@ def test_bad_videos_get_one_clear_error(tmp_path, checkpoint, two_person_mp4):
     sizes = [len(c) for c in VideoReader(two_person_mp4).chunks(10)]
     assert sizes == [10, 10, 10, 6]
     # the command line: one line, exit 2, no traceback
-    r = subprocess.run([sys.executable, 'tools/infer_skeleton.py', CFG, checkpoint,
-                        str(tmp_path / 'junk.mp4')], cwd=ROOT, capture_output=True, text=True,
-                       env=dict(__import__('os').environ, PYTHONPATH=ROOT))
+    r = run_command([sys.executable, 'tools/infer_skeleton.py', CFG, checkpoint,
+                     str(tmp_path / 'junk.mp4')], cwd=ROOT,
+                    env=dict(__import__('os').environ, PYTHONPATH=ROOT))
     assert r.returncode == 2 and 'junk.mp4: cannot read video' in r.stderr
     assert 'Traceback' not in r.stderr
 

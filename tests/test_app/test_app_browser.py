@@ -15,6 +15,8 @@ import time
 import numpy as np
 import pytest
 
+from tests.tool_process import run_command
+
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 CHROMIUM, CHROMEDRIVER = '/usr/bin/chromium', '/usr/bin/chromedriver'
 LIMIT_MB = 1          # the bad-upload test's "larger than the configured limit"
@@ -145,10 +147,9 @@ def _download(driver, folder, suffix):
 
 def _infer_skeleton(video, box, out_dir, checkpoint):
     cfg, ckpt = checkpoint
-    r = subprocess.run([sys.executable, 'tools/infer_skeleton.py', cfg, ckpt, video,
-                        '--out-dir', out_dir, '--person-box', *map(str, box)],
-                       cwd=ROOT, capture_output=True, text=True, timeout=600,
-                       env=dict(os.environ, PYTHONPATH=ROOT))
+    r = run_command([sys.executable, 'tools/infer_skeleton.py', cfg, ckpt, video,
+                     '--out-dir', out_dir, '--person-box', *map(str, box)],
+                    cwd=ROOT, timeout=600, env=dict(os.environ, PYTHONPATH=ROOT))
     assert r.returncode == 0, r.stderr[-3000:]
     return np.load(glob.glob(osp.join(out_dir, '*_3d.npz'))[0])
 

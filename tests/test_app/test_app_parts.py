@@ -12,6 +12,8 @@ from finephys.app.uploads import SessionFolders, UploadError, check_video_upload
 from finephys.app.video_to_3d import VIDEO_STAGES, VideoTo3D, person_box, pick_person
 from finephys.structures import H36M17
 
+from tests.tool_process import run_command
+
 
 def test_fit_flight_gravity_recovers_a_parabola_exactly():
     fps, g = 30.0, 9.81
@@ -261,14 +263,13 @@ def test_app_command_line_errors_are_one_line(tmp_path, capsys):
     """The first refusal through a real process (exit status, nothing else on stderr); the
     others through the tool's ``main`` in this process (a fresh interpreter costs ~9 s each)."""
     import socket
-    import subprocess
     import sys
 
     from finephys.utils.tool_runner import run_tool_in_process
     root = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-    r = subprocess.run([sys.executable, 'tools/app.py', '--work-dir', str(tmp_path)], cwd=root,
-                       capture_output=True, text=True, timeout=120,
-                       env=dict(os.environ, PYTHONPATH=root))
+    r = run_command([sys.executable, 'tools/app.py', '--work-dir', str(tmp_path)], cwd=root,
+                    timeout=120,
+                    env=dict(os.environ, PYTHONPATH=root))
     assert r.returncode == 2 and 'no skeleton model' in r.stderr, r.stderr[-2000:]
     assert len(r.stderr.strip().splitlines()) == 1 and 'Traceback' not in r.stderr
     with socket.socket() as busy:

@@ -1,6 +1,5 @@
 import json
 import os.path as osp
-import subprocess
 import sys
 
 import numpy as np
@@ -9,6 +8,8 @@ import pytest
 from finephys.datasets import SynthGymDataset, sample_seed
 from finephys.datasets.synthgym import ACTIONS
 from finephys.registry import DATASETS
+
+from tests.tool_process import run_command
 
 
 def test_subset_and_class_filters():
@@ -60,13 +61,13 @@ def test_cache_written_by_the_tool_round_trips_and_resumes(tmp_path, repo_root):
     cmd = [sys.executable, osp.join(repo_root, 'tools/dataset_converters/generate_synthgym.py'),
            '--out', str(out), '--splits', 'train:3', '--num-frames', '8', '--render-size', '32',
            '--workers', '1']
-    r = subprocess.run(cmd, capture_output=True, text=True, cwd=repo_root)
+    r = run_command(cmd, cwd=repo_root)
     assert r.returncode == 0, r.stderr
     assert '3 written' in r.stdout
     index = json.loads((out / 'train' / 'index.json').read_text())
     assert len(index['samples']) == 3 and (out / 'train' / '000000.mp4').is_file()
     # resumable: a second run keeps everything
-    r = subprocess.run(cmd, capture_output=True, text=True, cwd=repo_root)
+    r = run_command(cmd, cwd=repo_root)
     assert '0 written, 3 kept' in r.stdout
     cached = SynthGymDataset(num_samples=3, num_frames=8, render_size=32, data_root=str(out))
     fresh = SynthGymDataset(num_samples=3, num_frames=8, render_size=32)

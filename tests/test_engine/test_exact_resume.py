@@ -6,11 +6,12 @@ import glob
 import json
 import os
 import os.path as osp
-import subprocess
 import sys
 
 import pytest
 import torch
+
+from tests.tool_process import run_command
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 LIFTER = osp.join(ROOT, 'tests', 'data', 'tiny_resume_synthgym.py')
@@ -25,7 +26,7 @@ def train(cfg, work_dir, kill=None, resume=False, options=()):
     args = [sys.executable, 'tools/train.py', cfg, '--work-dir', str(work_dir)]
     args += ['--resume'] if resume else []
     args += ['--cfg-options', *options] if options else []
-    return subprocess.run(args, cwd=ROOT, capture_output=True, text=True, env=env, timeout=600)
+    return run_command(args, ROOT, env=env)
 
 
 def losses(work_dir):
@@ -119,9 +120,8 @@ def test_check_exact_resume_tool_reports_identical_weights(tmp_path):
     """The user-facing check (an external SIGKILL at whatever point the process has reached)."""
     env = dict(os.environ, PYTHONPATH=ROOT)
     env.pop('FINEPHYS_TEST_KILL', None)
-    r = subprocess.run([sys.executable, 'tools/analysis_tools/check_exact_resume.py', LIFTER,
-                        '--work-dir', str(tmp_path), '--kill-after-iter', '7'], cwd=ROOT,
-                       capture_output=True, text=True, env=env, timeout=600)
+    r = run_command([sys.executable, 'tools/analysis_tools/check_exact_resume.py', LIFTER,
+                     '--work-dir', str(tmp_path), '--kill-after-iter', '7'], ROOT, env=env)
     assert r.returncode == 0, r.stderr[-3000:]
     results = dict(line[7:].split('=') for line in r.stdout.splitlines()
                    if line.startswith('RESULT '))

@@ -3,7 +3,6 @@ annotation files, and the non-finite guard stopping a run with its last good che
 import os
 import os.path as osp
 import shutil
-import subprocess
 import sys
 
 import numpy as np
@@ -14,6 +13,8 @@ from finephys.datasets import FineGymVideoDataset, Pose3DNpzDataset
 from finephys.datasets.bad_samples import BadSampleError
 from finephys.engine.hooks import NonFiniteGuardHook
 from finephys.utils.launch import InputDataError
+
+from tests.tool_process import run_command
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 TINY = osp.join(ROOT, 'tests', 'data', 'tiny_temporal_conv_synthgym.py')
@@ -126,8 +127,7 @@ def _train(args):
     env = dict(os.environ, PYTHONPATH=ROOT)
     env.pop('FINEPHYS_TEST_KILL', None)
     env.update(args.pop('env', {}))
-    return subprocess.run([sys.executable, 'tools/train.py', *args['argv']], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=600)
+    return run_command([sys.executable, 'tools/train.py', *args['argv']], ROOT, env=env)
 
 
 def test_training_skips_bad_samples_with_a_per_epoch_summary(tmp_path):

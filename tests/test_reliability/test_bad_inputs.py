@@ -6,7 +6,6 @@ import json
 import os.path as osp
 import pickle
 import runpy
-import subprocess
 import sys
 
 import numpy as np
@@ -15,6 +14,8 @@ import torch
 
 from finephys.datasets.synthgym import generate_clip
 from finephys.registry import MODELS
+
+from tests.tool_process import run_command
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 TINY = osp.join(ROOT, 'tests', 'data', 'tiny_temporal_conv_synthgym.py')
@@ -139,8 +140,7 @@ def test_checkpoint_refusals_in_infer_skeleton(monkeypatch, capsys, files, ckpt,
 
 def _tool(args):
     env = dict(__import__('os').environ, PYTHONPATH=ROOT)
-    return subprocess.run([sys.executable, *args], cwd=ROOT, capture_output=True, text=True,
-                          env=env, timeout=600)
+    return run_command([sys.executable, *args], ROOT, env=env)
 
 
 @pytest.mark.parametrize('tool', ['train --resume', 'train load_from', 'test'])

@@ -3,13 +3,14 @@ from the scene vs a level camera vs the truth, RESULT lines and the report."""
 import json
 import os
 import os.path as osp
-import subprocess
 import sys
 
 import numpy as np
 import pytest
 import torch
 from mmengine.config import Config
+
+from tests.tool_process import run_command
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 CFG = osp.join(ROOT, 'configs/finephys-structured/'
@@ -25,10 +26,10 @@ def test_eval_gravity_direction_tool(tmp_path):
     torch.manual_seed(0)
     ckpt = str(tmp_path / 'model.pth')
     torch.save(dict(state_dict=MODELS.build(Config.fromfile(CFG).model).state_dict()), ckpt)
-    r = subprocess.run([sys.executable, 'tools/analysis_tools/eval_gravity_direction.py', CFG,
-                        ckpt, '--num-clips', '2', '--out-dir', str(tmp_path / 'g')], cwd=ROOT,
-                       capture_output=True, text=True, timeout=600,
-                       env=dict(os.environ, PYTHONPATH=ROOT))
+    r = run_command([sys.executable, 'tools/analysis_tools/eval_gravity_direction.py', CFG,
+                     ckpt, '--num-clips', '2', '--out-dir', str(tmp_path / 'g')], cwd=ROOT,
+                    timeout=600,
+                    env=dict(os.environ, PYTHONPATH=ROOT))
     assert r.returncode == 0, r.stderr[-3000:]
     results = dict(line[len('RESULT '):].split('=') for line in r.stdout.splitlines()
                    if line.startswith('RESULT '))

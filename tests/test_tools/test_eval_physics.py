@@ -2,11 +2,12 @@
 import os
 import os.path as osp
 import re
-import subprocess
 import sys
 
 import numpy as np
 import torch
+
+from tests.tool_process import run_command
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 CFG = osp.join(ROOT, 'configs/finephys-structured/'
@@ -32,11 +33,11 @@ def test_eval_physics_reports_both_sets(tmp_path):
     env = dict(os.environ, PYTHONPATH=ROOT)
     loaders = [f'{k}_dataloader.{a}' for k in ('val', 'test')
                for a in ('num_workers=0', 'persistent_workers=False', 'batch_size=4')]
-    r = subprocess.run([sys.executable, 'tools/analysis_tools/eval_physics.py', CFG, ckpt,
-                        '--num-clips', '4', '--val-clips', '4', '--realmotion', real,
-                        '--compare', CFG, ckpt, '--out', out, '--work-dir', str(tmp_path / 'w'),
-                        '--cfg-options', *small, *loaders],
-                       cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)
+    r = run_command([sys.executable, 'tools/analysis_tools/eval_physics.py', CFG, ckpt,
+                     '--num-clips', '4', '--val-clips', '4', '--realmotion', real,
+                     '--compare', CFG, ckpt, '--out', out, '--work-dir', str(tmp_path / 'w'),
+                     '--cfg-options', *small, *loaders],
+                    cwd=ROOT, env=env, timeout=900)
     assert r.returncode == 0, r.stderr[-3000:]
     report = open(out).read()
     for row in ('data-driven lifter (S_dd)', 'Kalman/RTS', 'Butterworth', 'Savitzky',
@@ -53,13 +54,12 @@ def test_eval_physics_reports_both_sets(tmp_path):
     # flight detection per motion name (the real set's clips are named 'hop')
     assert '### Flight detection' in report and '| hop |' in report
     # a missing real-motion file is one clear error
-    r = subprocess.run([sys.executable, 'tools/analysis_tools/eval_physics.py', CFG, ckpt,
-                        '--realmotion', str(tmp_path / 'none.npz')], cwd=ROOT, env=env,
-                       capture_output=True, text=True, timeout=300)
+    r = run_command([sys.executable, 'tools/analysis_tools/eval_physics.py', CFG, ckpt,
+                     '--realmotion', str(tmp_path / 'none.npz')], cwd=ROOT, env=env,
+                    timeout=300)
     assert r.returncode == 2 and 'none.npz' in r.stderr and 'Traceback' not in r.stderr
     bad = str(tmp_path / 'bad.npz')
     np.savez(bad, keypoints_3d=np.zeros((2, 8, 17, 3)))                # no camera_K / fps
-    r = subprocess.run([sys.executable, 'tools/analysis_tools/eval_physics.py', CFG, ckpt,
-                        '--realmotion', bad], cwd=ROOT, env=env, capture_output=True, text=True,
-                       timeout=300)
+    r = run_command([sys.executable, 'tools/analysis_tools/eval_physics.py', CFG, ckpt,
+                     '--realmotion', bad], cwd=ROOT, env=env, timeout=300)
     assert r.returncode == 2 and 'missing arrays' in r.stderr and 'Traceback' not in r.stderr

@@ -2,12 +2,13 @@
 import json
 import os
 import os.path as osp
-import subprocess
 import sys
 
 import numpy as np
 import pytest
 import torch
+
+from tests.tool_process import run_command
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 CFG = osp.join(ROOT, 'configs/finephys/finephys-skeleton_stage1_synthgym_tcn-lifter.py')
@@ -67,11 +68,11 @@ def test_eval_real_video_on_pose2sims_demo(tmp_path):
     est_ckpt = str(tmp_path / 'estimator3d.pth')
     torch.save(dict(state_dict=MODELS.build(Config.fromfile(est_cfg).model).state_dict()),
                est_ckpt)
-    r = subprocess.run([sys.executable, 'tools/analysis_tools/eval_real_video.py', est_cfg,
-                        est_ckpt, '--name', 'est3d', '--compare', 'tcn', CFG, ckpt,
-                        '--out-dir', str(tmp_path / 'rv'), '--stride', '4'], cwd=ROOT,
-                       capture_output=True, text=True, timeout=900,
-                       env=dict(os.environ, PYTHONPATH=ROOT))
+    r = run_command([sys.executable, 'tools/analysis_tools/eval_real_video.py', est_cfg,
+                     est_ckpt, '--name', 'est3d', '--compare', 'tcn', CFG, ckpt,
+                     '--out-dir', str(tmp_path / 'rv'), '--stride', '4'], cwd=ROOT,
+                    timeout=900,
+                    env=dict(os.environ, PYTHONPATH=ROOT))
     assert r.returncode == 0, r.stderr[-3000:]
     results = dict(line[len('RESULT '):].split('=') for line in r.stdout.splitlines()
                    if line.startswith('RESULT '))
@@ -122,10 +123,10 @@ def test_benchmark_video_pose_runs_and_reports(tmp_path):
         locate_pose2sim_demo()
     except FileNotFoundError:
         pytest.skip('pose2sim is not installed (tools/setup_env.sh installs it)')
-    r = subprocess.run([sys.executable, 'tools/analysis_tools/benchmark_video_pose.py',
-                        '--seconds', '0.5', '--sample-frames', '6', '--work-dir', str(tmp_path)],
-                       cwd=ROOT, capture_output=True, text=True, timeout=600,
-                       env=dict(os.environ, PYTHONPATH=ROOT))
+    r = run_command([sys.executable, 'tools/analysis_tools/benchmark_video_pose.py',
+                     '--seconds', '0.5', '--sample-frames', '6', '--work-dir', str(tmp_path)],
+                    cwd=ROOT, timeout=600,
+                    env=dict(os.environ, PYTHONPATH=ROOT))
     assert r.returncode == 0, r.stderr[-3000:]
     results = dict(line[len('RESULT '):].split('=') for line in r.stdout.splitlines()
                    if line.startswith('RESULT '))
@@ -145,11 +146,11 @@ def test_eval_missing_frames_reports_every_source(tmp_path):
     model = MODELS.build(Config.fromfile(cfg).model)
     ckpt = str(tmp_path / 'model.pth')
     torch.save(dict(state_dict=model.state_dict()), ckpt)
-    r = subprocess.run([sys.executable, 'tools/analysis_tools/eval_missing_frames.py', cfg, ckpt,
-                        '--num-clips', '3', '--gap', '4', '--missing-gates', 'config', '0',
-                        '--lifter-missing-scores', 'config', 'none', '--out',
-                        str(tmp_path / 'm.md')], cwd=ROOT, capture_output=True, text=True,
-                       timeout=600, env=dict(os.environ, PYTHONPATH=ROOT))
+    r = run_command([sys.executable, 'tools/analysis_tools/eval_missing_frames.py', cfg, ckpt,
+                     '--num-clips', '3', '--gap', '4', '--missing-gates', 'config', '0',
+                     '--lifter-missing-scores', 'config', 'none', '--out',
+                     str(tmp_path / 'm.md')], cwd=ROOT, timeout=600,
+                    env=dict(os.environ, PYTHONPATH=ROOT))
     assert r.returncode == 0, r.stderr[-3000:]
     results = dict(line[len('RESULT '):].split('=') for line in r.stdout.splitlines()
                    if line.startswith('RESULT '))

@@ -3,13 +3,14 @@ loads, and the converted DSTformer computes what MotionBERT's forward computes w
 tensors (a reference written from MotionBERT's layer order, independent of finephys' modules)."""
 import importlib.util
 import os.path as osp
-import subprocess
 import sys
 
 import torch
 import torch.nn.functional as F
 
 from finephys.models.lifters.dstformer import DSTformer
+
+from tests.tool_process import run_command
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 TOOL = osp.join(ROOT, 'tools/model_converters/motionbert_to_finephys.py')
@@ -98,9 +99,8 @@ def test_converter_cli_reports_and_loads_into_a_config(tmp_path):
                    "in-context-dstformer_c32-n2n3_adamw-20e_synthgym.py']\n"
                    f"model = dict(lifter=dict(dim={C}, rep_dim={R}, heads={HEADS}, "
                    f"merge_depth=1, post_merge_depth=1, max_frames=16))\n")
-    out = subprocess.run([sys.executable, 'tools/model_converters/motionbert_to_finephys.py',
-                          str(src), str(dst), '--config', str(cfg)], cwd=ROOT,
-                         capture_output=True, text=True)
+    out = run_command([sys.executable, 'tools/model_converters/motionbert_to_finephys.py',
+                       str(src), str(dst), '--config', str(cfg)], cwd=ROOT)
     assert out.returncode == 0, out.stderr[-2000:]
     assert 'unmatched (MotionBERT key with no finephys counterpart): extra_head.weight' \
         in out.stdout
@@ -124,9 +124,8 @@ def test_converter_cli_reports_and_loads_into_a_config(tmp_path):
             return (print, ('pwned',))
     bad = tmp_path / 'evil.bin'
     torch.save({'model_pos': Evil()}, bad)
-    out = subprocess.run([sys.executable, 'tools/model_converters/motionbert_to_finephys.py',
-                          str(bad), str(tmp_path / 'x.pth')], cwd=ROOT, capture_output=True,
-                         text=True)
+    out = run_command([sys.executable, 'tools/model_converters/motionbert_to_finephys.py',
+                       str(bad), str(tmp_path / 'x.pth')], cwd=ROOT)
     assert out.returncode == 2 and 'pwned' not in out.stdout
     assert len(out.stderr.strip().splitlines()) == 1 and 'evil.bin' in out.stderr
     assert 'refused by safe loading' in out.stderr

@@ -3,10 +3,11 @@ layouts stage 3 loads (SD1.5 folder + MotionAdapter) without losing a weight."""
 import importlib.util
 import os
 import os.path as osp
-import subprocess
 import sys
 
 import torch
+
+from tests.tool_process import run_command
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 TOOL = osp.join(ROOT, 'tools', 'misc', 'pretrain_tiny_backbone.py')
@@ -45,10 +46,9 @@ def test_tool_trains_and_writes_loadable_folders(tmp_path):
     sd = write_tiny_sd15_folder(str(tmp_path / 'sd'), pixel_space=True, texts=['stag jump'])
     ma = write_tiny_motion_adapter(str(tmp_path / 'ma'))
     out = str(tmp_path / 'out')
-    r = subprocess.run([sys.executable, TOOL, sd, ma, '--out', out, '--iters', '4',
-                        '--batch-size', '1', '--frames', '4', '--clip-frames', '8',
-                        '--clips', '2'], cwd=ROOT, capture_output=True, text=True,
-                       env=dict(os.environ, PYTHONPATH=ROOT))
+    r = run_command([sys.executable, TOOL, sd, ma, '--out', out, '--iters', '4',
+                     '--batch-size', '1', '--frames', '4', '--clip-frames', '8',
+                     '--clips', '2'], cwd=ROOT, env=dict(os.environ, PYTHONPATH=ROOT))
     assert r.returncode == 0, r.stderr[-2000:]
     assert 'RESULT pretrain_loss_first=' in r.stdout and 'RESULT pretrain_loss_last=' in r.stdout
     assert osp.isfile(osp.join(out, 'pretrain_loss.png'))
@@ -58,7 +58,7 @@ def test_tool_trains_and_writes_loadable_folders(tmp_path):
     moved = [not torch.equal(p, q) for (n, p), (_, q) in
              zip(gen.unet.named_parameters(), before.unet.named_parameters()) if 'lora_' not in n]
     assert all(moved)                          # every base and motion weight was trained
-    r = subprocess.run([sys.executable, TOOL, str(tmp_path / 'nope'), ma, '--out', out],
-                       cwd=ROOT, capture_output=True, text=True, env=dict(os.environ, PYTHONPATH=ROOT))
+    r = run_command([sys.executable, TOOL, str(tmp_path / 'nope'), ma, '--out', out],
+                    cwd=ROOT, env=dict(os.environ, PYTHONPATH=ROOT))
     assert r.returncode == 2 and 'error: pretrained model folder not found' in r.stderr
     assert 'Traceback' not in r.stderr

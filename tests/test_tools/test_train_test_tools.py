@@ -5,11 +5,12 @@ import os
 import os.path as osp
 import random
 import re
-import subprocess
 import sys
 
 import pytest
 import torch
+
+from tests.tool_process import run_command
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 TINY = osp.join(ROOT, 'tests', 'data', 'tiny_temporal_conv_synthgym.py')
@@ -19,8 +20,7 @@ def run(args, env=None, **kw):
     full_env = dict(os.environ)
     full_env['PYTHONPATH'] = ROOT + os.pathsep + os.environ.get('PYTHONPATH', '')
     full_env.update(env or {})
-    return subprocess.run(args, cwd=ROOT, capture_output=True, text=True, env=full_env,
-                          timeout=600, **kw)
+    return run_command(args, ROOT, env=full_env, **kw)
 
 
 def _scalars(work_dir):

@@ -5,11 +5,12 @@ import os
 import os.path as osp
 import pickle
 import random
-import subprocess
 import sys
 
 import pytest
 import torch
+
+from tests.tool_process import run_command
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
@@ -18,8 +19,7 @@ def run(args, env=None):
     full_env = dict(os.environ)
     full_env['PYTHONPATH'] = ROOT + os.pathsep + os.environ.get('PYTHONPATH', '')
     full_env.update(env or {})
-    return subprocess.run(args, cwd=ROOT, capture_output=True, text=True, env=full_env,
-                          timeout=600)
+    return run_command(args, ROOT, env=full_env)
 
 
 @pytest.fixture(scope='module')

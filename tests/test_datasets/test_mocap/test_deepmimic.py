@@ -1,7 +1,6 @@
 import json
 import os
 import os.path as osp
-import subprocess
 import sys
 
 import numpy as np
@@ -13,6 +12,8 @@ from finephys.datasets.mocap import (build_realmotion_clips, contact_labels,
                                      read_deepmimic_motion, resample_motion)
 from finephys.datasets.mocap.deepmimic import FRAME_SIZE, URDF_SCALE
 from finephys.structures import H36M17
+
+from tests.tool_process import run_command
 
 
 def _frame(duration=0.5, root=(0.0, 0.9, 0.0), knee=0.0, elbow=0.0):
@@ -107,14 +108,14 @@ def test_generate_realmotion_tool(tmp_path, repo_root):
     bvh.write_text(text + (line + '\n') * 37)
     out = tmp_path / 'real.npz'
     env = dict(os.environ, PYTHONPATH=repo_root)
-    r = subprocess.run([sys.executable, 'tools/dataset_converters/generate_realmotion.py',
-                        '--out', str(out), '--deepmimic', '--bvh', str(bvh), '--views', '1'],
-                       cwd=repo_root, env=env, capture_output=True, text=True)
+    r = run_command([sys.executable, 'tools/dataset_converters/generate_realmotion.py',
+                     '--out', str(out), '--deepmimic', '--bvh', str(bvh), '--views', '1'],
+                    cwd=repo_root, env=env)
     assert r.returncode == 0, r.stderr
     assert np.load(out)['keypoints_3d'].shape[1:] == (32, 17, 3)
-    r = subprocess.run([sys.executable, 'tools/dataset_converters/generate_realmotion.py',
-                        '--out', str(out), '--deepmimic', '--bvh', str(tmp_path / 'nope.bvh')],
-                       cwd=repo_root, env=env, capture_output=True, text=True)
+    r = run_command([sys.executable, 'tools/dataset_converters/generate_realmotion.py',
+                     '--out', str(out), '--deepmimic', '--bvh', str(tmp_path / 'nope.bvh')],
+                    cwd=repo_root, env=env)
     assert r.returncode == 2 and 'nope.bvh' in r.stderr and 'Traceback' not in r.stderr
 
 

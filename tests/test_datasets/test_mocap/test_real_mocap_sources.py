@@ -2,7 +2,6 @@
 write (hand-placed bodies, a known head rotation), the doubled-frame repair, bad files, the
 speed contact rule, the generator tool, and plausibility of the installed packages' data."""
 import os
-import subprocess
 import sys
 
 import numpy as np
@@ -14,6 +13,8 @@ from finephys.datasets.mocap.holosoma import HEAD_TOP_OFFSET as HOLO_HEAD
 from finephys.datasets.mocap.isaaclab_amp import HEAD_TOP_OFFSET, NOSE_OFFSET
 from finephys.evaluation.functional import bone_length_drift
 from finephys.structures import H36M17
+
+from tests.tool_process import run_command
 
 J = H36M17.index
 AMP_BODIES = ['pelvis', 'torso', 'head', 'right_upper_arm', 'right_lower_arm', 'right_hand',
@@ -141,7 +142,7 @@ def test_generate_realmotion_with_the_real_mocap_sources(tmp_path, repo_root):
     cmd = [sys.executable, 'tools/dataset_converters/generate_realmotion.py', '--out', str(out),
            '--deepmimic', '--isaaclab', 'run', 'walk', '--holosoma', '4', '--holosoma-stride',
            '96', '--views', '1', '--contact-effectors', 'feet']
-    r = subprocess.run(cmd, cwd=repo_root, env=env, capture_output=True, text=True)
+    r = run_command(cmd, cwd=repo_root, env=env)
     assert r.returncode == 0, r.stderr
     z = np.load(out)
     names = set(z['names'].tolist())
@@ -150,6 +151,5 @@ def test_generate_realmotion_with_the_real_mocap_sources(tmp_path, repo_root):
     climb = z['names'] == 'holosoma/climb_4'
     assert climb.sum() == (576 - 32) // 96 + 1 and not z['flight'][climb].any()
     assert (z['keypoints_3d'][..., 2] > 0).all()        # in front of every camera
-    r = subprocess.run(cmd[:4] + ['--deepmimic', '--holosoma', '7'], cwd=repo_root, env=env,
-                       capture_output=True, text=True)
+    r = run_command(cmd[:4] + ['--deepmimic', '--holosoma', '7'], cwd=repo_root, env=env)
     assert r.returncode == 2 and '--holosoma 7' in r.stderr and 'Traceback' not in r.stderr

@@ -16,6 +16,8 @@ from finephys.registry import MODELS
 from finephys.structures.anthropometry import joint_mass_fractions
 from finephys.utils.setup_env import register_all_modules
 
+from tests.tool_process import run_command
+
 G = 9.80665
 CFG = 'configs/finephys-structured/finephys-skeleton-structured_stage1_synthgym_tcn-lifter.py'
 
@@ -251,14 +253,13 @@ def test_eval_long_sequence_tool(flighty_model):
     """The report tool: both paths on two composed lengths, RESULT lines; the whole-sequence
     error is at rounding level, the windowed one is not."""
     import os
-    import subprocess
     import sys
     _, ckpt = flighty_model
     root = osp.dirname(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
-    r = subprocess.run([sys.executable, 'tools/analysis_tools/eval_long_sequence.py', CFG, ckpt,
-                        '--lengths', '70', '130', '--cfg-options',
-                        'model.fuser.keep_physics_com=True'], cwd=root, capture_output=True,
-                       text=True, env=dict(os.environ, PYTHONPATH=root))
+    r = run_command([sys.executable, 'tools/analysis_tools/eval_long_sequence.py', CFG, ckpt,
+                     '--lengths', '70', '130', '--cfg-options',
+                     'model.fuser.keep_physics_com=True'], cwd=root,
+                    env=dict(os.environ, PYTHONPATH=root))
     assert r.returncode == 0, r.stderr[-2000:]
     res = dict(line[len('RESULT '):].split('=') for line in r.stdout.splitlines()
                if line.startswith('RESULT '))
@@ -267,9 +268,8 @@ def test_eval_long_sequence_tool(flighty_model):
     assert int(res['long_sequence_flight_boundary_crossings']) >= 1
     # a solver that is not whole-sequence: one clear line, exit 2
     phys = 'configs/finephys/finephys-skeleton_stage1_synthgym_tcn-lifter_complementary.py'
-    r = subprocess.run([sys.executable, 'tools/analysis_tools/eval_long_sequence.py', phys, ckpt],
-                       cwd=root, capture_output=True, text=True,
-                       env=dict(os.environ, PYTHONPATH=root))
+    r = run_command([sys.executable, 'tools/analysis_tools/eval_long_sequence.py', phys, ckpt],
+                    cwd=root, env=dict(os.environ, PYTHONPATH=root))
     assert r.returncode == 2 and 'Traceback' not in r.stderr
 
 

@@ -1,0 +1,137 @@
+"""Run a tool script in its own process without paying for its imports every time.
+
+``python tools/train.py …`` spends ~8 s importing torch, mmengine's runner (which imports
+transformers and peft) and diffusers before it reads its first argument; the test suite starts
+dozens of tools. :func:`run_tool` runs the script in a child forked from a *warm* interpreter (a
+``multiprocessing`` forkserver, one per test worker) that has imported only those third-party
+libraries — nothing of finephys, no registry filled, no config read — so each run still imports
+and registers the project's own code as a fresh ``python`` would, and keeps what the tests check
+of a process: its own pid (a ``SIGKILL`` ends it alone; ``returncode`` is ``-9``), its own
+stdout/stderr at the file-descriptor level (DataLoader workers, C libraries and tracebacks land
+there), its exit status, its working directory, environment and ``sys.path`` as a script started
+from ``cwd`` gets them.
+
+What it does not reproduce is a library reading the environment while it is imported (the
+forkserver imported them with the test worker's environment); the thread count, which torch reads
+then, is set again from ``OMP_NUM_THREADS``. Tests of the interpreter route itself (README
+commands, shell launchers, ``torchrun``) start a real ``python``.
+"""
+import json
+import logging
+import multiprocessing
+import os
+import os.path as osp
+import runpy
+import subprocess
+import sys
+import tempfile
+import traceback
+
+# the libraries every tool imports before it parses its arguments; each costs seconds
+PRELOAD = ['torch', 'numpy', 'scipy.optimize', 'scipy.signal', 'scipy.stats', 'cv2',
+           'matplotlib.pyplot', 'mmengine.runner', 'diffusers']
+
+_context = None
+_base_path = None
+
+
+def _warm_context():
+    global _context, _base_path
+    if _context is None:
+        # sys.path of a script run with no PYTHONPATH, minus its own folder (added per run)
+        probe = subprocess.run([sys.executable, '-c',
+                                'import json, sys; print(json.dumps(sys.path[1:]))'],
+                               capture_output=True, text=True, check=True,
+                               env={k: v for k, v in os.environ.items() if k != 'PYTHONPATH'})
+        _base_path = json.loads(probe.stdout)
+        ctx = multiprocessing.get_context('forkserver')
+        ctx.set_forkserver_preload(PRELOAD)
+        _context = ctx
+    return _context
+
+
+def _exit_code(code):
+    """The status ``sys.exit(code)`` gives a Python process."""
+    if code is None:
+        return 0
+    if isinstance(code, int):
+        return code
+    print(code, file=sys.stderr)
+    return 1
+
+
+def _run_script(script, argv, cwd, env, base_path, out_path, err_path):
+    """The child: redirect fds 1 and 2, take the environment, run ``script`` as ``__main__``."""
+    for fd, path in ((1, out_path), (2, err_path)):
+        target = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+        os.dup2(target, fd)
+        os.close(target)
+    os.chdir(cwd)
+    os.environ.clear()
+    os.environ.update(env)
+    if env.get('OMP_NUM_THREADS', '').isdigit():
+        import torch
+        torch.set_num_threads(int(env['OMP_NUM_THREADS']))
+    extra = [p for p in env.get('PYTHONPATH', '').split(os.pathsep) if p]
+    sys.path[:] = [osp.dirname(osp.abspath(script))] + extra + base_path
+    sys.argv = [script] + list(argv)
+    code = 0
+    try:
+        runpy.run_path(script, run_name='__main__')
+    except SystemExit as e:
+        code = _exit_code(e.code)
+    except BaseException:
+        traceback.print_exc()
+        code = 1
+    finally:
+        logging.shutdown()     # what the interpreter's exit does for the tool's log handlers
+        for stream in (sys.stdout, sys.stderr):
+            stream.flush()
+    sys.exit(code)
+
+
+def run_tool(args, cwd, env=None, timeout=600):
+    """Run ``[sys.executable, SCRIPT, *ARGS]`` like ``subprocess.run(..., capture_output=True,
+    text=True)``, in a process forked from the warm interpreter.
+
+    Args:
+        args (list[str]): ``sys.executable``, a ``.py`` script (relative to ``cwd`` or absolute)
+            and its arguments.
+        cwd (str): Working directory of the run.
+        env (dict | None): Its whole environment (default: this process's).
+        timeout (float): Seconds before the child is killed and ``TimeoutExpired`` raised.
+
+    Returns:
+        subprocess.CompletedProcess: ``returncode`` (negative: the signal that ended it),
+        ``stdout`` and ``stderr`` as text.
+    """
+    args = [str(a) for a in args]
+    if len(args) < 2 or args[0] != sys.executable or not args[1].endswith('.py'):
+        raise ValueError(f'run_tool: expected [sys.executable, SCRIPT.py, ...], got {args[:2]}')
+    ctx = _warm_context()
+    env = dict(os.environ if env is None else env)
+    with tempfile.TemporaryDirectory(prefix='tool-run-') as tmp:
+        out_path, err_path = osp.join(tmp, 'stdout'), osp.join(tmp, 'stderr')
+        proc = ctx.Process(target=_run_script, args=(args[1], args[2:], str(cwd), env,
+                                                     _base_path, out_path, err_path))
+        proc.start()
+        proc.join(timeout)
+        if proc.is_alive():
+            proc.kill()
+            proc.join()
+            raise subprocess.TimeoutExpired(args, timeout)
+        texts = []
+        for path in (out_path, err_path):
+            with open(path, errors='replace') as f:
+                texts.append(f.read())
+    return subprocess.CompletedProcess(args, proc.exitcode, texts[0], texts[1])
+
+
+def run_command(args, cwd, env=None, timeout=600):
+    """:func:`run_tool` for ``[sys.executable, SCRIPT.py, ...]``; any other command (``bash
+    tools/dist_train.sh``, ``python -m ...``) through ``subprocess.run`` as it is."""
+    args = [str(a) for a in args]
+    if len(args) >= 2 and args[0] == sys.executable and args[1].endswith('.py'):
+        return run_tool(args, cwd, env=env, timeout=timeout)
+    return subprocess.run(args, cwd=cwd, capture_output=True, text=True, env=env,
+                          timeout=timeout)

@@ -3,13 +3,14 @@ per epoch between them, and ``dist_test.sh`` reports what ``test.py`` reports.""
 import os
 import os.path as osp
 import re
-import subprocess
 import sys
 
 import pytest
 import torch
 
 from finephys.datasets import ResumableSampler
+
+from tests.tool_process import run_command
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 CFG = osp.join(ROOT, 'tests', 'data', 'tiny_dist_synthgym.py')
@@ -19,7 +20,7 @@ def _run(args, port=None):
     env = dict(os.environ, PYTHONPATH=ROOT, PYTHON=sys.executable, OMP_NUM_THREADS='1')
     if port:
         env['PORT'] = str(port)
-    return subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    return run_command(args, ROOT, env=env)
 
 
 def _metrics(text):

@@ -14,12 +14,7 @@ import os
 import os.path as osp
 
 from mmengine.config import DictAction
-from mmengine.dist import get_world_size, is_main_process
-from mmengine.evaluator import DumpResults
-from mmengine.runner import Runner
 
-from finephys.evaluation import PAPER_COLUMNS, write_test_report
-from finephys.utils import env_info_text, register_all_modules
 from finephys.utils.launch import (UserInputError, friendly_errors, load_config, setup_launcher,
                                    teardown_distributed)
 
@@ -46,6 +41,14 @@ def parse_args():
 
 def main():
     args = parse_args()
+    # imported after the arguments are read: --help and a wrong argument answer at once instead
+    # of after ~8 s of torch + mmengine's runner
+    from mmengine.dist import get_world_size, is_main_process
+    from mmengine.evaluator import DumpResults
+    from mmengine.runner import Runner
+
+    from finephys.evaluation import PAPER_COLUMNS, write_test_report
+    from finephys.utils import env_info_text, register_all_modules
     with friendly_errors('test.py'):
         register_all_modules(init_default_scope=False)
         if not osp.isfile(args.checkpoint):

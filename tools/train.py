@@ -8,9 +8,7 @@ import os
 import os.path as osp
 
 from mmengine.config import DictAction
-from mmengine.runner import Runner
 
-from finephys.utils import env_info_text, register_all_modules
 from finephys.utils.launch import (UserInputError, friendly_errors, load_config, setup_launcher,
                                    teardown_distributed)
 
@@ -62,6 +60,11 @@ def build_cfg(args):
 
 def main():
     args = parse_args()
+    # imported after the arguments are read: --help and a wrong argument answer at once instead
+    # of after ~8 s of torch + mmengine's runner
+    from mmengine.runner import Runner
+
+    from finephys.utils import env_info_text, register_all_modules
     with friendly_errors('train.py'):
         register_all_modules(init_default_scope=False)
         cfg = build_cfg(args)

@@ -6,7 +6,6 @@ import re
 import sys
 from contextlib import contextmanager
 
-import torch
 from mmengine.config import Config, ConfigDict
 
 # re-exported: the launchers catch them, and tools import them from here with friendly_errors
@@ -52,10 +51,11 @@ def setup_launcher(cfg, launcher):
     mmengine's ``init_dist('pytorch')`` calls ``torch.cuda.set_device``, so we initialise a gloo
     process group ourselves (``Runner.setup_env`` skips init when already distributed) and wrap
     the model with DDP on CPU (``device_ids=None``)."""
+    import torch                       # here, not at the top: tools import this module first
+    import torch.distributed as dist
     cfg.launcher = launcher
     if launcher == 'none' or torch.cuda.is_available():
         return
-    import torch.distributed as dist
     if launcher != 'pytorch':
         raise UserInputError(f'--launcher {launcher} needs CUDA on this machine; on CPU use '
                              '--launcher pytorch (tools/dist_train.sh)')

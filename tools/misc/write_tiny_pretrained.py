@@ -11,14 +11,14 @@ are learnt from SynthGym's action names and descriptions.
 import argparse
 import os.path as osp
 
-from finephys.datasets.synthgym import ACTIONS, describe
-from finephys.models.generators import write_tiny_motion_adapter, write_tiny_sd15_folder
-
 
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     p.add_argument('--out', default='work_dirs/pretrained')
     args = p.parse_args()
+    # after the arguments: diffusers and torch take ~9 s to import, --help none
+    from finephys.datasets.synthgym import ACTIONS, describe
+    from finephys.models.generators import write_tiny_motion_adapter, write_tiny_sd15_folder
     texts = list(ACTIONS) + [describe(a) for a in ACTIONS]
     write_tiny_sd15_folder(osp.join(args.out, 'tiny-sd15-pixel'), texts=texts, pixel_space=True)
     write_tiny_sd15_folder(osp.join(args.out, 'tiny-sd15'), texts=texts)

@@ -121,7 +121,9 @@ def test_check_exact_resume_tool_reports_identical_weights(tmp_path):
     env = dict(os.environ, PYTHONPATH=ROOT)
     env.pop('FINEPHYS_TEST_KILL', None)
     r = run_command([sys.executable, 'tools/analysis_tools/check_exact_resume.py', LIFTER,
-                     '--work-dir', str(tmp_path), '--kill-after-iter', '7'], ROOT, env=env)
+                     '--work-dir', str(tmp_path), '--kill-after-iter', '7',
+                     # 2 epochs (12 iterations) instead of 4: the kill at 7 is mid-epoch 2
+                     '--cfg-options', 'train_cfg.max_epochs=2'], ROOT, env=env)
     assert r.returncode == 0, r.stderr[-3000:]
     results = dict(line[7:].split('=') for line in r.stdout.splitlines()
                    if line.startswith('RESULT '))

@@ -27,7 +27,7 @@ import sys
 import tempfile
 import traceback
 
-# the libraries every tool imports before it parses its arguments; each costs seconds
+# third-party libraries the tools import, seconds each; nothing of finephys (each run imports that)
 PRELOAD = ['torch', 'numpy', 'scipy.optimize', 'scipy.signal', 'scipy.stats', 'cv2',
            'matplotlib.pyplot', 'mmengine.runner', 'diffusers']
 

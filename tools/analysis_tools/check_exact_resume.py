@@ -25,7 +25,6 @@ import subprocess
 import sys
 import time
 
-import torch
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
@@ -65,6 +64,7 @@ def last_step(work_dir):
 def final_weights(work_dir):
     with open(osp.join(work_dir, 'last_checkpoint')) as f:
         path = f.read().strip()
+    import torch                       # here: --help without torch's ~2 s import
     return path, torch.load(path, map_location='cpu', weights_only=True)['state_dict']
 
 
@@ -100,7 +100,7 @@ def main():
     diffs = {k: (a[k].double() - b[k].double()).abs().max().item() for k in a
              if a[k].is_floating_point() and a[k].numel()}
     worst = max(diffs.items(), key=lambda kv: kv[1])
-    identical = all(torch.equal(a[k], b[k]) for k in a)
+    identical = all(a[k].equal(b[k]) for k in a)
     reference, resumed = logged_losses(straight)[-1], logged_losses(killed)[-1]
     mismatches = sum(reference.get(s) != v for s, v in resumed.items())
     print(f'final checkpoint {osp.basename(path_a)}: max |difference| {worst[1]:.3e} '

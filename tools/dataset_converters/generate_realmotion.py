@@ -27,11 +27,6 @@ import os.path as osp
 import numpy as np
 from tqdm import tqdm
 
-from finephys.datasets.mocap import (build_realmotion_clips, bvh_to_h36m17, deepmimic_motion_dir,
-                                     deepmimic_to_h36m17, holosoma_climb_files,
-                                     holosoma_joint_names, holosoma_package_dir,
-                                     holosoma_to_h36m17, isaaclab_amp_motion_dir,
-                                     read_isaaclab_amp, spline_resample)
 from finephys.utils.launch import UserInputError, friendly_errors
 
 #: Whole-body DeepMimic clips. Left out: crawl/getup (they start lying down) and spin (a turn on
@@ -69,6 +64,11 @@ def main(argv=None):
     p.add_argument('--image-size', type=int, default=256)
     p.add_argument('--seed', type=int, default=0)
     args = p.parse_args(argv)
+    # after the arguments: the mocap readers pull in torch and scipy (~4 s), --help none
+    from finephys.datasets.mocap import (
+        build_realmotion_clips, bvh_to_h36m17, deepmimic_motion_dir, deepmimic_to_h36m17,
+        holosoma_climb_files, holosoma_joint_names, holosoma_package_dir, holosoma_to_h36m17,
+        isaaclab_amp_motion_dir, read_isaaclab_amp, spline_resample)
     with friendly_errors('generate_realmotion.py'):
         motions = {}
         # DeepMimic and Isaac Lab ship one file per named motion: same lookup, own reader

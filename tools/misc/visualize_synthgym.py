@@ -11,10 +11,6 @@ import os.path as osp
 import numpy as np
 from tqdm import tqdm
 
-from finephys.datasets.synthgym import ACTIONS, generate_clip
-from finephys.datasets.synthgym.actions import check_subsets
-from finephys.visualization import draw_skeleton, plot_sequence_3d, tile_videos, write_video
-
 
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
@@ -31,6 +27,10 @@ def parse_args(argv=None):
 
 def main(argv=None):
     args = parse_args(argv)
+    # after the arguments: torch, matplotlib and the renderer take ~4 s to import, --help none
+    from finephys.datasets.synthgym import ACTIONS, generate_clip
+    from finephys.datasets.synthgym.actions import check_subsets
+    from finephys.visualization import draw_skeleton, plot_sequence_3d, tile_videos, write_video
     os.makedirs(args.out, exist_ok=True)
     names = list(ACTIONS)
     if args.subsets:

@@ -52,10 +52,10 @@ def setup_launcher(cfg, launcher):
     process group ourselves (``Runner.setup_env`` skips init when already distributed) and wrap
     the model with DDP on CPU (``device_ids=None``)."""
     import torch                       # here, not at the top: tools import this module first
-    import torch.distributed as dist
     cfg.launcher = launcher
     if launcher == 'none' or torch.cuda.is_available():
         return
+    import torch.distributed as dist
     if launcher != 'pytorch':
         raise UserInputError(f'--launcher {launcher} needs CUDA on this machine; on CPU use '
                              '--launcher pytorch (tools/dist_train.sh)')

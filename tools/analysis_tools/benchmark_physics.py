@@ -2,8 +2,12 @@
 
     python tools/analysis_tools/benchmark_physics.py [--batch 64] [--repeats 5]
 
-(1) Parallel (two cumulative sums) vs sequential (the loop) rollout at B=64, J=17 (D=51),
-T = 16, 128, 512: forward only, and forward + backward (a training step through both rollouts).
+(1) Parallel (the blocked closed form) vs sequential (the loop) rollout at B=64, J=17 (D=51),
+T = 16, 128, 512, one thread: forward only, and forward + backward (a training step through both
+rollouts). Next to them, the **floor** of such a step: the same step with each rollout replaced
+by the least work any rollout does (read every acceleration once, write every position once,
+and the same for the gradient: ``acc * dt²`` forward, ``grad * dt²`` backward), and the step's
+own cost with no rollout at all (the copy of the input, the loss and its backward).
 (2) Float32 accuracy of both against a float64 reference on the same accelerations.
 (3) Phys-Net's whole forward (encoders + heads + both rollouts) at T = 32, 64, 128, 256.
 (4) The structured solver over a whole sequence (eval, float64, one clip; a 12-frame flight in
@@ -19,11 +23,29 @@ from finephys.models.physics import EulerLagrangeSolver, rollout_backward, rollo
 from finephys.utils.benchmark import best_of
 
 
+class LeastRolloutWork(torch.autograd.Function):
+    """The least any rollout of ``acc (B, T, D)`` does in a training step: read each
+    acceleration once and write each position once (``acc * dt²``), and the same for the
+    gradient. Not a rollout: the floor that a step through a real one can only approach."""
+
+    @staticmethod
+    def forward(ctx, acc, dt):
+        ctx.dt2 = dt * dt
+        return acc * ctx.dt2
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad * ctx.dt2, None
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     p.add_argument('--batch', type=int, default=64)
     p.add_argument('--repeats', type=int, default=5)
-    p.add_argument('--threads', type=int, default=torch.get_num_threads())
+    p.add_argument('--threads', type=int, default=1,
+                   help='CPU threads (the rollout targets are for one)')
+    p.add_argument('--lengths', type=int, nargs='+', default=[16, 128, 512],
+                   help='rollout lengths T')
     p.add_argument('--solver-lengths', type=int, nargs='+', default=[100, 1000, 10000])
     p.add_argument('--dense-max', type=int, default=300,
                    help='longest T also timed with the dense solves')
@@ -33,9 +55,10 @@ def main(argv=None):
     b, d, dt = args.batch, 51, 1 / 30
     print(f'rollouts: B={b}, D={d}, float32, CPU threads={args.threads}, best of {args.repeats}')
     print(f'{"T":>5s} {"fwd seq ms":>11s} {"fwd par ms":>11s} {"speed-up":>9s} '
-          f'{"f+b seq ms":>11s} {"f+b par ms":>11s} {"speed-up":>9s} {"err seq":>9s} {"err par":>9s}')
+          f'{"f+b seq ms":>11s} {"f+b par ms":>11s} {"speed-up":>9s} {"floor ms":>9s} '
+          f'{"speed-up":>9s} {"no-roll ms":>10s} {"err seq":>9s} {"err par":>9s}')
     results = {}
-    for t in (16, 128, 512):
+    for t in args.lengths:
         acc = torch.randn(b, t, d) * 5
         q0, q1 = torch.randn(b, d), torch.randn(b, d)
         fwd = {m: best_of(lambda: rollout_forward(q0, q1, acc, dt, m), args.repeats)
@@ -46,14 +69,24 @@ def main(argv=None):
             out = rollout_forward(q0, q1, a, dt, mode) + rollout_backward(q0, q1, a, dt, mode)
             out.square().mean().backward()
         fb = {m: best_of(lambda: train_step(m), args.repeats) for m in ('sequential', 'parallel')}
+
+        def floor_step(rollouts=True):
+            a = acc.clone().requires_grad_(True)
+            out = (LeastRolloutWork.apply(a, dt) + LeastRolloutWork.apply(a, dt)) if rollouts \
+                else a + a
+            out.square().mean().backward()
+        floor = best_of(floor_step, args.repeats)
+        bare = best_of(lambda: floor_step(False), args.repeats)
         ref = rollout_forward(q0.double(), q1.double(), acc.double(), dt, 'sequential')
         err = {m: float((rollout_forward(q0, q1, acc, dt, m).double() - ref).abs().max())
                for m in ('sequential', 'parallel')}
         s_f, s_fb = fwd['sequential'] / fwd['parallel'], fb['sequential'] / fb['parallel']
+        s_floor = fb['sequential'] / floor
         print(f'{t:5d} {fwd["sequential"] * 1e3:11.2f} {fwd["parallel"] * 1e3:11.2f} {s_f:8.1f}x '
               f'{fb["sequential"] * 1e3:11.2f} {fb["parallel"] * 1e3:11.2f} {s_fb:8.1f}x '
+              f'{floor * 1e3:9.2f} {s_floor:8.1f}x {bare * 1e3:10.2f} '
               f'{err["sequential"]:9.2e} {err["parallel"]:9.2e}')
-        results[t] = (s_f, s_fb, err)
+        results[t] = (s_f, s_fb, s_floor, err)
     print('\nPhys-Net + both rollouts, forward, B=8, eval mode')
     solver = EulerLagrangeSolver().eval()
     costs = {}
@@ -64,11 +97,12 @@ def main(argv=None):
         print(f'T={t:4d}: {costs[t] * 1e3:8.2f} ms  ({costs[t] / t * 1e6:7.1f} µs/frame)')
     linearity = (costs[256] / 256) / (costs[32] / 32)
     print(f'per-frame cost at T=256 / at T=32 = {linearity:.2f} (1.0 = linear in T)')
-    for t, (s_f, s_fb, err) in results.items():
-        print(f'RESULT rollout_forward_speedup_T{t}={s_f:.2f}')
-        print(f'RESULT rollout_train_speedup_T{t}={s_fb:.2f}')
-        print(f'RESULT rollout_fp32_err_parallel_T{t}={err["parallel"]:.3e}')
-        print(f'RESULT rollout_fp32_err_sequential_T{t}={err["sequential"]:.3e}')
+    for t, (s_f, s_fb, s_floor, err) in results.items():
+        print(f'RESULT rollout_forward_speedup_t{t}={s_f:.2f}')
+        print(f'RESULT rollout_train_speedup_t{t}={s_fb:.2f}')
+        print(f'RESULT rollout_train_floor_speedup_t{t}={s_floor:.2f}')
+        print(f'RESULT rollout_fp32_err_parallel_t{t}={err["parallel"]:.3e}')
+        print(f'RESULT rollout_fp32_err_sequential_t{t}={err["sequential"]:.3e}')
     print(f'RESULT physnet_ms_T128={costs[128] * 1e3:.3f}')
     print(f'RESULT physnet_per_frame_ratio_T256_over_T32={linearity:.3f}')
     for name, value in structured_solver_speed(args).items():

@@ -5,9 +5,9 @@ import pytest
 
 from finephys.models.pose_estimators.blazepose import (BLAZEPOSE33_TO_COCO17,
                                                        blazepose33_to_coco17)
-from finephys.models.pose_estimators.person_tracker import (SinglePersonTracker, apply_affine,
-                                                            crop_transform, index_affine,
-                                                            invert_affine)
+from finephys.models.pose_estimators.person_tracker import (Detection, SinglePersonTracker,
+                                                            apply_affine, crop_transform,
+                                                            index_affine, invert_affine)
 from finephys.registry import POSE_ESTIMATORS
 from finephys.structures import COCO17, H36M17
 
@@ -280,3 +280,61 @@ def test_video_mode_retries_soon_then_doubles_its_pause():
     est.back_off_video_mode()
     assert est.video_cooldown == 0
 
+
+
+def test_failed_gate_names_the_gate_a_detection_fails():
+    """The gates one by one, on a blue 'person' (a rectangle whose corners are its joints)
+    against a track built from it: a good detection passes; a weak one, one too far, one too
+    big, a red one and one outside the initial box fail the gate they should."""
+    img = np.full((100, 160, 3), 60, np.uint8)
+    img[40:60, 20:40] = (30, 60, 220)
+    img[40:60, 100:120] = (220, 40, 40)
+
+    def person(x0, y0, w, h, score=1.0):
+        kp = np.array([[x0, y0], [x0 + w, y0], [x0, y0 + h], [x0 + w, y0 + h]], float)
+        return Detection(kp, np.full(4, score), 0, {}, None)
+
+    tracker = SinglePersonTracker(lambda im: None, appearance_bones=((0, 3), (1, 2)),
+                                  init_box=(0, 0, 80, 100))
+    assert tracker.failed_gate(img, person(100, 40, 20, 20)) == 'init_box'
+    first = person(20, 40, 20, 20)
+    assert tracker.failed_gate(img, first) is None
+    tracker.accept(img, first)
+    assert tracker.failed_gate(img, person(21, 40, 20, 20)) is None
+    assert tracker.failed_gate(img, person(21, 40, 20, 20, score=0.2)) == 'score'
+    assert tracker.failed_gate(img, person(80, 40, 20, 20)) == 'position'
+    assert tracker.failed_gate(img, person(0, 0, 70, 70)) == 'size'
+    assert tracker.failed_gate(img, person(100, 40, 20, 20)) == 'position'
+    tracker.max_center_jump = 10.0                   # the red person: near enough, not her look
+    assert tracker.failed_gate(img, person(100, 40, 20, 20)) == 'appearance'
+    assert tracker.consistent(img, person(21, 40, 20, 20))
+    assert not tracker.consistent(img, person(100, 40, 20, 20))
+
+
+def test_a_settling_video_mode_graph_is_kept_running_not_reset(real_view_frames):
+    """A real view letterboxed into 1080p, the person small and moving (as the 1080p speed
+    benchmark builds it): the video-mode graph's first lock-ons are where the track is but
+    score low or sample the wrong pixels. Kept running (``video_mode_settle``), it refines its own
+    region of interest and supplies most frames; reset at each doubt (``video_mode_settle=0``),
+    it starts again from its person detector and supplies few. Every frame is the same person
+    either way (the crops take the doubtful frames)."""
+    pytest.importorskip('mediapipe')
+    h = 1080
+    w = int(round(real_view_frames.shape[2] * h / real_view_frames.shape[1]))
+    boxed = np.full((len(real_view_frames), h, 1920, 3), 30, np.uint8)
+    for i, frame in enumerate(real_view_frames):
+        x0 = (1920 - w) // 2 + int(300 * np.sin(2 * np.pi * i / 120))
+        boxed[i, :, x0:x0 + w] = cv2.resize(frame, (w, h), interpolation=cv2.INTER_AREA)
+    runs = {}
+    for settle in (0, 4):
+        est = POSE_ESTIMATORS.build(dict(type='MediaPipePoseEstimator', channel_order='rgb',
+                                         video_mode_settle=settle))
+        runs[settle] = est(boxed), dict(est.counts)
+    (kp0, _), counts0 = runs[0]
+    (kp4, _), counts4 = runs[4]
+    assert counts4['video_mode'] >= 0.75 * len(boxed) > counts0['video_mode']
+    assert counts4['tracked'] == counts0['tracked'] >= len(boxed) - 2
+    d = np.linalg.norm(kp4 - kp0, axis=-1)
+    assert np.nanmedian(d) < 10, np.nanmedian(d)
+    with pytest.raises(ValueError, match='video_mode_settle'):
+        POSE_ESTIMATORS.build(dict(type='MediaPipePoseEstimator', video_mode_settle=-1))

@@ -147,12 +147,12 @@ class BlockedRollout(torch.autograd.Function):
         for p in (front, front + t - 1):                       # the seeds' q̈ is not used
             buf[p // block, p % block].zero_()
         flat = buf.view(num_blocks, block + 2, n * d)
-        s, l = torch.matmul(sums_m, flat).unbind(1)            # (num_blocks, N D) each
+        s, carry = torch.matmul(sums_m, flat).unbind(1)        # (num_blocks, N D) each
         if reverse:
-            s, l = s.flip(0), l.flip(0)
+            s, carry = s.flip(0), carry.flip(0)
         # each block's start: velocity d0 + Σ earlier S; position q0 + Σ earlier (block V + L)
         v = (q1 - q0).reshape(1, n * d) + torch.cumsum(s, 0) - s
-        w = block * v + l
+        w = block * v + carry
         q = q0.reshape(1, n * d) + torch.cumsum(w, 0) - w
         if reverse:
             v, q = v.flip(0), q.flip(0)

@@ -44,6 +44,34 @@ def unrotate_world_landmarks(world: np.ndarray, angle: int) -> np.ndarray:
     return world
 
 
+def roll_world_to_image(world: np.ndarray, keypoints: np.ndarray, scores: np.ndarray,
+                        min_score: float = 0.5) -> np.ndarray:
+    """World landmarks ``(J, 3)`` rolled about the optical axis into the axes of the image their
+    2D ``keypoints (J, 2)`` lie in.
+
+    MediaPipe's landmark model sees a region of interest rotated with the body (its video mode
+    keeps rotating it as the body turns: a salto's inverted frames reach it upright), and its
+    world landmarks come back in that region's axes, not the frame's. The roll is the in-plane
+    rotation that best maps the landmarks' (x, y) onto their 2D, in closed form (2D
+    Procrustes without reflection, about the centroids of the joints scoring at least
+    ``min_score``): ``θ = atan2(Σ a × b, Σ a · b)``; z is unchanged.
+
+    Returns:
+        np.ndarray: ``(J, 3)``; unchanged with fewer than 3 usable joints or any NaN in them.
+    """
+    world = np.array(world, np.float64)
+    use = (np.asarray(scores) >= min_score) & np.isfinite(world).all(-1) & \
+        np.isfinite(keypoints).all(-1)
+    if use.sum() < 3:
+        return world
+    a = world[use, :2] - world[use, :2].mean(0)
+    b = np.asarray(keypoints, np.float64)[use] - np.asarray(keypoints, np.float64)[use].mean(0)
+    theta = np.arctan2((a[:, 0] * b[:, 1] - a[:, 1] * b[:, 0]).sum(), (a * b).sum())
+    c, s = np.cos(theta), np.sin(theta)
+    world[:, :2] = world[:, :2] @ np.array([[c, s], [-s, c]])             # (R v)ᵀ = vᵀ Rᵀ
+    return world
+
+
 @POSE_ESTIMATORS.register_module()
 class MediaPipePoseEstimator(nn.Module):
     """2D keypoints per frame from MediaPipe BlazePose (bundled person detector + landmark model,
@@ -76,17 +104,28 @@ class MediaPipePoseEstimator(nn.Module):
             accept its result through the tracker's gates (score, position, size,
             appearance). A frame where the graph finds nobody, or whose result is doubtful or
             rejected, falls back to the tracker's crops (a rejected graph is reset); the graph
-            is tried again after 0, 1, 3, 7, … frames of consecutive failures.
-            Camera-rate tracking; False: the tracker's crops (person detector) on every frame.
+            is tried again after 0, 1, 3, 7, … frames of consecutive failures. A graph whose
+            result is where the track is and as big, but scores low or looks different (a
+            fresh lock-on's landmarks land loosely), is kept running for up to
+            ``video_mode_settle`` frames instead: its next region of interest comes from these
+            landmarks. Camera-rate tracking; False: the tracker's crops (person detector) on
+            every frame.
         video_mode_retry (int): The longest pause (frames of crop tracking) between two tries
             of the video-mode graph after consecutive failures.
+        video_mode_settle (int): Consecutive frames a graph on the track's position and size
+            may stay doubtful (score, appearance) before it is reset (0: reset at once).
+        video_mode_max_turn (float): Degrees the body's hips → head-side direction may differ
+            from the track's last one in a video-mode result (a salto turns it by tens of
+            degrees per frame; half a turn is the body read upside down, which the graph,
+            having no other orientation to try, can return with a high score).
         device (str): Accepted for interface parity (MediaPipe runs on the CPU).
     """
 
     def __init__(self, model_complexity: int = 1, min_detection_confidence: float = 0.5,
                  track: bool = True, try_rotated: bool = True, channel_order: str = 'bgr',
                  tracker: Optional[dict] = None, video_mode: bool = True,
-                 video_mode_retry: int = 15, device: str = 'cpu'):
+                 video_mode_retry: int = 15, video_mode_settle: int = 4,
+                 video_mode_max_turn: float = 90.0, device: str = 'cpu'):
         super().__init__()
         mp = import_mediapipe()
         if model_complexity not in LANDMARK_MODELS:
@@ -120,7 +159,13 @@ class MediaPipePoseEstimator(nn.Module):
             raise ValueError(f'MediaPipePoseEstimator: video_mode_retry={video_mode_retry}; '
                              'expected >= 0')
         self.video_mode_retry = int(video_mode_retry)
+        if video_mode_settle < 0:
+            raise ValueError(f'MediaPipePoseEstimator: video_mode_settle={video_mode_settle}; '
+                             'expected >= 0')
+        self.video_mode_settle = int(video_mode_settle)
+        self.video_mode_max_turn = float(video_mode_max_turn)
         self.video_cooldown, self.video_frames, self.video_misses = 0, 0, 0
+        self.video_doubts = 0
         self.tracker = SinglePersonTracker(self.detect, key_joints=BLAZEPOSE33_TO_COCO17,
                                            try_rotated=try_rotated,
                                            **dict(dict(appearance_bones=APPEARANCE_BONES,
@@ -153,6 +198,7 @@ class MediaPipePoseEstimator(nn.Module):
         if self.video_pose is not None:
             self.video_pose.reset()
         self.video_cooldown, self.video_frames, self.video_misses = 0, 0, 0
+        self.video_doubts = 0
 
     def people(self, frame: np.ndarray, max_people: int = 4):
         """The people in one frame (``channel_order``), to pick whom to track
@@ -205,16 +251,33 @@ class MediaPipePoseEstimator(nn.Module):
         upright = None if up is None or down is None else bool(
             kp[up, 1].mean() < kp[down, 1].mean())
         # the graph's region of interest is rotated with the body, so the landmark model saw it
-        # upright whatever its orientation in the frame: angle 0, world landmarks already in
-        # the frame's axes
-        det = Detection(np.asarray(kp, float), np.asarray(scores, float), 0, dict(extra), None)
-        if not tracker.good_enough(det) or not tracker.consistent(rgb, det):
+        # upright whatever its orientation in the frame: angle 0 (the 2D comes back in the
+        # frame's pixels); its world landmarks come back in the region's axes and are rolled
+        # into the frame's
+        extra = dict(extra, world=roll_world_to_image(extra['world'], kp, scores))
+        det = Detection(np.asarray(kp, float), np.asarray(scores, float), 0, extra, None)
+        failed = tracker.failed_gate(rgb, det)
+        turn = tracker.turn_from_track(det)
+        if failed is None and turn is not None and turn > self.video_mode_max_turn:
+            # the graph read the body upside down (it has no other orientation to try; the
+            # crops do): never accepted, and the graph locks on afresh
+            failed = 'orientation'
+        if failed is None and tracker.good_enough(det):
+            self.video_misses = self.video_doubts = 0
+        elif failed in (None, 'appearance') and self.video_doubts < self.video_mode_settle:
+            # where the track is and as big, but a low score or another look: a graph freshly
+            # locked on from its person detector lands loosely (its landmarks then sample the
+            # wrong pixels), and its next region of interest comes from these landmarks. Kept
+            # running, not accepted: the crops take this frame, the graph the next one
+            self.video_doubts += 1
+            return None
+        else:
             # doubtful: the crops decide, and the graph locks on afresh (its detector may have
             # picked someone else; whoever it picks next passes the same gates)
             self.video_pose.reset()
+            self.video_doubts = 0
             self.back_off_video_mode()
             return None
-        self.video_misses = 0
         tracker.counts['tracked'] += 1
         tracker.accept(rgb, det)
         # should the crops take over, they start in the body's orientation in the frame

@@ -211,6 +211,7 @@ class SinglePersonTracker:
         self.center = self.velocity = None
         self.size, self.appearance = None, None
         self.lost, self.last_angle = 0, 0
+        self.direction = None
         self.counts = dict(tracked=0, reacquired=0, lost=0, rotated=0)
 
     # ------------------------------------------------------------------ detection on crops
@@ -301,30 +302,57 @@ class SinglePersonTracker:
                                     self.joint_score)
 
     # ------------------------------------------------------------------ gating
-    def consistent(self, frame, det) -> bool:
-        """Does ``det`` agree with the track (usable score, position, size, appearance)?"""
+    def failed_gate(self, frame, det) -> Optional[str]:
+        """The first gate ``det`` fails against the track, or None when it passes them all:
+        ``'score'`` (mean key-joint score below ``min_score``), ``'box'`` (fewer than 3 joints
+        define one), ``'init_box'`` (no track yet, and its centre is outside the initial box),
+        ``'position'``, ``'size'`` or ``'appearance'``."""
         if det is None or self.quality(det) < self.min_score:
-            return False
+            return 'score'
         box = self.box_of(det)
         if box is None:
-            return False
+            return 'box'
         if self.center is None:          # no track yet: the initial box, when given, decides
             if self.init_box is None:
-                return True
+                return None
             c = (box[:2] + box[2:]) / 2
-            return bool((self.init_box[:2] <= c).all() and (c <= self.init_box[2:]).all())
+            inside = bool((self.init_box[:2] <= c).all() and (c <= self.init_box[2:]).all())
+            return None if inside else 'init_box'
         c, size = (box[:2] + box[2:]) / 2, float(max(box[2:] - box[:2]))
         pred = self.predicted_center()
         if np.linalg.norm(c - pred) > self.max_center_jump * self.size * (1 + 0.5 * self.lost):
-            return False
+            return 'position'
         ratio = size / self.size
         if not 1 / self.max_scale_change <= ratio <= self.max_scale_change:
-            return False
+            return 'size'
         hist = self.appearance_of(frame, det)
         if hist is not None and self.appearance is not None and \
                 bhattacharyya(hist, self.appearance) > self.max_appearance_distance:
-            return False
-        return True
+            return 'appearance'
+        return None
+
+    def direction_of(self, det) -> Optional[np.ndarray]:
+        """The unit hips → head-side direction of a detection in the frame (from
+        ``down_joints`` to ``up_joints``), or None without them."""
+        if self.up_joints is None or self.down_joints is None:
+            return None
+        kp = np.asarray(det.keypoints, float)
+        v = kp[self.up_joints].mean(0) - kp[self.down_joints].mean(0)
+        norm = float(np.linalg.norm(v))
+        return v / norm if np.isfinite(norm) and norm > 1e-6 else None
+
+    def turn_from_track(self, det) -> Optional[float]:
+        """Degrees between a detection's hips → head-side direction and the track's last one
+        (None when either is unknown): a body turns by tens of degrees per frame even in a
+        double salto, so a detection half a turn away is the body read upside down."""
+        d = self.direction_of(det)
+        if d is None or self.direction is None:
+            return None
+        return float(np.degrees(np.arccos(np.clip(d @ self.direction, -1.0, 1.0))))
+
+    def consistent(self, frame, det) -> bool:
+        """Does ``det`` agree with the track (usable score, position, size, appearance)?"""
+        return self.failed_gate(frame, det) is None
 
     def accept(self, frame, det):
         """Make ``det`` the track's new state (centre, velocity, size, appearance)."""
@@ -343,6 +371,9 @@ class SinglePersonTracker:
             self.appearance = hist if self.appearance is None else \
                 0.9 * self.appearance + 0.1 * hist
         self.lost, self.last_angle = 0, det.angle
+        direction = self.direction_of(det)
+        if direction is not None:
+            self.direction = direction
         self.counts['rotated'] += int(det.rotated)
 
     def search_whole_frame(self, frame):

@@ -64,7 +64,8 @@ def test_parallel_rollout_passes_gradcheck_with_extra_leading_dims_and_a_scalar_
             (q0, q1, acc, dt2))
     # a non-contiguous input gives the same result as its contiguous copy
     view = acc.detach().transpose(-1, -2).contiguous().transpose(-1, -2)
-    torch.testing.assert_close(rollout_forward(q0, q1, view, 0.2), rollout_forward(q0, q1, acc, 0.2))
+    torch.testing.assert_close(rollout_forward(q0, q1, view, 0.2),
+                               rollout_forward(q0, q1, acc, 0.2))
 
 
 def test_to_blocks_places_every_frame_and_pads_with_zeros():

@@ -124,7 +124,8 @@ def test_benchmark_video_pose_runs_and_reports(tmp_path):
     except FileNotFoundError:
         pytest.skip('pose2sim is not installed (tools/setup_env.sh installs it)')
     r = run_command([sys.executable, 'tools/analysis_tools/benchmark_video_pose.py',
-                     '--seconds', '0.5', '--sample-frames', '6', '--work-dir', str(tmp_path)],
+                     '--seconds', '0.5', '--sample-frames', '6', '--repeats', '2',
+                     '--work-dir', str(tmp_path)],
                     cwd=ROOT, timeout=600,
                     env=dict(os.environ, PYTHONPATH=ROOT))
     assert r.returncode == 0, r.stderr[-3000:]

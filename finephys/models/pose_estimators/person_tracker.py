@@ -32,12 +32,15 @@ class Detection:
         upright_in_crop: The model saw an upright body (head side above the hips in the image
             it was given; None when the tracker has no ``up_joints`` / ``down_joints``).
         extra: Model-specific per-joint outputs (e.g. BlazePose world landmarks ``(J, 3)``).
+        appearance: Its appearance histogram in the frame it was found in, once a tracker has
+            computed it (the gates and the track's update share it).
     """
     keypoints: np.ndarray
     scores: np.ndarray
     angle: int = 0
     extra: dict = field(default_factory=dict)
     upright_in_crop: Optional[bool] = None
+    appearance: Optional[np.ndarray] = field(default=None, repr=False, compare=False)
 
     @property
     def rotated(self) -> bool:
@@ -295,11 +298,14 @@ class SinglePersonTracker:
         return keypoint_box(kp, sc, self.joint_score)
 
     def appearance_of(self, frame, det):
-        """The detection's appearance histogram (None without ``appearance_bones``)."""
+        """The detection's appearance histogram (None without ``appearance_bones``), computed
+        once per detection (``frame`` is the one it was found in)."""
         if not self.appearance_bones:
             return None
-        return appearance_histogram(frame, det.keypoints, det.scores, self.appearance_bones,
-                                    self.joint_score)
+        if det.appearance is None:
+            det.appearance = appearance_histogram(frame, det.keypoints, det.scores,
+                                                  self.appearance_bones, self.joint_score)
+        return det.appearance
 
     # ------------------------------------------------------------------ gating
     def failed_gate(self, frame, det) -> Optional[str]:

@@ -338,3 +338,42 @@ def test_a_settling_video_mode_graph_is_kept_running_not_reset(real_view_frames)
     assert np.nanmedian(d) < 10, np.nanmedian(d)
     with pytest.raises(ValueError, match='video_mode_settle'):
         POSE_ESTIMATORS.build(dict(type='MediaPipePoseEstimator', video_mode_settle=-1))
+    with pytest.raises(ValueError, match='video_mode_max_turn'):
+        POSE_ESTIMATORS.build(dict(type='MediaPipePoseEstimator', video_mode_max_turn=0))
+
+
+@pytest.mark.parametrize('theta', [0.0, 25.0, 140.0, -100.0])
+def test_world_landmarks_are_rolled_into_the_frames_axes(theta):
+    """World landmarks given in a region of interest rolled by ``theta`` against the frame come
+    back in the frame's axes: their (x, y) map onto the 2D by a scale and a shift alone, z
+    untouched. Against a closed form: the 2D is an orthographic view of the frame-axes body."""
+    from finephys.models.pose_estimators.mediapipe_pose_estimator import roll_world_to_image
+    rng = np.random.default_rng(3)
+    body = rng.normal(size=(33, 3)) * [0.2, 0.5, 0.1]             # metres, frame axes
+    kp = 800 * body[:, :2] + [960, 540]                            # pixels
+    c, s = np.cos(np.radians(theta)), np.sin(np.radians(theta))
+    in_roi = body.copy()
+    in_roi[:, :2] = body[:, :2] @ np.array([[c, -s], [s, c]])     # R(−θ) applied: vᵀ R(θ)
+    scores = np.ones(33)
+    np.testing.assert_allclose(roll_world_to_image(in_roi, kp, scores), body, atol=1e-9)
+    # too few usable joints: unchanged
+    few = np.zeros(33)
+    few[:2] = 1
+    np.testing.assert_array_equal(roll_world_to_image(in_roi, kp, few), in_roi)
+
+
+def test_turn_from_track_is_the_angle_of_the_hips_to_head_direction():
+    def person(angle_deg):
+        a = np.radians(angle_deg)
+        up = np.array([np.sin(a), -np.cos(a)])                   # image y points down
+        kp = np.zeros((4, 2))
+        kp[:2] = 50 + 20 * up                                     # head side
+        kp[2:] = 50                                               # hips
+        return Detection(kp, np.ones(4), 0, {}, None)
+
+    tracker = SinglePersonTracker(lambda im: None, up_joints=(0, 1), down_joints=(2, 3))
+    assert tracker.turn_from_track(person(0)) is None            # no track yet
+    tracker.accept(np.zeros((100, 100, 3), np.uint8), person(10))
+    assert tracker.turn_from_track(person(40)) == pytest.approx(30)
+    assert tracker.turn_from_track(person(190)) == pytest.approx(180)
+    assert tracker.turn_from_track(person(-80)) == pytest.approx(90)

@@ -163,6 +163,9 @@ class MediaPipePoseEstimator(nn.Module):
             raise ValueError(f'MediaPipePoseEstimator: video_mode_settle={video_mode_settle}; '
                              'expected >= 0')
         self.video_mode_settle = int(video_mode_settle)
+        if not 0.0 < video_mode_max_turn <= 180.0:
+            raise ValueError(f'MediaPipePoseEstimator: video_mode_max_turn={video_mode_max_turn};'
+                             ' expected degrees in (0, 180]')
         self.video_mode_max_turn = float(video_mode_max_turn)
         self.video_cooldown, self.video_frames, self.video_misses = 0, 0, 0
         self.video_doubts = 0

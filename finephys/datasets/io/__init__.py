@@ -7,6 +7,7 @@ It sits in ``datasets`` — the layer that reads every file format — below ``m
 so inference (``apis``), metrics (``evaluation``) and dataset converters share one path without
 a circle (docs/architecture.md).
 """
+from .decode_ahead import DecodeAhead
 from .keypoints import check_keypoints, keypoint_box
 from .skeleton_files import (SkeletonFileError, guess_joint_layout, load_skeleton_file,
                              read_pyskl_annotations)
@@ -18,4 +19,5 @@ from .video_reader import VIDEO_EXTENSIONS, VideoReader, read_video
 __all__ = ['check_keypoints', 'keypoint_box', 'SkeletonFileError', 'guess_joint_layout',
            'load_skeleton_file', 'read_pyskl_annotations', 'is_video_file',
            'read_skeleton_input', 'estimate_video_2d', 'PROBE_VERSION', 'VideoProbeCache',
-           'default_probe_cache', 'probe_video', 'VIDEO_EXTENSIONS', 'VideoReader', 'read_video']
+           'default_probe_cache', 'probe_video', 'VIDEO_EXTENSIONS', 'VideoReader', 'read_video',
+           'DecodeAhead']

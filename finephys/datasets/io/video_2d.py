@@ -8,13 +8,14 @@ from tqdm import tqdm
 
 from finephys.utils.camera_motion import CameraMotionEstimator, apply_homography
 
+from .decode_ahead import DecodeAhead
 from .keypoints import keypoint_box
 from .video_reader import VideoReader
 
 
 def estimate_video_2d(path, estimate_pose, stabilise=True, chunk_size=None, show_progress=True,
                       fps=None, chunk_bytes=128 * 2 ** 20, overlap_camera_motion=True,
-                      progress=None):
+                      decode_ahead=True, progress=None):
     """2D pose (and camera motion) of a video, streamed in chunks: memory stays bounded by one
     chunk whatever the video's length or resolution.
 
@@ -34,11 +35,15 @@ def estimate_video_2d(path, estimate_pose, stabilise=True, chunk_size=None, show
             instead of taking turns). The camera motion needs the chunk's 2D (the person is
             masked out), so it always trails by one chunk; at most two chunks of grey frames
             wait, and the results are those of the serial order, bit for bit.
+        decode_ahead (bool): Decode the next chunk on a background thread while this one's 2D
+            runs (:class:`DecodeAhead`; two chunk buffers instead of one). The results are
+            those of the serial order, bit for bit.
         progress (callable, optional): ``progress(stage, done, total, seconds)`` after every
             chunk and stage — ``'decode'``, ``'2D pose + tracking'`` (the estimator, whose
             tracker follows the person), ``'stabilisation'`` (camera motion) — with the
             frames done so far, the container's frame count (None when it has none) and the
-            seconds this step took (overlapped stabilisation: the seconds waited for it).
+            seconds this step took (overlapped stabilisation or decoding: the seconds waited
+            for it).
             Called from the calling thread only.
 
     Returns:
@@ -77,11 +82,14 @@ def estimate_video_2d(path, estimate_pose, stabilise=True, chunk_size=None, show
         motion.extend(steps)
         report('stabilisation', 'camera', len(steps), since)
 
+    # BGR: the estimators' order; reused buffers: no chunk outlives its iteration here (the
+    # camera thread gets grey copies)
+    ahead = DecodeAhead(reader, chunk_size, 'bgr') if decode_ahead else None
+    chunks = ahead if ahead is not None else reader.chunks(chunk_size, channel_order='bgr',
+                                                           reuse_buffer=True)
     try:
-        # BGR: the estimators' order; one reused buffer: no chunk outlives its iteration here
-        # (the camera thread gets grey copies)
         tic = time.perf_counter()
-        for chunk in reader.chunks(chunk_size, channel_order='bgr', reuse_buffer=True):
+        for chunk in chunks:
             report('decode', 'decode', len(chunk), tic)
             tic = time.perf_counter()
             out = estimate_pose(chunk)
@@ -110,6 +118,8 @@ def estimate_video_2d(path, estimate_pose, stabilise=True, chunk_size=None, show
             collect(future, tic)
             tic = time.perf_counter()
     finally:
+        if ahead is not None:
+            ahead.close()
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
     bar.close()

@@ -49,21 +49,25 @@ class VideoReader:
         self.width, self.height = first.width, first.height
         self.decode_errors = 0
 
-    def chunks(self, size: int = 64, channel_order: str = 'rgb', reuse_buffer: bool = False):
+    def chunks(self, size: int = 64, channel_order: str = 'rgb', reuse_buffer: bool = False,
+               num_buffers: int = 1):
         """Yield ``(t, H, W, 3)`` uint8 chunks of at most ``size`` frames, ``'rgb'`` or
         ``'bgr'`` (converted by the decoder's own colour conversion, at no extra cost).
 
-        ``reuse_buffer``: every chunk is a view of one preallocated array, overwritten by the
-        next chunk — for consumers that do not keep chunks (writing into memory already mapped
-        is ~5× faster than stacking into a fresh array at 1080p)."""
+        ``reuse_buffer``: every chunk is a view of one of ``num_buffers`` preallocated arrays,
+        used in turn — chunk ``k`` is overwritten while chunk ``k + num_buffers`` is decoded;
+        for consumers that are done with a chunk by then (writing into memory already mapped is
+        ~5× faster than stacking into a fresh array at 1080p)."""
         if channel_order not in ('rgb', 'bgr'):
             raise ValueError(f"VideoReader.chunks: channel_order={channel_order!r} (expected "
                              "'rgb' or 'bgr')")
+        if num_buffers < 1:
+            raise ValueError(f'VideoReader.chunks: num_buffers={num_buffers}; expected >= 1')
         fmt = f'{channel_order}24'
         import av
         buf = []
         count = 0
-        out = None
+        outs, turn = [None] * num_buffers, 0
         with av.open(self.path) as container:
             stream = container.streams.video[0]
             stream.thread_type = 'AUTO'
@@ -82,11 +86,13 @@ class VideoReader:
                 buf.append(frame.to_ndarray(format=fmt))
                 count += 1
                 if len(buf) == size:
-                    out = self.pack(buf, out if reuse_buffer else None)
+                    out = self.pack(buf, outs[turn] if reuse_buffer else None)
+                    if reuse_buffer:
+                        outs[turn], turn = out, (turn + 1) % num_buffers
                     yield out
                     buf = []
         if buf:
-            yield self.pack(buf, out if reuse_buffer else None)
+            yield self.pack(buf, outs[turn] if reuse_buffer else None)
 
     @staticmethod
     def pack(frames, out=None):

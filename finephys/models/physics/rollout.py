@@ -127,6 +127,11 @@ def to_blocks(src, block: int, front: int, scale=None):
     return buf
 
 
+def _per_sample(dt2, lead, n):
+    """``dt²`` as the blocks' column factor: ``(N, 1)`` per sample, or the scalar as is."""
+    return dt2.expand(lead + (1, 1)).reshape(n, 1) if dt2.dim() else dt2
+
+
 class BlockedRollout(torch.autograd.Function):
     """The closed-form rollout (see the module's docstring), forward or backward in time.
 
@@ -139,7 +144,7 @@ class BlockedRollout(torch.autograd.Function):
     def forward(ctx, q0, q1, acc, dt2, reverse, block):
         lead, t, d = acc.shape[:-2], acc.shape[-2], acc.shape[-1]
         n = math.prod(lead)
-        scale = dt2.expand(lead + (1, 1)).reshape(n, 1) if dt2.dim() else dt2
+        scale = _per_sample(dt2, lead, n)
         num_blocks = -(-t // block)
         front = num_blocks * block - t if reverse else 0       # blocks end at the last frame
         sums_m, out_m, _, _ = block_matrices(block, reverse, acc.dtype, acc.device)
@@ -185,7 +190,7 @@ class BlockedRollout(torch.autograd.Function):
         flat[:, block] = g_s
         flat[:, block + 1] = g_w
         g_x = torch.matmul(grad_x_m, flat).view(num_blocks * block, n, d)[front:front + t]
-        scale = dt2.expand(lead + (1, 1)).reshape(n, 1) if dt2.dim() else dt2
+        scale = _per_sample(dt2, lead, n)
         g_acc = g_x * scale
         g_acc[0].zero_()
         g_acc[-1].zero_()

@@ -255,13 +255,10 @@ class MediaPipePoseEstimator(nn.Module):
             kp[up, 1].mean() < kp[down, 1].mean())
         # the graph's region of interest is rotated with the body, so the landmark model saw it
         # upright whatever its orientation in the frame: angle 0 (the 2D comes back in the
-        # frame's pixels); its world landmarks come back in the region's axes and are rolled
-        # into the frame's
-        extra = dict(extra, world=roll_world_to_image(extra['world'], kp, scores))
-        det = Detection(np.asarray(kp, float), np.asarray(scores, float), 0, extra, None)
+        # frame's pixels)
+        det = Detection(np.asarray(kp, float), np.asarray(scores, float), 0, dict(extra), None)
         failed = tracker.failed_gate(rgb, det)
-        turn = tracker.turn_from_track(det)
-        if failed is None and turn is not None and turn > self.video_mode_max_turn:
+        if failed is None and (tracker.turn_from_track(det) or 0.0) > self.video_mode_max_turn:
             # the graph read the body upside down (it has no other orientation to try; the
             # crops do): never accepted, and the graph locks on afresh
             failed = 'orientation'
@@ -281,6 +278,9 @@ class MediaPipePoseEstimator(nn.Module):
             self.video_doubts = 0
             self.back_off_video_mode()
             return None
+        # its world landmarks come back in the region's axes: rolled into the frame's (only
+        # for an accepted result)
+        det.extra['world'] = roll_world_to_image(det.extra['world'], det.keypoints, det.scores)
         tracker.counts['tracked'] += 1
         tracker.accept(rgb, det)
         # should the crops take over, they start in the body's orientation in the frame

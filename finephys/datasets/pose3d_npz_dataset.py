@@ -16,7 +16,8 @@ File layout (H36M-17 joint order, see ``finephys.structures.H36M17``)::
     masses           float32 (N, 17)         optional per-joint masses, kg (physics metrics)
     flight           bool    (N, T)          optional: no ground contact in that frame
     contacts         bool    (N, T, 2 | 4)   optional: left/right foot [, left/right hand]
-    names            str     (N,)            optional clip names
+    names            str     (N,)            optional clip names (the capture each window comes
+                                             from: windows of one name share a ``source_id``)
 
 Clips with NaN/inf are skipped, logged and counted (``num_skipped``).
 """
@@ -31,6 +32,7 @@ from finephys.registry import DATASETS
 from finephys.utils.errors import InputDataError
 
 from .bad_samples import SkipBadSamplesMixin
+from .clip_source import source_id
 from .seeded_augmentation import SeededAugmentationMixin
 
 
@@ -107,5 +109,7 @@ class Pose3DNpzDataset(SeededAugmentationMixin, SkipBadSamplesMixin, BaseDataset
                     item[key] = arrays[key][i]
             if 'names' in arrays:
                 item['name'] = str(arrays['names'][i])
+            # the motion's source: every window of one named capture shares it
+            item['source_id'] = source_id(item.get('name') or f'{osp.basename(path)}#{i}')
             data_list.append(item)
         return data_list

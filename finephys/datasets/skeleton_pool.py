@@ -5,6 +5,8 @@ File layout (``.npz``)::
     keypoints_2d   float32 (N, T, J, 2)   normalised camera coordinates (x/z, y/z)
     keypoints_3d   float32 (N, T, J, 3)   root-relative 3D, metres, camera frame
     labels         int64   (N,)           optional class labels (-1 when unknown)
+    sources        int64   (N,)           optional ``source_id`` of each entry's motion
+                                          (:mod:`~finephys.datasets.clip_source`; -1 unknown)
 
 Pools are built from any dataset yielding SynthGym-style dicts (``keypoints_2d`` in pixels,
 ``camera['K']``, ``keypoints_3d``) — SynthGym itself or a Human3.6M/AMASS-style npz dataset — with
@@ -17,6 +19,8 @@ import numpy as np
 
 from finephys.structures import pixels_to_normalized
 from finephys.utils.errors import InputDataError
+
+from .clip_source import UNKNOWN_SOURCE
 
 
 def normalise_2d(keypoints_px, intrinsics):
@@ -54,9 +58,11 @@ class SkeletonPool:
         keypoints_2d (np.ndarray): ``(N, T, J, 2)`` normalised camera coordinates.
         keypoints_3d (np.ndarray): ``(N, T, J, 3)`` root-relative metres.
         labels (np.ndarray, optional): ``(N,)``.
+        sources (np.ndarray, optional): ``(N,)`` the ``source_id`` of each entry's motion
+            (default: unknown, -1), so a query is never prompted with its own motion.
     """
 
-    def __init__(self, keypoints_2d, keypoints_3d, labels=None):
+    def __init__(self, keypoints_2d, keypoints_3d, labels=None, sources=None):
         keypoints_2d = np.asarray(keypoints_2d, np.float32)
         keypoints_3d = np.asarray(keypoints_3d, np.float32)
         if keypoints_2d.ndim != 4 or keypoints_2d.shape[-1] != 2 or \
@@ -69,6 +75,11 @@ class SkeletonPool:
         self.keypoints_2d, self.keypoints_3d = keypoints_2d, keypoints_3d
         self.labels = (np.full(len(keypoints_2d), -1, np.int64) if labels is None
                        else np.asarray(labels, np.int64))
+        self.sources = (np.full(len(keypoints_2d), UNKNOWN_SOURCE, np.int64) if sources is None
+                        else np.asarray(sources, np.int64).reshape(-1))
+        if len(self.sources) != len(keypoints_2d):
+            raise InputDataError(f'SkeletonPool: {len(self.sources)} sources for '
+                                 f'{len(keypoints_2d)} entries')
         self._descriptors = {}
 
     def __len__(self):
@@ -114,12 +125,13 @@ class SkeletonPool:
             else:
                 kp2 = normalise_2d(clip['keypoints_2d'], clip['camera']['K'])
             clips.append((int(i), kp2, kp3 - kp3[:, :1],
-                          int(clip.get('label', clip.get('class_idx', -1)))))
+                          int(clip.get('label', clip.get('class_idx', -1))),
+                          int(clip.get('source_id', UNKNOWN_SOURCE))))
         if not clips:
             raise InputDataError('SkeletonPool.from_dataset: no clips selected')
         length = clip_len or min(len(c[1]) for c in clips)
-        items2d, items3d, labels = [], [], []
-        for i, kp2, kp3, label in clips:
+        items2d, items3d, labels, sources = [], [], [], []
+        for i, kp2, kp3, label, source in clips:
             if len(kp2) < length:
                 raise InputDataError(f'SkeletonPool.from_dataset: clip {i} has {len(kp2)} '
                                      f'frames, fewer than clip_len={length}')
@@ -127,7 +139,8 @@ class SkeletonPool:
             items2d.append(kp2[s:s + length])
             items3d.append(kp3[s:s + length])
             labels.append(label)
-        return cls(np.stack(items2d), np.stack(items3d), np.asarray(labels))
+            sources.append(source)
+        return cls(np.stack(items2d), np.stack(items3d), np.asarray(labels), np.asarray(sources))
 
     @classmethod
     def from_lifted(cls, dataset, lift, clip_len, indices=None, keypoints_2d='projected',
@@ -154,7 +167,7 @@ class SkeletonPool:
             raise ValueError(f"SkeletonPool.from_lifted keypoints_2d={keypoints_2d!r}: expected "
                              "'projected' or 'detected'")
         indices = range(len(dataset)) if indices is None else indices
-        kp2, scores, labels = [], [], []
+        kp2, scores, labels, sources = [], [], [], []
         for i in indices:
             clip = dataset[int(i)]
             kp = normalise_2d(clip['keypoints_2d'], clip['camera']['K'])
@@ -167,6 +180,7 @@ class SkeletonPool:
             kp2.append(kp[s:s + clip_len])
             scores.append(sc[s:s + clip_len])
             labels.append(int(clip.get('label', -1)))
+            sources.append(int(clip.get('source_id', UNKNOWN_SOURCE)))
         if not kp2:
             raise InputDataError('SkeletonPool.from_lifted: no clips selected')
         kp2, scores = np.stack(kp2).astype(np.float32), np.stack(scores).astype(np.float32)
@@ -175,12 +189,12 @@ class SkeletonPool:
                               for b in range(0, len(kp2), batch_size)])
         if keypoints_2d == 'projected':
             kp2 = kp3[..., :2] / np.maximum(kp3[..., 2:], 1e-6)
-        return cls(kp2, kp3 - kp3[:, :, :1], np.asarray(labels))
+        return cls(kp2, kp3 - kp3[:, :, :1], np.asarray(labels), np.asarray(sources))
 
     def save(self, path):
         os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
         np.savez_compressed(path, keypoints_2d=self.keypoints_2d, keypoints_3d=self.keypoints_3d,
-                            labels=self.labels)
+                            labels=self.labels, sources=self.sources)
 
     @classmethod
     def load(cls, path):
@@ -192,7 +206,8 @@ class SkeletonPool:
                 raise InputDataError(f'skeleton pool {path}: missing arrays {sorted(missing)}; '
                                      f'found {z.files}')
             return cls(z['keypoints_2d'], z['keypoints_3d'],
-                       z['labels'] if 'labels' in z.files else None)
+                       z['labels'] if 'labels' in z.files else None,
+                       z['sources'] if 'sources' in z.files else None)
 
     def prompts(self, length, indices, offsets=None):
         """Prompt pairs ``(len(indices), length, J, 2)``, ``(…, 3)``.
@@ -212,9 +227,31 @@ class SkeletonPool:
         return (self.keypoints_2d[indices[:, None], window],
                 self.keypoints_3d[indices[:, None], window])
 
-    def nearest(self, keypoints_2d):
+    def allowed(self, exclude_sources=None):
+        """``(B, N)`` bool: the entries each query may be prompted with — all but those of its
+        own source (``exclude_sources`` ``(B,)``; -1 or None excludes nothing), or None when
+        nothing is excluded.
+
+        Raises:
+            InputDataError: a query whose source is the only one in the pool.
+        """
+        if exclude_sources is None:
+            return None
+        ex = np.asarray(exclude_sources, np.int64).reshape(-1, 1)
+        ok = (self.sources[None] != ex) | (ex == UNKNOWN_SOURCE) | \
+            (self.sources[None] == UNKNOWN_SOURCE)
+        empty = ~ok.any(1)
+        if empty.any():
+            raise InputDataError(
+                f'SkeletonPool: every one of its {len(self)} entries comes from the motion of '
+                f'query {int(np.flatnonzero(empty)[0])} (source_id {int(ex[empty][0, 0])}), '
+                'which may not prompt itself; build the pool from more motions')
+        return ok
+
+    def nearest(self, keypoints_2d, exclude_sources=None):
         """Index of the pool entry whose 2D looks most like each query ``(B, T, J, 2)`` (compared
-        on the window :meth:`prompts` returns by default)."""
+        on the window :meth:`prompts` returns by default), never one of the query's own source
+        (``exclude_sources`` ``(B,)``, see :meth:`allowed`)."""
         length = keypoints_2d.shape[1]
         if length not in self._descriptors:
             windows = self.prompts(length, np.arange(len(self)))[0]
@@ -222,4 +259,7 @@ class SkeletonPool:
         pool = self._descriptors[length]
         query = shape_descriptor(np.asarray(keypoints_2d, np.float64))
         d = ((query[:, None] - pool[None]) ** 2).sum(-1)
+        ok = self.allowed(exclude_sources)
+        if ok is not None:
+            d = np.where(ok, d, np.inf)
         return d.argmin(1)

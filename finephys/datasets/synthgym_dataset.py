@@ -12,6 +12,7 @@ from finephys.registry import DATASETS
 from finephys.utils.errors import InputDataError
 
 from .bad_samples import SkipBadSamplesMixin
+from .clip_source import source_id
 from .seeded_augmentation import SeededAugmentationMixin
 from .synthgym import ACTIONS, KeypointNoise, generate_clip, simulate_world
 from .synthgym.actions import check_action, check_subsets
@@ -180,7 +181,9 @@ class SynthGymDataset(SeededAugmentationMixin, SkipBadSamplesMixin, BaseDataset)
                                  image_size=s['image_size'], noise=self.noise,
                                  motion=self._motion(info['action'], info['seed']),
                                  camera_tilt_deg=self.camera_tilt_deg)
-        clip.update(sample_idx=info['sample_idx'], class_idx=info['class_idx'])
+        clip.update(sample_idx=info['sample_idx'], class_idx=info['class_idx'],
+                    source_id=source_id(f'synthgym/seed{self.seed}/{self.split}/'
+                                        f'{info["sample_idx"]}'))
         if self.texts is not None:
             clip['text'] = self.texts(clip['label'], info['action'],
                                       ACTIONS[info['action']]['subset'])

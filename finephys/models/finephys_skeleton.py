@@ -125,6 +125,9 @@ class FinePhysSkeleton(BaseModel):
             # e.g. Estimator3DLifter: the 2D estimator's own metric 3D, placed by the 2D
             return self.lifter(kp, lifter_scores,
                                keypoints_3d_estimator=inputs.get('keypoints_3d_estimator'))
+        if inputs.get('source_id') is not None and getattr(self.lifter, 'takes_source_ids', False):
+            # an in-context lifter never prompts a training clip with its own motion
+            return self.lifter(kp, lifter_scores, prompt_exclude=inputs['source_id'])
         return self.lifter(kp, lifter_scores)
 
     def physics_and_fusion(self, s_dd: torch.Tensor, inputs: Dict[str, torch.Tensor],
@@ -161,7 +164,8 @@ class FinePhysSkeleton(BaseModel):
             inputs (dict): ``keypoints_2d_norm`` ``(B, T, J, 2)`` normalised camera
                 coordinates, optional ``keypoint_scores`` ``(B, T, J)``; for a lifter with
                 ``needs_estimator_3d`` also ``keypoints_3d_estimator`` ``(B, T, J, 3)`` (the 2D
-                estimator's hip-centred metric 3D).
+                estimator's hip-centred metric 3D); optional ``source_id`` ``(B,)`` (each
+                clip's motion: an in-context lifter never prompts a clip with its own).
             data_samples (dict): ``fps`` ``(B,)`` (required: ``dt = 1 / fps``), optional
                 ``camera_gravity`` for solvers that take context.
 

@@ -52,6 +52,10 @@ class PoseLiftingModel(BaseModel):
         kp = inputs['keypoints_2d_norm']
         if not torch.isfinite(kp).all():
             raise ValueError('PoseLiftingModel: keypoints_2d_norm contains NaN/inf')
+        if inputs.get('source_id') is not None and getattr(self.lifter, 'takes_source_ids', False):
+            # an in-context lifter never prompts a training clip with its own motion
+            return self.lifter(kp, inputs.get('keypoint_scores'),
+                               prompt_exclude=inputs['source_id'])
         return self.lifter(kp, inputs.get('keypoint_scores'))
 
     def forward(self, inputs: Dict[str, torch.Tensor], data_samples: Optional[dict] = None,

@@ -67,3 +67,32 @@ def test_training_set_without_3d_is_a_clear_error(tiny_finegym):
             no_3d).model))
     with pytest.raises(ValueError, match='num_clips'):
         PromptPoolHook(num_clips=0)
+
+
+def test_a_mixed_training_set_gives_a_mixed_pool_of_raw_clips_with_their_sources(tmp_path):
+    # SynthGym + real mocap in one ConcatDataset (the real-motion in-context config): the
+    # pipelines live in the wrapped datasets and are emptied there
+    rng = np.random.default_rng(0)
+    kp3 = (rng.normal(0, 0.3, (4, 10, 17, 3)) + np.array([0, 0, 6.0])).astype(np.float32)
+    mocap = str(tmp_path / 'mocap.npz')
+    np.savez(mocap, keypoints_3d=kp3, fps=30.0,
+             camera_K=np.tile(np.array([[900, 0, 400], [0, 900, 300], [0, 0, 1.0]],
+                                       np.float32), (4, 1, 1)),
+             names=np.array(['isaaclab/dance'] * 3 + ['holosoma/climb_0']))
+    pipeline = [dict(type='SampleFrames', clip_len=8, random=True),
+                dict(type='PackSkeletonInputs')]
+    train = dict(type='ConcatDataset', ignore_keys=['dataset_name', 'classes', 'subsets',
+                                                    'labels', 'fps', 'num_frames'],
+                 datasets=[dict(type='SynthGymDataset', split='train', num_samples=4,
+                                num_frames=12, pipeline=pipeline),
+                           dict(type='Pose3DNpzDataset', ann_file=mocap, pipeline=pipeline)])
+    runner = runner_for(train)
+    PromptPoolHook(num_clips=8).fill(runner)
+    pool = runner.model.lifter.pool
+    # all 8 clips, raw (no SampleFrames), cut centred to the shortest (10 frames)
+    assert pool.keypoints_3d.shape == (8, 10, 17, 3)
+    np.testing.assert_allclose(pool.keypoints_3d[5], kp3[1] - kp3[1, :, :1], atol=1e-6)
+    from finephys.datasets.clip_source import source_id
+    assert list(pool.sources[4:]) == [source_id('isaaclab/dance')] * 3 + \
+        [source_id('holosoma/climb_0')]
+    assert len(set(pool.sources[:4])) == 4

@@ -21,6 +21,20 @@ def lifters_needing_prompts(model):
             if hasattr(m, 'set_prompt_pool') and m.needs_prompt_pool()]
 
 
+def without_pipelines(cfg: dict) -> dict:
+    """A copy of dataset config ``cfg`` whose clips come raw: its pipeline emptied, and those of
+    the datasets it wraps (``ConcatDataset``'s ``datasets``, a ``RepeatDataset``'s ``dataset``),
+    which hold the pipelines there."""
+    cfg = copy.deepcopy(cfg)
+    if 'datasets' in cfg:
+        cfg['datasets'] = [without_pipelines(c) for c in cfg['datasets']]
+    elif 'dataset' in cfg:
+        cfg['dataset'] = without_pipelines(cfg['dataset'])
+    else:
+        cfg['pipeline'] = []
+    return cfg
+
+
 @HOOKS.register_module()
 class PromptPoolHook(Hook):
     """Fill every in-context lifter's prompt pool from the task's training data.
@@ -90,9 +104,7 @@ class PromptPoolHook(Hook):
                                      'to build the prompt pool from; give PromptPoolHook(dataset='
                                      '...) or load a checkpoint that carries a pool')
             cfg, where = train['dataset'], 'train_dataloader.dataset'
-        cfg = copy.deepcopy(cfg)
-        cfg['pipeline'] = []
-        return cfg, where
+        return without_pipelines(cfg), where
 
     def build_pool(self, runner, lifter=None) -> SkeletonPool:
         """The pool from ``dataset`` or the runner config's training set (``targets='lifted'``:

@@ -30,7 +30,10 @@ the query (root-centred, size-normalised 2D distance) — this project's extensi
 prompts at random; ``'none'`` skips the prompt branch (residual ``Q_in``): the ablation without
 context. The pool lives in the lifter's buffers, so a checkpoint carries its prompts; it is
 filled from the config's own training set by :class:`~finephys.engine.hooks.PromptPoolHook`,
-from a pool file (``pool_file``), or with :meth:`set_prompt_pool`.
+from a pool file (``pool_file``), or with :meth:`set_prompt_pool`. Each pool entry keeps the
+``source_id`` of its motion (:mod:`~finephys.datasets.clip_source`); given the queries' own
+(``prompt_exclude``, from ``inputs['source_id']`` in training), no query is ever prompted with
+its own motion — its prompt's 3D would be its own answer.
 """
 import os.path as osp
 import zlib
@@ -41,6 +44,7 @@ import torch
 import torch.nn as nn
 from mmengine.model import BaseModule
 
+from finephys.datasets.clip_source import UNKNOWN_SOURCE
 from finephys.datasets.skeleton_pool import SkeletonPool
 from finephys.registry import LIFTERS
 from finephys.utils.errors import UserInputError
@@ -85,6 +89,9 @@ class InContextLifter(BaseModule):
     root-relative 3D ``(B, F, J, 3)`` metres) → ``(B, F, J, 3)`` metres, camera frame.
     """
 
+    #: models pass ``inputs['source_id']`` as ``prompt_exclude`` (see :meth:`forward`)
+    takes_source_ids = True
+
     def __init__(self, num_joints: int = 17, dim: int = 64, rep_dim: int = 128, heads: int = 4,
                  mlp_ratio: float = 4.0, merge_depth: int = 2, post_merge_depth: int = 3,
                  max_frames: int = 128, task_prompt: str = 'mean',
@@ -114,6 +121,8 @@ class InContextLifter(BaseModule):
         # carries its prompts (shapes follow the checkpoint on load, see _load_from_state_dict)
         self.register_buffer('prompt_pool_2d', torch.zeros(0, 1, num_joints, 2))
         self.register_buffer('prompt_pool_3d', torch.zeros(0, 1, num_joints, 3))
+        # each entry's motion (clip_source.source_id): a query never gets its own as a prompt
+        self.register_buffer('prompt_pool_source', torch.zeros(0, dtype=torch.long))
         self.register_buffer('mean_pose', torch.zeros(num_joints, 3))
         self.register_buffer('body_size', torch.ones(()))
         self._pool_view = None
@@ -144,6 +153,7 @@ class InContextLifter(BaseModule):
         dev = self.mean_pose.device
         self.prompt_pool_2d = torch.as_tensor(pool.keypoints_2d, device=dev)
         self.prompt_pool_3d = torch.as_tensor(pool.keypoints_3d, device=dev)
+        self.prompt_pool_source = torch.as_tensor(pool.sources, dtype=torch.long, device=dev)
         mean_pose = torch.as_tensor(pool.mean_pose, dtype=torch.float32, device=dev)
         self.mean_pose.copy_(mean_pose - mean_pose[self.root_index])
         rel = self.prompt_pool_3d - self.prompt_pool_3d[:, :, self.root_index:self.root_index + 1]
@@ -157,33 +167,55 @@ class InContextLifter(BaseModule):
             return None
         if self._pool_view is None:
             self._pool_view = SkeletonPool(self.prompt_pool_2d.cpu().numpy(),
-                                           self.prompt_pool_3d.cpu().numpy())
+                                           self.prompt_pool_3d.cpu().numpy(),
+                                           sources=self.prompt_pool_source.cpu().numpy())
         return self._pool_view
 
     def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):
         # a checkpoint's pool may hold any number of clips of any length: take its shapes
-        for name in ('prompt_pool_2d', 'prompt_pool_3d'):
+        pool_2d = state_dict.get(prefix + 'prompt_pool_2d')
+        if pool_2d is not None and prefix + 'prompt_pool_source' not in state_dict:
+            # a checkpoint written before pools kept their sources: every source unknown
+            state_dict[prefix + 'prompt_pool_source'] = torch.full(
+                (len(pool_2d),), UNKNOWN_SOURCE, dtype=torch.long)
+        for name in ('prompt_pool_2d', 'prompt_pool_3d', 'prompt_pool_source'):
             saved = state_dict.get(prefix + name)
             if saved is not None and saved.shape != getattr(self, name).shape:
                 setattr(self, name, torch.empty_like(saved, device=self.mean_pose.device))
         self._pool_view = None
         super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
 
-    def select_prompts(self, keypoints_2d: torch.Tensor, mode: str) -> np.ndarray:
-        """Pool indices ``(B,)`` for a query batch ``(B, F, J, 2)`` in ``mode``."""
+    def select_prompts(self, keypoints_2d: torch.Tensor, mode: str,
+                       exclude_sources: Optional[torch.Tensor] = None) -> np.ndarray:
+        """Pool indices ``(B,)`` for a query batch ``(B, F, J, 2)`` in ``mode``, never an entry
+        of the query's own motion (``exclude_sources`` ``(B,)``: each query's ``source_id``,
+        :mod:`~finephys.datasets.clip_source`; None or -1: nothing excluded)."""
         pool = self.pool
         if pool is None:
             raise UserInputError(
                 'InContextLifter: no prompt pool — add PromptPoolHook to the config (it builds '
                 "one from the training set), give pool_file, or use prompt mode 'none'")
+        exclude = None if exclude_sources is None else \
+            torch.as_tensor(exclude_sources).detach().cpu().numpy().reshape(-1)
         if mode == 'nearest':
-            return pool.nearest(keypoints_2d.detach().cpu().numpy())
+            return pool.nearest(keypoints_2d.detach().cpu().numpy(), exclude)
+        allowed = pool.allowed(exclude)
         if self.training:
-            return np.random.randint(0, len(pool), size=len(keypoints_2d))
+            idx = np.random.randint(0, len(pool), size=len(keypoints_2d))
+            if allowed is not None:
+                # redraw (numpy's global generator: exact resume) where a query drew its own
+                for b in np.flatnonzero(~allowed[np.arange(len(idx)), idx]):
+                    choices = np.flatnonzero(allowed[b])
+                    idx[b] = choices[np.random.randint(len(choices))]
+            return idx
         # eval: a generator seeded by each query's own values (same prompt in any batch)
         queries = keypoints_2d.detach().cpu().numpy().astype(np.float32)
-        return np.array([np.random.default_rng(zlib.crc32(q.tobytes())).integers(len(pool))
-                         for q in queries])
+        idx = []
+        for b, q in enumerate(queries):
+            rng = np.random.default_rng(zlib.crc32(q.tobytes()))
+            choices = np.arange(len(pool)) if allowed is None else np.flatnonzero(allowed[b])
+            idx.append(choices[rng.integers(len(choices))])
+        return np.array(idx)
 
     def prompt_mode(self) -> str:
         """The prompt mode in effect (train or test mode)."""
@@ -221,8 +253,11 @@ class InContextLifter(BaseModule):
         return x[:b], x[b:]
 
     def forward(self, keypoints_2d: torch.Tensor, scores: Optional[torch.Tensor] = None,
-                prompt: Optional[tuple] = None) -> torch.Tensor:
-        """Lift a 2D clip; ``prompt`` overrides the pool with an explicit (2D, 3D) pair."""
+                prompt: Optional[tuple] = None,
+                prompt_exclude: Optional[torch.Tensor] = None) -> torch.Tensor:
+        """Lift a 2D clip; ``prompt`` overrides the pool with an explicit (2D, 3D) pair;
+        ``prompt_exclude`` ``(B,)``: each query's ``source_id``, never prompted with its own
+        motion (training data packs it as ``inputs['source_id']``)."""
         if keypoints_2d.dim() != 4 or keypoints_2d.shape[2] != self.num_joints or \
                 keypoints_2d.shape[3] != 2:
             raise ValueError(f'InContextLifter: keypoints_2d must be (B, T, {self.num_joints}, 2)'
@@ -234,7 +269,7 @@ class InContextLifter(BaseModule):
             scores = keypoints_2d.new_ones(b, t, j)
         mode = self.prompt_mode()
         if prompt is None and mode != 'none':
-            idx = self.select_prompts(keypoints_2d, mode)
+            idx = self.select_prompts(keypoints_2d, mode, prompt_exclude)
             # training: a random window of a longer pool clip (more distinct prompts); eval:
             # the centred window
             span = self.prompt_pool_2d.shape[1] - t

@@ -184,7 +184,7 @@ def test_missing_pool_and_bad_input_are_clear_errors(pool):
     with pytest.raises(ValueError, match=r'\(B, T, 17, 2\)'):
         m(torch.zeros(1, 4, 16, 2))
     with pytest.raises(ValueError, match='train_prompt'):
-        LIFTERS.build(dict(TINY, train_prompt='nearest'))
+        LIFTERS.build(dict(TINY, train_prompt='closest'))
 
 
 def test_learnt_task_prompt_trains_and_gradients_reach_every_layer(pool):

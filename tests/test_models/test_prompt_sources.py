@@ -7,7 +7,7 @@ import torch
 from finephys.datasets import Pose3DNpzDataset, SkeletonPool, SynthGymDataset
 from finephys.datasets.clip_source import UNKNOWN_SOURCE, source_id
 from finephys.registry import LIFTERS, MODELS
-from finephys.utils.errors import InputDataError
+from finephys.utils.errors import InputDataError, UserInputError
 
 TINY = dict(type='InContextLifter', dim=16, rep_dim=16, heads=2, merge_depth=1,
             post_merge_depth=1, max_frames=16)
@@ -159,3 +159,20 @@ def test_models_pass_the_batch_sources_to_the_lifter(pool, model_cfg):
     for _ in range(10):
         lift(inputs)
     assert seen == [[9, 5]] * 10
+
+
+def test_nearest_prompts_in_training_need_and_honour_the_sources(pool):
+    torch.manual_seed(0)
+    lifter = LIFTERS.build(dict(TINY, train_prompt='nearest')).train()
+    lifter.set_prompt_pool(pool)
+    q = torch.as_tensor(pool.keypoints_2d[:3, :10])
+    with pytest.raises(UserInputError, match="source_id"):
+        lifter(q)                                   # it would find its own entry
+    seen = []
+    select = lifter.select_prompts
+    lifter.select_prompts = lambda *a, **k: seen.append(select(*a, **k)) or seen[-1]
+    out = lifter(q, prompt_exclude=torch.as_tensor(pool.sources[:3]))
+    assert torch.isfinite(out).all()
+    # the nearest entry of another motion (itself excluded)
+    assert list(seen[0]) == list(pool.nearest(pool.keypoints_2d[:3, :10], pool.sources[:3]))
+    assert (seen[0] != np.arange(3)).all()

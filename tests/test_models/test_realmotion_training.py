@@ -20,6 +20,8 @@ CONFIGS = {
     'lifter': ('finephys-skeleton-structured_stage1_synthgym-realmotion_tcn-lifter.py', 2),
     'contacts': ('finephys-skeleton-structured_stage1_synthgym-realmotion-contacts_tcn-lifter_'
                  'frozen-lifter.py', 4),
+    'in-context': ('finephys-skeleton-structured_stage1_synthgym-realmotion_in-context-lifter.py',
+                   2),
 }
 
 
@@ -63,6 +65,21 @@ def test_mixed_batch_packs_the_same_keys_and_trains(tmp_path, which):
     torch.manual_seed(0)
     model = MODELS.build(cfg.model)
     model.train()
+    if which == 'in-context':
+        # each clip's motion travels with it; the pool (PromptPoolHook's, from the raw mixed
+        # set) knows its entries' motions, so no clip is prompted with its own
+        from finephys.datasets.clip_source import source_id
+        ids = batch['inputs']['source_id'].tolist()
+        assert ids[2:] == [source_id('test/jump')] * 2 and len(set(ids[:2])) == 2
+        from finephys.engine.hooks import PromptPoolHook
+        from types import SimpleNamespace
+        PromptPoolHook(num_clips=4).fill(SimpleNamespace(cfg=cfg, model=model))
+        pool = model.lifter.pool
+        # 4 evenly spaced of the 8 raw clips (2 SynthGym, 6 mocap windows): 0, 2, 5, 7
+        assert pool.sources.tolist() == ids[:1] + [source_id('test/jump')] * 3
+        drawn = [model.lifter.select_prompts(batch['inputs']['keypoints_2d_norm'], 'random',
+                                             batch['inputs']['source_id']) for _ in range(10)]
+        assert all((pool.sources[d] != np.array(ids)).all() for d in drawn)
     losses = model(batch['inputs'], samples, mode='loss')
     total = sum(v for k, v in losses.items() if k.startswith('loss'))
     assert torch.isfinite(total) and losses['loss_contact'] > 0

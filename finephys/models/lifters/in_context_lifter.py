@@ -75,7 +75,9 @@ class InContextLifter(BaseModule):
         max_frames (int): Longest query F (the token sequence is 2F frames).
         task_prompt (str): The query's target part: ``'mean'`` (the pool's mean pose, static)
             or ``'learnt'`` (mean pose + a learnt ``(max_frames, J, 3)`` offset).
-        train_prompt (str): ``'random'`` or ``'none'`` while training.
+        train_prompt (str): ``'random'``, ``'nearest'`` or ``'none'`` while training.
+            ``'nearest'`` needs each training clip's ``source_id`` (``prompt_exclude``):
+            without it a clip would find its own entry in the pool.
         test_prompt (str): ``'nearest'``, ``'random'`` or ``'none'`` in eval mode.
         pool_file (str, optional): A :class:`SkeletonPool` ``.npz`` loaded on first use when no
             pool is set otherwise.
@@ -99,7 +101,7 @@ class InContextLifter(BaseModule):
                  pool_file: Optional[str] = None, depth_scale: float = 10.0,
                  drop: float = 0.0, root_index: int = 0, init_cfg: Optional[dict] = None):
         super().__init__(init_cfg)
-        for name, mode, allowed in (('train_prompt', train_prompt, ('random', 'none')),
+        for name, mode, allowed in (('train_prompt', train_prompt, PROMPT_MODES),
                                     ('test_prompt', test_prompt, PROMPT_MODES),
                                     ('task_prompt', task_prompt, ('mean', 'learnt'))):
             if mode not in allowed:
@@ -268,6 +270,11 @@ class InContextLifter(BaseModule):
         if scores is None:
             scores = keypoints_2d.new_ones(b, t, j)
         mode = self.prompt_mode()
+        if self.training and mode == 'nearest' and prompt is None and prompt_exclude is None:
+            raise UserInputError(
+                "InContextLifter train_prompt='nearest' needs each training clip's source_id "
+                "(add 'source_id' to PackSkeletonInputs' input_keys): without it a clip is "
+                'prompted with its own pool entry, its own answer')
         if prompt is None and mode != 'none':
             idx = self.select_prompts(keypoints_2d, mode, prompt_exclude)
             # training: a random window of a longer pool clip (more distinct prompts); eval:

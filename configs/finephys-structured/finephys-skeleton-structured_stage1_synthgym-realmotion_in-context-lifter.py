@@ -10,7 +10,7 @@
 # source_id (one SynthGym performance, or one named capture: all windows of 'holosoma/climb_2'
 # share one) and the lifter draws among the other motions' entries
 # (finephys/datasets/clip_source.py). That makes nearest prompts in training possible, as at
-# test; chosen on SynthGym val (best of every 5 epochs): nearest 132.7 mm, random VAL_RANDOM
+# test; chosen on SynthGym val (best of every 5 epochs): nearest 132.7 mm, random 152.8
 # (docs/real_video.md#the-in-context-lifter-with-real-motion-prompts).
 _base_ = ['./finephys-skeleton-structured_stage1_synthgym-realmotion_tcn-lifter.py']
 model = dict(

@@ -109,7 +109,8 @@ def test_converter_cli_reports_and_loads_into_a_config(tmp_path):
     kept = [ln.split(': ')[1] for ln in out.stdout.splitlines() if ln.startswith('kept at')]
     assert set(kept) == {'lifter.root_head.weight', 'lifter.root_head.bias',
                          'lifter.log_body_size', 'lifter.prompt_pool_2d',
-                         'lifter.prompt_pool_3d', 'lifter.mean_pose', 'lifter.body_size'}
+                         'lifter.prompt_pool_3d', 'lifter.prompt_pool_source',
+                         'lifter.mean_pose', 'lifter.body_size'}
     state = torch.load(dst, weights_only=True)['state_dict']
     # the 243-frame time embedding is resampled to the lifter's 2 × 16 frames, end points kept
     temp = state['lifter.backbone.time_pos_embed']

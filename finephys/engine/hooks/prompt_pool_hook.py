@@ -135,8 +135,8 @@ class PromptPoolHook(Hook):
                                          keypoints_2d=self.keypoints_2d)
         print_log(f'PromptPoolHook: prompt pool of {len(pool)} clips × '
                   f'{pool.keypoints_2d.shape[1]} frames ({self.keypoints_2d} 2D) from {where} '
-                  f'({cfg.get("type")}, {n} clips) in {time.perf_counter() - start:.1f} s', logger='current',
-                  level=logging.INFO)
+                  f'({cfg.get("type")}, {n} clips) in {time.perf_counter() - start:.1f} s',
+                  logger='current', level=logging.INFO)
         return pool
 
     @staticmethod

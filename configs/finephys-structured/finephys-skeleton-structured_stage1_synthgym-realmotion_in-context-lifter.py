@@ -23,23 +23,4 @@ model = dict(
 # the in-context lifter trains at a tenth of the rate (its lr, 1e-4, chosen on SynthGym val:
 # configs/lifters/README.md)
 optim_wrapper = dict(paramwise_cfg=dict(custom_keys={'lifter.': dict(lr_mult=0.1)}))
-# the same pipeline as the TCN's, plus each clip's source_id for the lifter
-mixed_pipeline = [
-    dict(type='SampleFrames', clip_len=32, random=True),
-    dict(type='RandomFlipSkeleton', prob=0.5),
-    dict(type='NormalizeKeypoints2D', mode='camera'),
-    dict(type='RootRelative3D'),
-    dict(type='PackSkeletonInputs',
-         input_keys=('keypoints_2d_norm', 'keypoint_scores', 'source_id'),
-         target_keys=('keypoints_3d', 'keypoints_3d_rel', 'root_trajectory', 'keypoints_2d',
-                      'contacts', 'flight', 'masses', 'sample_idx', 'fps'),
-         camera_keys=('K', 'gravity')),
-]
-train_dataloader = dict(
-    dataset=dict(datasets=[
-        dict(type='SynthGymDataset', split='train', num_samples=512, num_frames=48, fps=30.0,
-             seed=0, data_root=None, noise=dict(jitter=0.01, dropout=0.03, swap=0.02),
-             pipeline=mixed_pipeline),
-        dict(type='Pose3DNpzDataset', ann_file={{_base_.realmotion_train}},
-             pipeline=mixed_pipeline),
-    ]))
+# (the training pipeline is the TCN config's: it packs each clip's source_id)

@@ -11,13 +11,16 @@
 _base_ = ['./finephys-skeleton-structured_stage1_synthgym_tcn-lifter.py']
 realmotion_train = 'data/realmotion/train.npz'
 # one batch mixes both sets: both pack the targets they share (no SynthGym-only COM, action
-# labels or camera pose; the mocap's labels are motion indices, not actions)
+# labels or camera pose; the mocap's labels are motion indices, not actions), and each clip's
+# source_id (its motion: an in-context lifter swapped in is never prompted with its own; the
+# TCN does not read it)
 mixed_pipeline = [
     dict(type='SampleFrames', clip_len=32, random=True),
     dict(type='RandomFlipSkeleton', prob=0.5),
     dict(type='NormalizeKeypoints2D', mode='camera'),
     dict(type='RootRelative3D'),
     dict(type='PackSkeletonInputs',
+         input_keys=('keypoints_2d_norm', 'keypoint_scores', 'source_id'),
          target_keys=('keypoints_3d', 'keypoints_3d_rel', 'root_trajectory', 'keypoints_2d',
                       'contacts', 'flight', 'masses', 'sample_idx', 'fps'),
          camera_keys=('K', 'gravity')),

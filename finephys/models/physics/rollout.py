@@ -9,10 +9,11 @@ Both are available as the plain loop (``mode='sequential'``) and in closed form
     ``q_t = q_0 + t (q_1 − q_0) + Σ_{k<t} (t − k) x_k``,
 
 a fixed lower-triangular linear map of the accelerations. ``'parallel'`` evaluates it in blocks of
-:data:`BLOCK` frames (:class:`BlockedRollout`): inside a block one small matrix product (the
-block's own ``Σ (t − k) x_k``), across blocks a cumulative sum of each block's position and
-velocity — ``T / BLOCK`` steps instead of ``T``, with every number in a block measured from the
-block's start (fewer roundings than the loop's ``2 q_t − q_{t−1}``). The backward pass is the
+:data:`BLOCK` frames (:class:`BlockedRollout`), read where they lie in the ``(..., T, D)``
+input: inside a block one small matrix product (the block's own ``Σ (t − k) x_k``, one batched
+product for all blocks), across blocks a cumulative sum of each block's position and velocity —
+``T / BLOCK`` steps instead of ``T``, with every number in a block measured from the block's
+start (fewer roundings than the loop's ``2 q_t − q_{t−1}``). The backward pass is the
 transposed map, written out (no autograd graph of the pieces).
 
 Tensors are ``(..., T, D)``; ``acc[..., t, :]`` is q̈ at frame t (the seed frames' entries are not
@@ -25,9 +26,10 @@ import torch
 
 MODES = ('parallel', 'sequential')
 
-#: Frames per block of the parallel rollout. Its in-block product costs ``2 (BLOCK + 2)`` flops
-#: per number and the cross-block sums ``T / BLOCK`` steps; 16 was the fastest of 4, 8, 16, 32
-#: for T = 128 and 512 (``benchmark_physics.py``, one thread).
+#: Frames per block of the parallel rollout (sequences of up to two blocks are one block, see
+#: :func:`block_size`). Its in-block product costs ``2 BLOCK`` flops per number and the
+#: cross-block sums ``T / BLOCK`` steps; 16 and 32 were the fastest of 8, 16, 32, 64 for
+#: T = 128 and 512, within each other's noise (``benchmark_physics.py``, one thread).
 BLOCK = 16
 
 
@@ -52,20 +54,24 @@ _BLOCK_MATRICES = {}
 
 
 def block_matrices(block: int, reverse: bool, dtype, device):
-    """The four fixed matrices of :class:`BlockedRollout` for one block size.
+    """The fixed matrices of :class:`BlockedRollout` for one block size.
 
-    A block's buffer holds ``block`` rows of ``x`` (in time order), then two rows that the
-    forward fills with the block's start position ``Q`` and velocity ``V``. With ``i`` the
-    frame's step count from the block's start (counted backwards for the backward rollout):
+    With ``i`` a frame's step count from its block's start (counted backwards for the backward
+    rollout, whose blocks run backwards in time), for a block's accelerations ``x`` (times dt²):
 
-    * ``sums (2, block + 2)``: the block's ``S = Σ x`` and ``L = Σ (block − i) x`` (what it
-      adds to the next block's velocity and position);
-    * ``out (block, block + 2)``: ``q_i = Q + i V + Σ_{i'<i} (i − i') x_{i'}``;
-    * ``grad_sums (2, block + 2)`` and ``grad_x (block, block + 2)``: the same for the
-      transposed map (the backward pass).
+    * ``ramp (block, block)``: ``[i, i'] = max(i − i', 0)`` — the block's own
+      ``Σ_{i'<i} (i − i') x_{i'}``, so ``q_i = Q + i V + (ramp x)_i`` from the block's start
+      position ``Q`` and velocity ``V``;
+    * ``sums (2, block)``: the block's ``S = Σ x`` and ``L = Σ (block − i) x`` (what it adds to
+      the next block's velocity and position);
+    * ``steps (block,)``: ``i``; ``carry (block,)``: ``block − i``;
+    * ``grad_sums (2, block)``: ``[1, steps]``, the gradients of ``Q`` and ``V`` from the
+      block's outputs (the backward pass).
+
+    Rows and columns are in time order within the block.
 
     Returns:
-        tuple: ``(sums, out, grad_sums, grad_x)`` in ``dtype`` on ``device`` (cached).
+        tuple: ``(ramp, sums, grad_sums, steps, carry)`` in ``dtype`` on ``device`` (cached).
     """
     key = (block, bool(reverse), dtype, torch.device(device))
     if key not in _BLOCK_MATRICES:
@@ -74,62 +80,44 @@ def block_matrices(block: int, reverse: bool, dtype, device):
         carry, steps = block - i, i
         if reverse:      # the block's frames run backwards in time
             ramp, carry, steps = ramp.T, carry.flip(0), steps.flip(0)
-        ones, zeros = torch.ones(block, 1), torch.zeros(2)
-        sums = torch.stack([torch.cat([ones[:, 0], zeros]), torch.cat([carry, zeros])])
-        out = torch.cat([ramp, ones, steps[:, None]], 1)
-        grad_sums = torch.stack([torch.cat([ones[:, 0], zeros]), torch.cat([steps, zeros])])
-        grad_x = torch.cat([ramp.T, ones, carry[:, None]], 1)
-        _BLOCK_MATRICES[key] = tuple(m.to(dtype=dtype, device=device)
-                                     for m in (sums, out, grad_sums, grad_x))
+        sums = torch.stack([torch.ones(block, dtype=torch.float64), carry])
+        grad_sums = torch.stack([torch.ones(block, dtype=torch.float64), steps])
+        _BLOCK_MATRICES[key] = tuple(m.to(dtype=dtype, device=device).contiguous()
+                                     for m in (ramp, sums, grad_sums, steps, carry))
     return _BLOCK_MATRICES[key]
 
 
-def to_blocks(src, block: int, front: int, scale=None):
-    """Lay a sequence out in blocks, time outermost (one large matrix product per block).
-
-    Args:
-        src (Tensor): ``(N, T, D)``.
-        block (int): Frames per block.
-        front (int): Zero frames before the sequence (the rest of the last block is zero too).
-        scale (Tensor | float, optional): Multiplies the frames on the way (``(N, 1)`` or a
-            scalar).
-
-    Returns:
-        Tensor: ``(ceil((front + T) / block), block + 2, N, D)``; padded frame ``p`` at
-        ``[p // block, p % block]``, the last two rows of each block zero.
-    """
-    n, t, d = src.shape
-    num_blocks = -(-(front + t) // block)
-    buf = src.new_empty(num_blocks, block + 2, n, d)
-    buf[:, block:].zero_()
-
-    def put(dst, piece):
-        if scale is None:
-            dst.copy_(piece)
-        else:
-            torch.mul(piece, scale, out=dst)
-
-    p, stop_all = 0, num_blocks * block
-    while p < stop_all:
-        j, r = divmod(p, block)
-        if p < front or p >= front + t:                       # padding
-            stop = min(front if p < front else stop_all, (j + 1) * block)
-            buf[j, r:r + stop - p].zero_()
-        elif r == 0 and front + t - p >= block:               # whole blocks at once
-            k = (front + t - p) // block
-            stop = p + k * block
-            put(buf[j:j + k, :block],
-                src[:, p - front:stop - front].view(n, k, block, d).permute(1, 2, 0, 3))
-        else:                                                 # part of one block
-            stop = min((j + 1) * block, front + t)
-            put(buf[j, r:r + stop - p], src[:, p - front:stop - front].transpose(0, 1))
-        p = stop
-    return buf
+def block_size(t: int, block: int) -> int:
+    """The block a rollout of ``t`` frames uses: the whole sequence up to two blocks (one
+    product and no scan: at T = 32, Phys-Net's training window, 20 % faster for a training
+    step than two blocks), else ``block``, the sequence padded to whole blocks when ``block``
+    does not divide it."""
+    return block if t > 2 * block else t
 
 
-def _per_sample(dt2, lead, n):
-    """``dt²`` as the blocks' column factor: ``(N, 1)`` per sample, or the scalar as is."""
-    return dt2.expand(lead + (1, 1)).reshape(n, 1) if dt2.dim() else dt2
+def _per_sample(dt2, n):
+    """``dt²`` as a Python number (one for every sample), or ``(N, 1, 1)`` per sample."""
+    return float(dt2) if dt2.dim() == 0 else dt2.expand(dt2.shape[:-2] + (1, 1)).reshape(n, 1, 1)
+
+
+def _scaled_ramp(ramp, s, n, num_blocks):
+    """``ramp`` (times ``s``) for every block, the first operand of one batched product:
+    ``(N · num_blocks, b, b)`` (an expanded view for a scalar ``s``)."""
+    b = ramp.shape[0]
+    if isinstance(s, float):
+        return (ramp * s).expand(n * num_blocks, b, b)
+    return (ramp * s).unsqueeze(1).expand(n, num_blocks, b, b).reshape(n * num_blocks, b, b)
+
+
+def _in_blocks(x, block, front):
+    """``(N, T, D)`` → ``(N, num_blocks, block, D)`` (a view when ``block`` divides T; else a
+    copy with ``front`` zero frames before the sequence and the rest after it)."""
+    n, t, d = x.shape
+    num_blocks = -(-t // block)
+    pad = num_blocks * block - t
+    if pad:
+        x = torch.nn.functional.pad(x, (0, 0, front, pad - front))
+    return x.contiguous().view(n, num_blocks, block, d)
 
 
 class BlockedRollout(torch.autograd.Function):
@@ -138,69 +126,102 @@ class BlockedRollout(torch.autograd.Function):
     ``apply(q0, q1, acc, dt2, reverse, block)``: seeds ``(..., D)`` (for ``reverse``, frames
     T−1 and T−2), ``acc (..., T, D)``, ``dt2`` a scalar tensor or broadcastable to
     ``(..., 1, 1)`` → ``(..., T, D)``. Differentiable in all four tensors (once).
+
+    The sequence stays in its own ``(N, T, D)`` layout, cut into consecutive blocks of ``b``
+    frames (:func:`block_size`; the backward rollout's blocks end at the last frame): per block
+    one small product with ``ramp`` (a batched matrix product over all blocks at once, written
+    on top of each frame's ``Q + i V``), and across blocks a cumulative sum of the blocks'
+    ``S`` and ``L`` (``T / b`` steps). No change of layout, no copy of the sequence.
     """
 
     @staticmethod
     def forward(ctx, q0, q1, acc, dt2, reverse, block):
         lead, t, d = acc.shape[:-2], acc.shape[-2], acc.shape[-1]
         n = math.prod(lead)
-        scale = _per_sample(dt2, lead, n)
-        num_blocks = -(-t // block)
-        front = num_blocks * block - t if reverse else 0       # blocks end at the last frame
-        sums_m, out_m, _, _ = block_matrices(block, reverse, acc.dtype, acc.device)
-        buf = to_blocks(acc.reshape(n, t, d), block, front, scale)
-        for p in (front, front + t - 1):                       # the seeds' q̈ is not used
-            buf[p // block, p % block].zero_()
-        flat = buf.view(num_blocks, block + 2, n * d)
-        s, carry = torch.matmul(sums_m, flat).unbind(1)        # (num_blocks, N D) each
-        if reverse:
-            s, carry = s.flip(0), carry.flip(0)
-        # each block's start: velocity d0 + Σ earlier S; position q0 + Σ earlier (block V + L)
-        v = (q1 - q0).reshape(1, n * d) + torch.cumsum(s, 0) - s
-        w = block * v + carry
-        q = q0.reshape(1, n * d) + torch.cumsum(w, 0) - w
-        if reverse:
-            v, q = v.flip(0), q.flip(0)
-        flat[:, block] = q
-        flat[:, block + 1] = v
-        out = torch.matmul(out_m, flat).view(num_blocks * block, n, d)[front:front + t]
+        b = block_size(t, block)
+        num_blocks = -(-t // b)
+        front = num_blocks * b - t if reverse else 0          # blocks end at the last frame
+        ramp, sums_m, _, steps, _ = block_matrices(b, reverse, acc.dtype, acc.device)
+        s = _per_sample(dt2, n)
+        a = acc.reshape(n, t, d)
+        blocks = _in_blocks(a, b, front)                       # (N, blocks, b, D)
+        flat = blocks.view(n * num_blocks, b, d)
+        # the seeds' q̈ is not used: the first frame in the rollout's order (frame 0, or T−1
+        # backwards) is taken out of its block's sums and product. The last one (T−1, or 0)
+        # only reaches frames after it in its own block and later blocks: none, or padding
+        first_block, first_pos = (num_blocks - 1, b - 1) if reverse else (0, 0)
+        a_first = a[:, t - 1] if reverse else a[:, 0]
+        v, q = (q1 - q0).reshape(n, 1, d), q0.reshape(n, 1, d)
+        if num_blocks > 1:                  # one block starts at the seeds: no sums, no scan
+            sl = torch.matmul(sums_m, flat).view(n, num_blocks, 2, d)
+            sl[:, first_block, 0] -= a_first
+            sl[:, first_block, 1] -= b * a_first              # carry of the first frame: b
+            sl = sl * s if isinstance(s, float) else sl * s.unsqueeze(-1)
+            if reverse:
+                sl = sl.flip(1)
+            big_s, big_l = sl.unbind(2)                        # (N, blocks, D) each
+            # each block's start: velocity d0 + Σ earlier S; position q0 + Σ earlier (b V + L)
+            v = v + torch.cumsum(big_s, 1) - big_s
+            w = torch.add(big_l, v, alpha=b)
+            q = q + torch.cumsum(w, 1) - w
+            if reverse:
+                v, q = v.flip(1), q.flip(1)
+        out = torch.addcmul(q.unsqueeze(2), steps.view(1, 1, b, 1), v.unsqueeze(2))
+        out.view(n * num_blocks, b, d).baddbmm_(_scaled_ramp(ramp, s, n, num_blocks), flat)
+        out[:, first_block] -= (s * ramp[:, first_pos].view(1, b, 1)) * a_first.unsqueeze(1)
         ctx.save_for_backward(acc if ctx.needs_input_grad[3] else None, dt2)
-        ctx.layout = (reverse, block, lead, t, d, n, front)
-        return out.transpose(0, 1).reshape(lead + (t, d))
+        ctx.layout = (reverse, b, lead, t, d, n, front)
+        out = out.view(n, num_blocks * b, d)
+        if num_blocks * b != t:
+            out = out[:, front:front + t]
+        return out.reshape(lead + (t, d))
 
     @staticmethod
     @torch.autograd.function.once_differentiable
     def backward(ctx, grad):
         acc, dt2 = ctx.saved_tensors
-        reverse, block, lead, t, d, n, front = ctx.layout
-        _, _, grad_sums_m, grad_x_m = block_matrices(block, reverse, grad.dtype, grad.device)
-        buf = to_blocks(grad.reshape(n, t, d), block, front)
-        num_blocks = buf.shape[0]
-        flat = buf.view(num_blocks, block + 2, n * d)
-        g_q, g_v = torch.matmul(grad_sums_m, flat).unbind(1)   # dL/dQ, dL/dV per block
+        reverse, b, lead, t, d, n, front = ctx.layout
+        ramp, _, grad_sums_m, _, carry = block_matrices(b, reverse, grad.dtype, grad.device)
+        gblocks = _in_blocks(grad.reshape(n, t, d), b, front)
+        num_blocks = gblocks.shape[1]
+        flat = gblocks.view(n * num_blocks, b, d)
+        gqv = torch.matmul(grad_sums_m, flat).view(n, num_blocks, 2, d)
         if reverse:
-            g_q, g_v = g_q.flip(0), g_v.flip(0)
-        g_w = g_q.sum(0, keepdim=True) - torch.cumsum(g_q, 0)   # Σ over later blocks
-        g_v = g_v + block * g_w
-        g_s = g_v.sum(0, keepdim=True) - torch.cumsum(g_v, 0)
-        g_d0 = g_v.sum(0)
-        g_q0 = g_q.sum(0) - g_d0
-        if reverse:
-            g_w, g_s = g_w.flip(0), g_s.flip(0)
-        flat[:, block] = g_s
-        flat[:, block + 1] = g_w
-        g_x = torch.matmul(grad_x_m, flat).view(num_blocks * block, n, d)[front:front + t]
-        scale = _per_sample(dt2, lead, n)
-        g_acc = g_x * scale
-        g_acc[0].zero_()
-        g_acc[-1].zero_()
+            gqv = gqv.flip(1)
+        g_q, g_v = gqv.unbind(2)                               # dL/dQ, dL/dV per block
+        need_dt2 = ctx.needs_input_grad[3]
+        s = 1.0 if need_dt2 else _per_sample(dt2, n)       # with dt²'s gradient: dt² after
+        ramp_t = _scaled_ramp(ramp.T, s, n, num_blocks)
+        if num_blocks == 1:                  # nothing after the block: only rampᵀ g
+            g_d0 = g_v[:, 0]
+            g_q0 = g_q[:, 0] - g_d0
+            g_x = torch.bmm(ramp_t, flat)
+        else:
+            g_w = g_q.sum(1, keepdim=True) - torch.cumsum(g_q, 1)   # Σ over later blocks
+            g_v = torch.add(g_v, g_w, alpha=b)
+            g_s = g_v.sum(1, keepdim=True) - torch.cumsum(g_v, 1)
+            g_d0 = g_v.sum(1)
+            g_q0 = g_q.sum(1) - g_d0
+            if reverse:
+                g_w, g_s = g_w.flip(1), g_s.flip(1)
+            # dL/dx = rampᵀ g + S's and L's gradients (1 and carry per frame); dq̈ = dt² dx
+            if not (isinstance(s, float) and s == 1.0):
+                g_s, g_w = g_s * s, g_w * s
+            g_x = torch.addcmul(g_s.unsqueeze(2), carry.view(1, 1, b, 1), g_w.unsqueeze(2))
+            g_x.view(n * num_blocks, b, d).baddbmm_(ramp_t, flat)
+        g_x = g_x.view(n, num_blocks * b, d)
+        if num_blocks * b != t:
+            g_x = g_x[:, front:front + t]
         g_dt2 = None
-        if ctx.needs_input_grad[3]:
-            per = (g_x[1:-1] * acc.reshape(n, t, d)[:, 1:-1].transpose(0, 1)).sum((0, 2))
+        if need_dt2:
+            per = (g_x[:, 1:-1] * acc.reshape(n, t, d)[:, 1:-1]).sum((1, 2))
             per = per.reshape(lead + (1, 1))
             g_dt2 = per.sum_to_size(dt2.shape) if dt2.dim() else per.sum()
+            g_x = g_x * _per_sample(dt2, n)
+        g_x[:, 0] = 0                                          # the seeds' q̈ is not used
+        g_x[:, -1] = 0
         return (g_q0.reshape(lead + (d,)), g_d0.reshape(lead + (d,)),
-                g_acc.transpose(0, 1).reshape(lead + (t, d)), g_dt2, None, None)
+                g_x.reshape(lead + (t, d)), g_dt2, None, None)
 
 
 def rollout_forward(q0, q1, acc, dt, mode='parallel'):

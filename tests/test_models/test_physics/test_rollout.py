@@ -3,7 +3,7 @@ import torch
 
 from finephys.models.physics import (finite_difference_acceleration, merge_rollouts,
                                      rollout_backward, rollout_forward)
-from finephys.models.physics.rollout import BLOCK, BlockedRollout, to_blocks
+from finephys.models.physics.rollout import BLOCK, BlockedRollout, block_size
 
 G = torch.tensor([0.0, 9.80665, 0.0], dtype=torch.float64)   # camera frame, y down
 
@@ -32,7 +32,8 @@ def test_parallel_equals_sequential_for_random_accelerations_and_per_sample_dt()
                                    fn(q0, q1, acc, dt, 'sequential'), atol=1e-10, rtol=1e-10)
 
 
-@pytest.mark.parametrize('t', [4, 5, BLOCK - 1, BLOCK, BLOCK + 1, 2 * BLOCK + 3, 70])
+@pytest.mark.parametrize('t', [4, 5, BLOCK - 1, BLOCK, BLOCK + 1, 2 * BLOCK - 1, 2 * BLOCK,
+                               2 * BLOCK + 3, 3 * BLOCK, 70])
 def test_parallel_gradients_equal_the_loops(t):
     """The hand-written backward of the blocked closed form against autograd through the loop,
     for every input (seeds, accelerations, a per-sample dt) and lengths on both sides of the
@@ -68,15 +69,24 @@ def test_parallel_rollout_passes_gradcheck_with_extra_leading_dims_and_a_scalar_
                                rollout_forward(q0, q1, acc, 0.2))
 
 
-def test_to_blocks_places_every_frame_and_pads_with_zeros():
-    src = torch.arange(2 * 11 * 3, dtype=torch.float64).reshape(2, 11, 3)
-    for front in (0, 3, 5):
-        buf = to_blocks(src, 4, front, scale=2.0)          # (blocks, 4 + 2, N, D)
-        assert buf.shape == (-(-(front + 11) // 4), 6, 2, 3)
-        flat = buf[:, :4].reshape(-1, 2, 3)                # (padded frames, N, D)
-        torch.testing.assert_close(flat[front:front + 11], 2 * src.transpose(0, 1))
-        assert flat[:front].abs().sum() == 0 and flat[front + 11:].abs().sum() == 0
-        assert buf[:, 4:].abs().sum() == 0
+def test_block_size_divides_the_sequence_or_pads_it():
+    assert block_size(4 * BLOCK, BLOCK) == BLOCK                 # whole blocks, no copy
+    assert block_size(BLOCK - 3, BLOCK) == BLOCK - 3             # up to two blocks: one
+    assert block_size(2 * BLOCK, BLOCK) == 2 * BLOCK
+    assert block_size(2 * BLOCK + 3, BLOCK) == BLOCK             # padded to 3 blocks
+
+
+def test_parallel_rollout_keeps_the_input_layout_and_float32_accuracy():
+    """Whole blocks are read in place: a float32 rollout of T = 512 stays within 1e-3 of the
+    float64 loop (the loop's own float32 error is ~0.3 there), both directions."""
+    torch.manual_seed(3)
+    acc = torch.randn(4, 32 * BLOCK, 6, dtype=torch.float64) * 5
+    q0, q1 = torch.randn(4, 6, dtype=torch.float64), torch.randn(4, 6, dtype=torch.float64)
+    for fn in (rollout_forward, rollout_backward):
+        ref = fn(q0, q1, acc, 1 / 30, 'sequential')
+        fast = fn(q0.float(), q1.float(), acc.float(), 1 / 30, 'parallel')
+        assert fast.is_contiguous() and fast.dtype == torch.float32
+        assert (fast.double() - ref).abs().max() < 1e-3
 
 
 def test_ballistic_trajectory_is_exact_from_two_seed_frames():

@@ -146,17 +146,18 @@ class BlockedRollout(torch.autograd.Function):
         a = acc.reshape(n, t, d)
         blocks = _in_blocks(a, b, front)                       # (N, blocks, b, D)
         flat = blocks.view(n * num_blocks, b, d)
-        # the seeds' q̈ is not used: the first frame in the rollout's order (frame 0, or T−1
-        # backwards) is taken out of its block's sums and product. The last one (T−1, or 0)
-        # only reaches frames after it in its own block and later blocks: none, or padding
-        first_block, first_pos = (num_blocks - 1, b - 1) if reverse else (0, 0)
+        # the seeds' q̈ is not used. The first frame in the rollout's order (frame 0, or T−1
+        # backwards) adds ``m x`` to the frame m steps on, for every m, like a velocity: it is
+        # taken out of the seeds' velocity instead of out of its block. The last one (T−1, or
+        # 0) reaches only frames after it in its own block and later blocks: none, or padding
         a_first = a[:, t - 1] if reverse else a[:, 0]
-        v, q = (q1 - q0).reshape(n, 1, d), q0.reshape(n, 1, d)
+        v = (q1 - q0).reshape(n, 1, d) - s * a_first.unsqueeze(1)
+        q = q0.reshape(n, 1, d)
         if num_blocks > 1:                  # one block starts at the seeds: no sums, no scan
-            sl = torch.matmul(sums_m, flat).view(n, num_blocks, 2, d)
-            sl[:, first_block, 0] -= a_first
-            sl[:, first_block, 1] -= b * a_first              # carry of the first frame: b
-            sl = sl * s if isinstance(s, float) else sl * s.unsqueeze(-1)
+            if isinstance(s, float):
+                sl = torch.matmul(sums_m * s, flat).view(n, num_blocks, 2, d)
+            else:
+                sl = torch.matmul(sums_m, flat).view(n, num_blocks, 2, d) * s.unsqueeze(-1)
             if reverse:
                 sl = sl.flip(1)
             big_s, big_l = sl.unbind(2)                        # (N, blocks, D) each
@@ -168,7 +169,6 @@ class BlockedRollout(torch.autograd.Function):
                 v, q = v.flip(1), q.flip(1)
         out = torch.addcmul(q.unsqueeze(2), steps.view(1, 1, b, 1), v.unsqueeze(2))
         out.view(n * num_blocks, b, d).baddbmm_(_scaled_ramp(ramp, s, n, num_blocks), flat)
-        out[:, first_block] -= (s * ramp[:, first_pos].view(1, b, 1)) * a_first.unsqueeze(1)
         ctx.save_for_backward(acc if ctx.needs_input_grad[3] else None, dt2)
         ctx.layout = (reverse, b, lead, t, d, n, front)
         out = out.view(n, num_blocks * b, d)

@@ -32,6 +32,21 @@ def test_benchmark_prints_the_speedups_the_floor_and_the_errors(capsys):
     assert 'structured_solver_sparse_vs_dense_speedup_t40' in results
 
 
+def test_benchmark_with_a_time_step_per_sample(capsys):
+    threads = torch.get_num_threads()
+    try:
+        benchmark_physics.main(['--batch', '5', '--repeats', '1', '--lengths', '40',
+                                '--solver-lengths', '40', '--dense-max', '0',
+                                '--dt-per-sample'])
+    finally:
+        torch.set_num_threads(threads)
+    out = capsys.readouterr().out
+    assert 'dt per sample' in out
+    results = dict(re.findall(r'^RESULT (\w+)=(\S+)$', out, re.M))
+    assert float(results['rollout_fp32_err_parallel_t40']) < 1e-4
+    assert float(results['rollout_train_speedup_t40']) > 0
+
+
 def test_least_rollout_work_is_a_scaled_identity_with_its_gradient():
     acc = torch.randn(2, 6, 3, requires_grad=True)
     out = benchmark_physics.LeastRolloutWork.apply(acc, 0.5)

@@ -46,6 +46,9 @@ def main(argv=None):
                    help='CPU threads (the rollout targets are for one)')
     p.add_argument('--lengths', type=int, nargs='+', default=[16, 128, 512],
                    help='rollout lengths T')
+    p.add_argument('--dt-per-sample', action='store_true',
+                   help='a time step per sample (1/25, 1/30, 1/50, 1/60 s in turn), as training '
+                        'passes it, instead of one float')
     p.add_argument('--solver-lengths', type=int, nargs='+', default=[100, 1000, 10000])
     p.add_argument('--dense-max', type=int, default=300,
                    help='longest T also timed with the dense solves')
@@ -53,7 +56,12 @@ def main(argv=None):
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
     b, d, dt = args.batch, 51, 1 / 30
-    print(f'rollouts: B={b}, D={d}, float32, CPU threads={args.threads}, best of {args.repeats}')
+    roll_dt = dt
+    if args.dt_per_sample:
+        rates = torch.tensor([25.0, 30.0, 50.0, 60.0]).repeat(-(-b // 4))[:b]
+        roll_dt = (1 / rates).reshape(b, 1, 1)
+    print(f'rollouts: B={b}, D={d}, float32, CPU threads={args.threads}, best of {args.repeats}'
+          f'{", dt per sample" if args.dt_per_sample else ""}')
     print(f'{"T":>5s} {"fwd seq ms":>11s} {"fwd par ms":>11s} {"speed-up":>9s} '
           f'{"f+b seq ms":>11s} {"f+b par ms":>11s} {"speed-up":>9s} {"floor ms":>9s} '
           f'{"speed-up":>9s} {"no-roll ms":>10s} {"err seq":>9s} {"err par":>9s}')
@@ -61,24 +69,25 @@ def main(argv=None):
     for t in args.lengths:
         acc = torch.randn(b, t, d) * 5
         q0, q1 = torch.randn(b, d), torch.randn(b, d)
-        fwd = {m: best_of(lambda: rollout_forward(q0, q1, acc, dt, m), args.repeats)
+        fwd = {m: best_of(lambda: rollout_forward(q0, q1, acc, roll_dt, m), args.repeats)
                for m in ('sequential', 'parallel')}
 
         def train_step(mode):
             a = acc.clone().requires_grad_(True)
-            out = rollout_forward(q0, q1, a, dt, mode) + rollout_backward(q0, q1, a, dt, mode)
+            out = (rollout_forward(q0, q1, a, roll_dt, mode) +
+                   rollout_backward(q0, q1, a, roll_dt, mode))
             out.square().mean().backward()
         fb = {m: best_of(lambda: train_step(m), args.repeats) for m in ('sequential', 'parallel')}
 
         def floor_step(rollouts=True):
             a = acc.clone().requires_grad_(True)
-            out = (LeastRolloutWork.apply(a, dt) + LeastRolloutWork.apply(a, dt)) if rollouts \
-                else a + a
+            least = LeastRolloutWork.apply
+            out = (least(a, roll_dt) + least(a, roll_dt)) if rollouts else a + a
             out.square().mean().backward()
         floor = best_of(floor_step, args.repeats)
         bare = best_of(lambda: floor_step(False), args.repeats)
-        ref = rollout_forward(q0.double(), q1.double(), acc.double(), dt, 'sequential')
-        err = {m: float((rollout_forward(q0, q1, acc, dt, m).double() - ref).abs().max())
+        ref = rollout_forward(q0.double(), q1.double(), acc.double(), roll_dt, 'sequential')
+        err = {m: float((rollout_forward(q0, q1, acc, roll_dt, m).double() - ref).abs().max())
                for m in ('sequential', 'parallel')}
         s_f, s_fb = fwd['sequential'] / fwd['parallel'], fb['sequential'] / fb['parallel']
         s_floor = fb['sequential'] / floor

@@ -95,9 +95,12 @@ def block_size(t: int, block: int) -> int:
     return block if t > 2 * block else t
 
 
-def _per_sample(dt2, n):
-    """``dt²`` as a Python number (one for every sample), or ``(N, 1, 1)`` per sample."""
-    return float(dt2) if dt2.dim() == 0 else dt2.expand(dt2.shape[:-2] + (1, 1)).reshape(n, 1, 1)
+def _per_sample(dt2, lead):
+    """``dt²`` as a Python number (one for every sample), or ``(N, 1, 1)`` per sample (``dt2``
+    broadcast over the leading dims ``lead``, N their product)."""
+    if dt2.dim() == 0:
+        return float(dt2)
+    return dt2.expand(lead + (1, 1)).reshape(math.prod(lead), 1, 1)
 
 
 def _scaled_ramp(ramp, s, n, num_blocks):
@@ -142,7 +145,7 @@ class BlockedRollout(torch.autograd.Function):
         num_blocks = -(-t // b)
         front = num_blocks * b - t if reverse else 0          # blocks end at the last frame
         ramp, sums_m, _, steps, _ = block_matrices(b, reverse, acc.dtype, acc.device)
-        s = _per_sample(dt2, n)
+        s = _per_sample(dt2, lead)
         a = acc.reshape(n, t, d)
         blocks = _in_blocks(a, b, front)                       # (N, blocks, b, D)
         flat = blocks.view(n * num_blocks, b, d)
@@ -190,7 +193,7 @@ class BlockedRollout(torch.autograd.Function):
             gqv = gqv.flip(1)
         g_q, g_v = gqv.unbind(2)                               # dL/dQ, dL/dV per block
         need_dt2 = ctx.needs_input_grad[3]
-        s = 1.0 if need_dt2 else _per_sample(dt2, n)       # with dt²'s gradient: dt² after
+        s = 1.0 if need_dt2 else _per_sample(dt2, lead)       # with dt²'s gradient: dt² after
         ramp_t = _scaled_ramp(ramp.T, s, n, num_blocks)
         if num_blocks == 1:                  # nothing after the block: only rampᵀ g
             g_d0 = g_v[:, 0]
@@ -217,7 +220,7 @@ class BlockedRollout(torch.autograd.Function):
             per = (g_x[:, 1:-1] * acc.reshape(n, t, d)[:, 1:-1]).sum((1, 2))
             per = per.reshape(lead + (1, 1))
             g_dt2 = per.sum_to_size(dt2.shape) if dt2.dim() else per.sum()
-            g_x = g_x * _per_sample(dt2, n)
+            g_x = g_x * _per_sample(dt2, lead)
         g_x[:, 0] = 0                                          # the seeds' q̈ is not used
         g_x[:, -1] = 0
         return (g_q0.reshape(lead + (d,)), g_d0.reshape(lead + (d,)),

@@ -69,6 +69,22 @@ def test_parallel_rollout_passes_gradcheck_with_extra_leading_dims_and_a_scalar_
                                rollout_forward(q0, q1, acc, 0.2))
 
 
+@pytest.mark.parametrize('t', [BLOCK + 3, 3 * BLOCK + 5])
+def test_per_sample_dt_over_several_leading_dims(t):
+    """``dt`` of shape (B,) for ``acc (B, P, T, D)``: one step per sample, broadcast over P."""
+    torch.manual_seed(t)
+    acc = torch.randn(2, 3, t, 4, dtype=torch.float64, requires_grad=True)
+    q0, q1 = torch.randn(2, 3, 4, dtype=torch.float64), torch.randn(2, 3, 4, dtype=torch.float64)
+    dt = torch.tensor([1 / 30, 1 / 60], dtype=torch.float64).reshape(2, 1, 1, 1)
+    weights = torch.randn(2, 3, t, 4, dtype=torch.float64)
+    for fn in (rollout_forward, rollout_backward):
+        fast, slow = fn(q0, q1, acc, dt, 'parallel'), fn(q0, q1, acc, dt, 'sequential')
+        torch.testing.assert_close(fast, slow, atol=1e-10, rtol=1e-10)
+        g_fast, = torch.autograd.grad((fast * weights).sum(), acc)
+        g_slow, = torch.autograd.grad((slow * weights).sum(), acc)
+        torch.testing.assert_close(g_fast, g_slow, atol=1e-9, rtol=1e-9)
+
+
 def test_block_size_divides_the_sequence_or_pads_it():
     assert block_size(4 * BLOCK, BLOCK) == BLOCK                 # whole blocks, no copy
     assert block_size(BLOCK - 3, BLOCK) == BLOCK - 3             # up to two blocks: one

@@ -134,7 +134,8 @@ class BlockedRollout(torch.autograd.Function):
     frames (:func:`block_size`; the backward rollout's blocks end at the last frame): per block
     one small product with ``ramp`` (a batched matrix product over all blocks at once, written
     on top of each frame's ``Q + i V``), and across blocks a cumulative sum of the blocks'
-    ``S`` and ``L`` (``T / b`` steps). No change of layout, no copy of the sequence.
+    ``S`` and ``L`` (``T / b`` steps). No change of layout; the sequence is copied only
+    when it must be padded to whole blocks.
     """
 
     @staticmethod

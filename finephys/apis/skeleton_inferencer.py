@@ -12,7 +12,7 @@ import numpy as np
 from finephys.datasets.io import VideoReader
 from finephys.datasets.mocap import write_bvh
 from finephys.models.skeleton_pipeline import SkeletonPipeline
-from finephys.structures import camera_to_pixels
+from finephys.structures import camera_to_pixels, estimator_head_from_h36m
 from finephys.utils import register_all_modules
 from finephys.utils.camera_motion import apply_homography
 from finephys.visualization import VideoWriter, draw_skeleton
@@ -163,7 +163,8 @@ class SkeletonInferencer:
         report(2)
         k = result['K']
         fused = result['fused']
-        proj = camera_to_pixels(fused, k)
+        # drawn over the video with the head the 2D estimator gives (nose tip, mid-ear)
+        proj = camera_to_pixels(estimator_head_from_h36m(fused), k)
         # back from the stabilised frame to each frame's pixels
         proj = apply_homography(np.linalg.inv(result['camera_motion']), proj)
         t = len(fused)

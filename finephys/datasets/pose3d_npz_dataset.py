@@ -8,7 +8,9 @@ File layout (H36M-17 joint order, see ``finephys.structures.H36M17``)::
     camera_K         float32 (N, 3, 3) or (N, T, 3, 3)   pinhole intrinsics, pixels
     fps              float   ()  or (N,)     frame rate
     keypoints_2d     float32 (N, T, 17, 2)   optional detections in pixels (default: the exact
-                                             projection of keypoints_3d)
+                                             projection of keypoints_3d with a 2D estimator's
+                                             head: nose tip and mid-ear, as real detections
+                                             have it; ``estimator_head_from_h36m``)
     keypoint_scores  float32 (N, T, 17)      optional (default 1)
     labels           int64   (N,)            optional action labels (default -1)
     image_size       int     (2,)            optional (W, H) (default 2 × principal point)
@@ -29,6 +31,7 @@ from mmengine.dataset import BaseDataset
 from mmengine.logging import print_log
 
 from finephys.registry import DATASETS
+from finephys.structures import estimator_head_from_h36m
 from finephys.utils.errors import InputDataError
 
 from .bad_samples import SkipBadSamplesMixin
@@ -86,7 +89,8 @@ class Pose3DNpzDataset(SeededAugmentationMixin, SkipBadSamplesMixin, BaseDataset
                 item['keypoints_2d'] = arrays['keypoints_2d'][i].astype(np.float32)
             else:
                 kk = np.broadcast_to(ki, (t, 3, 3)) if ki.ndim == 2 else ki
-                xy = kp3[i, ..., :2] / kp3[i, ..., 2:]
+                face = estimator_head_from_h36m(kp3[i].astype(np.float64))
+                xy = face[..., :2] / face[..., 2:]
                 item['keypoints_2d'] = (xy * np.stack([kk[:, 0, 0], kk[:, 1, 1]], -1)[:, None]
                                         + np.stack([kk[:, 0, 2], kk[:, 1, 2]], -1)[:, None]
                                         ).astype(np.float32)

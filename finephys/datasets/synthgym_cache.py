@@ -21,8 +21,10 @@ _CAMERA_KEYS = ('K', 'R', 't', 'gravity')
 
 
 def generation_settings(num_frames, fps, render_size, image_size, noise, seed):
-    """The settings a cache must match (JSON-comparable)."""
-    return dict(num_frames=int(num_frames), fps=float(fps),
+    """The settings a cache must match (JSON-comparable). ``head_2d``: the 2D's head is the
+    estimator's (nose tip, mid-ear; caches written before it had the head's axis and are
+    regenerated)."""
+    return dict(num_frames=int(num_frames), fps=float(fps), head_2d='estimator',
                 render_size=None if render_size is None else int(render_size),
                 image_size=int(image_size), seed=int(seed),
                 noise={k: (list(v) if isinstance(v, tuple) else v) for k, v in noise.items()})

@@ -5,6 +5,7 @@ import torch
 from mmengine.model import BaseModel
 
 from finephys.registry import FUSERS, LIFTERS, MODELS, PHYSICS_SOLVERS
+from finephys.structures import estimator_head_from_h36m
 
 from .fusion import project_points
 from .losses import NMPJPELoss, VelocityLoss
@@ -27,7 +28,8 @@ class FinePhysSkeleton(BaseModel):
       :class:`VelocityLoss`; Skeleton-in-Context / MotionBERT weigh them 0.5 and 20);
     * ``noise`` — ``L_noise = mean_t ||N_t||_F`` of Phys-Net's noise term;
     * ``reproj`` — ``L_2D``: score-weighted distance between ``S``'s projection and the detected
-      2D, in normalised camera coordinates (stage 2: no 3D labels needed);
+      2D, in normalised camera coordinates, with the estimator's head (nose tip, mid-ear:
+      :func:`~finephys.structures.estimator_head_from_h36m`; stage 2: no 3D labels needed);
     * ``contact`` — the physics solver's own losses (``physics.loss(outputs, data_samples)``,
       e.g. :class:`StructuredPhysicsSolver`'s contact cross-entropy), when it has them.
 
@@ -218,8 +220,10 @@ class FinePhysSkeleton(BaseModel):
         for key, name, pred in (('reproj', 'loss_2d', out['fused']),
                                 ('reproj_pp', 'loss_2d_pp', out['s_pp'])):
             if w[key] > 0:
-                err = torch.linalg.vector_norm(project_points(pred) - out['keypoints_2d_norm'],
-                                               dim=-1)
+                # the 2D has an estimator's head (nose tip, mid-ear), the 3D the head's axis
+                err = torch.linalg.vector_norm(
+                    project_points(estimator_head_from_h36m(pred)) - out['keypoints_2d_norm'],
+                    dim=-1)
                 scores = out['scores'] if out['scores'] is not None else torch.ones_like(err)
                 losses[name] = w[key] * (err * scores).sum() / scores.sum().clamp_min(1e-6)
         if w['contact'] > 0 and hasattr(self.physics, 'loss'):
@@ -236,11 +240,13 @@ class FinePhysSkeleton(BaseModel):
     def predictions(self, out: dict, data_samples: Optional[dict] = None) -> List[dict]:
         """:meth:`forward_stages`' (or :meth:`physics_and_fusion`'s) output → one dict per
         clip: ``pred_keypoints_3d`` (fused), ``_dd``, ``_pp``, ``fusion_gate``,
-        ``pred_keypoints_2d`` (projected with ``data_samples['camera_K']`` when given); with a
+        ``pred_keypoints_2d`` (projected with ``data_samples['camera_K']`` when given, with the
+        2D estimator's head: nose tip and mid-ear); with a
         solver that corrects ``S_dd`` also ``pred_keypoints_3d_dd_scaled``, ``contact_prob``,
         ``pred_flight``, ``gravity_scale(_valid)``, ``contact_force``, ``internal_forces``."""
         k = data_samples.get('camera_K') if data_samples is not None else None
-        proj = project_points(out['fused'], k)
+        # in the 2D estimator's terms: its head is the nose tip and the mid-ear
+        proj = project_points(estimator_head_from_h36m(out['fused']), k)
         results = [dict(pred_keypoints_3d=out['fused'][i], pred_keypoints_3d_dd=out['s_dd'][i],
                         pred_keypoints_3d_pp=out['s_pp'][i], fusion_gate=out['gate'][i],
                         pred_keypoints_2d=proj[i]) for i in range(len(out['fused']))]

@@ -103,9 +103,11 @@ def coco17_to_h36m17(keypoints: np.ndarray, scores: Optional[np.ndarray] = None)
     """Convert COCO-17 keypoints to H36M-17 (the mapping used by 2D→3D lifting work).
 
     Mapping: limb joints copied by name; pelvis = mid-hip; thorax = mid-shoulder;
-    spine = mid(pelvis, thorax); neck = nose (H36M's 'neck/nose' joint); head = mid-ear
-    raised by the nose→mid-ear offset's component along the thorax→nose direction is *not*
-    attempted — head = mid(left_ear, right_ear), the crown proxy that needs no learned offset.
+    spine = mid(pelvis, thorax); neck = nose (H36M's 'neck/nose' joint); head =
+    mid(left_ear, right_ear). This is the *estimator head*: every 3D here has the head's axis
+    instead (neck at nose level on it, head at the vertex), and SynthGym's and the mocap's 2D
+    are made with the estimator head so that training sees what inference gets
+    (:func:`~finephys.structures.estimator_head_from_h36m` and its inverse).
     Derived joints get the minimum score of the joints they come from, so a dropped hip makes the
     pelvis untrusted too.
 

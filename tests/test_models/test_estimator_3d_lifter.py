@@ -8,25 +8,36 @@ from finephys.datasets.io import SkeletonFileError, load_skeleton_file
 from finephys.models.lifters import Estimator3DLifter
 from finephys.models.lifters.estimator_3d_lifter import (constant_bone_lengths,
                                                          solve_root_translation)
-from finephys.structures import H36M17, bone_lengths, ray_rotation
+from finephys.structures import (H36M17, bone_lengths, estimator_head_from_h36m,
+                                 h36m_head_from_estimator, ray_rotation)
 from finephys.utils.errors import UserInputError
 
 
 def _truth(t=12, seed=3):
-    """A SynthGym clip's camera-frame 3D (constant bones), its normalised 2D and its K."""
+    """A SynthGym clip's camera-frame 3D (constant bones; the vertex at the height
+    ``h36m_head_from_estimator`` puts it), its normalised 2D (the estimator's head) and its K."""
     from finephys.datasets.synthgym import generate_clip
     clip = generate_clip('stag jump', seed, num_frames=t, render_size=None)
-    x = clip['keypoints_3d'].astype(np.float64)
+    x = h36m_head_from_estimator(estimator_head_from_h36m(clip['keypoints_3d'].astype(
+        np.float64)))
     k = clip['camera']['K'].astype(np.float64)
     k = k[0] if k.ndim == 3 else k
-    uv = x[..., :2] / x[..., 2:]
-    return x, uv, k
+    return x, _uv(x), k
+
+
+def _uv(x):
+    """The normalised 2D an ideal estimator gives of ``x``: its head is the nose tip and the
+    mid-ear."""
+    face = estimator_head_from_h36m(x)
+    return face[..., :2] / face[..., 2:]
 
 
 def _as_estimator(x):
-    """What an ideal estimator gives: hip-centred, in the axes of a crop looking at the pelvis."""
-    rel = x - x[:, :1]
-    return np.einsum('tji,tkj->tki', ray_rotation(x[:, 0]), rel)
+    """What an ideal estimator gives: hip-centred, in the axes of a crop looking at the pelvis,
+    its head the nose tip and the mid-ear."""
+    face = estimator_head_from_h36m(x)
+    rel = face - face[:, :1]
+    return np.einsum('tji,tkj->tki', ray_rotation(face[:, 0]), rel)
 
 
 def _t(a):
@@ -37,7 +48,7 @@ def test_an_ideal_estimator_is_placed_exactly_where_the_body_is():
     x, uv, _ = _truth()
     # off the optical axis, where the ray correction matters
     x = x + np.array([1.5, -0.6, 0.0])
-    uv = x[..., :2] / x[..., 2:]
+    uv = _uv(x)
     lifter = Estimator3DLifter()
     out = lifter(_t(uv), None, keypoints_3d_estimator=_t(_as_estimator(x)))[0].numpy()
     np.testing.assert_allclose(out, x, atol=2e-5)   # SynthGym stores float32

@@ -2,6 +2,7 @@ import pytest
 import torch
 
 from finephys.registry import MODELS
+from finephys.structures import estimator_head_from_h36m
 
 
 def _model(**kw):
@@ -54,7 +55,8 @@ def test_predict_returns_all_three_sources_and_pixel_projection():
     assert len(out) == 2
     for key in ('pred_keypoints_3d', 'pred_keypoints_3d_dd', 'pred_keypoints_3d_pp'):
         assert out[0][key].shape == (10, 17, 3)
-    fused = out[0]['pred_keypoints_3d']
+    # the 2D is in the estimator's terms: its head is the nose tip and the mid-ear
+    fused = estimator_head_from_h36m(out[0]['pred_keypoints_3d'])
     expect = fused[..., :2] / fused[..., 2:] * 500 + 128
     torch.testing.assert_close(out[0]['pred_keypoints_2d'], expect)
     g = out[0]['fusion_gate']

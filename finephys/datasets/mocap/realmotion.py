@@ -3,7 +3,7 @@ noise, contact and flight labels — written as a :class:`~finephys.datasets.Pos
 file for evaluation without training on it."""
 import numpy as np
 
-from finephys.structures import H36M17
+from finephys.structures import H36M17, estimator_head_from_h36m
 from finephys.structures.anthropometry import joint_mass_fractions
 
 from ..synthgym.camera import broadcast_camera, project
@@ -132,7 +132,8 @@ def build_realmotion_clips(motions, num_frames=32, stride=16, views=4, seed=0, i
                 cam = broadcast_camera(win, facing_heading(win), stature,
                                        (image_size, image_size), rng)
                 x = win @ cam['R'].T + cam['t']
-                clean = project(x, cam['K'])
+                # 2D with an estimator's head (nose tip, mid-ear), 3D with the head's axis
+                clean = project(estimator_head_from_h36m(x), cam['K'])
                 noisy = noise.apply(clean, rng)
                 cols['keypoints_3d'].append(x)
                 cols['camera_K'].append(cam['K'])

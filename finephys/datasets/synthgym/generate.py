@@ -1,7 +1,7 @@
 """``generate_clip``: one SynthGym sample, deterministic per (action, seed, settings)."""
 import numpy as np
 
-from finephys.structures import H36M17
+from finephys.structures import H36M17, estimator_head_from_h36m
 
 from .actions import ACTIONS, check_action, describe
 from .body import GRAVITY, BodyModel
@@ -90,7 +90,9 @@ def generate_clip(action, seed, num_frames=None, fps=30.0, render_size=None, ima
 
     Returns:
         dict: ``keypoints_3d (T,17,3)`` camera frame m (root trajectory included),
-        ``keypoints_3d_world (T,17,3)`` (z up), ``keypoints_2d (T,17,2)`` noisy pixels,
+        ``keypoints_3d_world (T,17,3)`` (z up), ``keypoints_2d (T,17,2)`` noisy pixels (the head
+        as an estimator sees it: neck = nose tip, head = mid-ear; :func:`~finephys.structures.
+        estimator_head_from_h36m`),
         ``keypoint_scores (T,17)``, ``keypoints_2d_clean``, ``visibility (T,17)``,
         ``camera`` (``K (T,3,3)``, ``R``, ``t``, ``gravity`` in the camera frame), ``video``
         ``(T,H,W,3) uint8`` or None, ``label`` (gym99), ``action``, ``subset``, ``text``,
@@ -119,7 +121,8 @@ def generate_clip(action, seed, num_frames=None, fps=30.0, render_size=None, ima
     camera = broadcast_camera(world, sim['heading'], body.stature, size, rng, view=view,
                               tilt_deg=camera_tilt_deg)
     cam = world @ camera['R'].T + camera['t']
-    clean = project(cam, camera['K'])
+    # the 2D has the head a pose estimator gives (nose tip, mid-ear), the 3D the head's axis
+    clean = project(estimator_head_from_h36m(cam), camera['K'])
     w, h = size
     visible = ((cam[..., 2] > 0.1) & (clean[..., 0] >= 0) & (clean[..., 0] < w) &
                (clean[..., 1] >= 0) & (clean[..., 1] < h))

@@ -4,7 +4,7 @@ import numpy as np
 from mmcv.transforms import BaseTransform
 
 from finephys.registry import TRANSFORMS
-from finephys.structures import H36M17, ray_rotation
+from finephys.structures import H36M17, estimator_head_from_h36m, ray_rotation
 
 
 @TRANSFORMS.register_module()
@@ -20,6 +20,9 @@ class SimulateEstimator3D(BaseTransform):
     their Gaussian-smoothed selves (σ = 2 frames) leave 32 / 30 / 37 mm per axis (x, y, depth) —
     white noise of 37 / 34 / 42 mm once the smoother's share is taken out (the residual of white
     noise is 0.86 σ). The body-size error (±8 %) is a model: MediaPipe assumes an average body.
+
+    The head is the estimator's (nose tip and mid-ear: :func:`~finephys.structures.
+    estimator_head_from_h36m`), as a real estimator's landmarks give it.
 
     Required keys: ``keypoints_3d`` ``(T, J, 3)`` camera frame (after flips). Added keys:
     ``keypoints_3d_estimator`` ``(T, J, 3)`` metres, hip-centred, ray-aligned axes.
@@ -38,7 +41,8 @@ class SimulateEstimator3D(BaseTransform):
         self.size_std, self.joint_std, self.depth_std = size_std, joint_std, depth_std
 
     def transform(self, results):
-        kp = np.asarray(results['keypoints_3d'], np.float64)
+        # the estimator's head: nose tip and mid-ear, as coco17_to_h36m17 makes of its landmarks
+        kp = estimator_head_from_h36m(np.asarray(results['keypoints_3d'], np.float64))
         root = kp[:, H36M17.index('pelvis')]
         rel = kp - root[:, None]
         # camera → the crop's axes: the inverse of the ray rotation

@@ -22,6 +22,12 @@ so the same physics and fusion follow:
    position from its 2D (moved onto its ray by its score), then bones are made constant again
    and the root placed again (steps 3–4). Chosen on Pose2Sim's multi-person trial (P-MPJPE
    100.6 → 96.5 mm, reprojection 15.8 → 6.4 px; docs/real_video.md).
+
+The estimator's head is the nose tip and the mid-ear; every other 3D here (training's, the
+physics' mass model) has H36M's head axis at nose level and the vertex. The pose is put on the
+axis head after step 2 (:func:`~finephys.structures.h36m_head_from_estimator`: the axis is rigid,
+the nose tip moves with every nod) and seen as the estimator's head again wherever it meets the
+2D (:func:`~finephys.structures.estimator_head_from_h36m`, steps 4 and 5).
 """
 from typing import Optional
 
@@ -29,7 +35,8 @@ import torch
 import torch.nn as nn
 
 from finephys.registry import LIFTERS
-from finephys.structures import H36M17, ray_rotation
+from finephys.structures import (H36M17, estimator_head_from_h36m, h36m_head_from_estimator,
+                                 ray_rotation)
 
 
 def constant_bone_lengths(pose: torch.Tensor, parents, root_index: int = 0) -> torch.Tensor:
@@ -141,18 +148,24 @@ class Estimator3DLifter(nn.Module):
             ray = torch.cat([keypoints_2d[:, :, r], torch.ones_like(keypoints_2d[:, :, r, :1])],
                             -1)
             pose = torch.einsum('btij,btkj->btki', ray_rotation(ray), pose)
+        # the head on its axis (the nose tip moves with every nod: only the axis is rigid); it is
+        # compared with the 2D as the estimator's head again (estimator_head_from_h36m)
+        pose = h36m_head_from_estimator(pose)
         if self.constant_bones:
             pose = constant_bone_lengths(pose, H36M17.parents, r)
         weights = scores if scores is not None else torch.ones_like(keypoints_2d[..., 0])
-        root = solve_root_translation(pose, keypoints_2d, weights, self.min_depth)
+        root = solve_root_translation(estimator_head_from_h36m(pose), keypoints_2d, weights,
+                                      self.min_depth)
         placed = pose + root[:, :, None]
         if not self.snap_to_rays:
             return placed
+        placed = estimator_head_from_h36m(placed)
         depth = placed[..., 2:]
         on_ray = torch.cat([keypoints_2d * depth, depth], -1)
         placed = placed + weights.clamp(0, 1)[..., None] * (on_ray - placed)
-        pose = placed - placed[:, :, r:r + 1]
+        pose = h36m_head_from_estimator(placed - placed[:, :, r:r + 1])
         if self.constant_bones:
             pose = constant_bone_lengths(pose, H36M17.parents, r)
-        root = solve_root_translation(pose, keypoints_2d, weights, self.min_depth)
+        root = solve_root_translation(estimator_head_from_h36m(pose), keypoints_2d, weights,
+                                      self.min_depth)
         return pose + root[:, :, None]

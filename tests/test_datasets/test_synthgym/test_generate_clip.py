@@ -3,7 +3,7 @@ import pytest
 
 from finephys.datasets.synthgym import SUBSETS, generate_clip, list_actions
 from finephys.datasets.synthgym.noise import KeypointNoise
-from finephys.structures import H36M17
+from finephys.structures import H36M17, estimator_head_from_h36m
 
 
 def test_catalogue_has_at_least_four_classes_per_subset():
@@ -34,11 +34,21 @@ def test_projection_matches_independent_pinhole_computation():
     world, cam = c['keypoints_3d_world'], c['camera']
     # independent: homogeneous [R|t] then K, per frame
     rt = np.concatenate([cam['R'], cam['t'][:, None]], 1)
+    j = H36M17.index
     for i in range(16):
         homog = np.concatenate([world[i], np.ones((17, 1))], 1)
         x_cam = homog @ rt.T
         np.testing.assert_allclose(x_cam, c['keypoints_3d'][i], atol=1e-9)
-        uvw = x_cam @ cam['K'][i].T
+        # the 2D has the head an estimator sees: the nose tip 10 cm in front of the head's axis
+        # at nose level (SynthGym's head nods but never turns: in front is across the
+        # shoulders' line and the axis), the mid-ear 3 cm up the axis
+        axis = x_cam[j('head')] - x_cam[j('neck')]
+        axis /= np.linalg.norm(axis)
+        front = np.cross(x_cam[j('left_shoulder')] - x_cam[j('right_shoulder')], axis)
+        face = x_cam.copy()
+        face[j('neck')] = x_cam[j('neck')] + 0.10 * front / np.linalg.norm(front)
+        face[j('head')] = x_cam[j('neck')] + 0.03 * axis
+        uvw = face @ cam['K'][i].T
         np.testing.assert_allclose(uvw[:, :2] / uvw[:, 2:], c['keypoints_2d_clean'][i], atol=1e-6)
     # gravity in the camera frame is R (0, 0, -g)
     np.testing.assert_allclose(cam['gravity'], cam['R'] @ [0, 0, -9.80665], atol=1e-9)
@@ -63,9 +73,11 @@ def test_tilted_cameras_pitch_and_roll_and_leave_level_clips_alone():
         down = g / np.linalg.norm(g)
         rolls.append(np.degrees(np.arctan2(-down[0], down[1])))
         pitches.append(np.degrees(np.arcsin(down[2])))
-        # still a pinhole view of the gymnast: in front of the camera, projected as before
+        # still a pinhole view of the gymnast: in front of the camera, projected as before (the
+        # 2D with the estimator's head)
         assert (c['keypoints_3d'][..., 2] > 1).all()
-        uvw = np.einsum('tij,tkj->tki', c['camera']['K'], c['keypoints_3d'])
+        uvw = np.einsum('tij,tkj->tki', c['camera']['K'],
+                        estimator_head_from_h36m(c['keypoints_3d']))
         np.testing.assert_allclose(uvw[..., :2] / uvw[..., 2:], c['keypoints_2d_clean'],
                                    atol=1e-6)
     assert max(np.abs(rolls)) > 5 and max(np.abs(rolls)) <= 20 + 1e-6

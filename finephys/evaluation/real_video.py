@@ -204,7 +204,10 @@ def evaluate_pose2sim_demo(pipelines, demo, cams, out_dir, stride=2, max_error=1
         ``{'pan_stabilised' | 'pan_unstabilised': {view: errors + 2d_px}}``, ``mean``
         ``{source: {error: mean over views}}`` — errors: :data:`REFERENCE_ERROR_KEYS` and
         ``reproj_px`` (median distance of the source projected with the view's K from
-        MediaPipe's 2D); ``gravity_error_deg`` ``{model | LEVEL_CAMERA: {view: degrees}}``
+        MediaPipe's 2D). The models' 3D has the head's axis and is scored as the estimator's
+        head (nose tip, mid-ear: :func:`~finephys.structures.estimator_head_from_h36m`), what
+        the reference is triangulated from; its bone variation is its own skeleton's.
+        ``gravity_error_deg`` ``{model | LEVEL_CAMERA: {view: degrees}}``
         (the angle between the gravity each model's pipeline used — estimated from the scene
         by default — and the calibration's, the world being z up; :data:`LEVEL_CAMERA` is the
         level camera's) and ``gravity_error_deg_mean`` (over views).
@@ -234,7 +237,7 @@ def evaluate_pose2sim_demo(pipelines, demo, cams, out_dir, stride=2, max_error=1
         mp3d = worlds[v][:t][frames]
         write_view_npz(path, kps[v, frames], scores[v, frames], fps_used, cam, mp3d)
         ref = ref_world[frames] @ cam['R'].T + cam['t']
-        preds = {}
+        preds, bodies = {}, {}           # bodies: bone variation of the models' own skeleton
         for name, pipeline in pipelines.items():
             out = pipeline(path, show_progress=False)
             # the reference is triangulated from the estimator's 2D: its head is the nose tip
@@ -242,6 +245,7 @@ def evaluate_pose2sim_demo(pipelines, demo, cams, out_dir, stride=2, max_error=1
             # estimator's terms (a definition is not an error)
             preds.update({f'pred_{name}/{seq}': estimator_head_from_h36m(out[seq])
                           for seq, _ in MODEL_SEQUENCES})
+            bodies.update({f'body_{name}/{seq}': out[seq] for seq, _ in MODEL_SEQUENCES})
             true_down = np.asarray(cam['R']) @ np.array([0.0, 0.0, -1.0])
             gravity_error[name][cam['name']] = angle_deg(out['gravity'], true_down)
         gravity_error[LEVEL_CAMERA][cam['name']] = angle_deg((0.0, 1.0, 0.0), true_down)
@@ -251,7 +255,8 @@ def evaluate_pose2sim_demo(pipelines, demo, cams, out_dir, stride=2, max_error=1
         for src in sources:
             reproj_px[src].append(reprojection_px(preds[f'pred_{src}'], kps[v, frames],
                                                   cam['K']))
-        metric.process(None, [dict(clip=cam['name'], reference_keypoints_3d=ref, **preds)])
+        metric.process(None, [dict(clip=cam['name'], reference_keypoints_3d=ref, **preds,
+                                   **bodies)])
     mean_flat = metric.compute_metrics(metric.results)
     per_view = metric.per_clip
     for src in sources:
@@ -275,7 +280,7 @@ def evaluate_pose2sim_demo(pipelines, demo, cams, out_dir, stride=2, max_error=1
                     out['keypoints_2d_original_camera'] - kps[v], axis=-1)))
                 pan_metric.process(None, [dict(clip=cam['name'], reference_keypoints_3d=ref,
                                                pred_fused=estimator_head_from_h36m(
-                                                   out['fused']),
+                                                   out['fused']), body_fused=out['fused'],
                                                scalars={'2d_px': px})])
             flat = pan_metric.compute_metrics(pan_metric.results)
             pan[key] = {c: dict(errors['fused'], **{'2d_px': r['scalars']['2d_px']})

@@ -73,3 +73,23 @@ def test_gaps_in_the_reference_and_the_mean_over_clips():
     assert flat['fused/accel'] == pytest.approx(0, abs=1e-9)
     assert flat['fused/mpjpe'] == pytest.approx(100 / 17)
     assert flat['2d_px'] == 2.0                                  # clip 1 has no scalar: NaN
+
+
+def test_bone_variation_is_measured_on_the_body_when_given():
+    """``body_<source>``: the points compared with the reference may not be the skeleton's
+    joints (the estimator's head of an axis-head body); the bones are the body's."""
+    ref = _reference()
+    t = len(ref)
+    wobbly = ref.copy()
+    wobbly[:, 10] += np.stack([0.05 * np.sin(np.arange(t)), np.zeros(t), np.zeros(t)], -1)
+    metric = METRICS.build(dict(type='ReferencePoseMetric', sources=('with_body', 'plain')))
+    metric.process(None, [dict(clip='a', reference_keypoints_3d=ref, pred_with_body=wobbly,
+                               body_with_body=ref, pred_plain=wobbly)])
+    out = metric.evaluate(1)
+    assert out['reference/with_body/bone_cv'] == pytest.approx(0, abs=1e-9)
+    # independent: std / mean of the head bone (10 → 9) over the clip, averaged over 16 bones
+    bone = np.linalg.norm(wobbly[:, 10] - wobbly[:, 9], axis=-1)
+    expect = 100 * (bone.std() / bone.mean()) / 16
+    assert out['reference/plain/bone_cv'] == pytest.approx(expect, rel=1e-6)
+    # the positions are scored from pred either way
+    assert out['reference/with_body/p_mpjpe'] == pytest.approx(out['reference/plain/p_mpjpe'])

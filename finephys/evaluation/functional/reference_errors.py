@@ -11,12 +11,16 @@ from .pose_errors import mpjpe, p_mpjpe, procrustes_align
 REFERENCE_ERROR_KEYS = ('mpjpe', 'p_mpjpe', 'accel', 'bone_cv', 'root')
 
 
-def reference_pose_errors(pred, ref):
+def reference_pose_errors(pred, ref, body=None):
     """MPJPE / P-MPJPE / root error (mm), bone-length variation (%) and acceleration error
     (mm/frame²) on the frames where both ``pred`` and ``ref`` are whole.
 
     Args:
         pred, ref: ``(T, J, 3)`` metres, the same camera frame (``ref`` may hold NaN).
+        body: ``(T, J, 3)``, optional: the skeleton whose bone variation is measured, where
+            ``pred`` holds points compared with the reference that are not the body's joints
+            (the estimator's head of an axis-head skeleton: the nose tip moves with each nod,
+            the head's axis does not). Default: ``pred``.
 
     Returns:
         dict: ``mpjpe`` (pelvis-aligned), ``root`` (camera-frame root), ``p_mpjpe``
@@ -32,7 +36,7 @@ def reference_pose_errors(pred, ref):
                p_mpjpe=1e3 * float(p_mpjpe(p, r).mean()), frames=int(ok.sum()),
                p_mpjpe_per_joint=(1e3 * np.linalg.norm(procrustes_align(p, r) - r, axis=-1)
                                   .mean(0)).round(1).tolist())
-    bl = bone_lengths(p)
+    bl = bone_lengths(p if body is None else np.asarray(body, np.float64)[ok])
     out['bone_cv'] = 100 * float((bl.std(0) / bl.mean(0)).mean())
     # second differences only where frames t - 1, t, t + 1 are all whole (the reference may
     # miss a frame where too few views saw the body)

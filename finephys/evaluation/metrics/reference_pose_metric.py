@@ -17,7 +17,9 @@ class ReferencePoseMetric(BaseMetric):
 
     Each ``data_samples`` entry is a dict with ``reference_keypoints_3d`` ``(T, J, 3)`` (NaN where
     the reference has no joint), ``pred_<source>`` ``(T, J, 3)`` for every source, optionally
-    ``clip`` (a name) and ``scalars`` (``{name: float}`` measured elsewhere for the clip,
+    ``clip`` (a name), ``body_<source>`` (the skeleton whose bone variation is measured when
+    ``pred_<source>`` is not its joints; :func:`~finephys.evaluation.functional.
+    reference_pose_errors`) and ``scalars`` (``{name: float}`` measured elsewhere for the clip,
     averaged the same way). Errors per clip and source are
     :func:`~finephys.evaluation.functional.reference_pose_errors`; the metric is their mean over
     clips (NaN-aware: a clip without consecutive whole frames has no acceleration error).
@@ -42,7 +44,7 @@ class ReferencePoseMetric(BaseMetric):
         for sample in data_samples:
             ref = np.asarray(sample['reference_keypoints_3d'], np.float64)
             errors = {src: reference_pose_errors(np.asarray(sample[f'pred_{src}'], np.float64),
-                                                 ref)
+                                                 ref, sample.get(f'body_{src}'))
                       for src in self.sources}
             self.results.append(dict(clip=sample.get('clip', len(self.results)), errors=errors,
                                      scalars=dict(sample.get('scalars', {}))))

@@ -27,7 +27,10 @@ def generation_settings(num_frames, fps, render_size, image_size, noise, seed):
     return dict(num_frames=int(num_frames), fps=float(fps), head_2d='estimator',
                 render_size=None if render_size is None else int(render_size),
                 image_size=int(image_size), seed=int(seed),
-                noise={k: (list(v) if isinstance(v, tuple) else v) for k, v in noise.items()})
+                # a bias of 0 draws nothing (KeypointNoise): such clips equal those made before
+                # the option existed, and so do their caches
+                noise={k: (list(v) if isinstance(v, tuple) else v) for k, v in noise.items()
+                       if not (k == 'bias' and v == 0)})
 
 
 def save_cached_clip(path, clip):

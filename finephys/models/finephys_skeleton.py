@@ -220,10 +220,13 @@ class FinePhysSkeleton(BaseModel):
         for key, name, pred in (('reproj', 'loss_2d', out['fused']),
                                 ('reproj_pp', 'loss_2d_pp', out['s_pp'])):
             if w[key] > 0:
-                # the 2D has an estimator's head (nose tip, mid-ear), the 3D the head's axis
-                err = torch.linalg.vector_norm(
-                    project_points(estimator_head_from_h36m(pred)) - out['keypoints_2d_norm'],
-                    dim=-1)
+                # the 2D has an estimator's head (nose tip, mid-ear), the 3D the head's axis;
+                # no gradient through the head's directions: through them, the degenerate S_pp
+                # of a stage-1 checkpoint on FineGym gave stage 2 a first gradient norm of
+                # 20 900 instead of 1 700
+                face = estimator_head_from_h36m(pred, detach_directions=True)
+                err = torch.linalg.vector_norm(project_points(face) - out['keypoints_2d_norm'],
+                                               dim=-1)
                 scores = out['scores'] if out['scores'] is not None else torch.ones_like(err)
                 losses[name] = w[key] * (err * scores).sum() / scores.sum().clamp_min(1e-6)
         if w['contact'] > 0 and hasattr(self.physics, 'loss'):

@@ -7,7 +7,7 @@ flight and contact labels for the physics report).
     python tools/dataset_converters/generate_realmotion.py --out data/realmotion/test.npz \
         [--deepmimic backflip cartwheel jump spinkick ...] [--bvh a.bvh b.bvh] \
         [--isaaclab dance run walk] [--holosoma 0 1 2 3 4] \
-        [--num-frames 32] [--views 4] [--fps 30] [--seed 0]
+        [--num-frames 32] [--views 4] [--fps 30] [--seed 0] [--noise synthgym|blazepose]
 
     # the real-motion training set of the real-motion lifter configs (DeepMimic stays held out
     # for testing):
@@ -63,6 +63,10 @@ def main(argv=None):
     p.add_argument('--fps', type=float, default=30.0)
     p.add_argument('--image-size', type=int, default=256)
     p.add_argument('--seed', type=int, default=0)
+    p.add_argument('--noise', choices=('synthgym', 'blazepose'), default='synthgym',
+                   help="the 2D's detector noise: SynthGym's default, or MediaPipe BlazePose's "
+                   'measured on real video (BLAZEPOSE_NOISE: small jitter, a large per-clip '
+                   'offset per joint)')
     args = p.parse_args(argv)
     # after the arguments: the mocap readers pull in torch and scipy (~4 s), --help none
     from finephys.datasets.mocap import (
@@ -114,9 +118,12 @@ def main(argv=None):
             raise UserInputError('no motion given (--deepmimic, --isaaclab, --holosoma and --bvh '
                                  'are all empty)')
         try:
+            from finephys.datasets.synthgym.noise import BLAZEPOSE_NOISE
             arrays = build_realmotion_clips(motions, num_frames=args.num_frames,
                                             stride=args.stride, views=args.views, seed=args.seed,
-                                            image_size=args.image_size)
+                                            image_size=args.image_size,
+                                            noise=BLAZEPOSE_NOISE if args.noise == 'blazepose'
+                                            else None)
         except ValueError as err:
             raise UserInputError(str(err)) from None
         if args.contact_effectors == 'feet':

@@ -1,8 +1,13 @@
 """Detector-like corruption of clean 2D keypoints.
 
-Three effects of a real top-down estimator (HRNet/RTMPose on broadcast footage): Gaussian jitter
-proportional to the person's size, dropouts (a joint lost: far off and with a low score) and
+Four effects of a real top-down estimator (HRNet/RTMPose on broadcast footage, MediaPipe
+BlazePose): Gaussian jitter proportional to the person's size, a per-joint offset that stays for
+the whole clip (``bias``: where the estimator puts a joint is not where the skeleton has it — the
+slow part of a real estimator's error), dropouts (a joint lost: far off and with a low score) and
 left/right swaps of a whole frame. Everything is drawn from the given generator, so a seed fixes it.
+
+:data:`BLAZEPOSE_NOISE` holds the parameters measured for MediaPipe BlazePose on real video
+(``tools/analysis_tools/measure_2d_noise.py``).
 """
 from dataclasses import asdict, dataclass
 
@@ -23,6 +28,9 @@ class KeypointNoise:
         dropout_score (tuple): Uniform range of a lost joint's score.
         swap (float): Probability that a frame has its left/right joints swapped.
         score_drop_per_sigma (float): How much a joint's score falls per jitter σ of error.
+        bias (float): Std of each joint's offset held for the whole clip, fraction of the
+            person's size (per frame). 0 (the default) draws nothing, so clips made before the
+            option existed are made again bit for bit.
     """
     jitter: float = 0.01
     dropout: float = 0.03
@@ -30,9 +38,10 @@ class KeypointNoise:
     dropout_score: tuple = (0.0, 0.3)
     swap: float = 0.02
     score_drop_per_sigma: float = 0.08
+    bias: float = 0.0
 
     def __post_init__(self):
-        for name in ('jitter', 'dropout', 'swap', 'dropout_offset'):
+        for name in ('jitter', 'dropout', 'swap', 'dropout_offset', 'bias'):
             v = getattr(self, name)
             if not np.isfinite(v) or v < 0 or (name in ('dropout', 'swap') and v > 1):
                 raise ValueError(f'KeypointNoise.{name}={v!r}: expected a finite value >= 0'
@@ -54,7 +63,8 @@ class KeypointNoise:
 
         Returns:
             dict: ``keypoints`` ``(T, 17, 2)``, ``scores`` ``(T, 17)`` in [0, 1],
-            ``dropout_mask`` ``(T, 17)``, ``swap_mask`` ``(T,)``, ``sigma`` ``(T,)`` pixels.
+            ``dropout_mask`` ``(T, 17)``, ``swap_mask`` ``(T,)``, ``sigma`` ``(T,)`` pixels (the
+            jitter's).
         """
         t, j, _ = clean.shape
         size = np.max(clean.max(1) - clean.min(1), axis=-1)  # (T,)
@@ -69,8 +79,22 @@ class KeypointNoise:
         noisy = np.where(drop[..., None], clean + offset, noisy)
         scores = np.where(drop, rng.uniform(*self.dropout_score, size=(t, j)), scores)
         swap = rng.random(t) < self.swap
+        if self.bias > 0:
+            # drawn last: the other draws stay those of a clip without bias
+            held = rng.standard_normal((j, 2)) * self.bias
+            noisy = np.where(drop[..., None], noisy, noisy + held * size[:, None, None])
         perm = H36M17.flip_permutation
         noisy[swap] = noisy[swap][:, perm]
         scores[swap] = scores[swap][:, perm]
         return dict(keypoints=noisy, scores=scores, dropout_mask=drop, swap_mask=swap,
                     sigma=sigma)
+
+
+#: MediaPipe BlazePose's 2D noise measured on real video: Pose2Sim's two-person trial, 4 views,
+#: each view against the other three's triangulation (``python tools/analysis_tools/
+#: measure_2d_noise.py``; not the single-person trial the real-video table reports on). Jitter is
+#: the frame-to-frame part, ``bias`` the part that stays over the clip, both with the reference's
+#: share taken out; swaps keep SynthGym's rate (the trial, people standing and walking, had none;
+#: inverted bodies do swap).
+BLAZEPOSE_NOISE = dict(jitter=0.005, bias=0.038, dropout=0.027,
+                       dropout_offset=0.23, swap=0.02)

@@ -4,9 +4,10 @@
 # frame-to-frame jitter, plus a per-joint offset held over each clip (3.8 % of the person's size)
 # — where a real estimator puts a joint is not where the skeleton has it. Both the SynthGym clips
 # and the real mocap get it:
-#   python tools/dataset_converters/generate_realmotion.py --out data/realmotion/train_blazepose.npz \
-#       --deepmimic --isaaclab dance run walk --holosoma 0 1 2 3 4 --holosoma-stride 48 --seed 1 \
-#       --contact-effectors feet --noise blazepose
+#   python tools/dataset_converters/generate_realmotion.py \
+#       --out data/realmotion/train_blazepose.npz --deepmimic --isaaclab dance run walk \
+#       --holosoma 0 1 2 3 4 --holosoma-stride 48 --seed 1 --contact-effectors feet \
+#       --noise blazepose
 _base_ = ['./finephys-skeleton-structured_stage1_synthgym-realmotion_tcn-lifter.py']
 realmotion_train = 'data/realmotion/train_blazepose.npz'
 # BLAZEPOSE_NOISE (a test keeps the two equal)

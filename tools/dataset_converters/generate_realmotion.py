@@ -65,8 +65,7 @@ def main(argv=None):
     p.add_argument('--seed', type=int, default=0)
     p.add_argument('--noise', choices=('synthgym', 'blazepose'), default='synthgym',
                    help="the 2D's detector noise: SynthGym's default, or MediaPipe BlazePose's "
-                   'measured on real video (BLAZEPOSE_NOISE: small jitter, a large per-clip '
-                   'offset per joint)')
+                   'measured on real video (BLAZEPOSE_NOISE: half the jitter, more dropouts)')
     args = p.parse_args(argv)
     # after the arguments: the mocap readers pull in torch and scipy (~4 s), --help none
     from finephys.datasets.mocap import (

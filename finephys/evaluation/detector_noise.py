@@ -28,7 +28,7 @@ import numpy as np
 from finephys.structures import H36M17, camera_to_pixels
 from finephys.utils.triangulation import triangulate_points
 
-#: Residuals beyond this many jitter σ count as dropouts.
+#: Residuals beyond this many total σ count as dropouts.
 OUTLIER_SIGMAS = 4.0
 
 

@@ -24,8 +24,8 @@ reference:
 
 The offsets are adult head anthropometry: the tragion lies ~3 cm above the nose tip (the
 Frankfort plane passes through the tragion and the lower orbit rim, ~3 cm above the nose tip) and
-the nose tip ~10 cm in front of the tragion; SynthGym's average body has its vertex 0.078 × 1.65 m
-≈ 0.13 m above nose level.
+the nose tip ~10 cm in front of the tragion; SynthGym's average body (1.625 m) has its vertex
+0.078 × 1.625 m ≈ 0.13 m above nose level.
 """
 import numpy as np
 

@@ -1,12 +1,13 @@
 """MediaPipe BlazePose's 2D noise on real multi-view video, as SynthGym's noise model takes it.
 
     python tools/analysis_tools/measure_2d_noise.py [--trial Demo_MultiPerson]
-        [--pose2sim WHEEL_OR_DIR] [--max-error 15] [--out work_dirs/noise_2d/report.json]
+        [--pose2sim WHEEL_OR_DIR] [--max-error 15] [--step 2]
+        [--out work_dirs/noise_2d/report.json]
 
 Tracks the trial's four views with :class:`MediaPipePoseEstimator` (as ``eval_real_video.py``
 does, the same person in every view), compares each view's 2D with the triangulation of the other
 three projected into it, and fits :class:`~finephys.datasets.synthgym.noise.KeypointNoise`'s
-jitter, dropout and swap rates to the residuals
+jitter, per-clip bias, dropout and swap rates to the residuals
 (:mod:`finephys.evaluation.detector_noise`). The default trial is the two-person one: the
 real-video table's headline numbers are the single-person trial's, so the noise model is not
 measured on the clip it is judged on. Ends with::

@@ -213,6 +213,11 @@ def skeleton_lane(lanes, args, work, py, out, with_finegym=True):
                                  struct_ckpt, *rows[:6], '--trial', 'Demo_MultiPerson',
                                  '--out-dir', osp.join(work, 'real_video', 'eval_multiperson')],
                                 'eval_real_video_multiperson'))
+    # BlazePose's 2D noise, each view of the two-person trial against the other three's
+    # triangulation (the noise model of the BlazePose-noise real-motion config)
+    realvideo.update(sh_results([py, 'tools/analysis_tools/measure_2d_noise.py', '--out',
+                                 osp.join(work, 'real_video', 'noise_2d.json')],
+                                'measure_2d_noise'))
     finegym = (finegym_chain(lanes, work, py, phys_ckpt, out['pose_ckpt'].result())
                if with_finegym else None)
     return dict(phys=phys, longseq=longseq, gravity=gravity, baseline=baseline,
@@ -353,7 +358,11 @@ def main():
           'direction from each view\'s scene '
           f'{rv("realvideo_gravity_direction_error_deg", nan):.1f}° off the calibration (a '
           f'level camera {rv("realvideo_gravity_direction_error_level_deg", nan):.1f}°) '
-          f'(tables: {osp.join(work, "real_video", "eval*", "report.md")})')
+          f'(tables: {osp.join(work, "real_video", "eval*", "report.md")}). BlazePose\'s 2D '
+          'noise (two-person trial, each view vs the other three, % of the person\'s size): '
+          f'{100 * rv("noise2d_jitter_corrected", nan):.2f} % frame to frame, '
+          f'{100 * rv("noise2d_bias_corrected", nan):.1f} % held over the clip, dropouts '
+          f'{100 * rv("noise2d_dropout", nan):.1f} %')
     print(f'\nGuidance fidelity ({args.fidelity_clips} SynthGym test clips, {it} stage-3 '
           'iterations, the same noise for every row): silhouette IoU of generated frames vs '
           'SynthGym\'s rendering of the guidance skeleton (whole frame, and inside the body\'s '
@@ -406,7 +415,7 @@ def main():
           'camera, tilted SynthGym cameras')
     print('  inference/                           3D gif, 2D overlay of a held-out salto')
     print('  real_video/                          a real video: tracked MediaPipe 2D, 3D gif, '
-          'overlay; eval/report.md')
+          'overlay; eval/report.md; noise_2d.json (BlazePose\'s 2D noise)')
     print('  pretrained/synthgym-pixel/           the pretrained tiny backbone (+ loss curve)')
     print('  finegym_sample/, finephys_skeleton_stage2_finegym/   the FineGym chain on a sample: '
           'source videos, trimmed elements, PYSKL pickle, stage 2')
@@ -454,6 +463,8 @@ def main():
               'multiperson_mediapipe_world_p_mpjpe', 'gravity_direction_error_deg',
               'gravity_direction_error_level_deg', 'multiperson_gravity_direction_error_deg'):
         print(f'RESULT demo_realvideo_{k}={realvideo.get(f"realvideo_{k}", nan):.2f}')
+    for k in ('jitter_corrected', 'bias_corrected', 'dropout', 'dropout_offset', 'swap'):
+        print(f'RESULT demo_noise2d_{k}={realvideo.get(f"noise2d_{k}", nan):.4f}')
     print(f'RESULT demo_minutes={(time.time() - t0) / 60:.2f}')
 
 

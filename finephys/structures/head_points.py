@@ -111,18 +111,13 @@ def torso_facing(joints):
     return _unit(_cross(lateral, up))
 
 
-def estimator_head_from_h36m(joints, detach_directions=False):
+def estimator_head_from_h36m(joints):
     """H36M-17 with its head on the axis → the same skeleton with the estimator head.
 
     Args:
         joints: ``(..., 17, 3)`` metres (numpy array or torch tensor; gradients flow);
             ``neck`` on the head axis at nose level, ``head`` at the vertex (the 3D of every
             source here).
-        detach_directions (bool): Tensors only: no gradient through the head's directions
-            (the nose tip and mid-ear follow the axis point at nose level rigidly). A loss on a
-            collapsing skeleton (shoulders or head axis of ~0 length, early in training) gets
-            no 1 / length blow-up from the normalisations; the offsets are centimetres, so the
-            direction's share of the gradient is small anyway.
 
     Returns:
         ``(..., 17, 3)`` of the input's kind: a copy with ``neck`` = the nose tip and ``head`` = the
@@ -135,8 +130,6 @@ def estimator_head_from_h36m(joints, detach_directions=False):
     axis = _unit(joints[..., _HEAD, :] - neck, fallback=up_trunk)
     # the face looks where the trunk faces, tilted with the head (a nod), never along its axis
     forward = _unit(_reject(torso_facing(joints), axis))
-    if detach_directions and not isinstance(joints, np.ndarray):
-        axis, forward = axis.detach(), forward.detach()
     return _replace_head(joints, neck + NOSE_FORWARD * forward, neck + EAR_ABOVE_NOSE * axis)
 
 

@@ -115,3 +115,21 @@ def locate_pose2sim_demo(source=None, cache_dir=None, trial='Demo_SinglePerson')
         "Pose2Sim's demo not found" + (f' in {source}' if source else '') + ': install it with '
         '`pip install --no-deps pose2sim==0.10.49` (tools/setup_env.sh does) or pass the wheel '
         'from `pip download --no-deps pose2sim==0.10.49`')
+
+
+def load_pose2sim_trial(source=None, trial='Demo_SinglePerson'):
+    """One of Pose2Sim's demo trials and its calibration.
+
+    Args:
+        source (str, optional): As :func:`locate_pose2sim_demo`'s.
+        trial (str): One of :data:`TRIALS`.
+
+    Returns:
+        tuple: the trial folder and its cameras (:func:`read_qualisys_calibration`).
+
+    Raises:
+        FileNotFoundError | ValueError: no demo, an unknown trial or a bad calibration (the
+        message says which).
+    """
+    demo = locate_pose2sim_demo(source, trial=trial)
+    return demo, read_qualisys_calibration(osp.join(demo, 'calibration', 'Calib.qca.txt'))

@@ -82,8 +82,7 @@ def main():
                         'stabilisation')
     args = p.parse_args()
     with friendly_errors('eval_real_video.py'):
-        from finephys.datasets.pose2sim_demo import (locate_pose2sim_demo,
-                                                     read_qualisys_calibration)
+        from finephys.datasets.pose2sim_demo import load_pose2sim_trial
         from finephys.evaluation.real_video import (BASELINE_SOURCE, LEVEL_CAMERA,
                                                     MODEL_SEQUENCES,
                                                     evaluate_pose2sim_demo)
@@ -104,8 +103,7 @@ def main():
         if args.stride < 1:
             raise UserInputError(f'--stride {args.stride}: expected >= 1')
         try:
-            demo = locate_pose2sim_demo(args.pose2sim, trial=args.trial)
-            cams = read_qualisys_calibration(osp.join(demo, 'calibration', 'Calib.qca.txt'))
+            demo, cams = load_pose2sim_trial(args.pose2sim, args.trial)
         except (FileNotFoundError, ValueError) as err:
             raise UserInputError(str(err)) from err
         register_all_modules(init_default_scope=True)

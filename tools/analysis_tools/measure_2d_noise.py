@@ -39,8 +39,7 @@ def main():
     with friendly_errors('measure_2d_noise'):
         import numpy as np
 
-        from finephys.datasets.pose2sim_demo import (locate_pose2sim_demo,
-                                                     read_qualisys_calibration)
+        from finephys.datasets.pose2sim_demo import load_pose2sim_trial
         from finephys.evaluation.detector_noise import (fit_keypoint_noise,
                                                         leave_one_out_residuals)
         from finephys.evaluation.real_video import associate_views, multiview_2d
@@ -50,8 +49,7 @@ def main():
         if args.max_error <= 0:
             raise UserInputError(f'--max-error {args.max_error}: expected > 0 px')
         try:
-            demo = locate_pose2sim_demo(args.pose2sim, trial=args.trial)
-            cams = read_qualisys_calibration(osp.join(demo, 'calibration', 'Calib.qca.txt'))
+            demo, cams = load_pose2sim_trial(args.pose2sim, args.trial)
         except (FileNotFoundError, ValueError) as err:
             raise UserInputError(str(err)) from err
         kps, scores, worlds, _ = multiview_2d(demo, cams)

@@ -69,12 +69,13 @@ def _robust_sigma(values):
     return 1.4826 * float(np.median(np.abs(values - np.median(values))))
 
 
-def fit_keypoint_noise(residual, keypoints, projected, size, views=None, step=2,
+def fit_keypoint_noise(keypoints, projected, size, views=None, step=2,
                        outlier_sigmas=OUTLIER_SIGMAS):
-    """Fit :class:`KeypointNoise`'s parameters to leave-one-out residuals.
+    """Fit :class:`KeypointNoise`'s parameters to the residuals ``keypoints − projected``.
 
     Args:
-        residual, keypoints, projected: ``(V, T, J, 2)`` px (:func:`leave_one_out_residuals`).
+        keypoints, projected: ``(V, T, J, 2)`` px: each view's 2D and the reference projected
+            into it (:func:`leave_one_out_residuals`).
         size: ``(V, T)`` px.
         views (int, optional): Views in the triangulation (for the ``*_corrected`` values).
         step (int): Frames between the two of a difference (the jitter at ``fps / step``: 2 for
@@ -88,6 +89,7 @@ def fit_keypoint_noise(residual, keypoints, projected, size, views=None, step=2,
         ``per_joint_sigma`` (``{joint: total σ}``, fraction of size), ``frames`` and ``joints``
         (counted).
     """
+    residual = keypoints - projected
     rel = residual / size[..., None, None]
     good_frame = np.isfinite(size) & (size > 0)
     # a swap: the mirrored 2D fits the projection clearly better (0.8: 93 % of the swaps of a

@@ -154,9 +154,10 @@ def h36m_head_from_estimator(joints):
     joints = _as_joints(joints, 'h36m_head_from_estimator')
     nose, ear = joints[..., _NECK, :], joints[..., _HEAD, :]
     up_trunk = joints[..., _THORAX, :] - joints[..., _PELVIS, :]
-    d = _unit(nose - ear, fallback=torso_facing(joints))
+    facing = torso_facing(joints)
+    d = _unit(nose - ear, fallback=facing)
     # the in-plane unit perpendicular to d, on the side of the head above the thorax
-    w = _unit(_reject(torso_facing(joints), d), fallback=_reject(up_trunk, d))
+    w = _unit(_reject(facing, d), fallback=_reject(up_trunk, d))
     xp = _xp(w)
     side = xp.sign(_dot(w, ear - joints[..., _THORAX, :]))
     w = w * xp.where(side == 0, xp.ones_like(side), side)

@@ -57,9 +57,8 @@ def main():
                                 [c['t'] for c in cams])
         kps, scores, _, _, _, retracked = associate_views(demo, cams, kps, scores, worlds, P,
                                                           args.max_error)
-        residual, projected, size = leave_one_out_residuals(kps, scores, cams, P,
-                                                            args.max_error)
-        fit = fit_keypoint_noise(residual, kps, projected, size, views=len(cams),
+        _, projected, size = leave_one_out_residuals(kps, scores, cams, P, args.max_error)
+        fit = fit_keypoint_noise(kps, projected, size, views=len(cams),
                                  step=args.step)
         fit.update(trial=args.trial, views=[c['name'] for c in cams], retracked=retracked,
                    person_size_px_median=float(np.nanmedian(size)))

@@ -3,11 +3,13 @@ import cv2
 import numpy as np
 import pytest
 
+from finephys.datasets.io import keypoint_box
 from finephys.models.pose_estimators.blazepose import (BLAZEPOSE33_TO_COCO17,
                                                        blazepose33_to_coco17)
 from finephys.models.pose_estimators.person_tracker import (Detection, SinglePersonTracker,
-                                                            apply_affine, crop_transform,
-                                                            index_affine, invert_affine)
+                                                            appearance_histogram, apply_affine,
+                                                            crop_transform, index_affine,
+                                                            invert_affine)
 from finephys.registry import POSE_ESTIMATORS
 from finephys.structures import COCO17, H36M17
 
@@ -377,3 +379,35 @@ def test_turn_from_track_is_the_angle_of_the_hips_to_head_direction():
     assert tracker.turn_from_track(person(40)) == pytest.approx(30)
     assert tracker.turn_from_track(person(190)) == pytest.approx(180)
     assert tracker.turn_from_track(person(-80)) == pytest.approx(90)
+
+
+def test_appearance_histogram_counts_the_pixels_along_the_usable_bones():
+    """The vectorised histogram against a slow loop over bones, points and pixels (a bone with
+    a joint below ``min_score`` is left out, pixels off the image are dropped), and a detection's
+    key-joint box is computed once and shared by the gates and the track's update."""
+    rng = np.random.default_rng(0)
+    img = rng.integers(0, 256, (40, 60, 3), dtype=np.uint8)
+    kp = rng.uniform([-5, -5], [65, 45], (6, 2))
+    scores = np.array([0.9, 0.8, 0.1, 0.7, 0.95, 0.6])
+    bones = ((0, 1), (1, 2), (3, 4), (4, 5), (0, 5))
+    hist = appearance_histogram(img, kp, scores, bones, 0.3)
+    hsv = cv2.cvtColor(img, cv2.COLOR_RGB2HSV)
+    ref = np.zeros((12, 8))
+    for a, b in bones:
+        if scores[a] < 0.3 or scores[b] < 0.3:
+            continue
+        for u in np.linspace(0.15, 0.85, 7):
+            p = kp[a] * (1 - u) + kp[b] * u
+            for dy in (-1, 0, 1):
+                for dx in (-1, 0, 1):
+                    x, y = int(np.round(p[0] + dx)), int(np.round(p[1] + dy))
+                    if 0 <= x < 60 and 0 <= y < 40:
+                        hue, sat = hsv[y, x, :2]
+                        ref[int(hue) * 12 // 180, int(sat) * 8 // 256] += 1
+    np.testing.assert_allclose(hist, ref.ravel() / ref.sum(), atol=1e-7)
+    assert appearance_histogram(img, kp, np.zeros(6), bones, 0.3) is None
+    tracker = SinglePersonTracker(lambda im: None)
+    det = Detection(kp, scores)
+    box = tracker.box_of(det)
+    assert det.box is box and tracker.box_of(det) is box
+    np.testing.assert_allclose(box, keypoint_box(kp, scores, tracker.joint_score))

@@ -350,7 +350,8 @@ def main():
           f'{rv("realvideo_mpjpe", nan):.0f} mm, P-MPJPE {rv("realvideo_p_mpjpe", nan):.1f} mm '
           f'(MediaPipe\'s own 3D {rv("realvideo_mediapipe_world_p_mpjpe", nan):.1f}), accel '
           f'{rv("realvideo_accel_error", nan):.1f} mm/f² (MediaPipe '
-          f'{rv("realvideo_mediapipe_world_accel_error", nan):.1f}), bones '
+          f'{rv("realvideo_mediapipe_world_accel_error", nan):.1f}; a skeleton that does not '
+          f'move {rv("realvideo_still_skeleton_accel_error", nan):.1f}: the floor), bones '
           f'{rv("realvideo_bone_cv", nan):.1f} %, root {rv("realvideo_root_error", nan):.0f} mm, '
           f'2D reprojection {rv("realvideo_reprojection_px", nan):.1f} px; two-person trial '
           f'P-MPJPE {rv("realvideo_multiperson_p_mpjpe", nan):.1f} mm (MediaPipe '
@@ -459,7 +460,8 @@ def main():
                   f'{src.get(f"reproj2d/px_{name}", nan):.3f}')
     print(f'RESULT demo_pose_estimator_test_pck={pose_val.get("keypoint_2d/pck", nan):.4f}')
     for k in ('mpjpe', 'p_mpjpe', 'accel_error', 'bone_cv', 'root_error', 'reprojection_px',
-              'mediapipe_world_p_mpjpe', 'mediapipe_world_accel_error', 'multiperson_p_mpjpe',
+              'mediapipe_world_p_mpjpe', 'mediapipe_world_accel_error',
+              'still_skeleton_accel_error', 'multiperson_p_mpjpe',
               'multiperson_mediapipe_world_p_mpjpe', 'gravity_direction_error_deg',
               'gravity_direction_error_level_deg', 'multiperson_gravity_direction_error_deg'):
         print(f'RESULT demo_realvideo_{k}={realvideo.get(f"realvideo_{k}", nan):.2f}')

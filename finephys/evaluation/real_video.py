@@ -23,7 +23,7 @@ from finephys.utils.camera_motion import apply_homography
 from finephys.utils.triangulation import projection_matrices, triangulate_points
 from finephys.visualization import VideoWriter
 
-from .functional import REFERENCE_ERROR_KEYS
+from .functional import REFERENCE_ERROR_KEYS, still_pose_errors
 from .metrics import ReferencePoseMetric
 
 #: ``(sequence, label)``: what each skeleton model is scored on — the lifter alone (physics
@@ -207,6 +207,9 @@ def evaluate_pose2sim_demo(pipelines, demo, cams, out_dir, stride=2, max_error=1
         MediaPipe's 2D). The models' 3D has the head's axis and is scored as the estimator's
         head (nose tip, mid-ear: :func:`~finephys.structures.estimator_head_from_h36m`), what
         the reference is triangulated from; its bone variation is its own skeleton's.
+        ``still_pose`` (errors of the reference's median pose held still,
+        :func:`~finephys.evaluation.functional.still_pose_errors`, mean over views: its
+        ``accel`` is the floor of the acceleration column),
         ``gravity_error_deg`` ``{model | LEVEL_CAMERA: {view: degrees}}``
         (the angle between the gravity each model's pipeline used — estimated from the scene
         by default — and the calibration's, the world being z up; :data:`LEVEL_CAMERA` is the
@@ -230,6 +233,7 @@ def evaluate_pose2sim_demo(pipelines, demo, cams, out_dir, stride=2, max_error=1
     # gravity's direction each model used vs the calibration's (the world is z up)
     gravity_error = {name: {} for name in pipelines}
     gravity_error[LEVEL_CAMERA] = {}
+    still = []
     for v, cam in enumerate(cams):
         path = osp.join(out_dir, f'{cam["name"]}_2d.npz')
         # MediaPipe's world landmarks: hip-centred metres, camera-aligned axes (x right,
@@ -237,6 +241,7 @@ def evaluate_pose2sim_demo(pipelines, demo, cams, out_dir, stride=2, max_error=1
         mp3d = worlds[v][:t][frames]
         write_view_npz(path, kps[v, frames], scores[v, frames], fps_used, cam, mp3d)
         ref = ref_world[frames] @ cam['R'].T + cam['t']
+        still.append(still_pose_errors(ref))
         preds, bodies = {}, {}           # bodies: bone variation of the models' own skeleton
         for name, pipeline in pipelines.items():
             out = pipeline(path, show_progress=False)
@@ -297,6 +302,8 @@ def evaluate_pose2sim_demo(pipelines, demo, cams, out_dir, stride=2, max_error=1
                 reference_reprojection_px_p90=float(np.nanpercentile(reproj, 90)),
                 reference_bone_cv=100 * float((ref_bones.std(0) / ref_bones.mean(0)).mean()),
                 per_view=per_view, per_view_panned=pan, mean=mean,
+                still_pose={k: float(np.mean([e[k] for e in still]))
+                            for k in REFERENCE_ERROR_KEYS},
                 gravity_error_deg=gravity_error,
                 gravity_error_deg_mean={k: float(np.mean(list(v.values())))
                                         for k, v in gravity_error.items()})

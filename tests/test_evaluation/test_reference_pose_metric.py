@@ -93,3 +93,26 @@ def test_bone_variation_is_measured_on_the_body_when_given():
     assert out['reference/plain/bone_cv'] == pytest.approx(expect, rel=1e-6)
     # the positions are scored from pred either way
     assert out['reference/with_body/p_mpjpe'] == pytest.approx(out['reference/plain/p_mpjpe'])
+
+
+def test_a_still_skeleton_scores_the_references_own_acceleration():
+    """``still_pose_errors``: the reference's median pose held still at its pelvis. Its
+    acceleration error is the mean norm of the reference's own pelvis-relative second
+    differences (computed here in a loop, frames with a NaN neighbour left out); a reference
+    that does not change pose scores 0 in every column."""
+    from finephys.evaluation.functional import still_pose_errors
+    rng = np.random.default_rng(3)
+    ref = _reference(t=20) + rng.normal(0, 0.01, (20, 17, 3))      # a noisy triangulation
+    ref[7] = np.nan                                                  # a frame without views
+    out = still_pose_errors(ref)
+    norms = []
+    for t in range(1, 19):
+        if np.isnan(ref[t - 1:t + 2]).any():
+            continue
+        rel = ref[t - 1:t + 2] - ref[t - 1:t + 2, :1]
+        norms += list(np.linalg.norm(rel[2] - 2 * rel[1] + rel[0], axis=-1))
+    assert out['accel'] == pytest.approx(1e3 * np.mean(norms), rel=1e-9)
+    assert out['root'] == pytest.approx(0, abs=1e-9) and out['frames'] == 19
+    rigid = still_pose_errors(_reference(t=20))
+    for key in ('mpjpe', 'p_mpjpe', 'accel', 'bone_cv'):
+        assert rigid[key] == pytest.approx(0, abs=1e-6)

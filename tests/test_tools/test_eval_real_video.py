@@ -81,6 +81,7 @@ def test_eval_real_video_on_pose2sims_demo(tmp_path):
                             'realvideo_reprojection_px', 'realvideo_reference_reprojection_px',
                             'realvideo_mediapipe_world_p_mpjpe',
                             'realvideo_mediapipe_world_accel_error',
+                            'realvideo_still_skeleton_accel_error',
                             'realvideo_gravity_direction_error_deg',
                             'realvideo_gravity_direction_error_level_deg'}
     assert float(results['realvideo_reference_reprojection_px']) < 20
@@ -100,6 +101,11 @@ def test_eval_real_video_on_pose2sims_demo(tmp_path):
     assert mean['est3d/s_dd']['reproj_px'] < 20 and mean['est3d/s_dd']['root'] < 300
     assert float(results['realvideo_root_error']) == pytest.approx(mean['est3d/fused']['root'],
                                                                     abs=0.05)
+    # the floor of the acceleration column: a still skeleton scores the reference's own
+    # acceleration, below the noisy monocular estimate's
+    still = float(results['realvideo_still_skeleton_accel_error'])
+    assert still == pytest.approx(report['still_pose']['accel'], abs=0.01)
+    assert 0 < still < mean['mediapipe_world']['accel']
     # gravity: a level camera's error is the calibration's own tilt (world z up), computed
     # here from the calibration; the views' cameras look down 18-34°, and the direction
     # estimated from each view's scene (MediaPipe's upright body, the stances) is closer

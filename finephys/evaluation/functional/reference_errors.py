@@ -48,3 +48,25 @@ def reference_pose_errors(pred, ref, body=None):
     else:
         out['accel'] = float('nan')
     return out
+
+
+def still_pose_errors(ref):
+    """The errors of a skeleton that does not move: the reference's own median pose
+    (pelvis-relative) held still, at the reference's pelvis — an oracle for the pose, and no
+    motion at all.
+
+    Its ``accel`` is the reference's own acceleration (a still skeleton's second differences are
+    0): the floor of :func:`reference_pose_errors`' acceleration column. On a clip of slow motion
+    that acceleration is mostly the triangulation's noise, so a prediction can score below it
+    only by following that noise; its ``p_mpjpe`` says how much pose the clip changes.
+
+    Args:
+        ref: ``(T, J, 3)`` metres (may hold NaN).
+
+    Returns:
+        dict: :func:`reference_pose_errors` of the still skeleton (``root`` is 0 by
+        construction, ``bone_cv`` that of the median pose: 0).
+    """
+    ref = np.asarray(ref, np.float64)
+    pose = np.nanmedian(ref - ref[:, :1], axis=0)
+    return reference_pose_errors(pose[None] + ref[:, :1], ref)

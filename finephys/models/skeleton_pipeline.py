@@ -414,8 +414,19 @@ class SkeletonPipeline:
         result['bridged_frames'] = ~lifted
         result['physics_over'] = 'windows'
         if contact is not None:
-            threshold = getattr(getattr(model, 'physics', None), 'contact_threshold', 0.5)
+            physics = getattr(model, 'physics', None)
+            threshold = getattr(physics, 'contact_threshold', 0.5)
             result['flight'] = (result['contact_prob'] < threshold).all(-1)
+            if getattr(physics, 'flight_fall_check', False):
+                # the windows' own solves dropped flights whose body does not fall; the
+                # re-thresholded blend of their probabilities must too
+                g = np.array(LEVEL_GRAVITY if gravity is None else gravity, np.float64)
+                f64 = dict(dtype=torch.float64)
+                result['flight'] = physics.falling_flights(
+                    torch.as_tensor(result['flight'][None]),
+                    torch.as_tensor(result['s_dd'][None], **f64),
+                    torch.as_tensor(g[None], **f64),
+                    torch.tensor([float(fps)], **f64))[0].numpy()
         return result
 
     def _lift_then_solve_sequence(self, norm, scores, observed, fps, show_progress,

@@ -1,5 +1,5 @@
 """``StructuredPhysicsSolver``: physics that holds by construction, not by a penalty."""
-from typing import Optional, Union
+from typing import Optional, Tuple, Union
 
 import torch
 import torch.nn as nn
@@ -13,6 +13,7 @@ from finephys.structures.constants import STANDARD_GRAVITY
 
 from .angular_momentum import conserve_angular_momentum
 from .contact_net import CONTACT_JOINTS, ContactNet, contact_features
+from .falling_flights import falling_flights
 from .gravity_scale import centre_of_mass_rays, gravity_scale
 from .rollout import finite_difference_acceleration
 from .structured_dynamics import (centre_of_mass, constrained_com_trajectory, flight_triples,
@@ -93,6 +94,14 @@ class StructuredPhysicsSolver(BaseModule):
             roll's back support is called flight (and the COM is forced ballistic there).
         acceleration_features (bool): Give the contact predictor the body's acceleration along
             −g (from the 3D and from the 2D; :func:`~.contact_net.contact_features`).
+        flight_fall_check (bool): Keep a predicted flight of at least
+            ``flight_check_min_frames`` only where the lifter's centre of mass falls at
+            ``flight_fall_range`` × g (a quadratic fitted over the flight;
+            :func:`~.falling_flights.falling_flights`): a roll's back or a cartwheel's hands
+            called flight by the contact predictor do not make the body fall.
+        flight_check_min_frames (int): Shortest predicted flight checked (shorter ones are kept).
+        flight_fall_range (tuple): ``(low, high)`` accepted fall, in units of g (a lifter whose
+            metric scale is off by up to that factor still passes a true flight).
 
     Shapes: ``q (B, T, J, 3)``, ``dt`` float or ``(B,)``; ``keypoints_2d (B, T, J, 2)``
     normalised camera coordinates; ``scores (B, T, J)``; ``gravity (B, 3)``.
@@ -117,6 +126,8 @@ class StructuredPhysicsSolver(BaseModule):
                  angular_momentum_trim: int = 0,
                  body_mass: float = 50.0, assume_no_hand_contact: bool = True,
                  body_support: bool = False, acceleration_features: bool = False,
+                 flight_fall_check: bool = False, flight_check_min_frames: int = 8,
+                 flight_fall_range: Tuple[float, float] = (0.5, 2.0),
                  init_cfg: Optional[dict] = None):
         super().__init__(init_cfg)
         if num_joints != 17:
@@ -152,6 +163,15 @@ class StructuredPhysicsSolver(BaseModule):
         self.angular_momentum_in_training = angular_momentum_in_training
         self.min_keypoint_score, self.lifter_depth_std = min_keypoint_score, lifter_depth_std
         self.body_mass, self.assume_no_hand_contact = body_mass, assume_no_hand_contact
+        if flight_check_min_frames < 3:
+            raise ValueError(f'StructuredPhysicsSolver flight_check_min_frames='
+                             f'{flight_check_min_frames}: a parabola needs >= 3 frames')
+        if not 0.0 <= flight_fall_range[0] < flight_fall_range[1]:
+            raise ValueError(f'StructuredPhysicsSolver flight_fall_range={flight_fall_range}: '
+                             'expected (low, high) with 0 <= low < high, in units of g')
+        self.flight_fall_check = bool(flight_fall_check)
+        self.flight_check_min_frames = int(flight_check_min_frames)
+        self.flight_fall_range = tuple(float(x) for x in flight_fall_range)
         self._warned_gravity = False
 
     def masses(self, dtype: Optional[torch.dtype] = None):
@@ -176,6 +196,17 @@ class StructuredPhysicsSolver(BaseModule):
                       level=30)
             self._warned_gravity = True
         return q.new_tensor([0.0, STANDARD_GRAVITY, 0.0]).expand(b, 3)
+
+    def falling_flights(self, flight, q, g, fps):
+        """The predicted ``flight (B, T)`` without its flights of at least
+        ``flight_check_min_frames`` whose centre of mass (of the lifter's ``q (B, T, J, 3)``,
+        along ``−g (B, 3)``) does not fall at ``flight_fall_range`` × g
+        (:func:`~finephys.models.physics.falling_flights.falling_flights`)."""
+        norm = torch.linalg.vector_norm(g, dim=-1)
+        height = -(centre_of_mass(q, self.masses(q.dtype)) * (g / norm[:, None])[:, None]).sum(-1)
+        out, _ = falling_flights(flight, height, fps, norm, self.flight_check_min_frames,
+                                 self.flight_fall_range)
+        return out
 
     def forward(self, q: torch.Tensor, dt: Union[float, torch.Tensor],
                 keypoints_2d: Optional[torch.Tensor] = None,
@@ -220,6 +251,8 @@ class StructuredPhysicsSolver(BaseModule):
         prob = torch.sigmoid(logits)
         if flight is None:
             flight = (prob < self.contact_threshold).all(-1)
+            if self.flight_fall_check:
+                flight = self.falling_flights(flight, q, g, fps)
         else:
             flight = torch.as_tensor(flight, device=q.device).bool().reshape(b, t)
 

@@ -340,3 +340,34 @@ def test_window_by_window_progress_counts_both_passes_once(flighty_model):
     assert result['gravity_from_scene']      # this clip's flight fixes gravity
     assert [done for _, done, _, _ in calls] == list(range(1, 2 * windows + 1))
     assert {total for _, _, total, _ in calls} == {2 * windows}
+
+
+def test_both_paths_keep_only_flights_whose_body_falls(flighty_model, tmp_path):
+    """With ``flight_fall_check`` the windows path's re-thresholded blend of flight
+    probabilities gets the same check as each window's solve: no flight of at least
+    ``flight_check_min_frames`` is left whose lifter COM does not fall at 0.5–2 g, on either
+    path, and the untrained lifter's flights that do not fall are dropped."""
+    from finephys.datasets.synthgym import generate_clip
+    from finephys.models.physics.falling_flights import fall_acceleration
+    from finephys.structures.constants import STANDARD_GRAVITY as G
+    from finephys.utils.sequences import flight_segments
+    cfg, ckpt = flighty_model
+    cfg = Config(cfg.to_dict())
+    cfg.model.physics.flight_fall_check = True
+    clips = [generate_clip(a, s, dtype=np.float64) for a, s in
+             (('salto forward tucked', 0), ('stag jump', 1))]
+    kp = np.concatenate([c['keypoints_2d'] for c in clips])
+    k = np.concatenate([c['camera']['K'] for c in clips])
+    scores = np.concatenate([c['keypoint_scores'] for c in clips])
+    m = joint_mass_fractions()
+    m = np.asarray(m, np.float64) / np.sum(m)
+    for physics in ('windows', 'sequence'):
+        pipeline = SkeletonPipeline(cfg, ckpt, logger='silent', physics=physics,
+                                    gravity='level')
+        result = pipeline.lift(kp, scores, k, 30.0)
+        blended = (result['contact_prob'] < pipeline.model.physics.contact_threshold).all(-1)
+        assert result['flight'].sum() < blended.sum(), physics       # some were dropped
+        height = -np.einsum('j,tjc->tc', m, result['s_dd'])[:, 1]     # level camera: up = −y
+        for a, b in flight_segments(result['flight'], min_length=8):
+            assert -2 * G <= fall_acceleration(height[a:b], 30.0) <= -0.5 * G, \
+                (physics, a, b)

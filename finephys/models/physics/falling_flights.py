@@ -1,0 +1,72 @@
+"""A predicted flight is kept only where the body's centre of mass falls.
+
+In flight the centre of mass accelerates at ``g`` along gravity, whatever the body does; on a
+support (a roll's back, a cartwheel's hands, lying down) it does not. A contact predictor that
+has seen few such supports calls them flight, and the structured solver then forces the centre
+of mass onto a parabola it never followed. The lifter's own centre of mass tells the two apart
+once a predicted flight is long enough to fit a parabola to: its acceleration along −g is near
+−g in a flight (scaled by the lifter's metric error) and near 0, or positive, on a support.
+"""
+from typing import Tuple
+
+import numpy as np
+import torch
+
+from finephys.utils.sequences import flight_segments
+
+
+def fall_acceleration(height: np.ndarray, fps: float) -> float:
+    """Acceleration (m/s², along "up") of the least-squares quadratic through ``height``.
+
+    Args:
+        height: ``(N,)`` metres along −g, ``N >= 3`` consecutive frames.
+        fps (float): Frame rate.
+
+    Returns:
+        float: twice the fitted quadratic coefficient (a free fall gives −g).
+    """
+    height = np.asarray(height, np.float64)
+    ts = (np.arange(len(height)) - 0.5 * (len(height) - 1)) / fps
+    design = np.stack([np.ones_like(ts), ts, 0.5 * ts ** 2], -1)
+    coef, *_ = np.linalg.lstsq(design, height, rcond=None)
+    return float(coef[2])
+
+
+def falling_flights(flight, com_height, fps, gravity, min_frames: int = 8,
+                    fall_range: Tuple[float, float] = (0.5, 2.0)):
+    """Drop the predicted flights of at least ``min_frames`` frames whose centre of mass does not
+    fall: its fitted acceleration along −g must lie in ``[−fall_range[1] g, −fall_range[0] g]``
+    (a lifter whose metric scale is off by up to that factor still passes a true flight).
+    Shorter flights are kept as predicted (a few frames cannot tell a parabola from noise).
+
+    Args:
+        flight (Tensor): ``(B, T)`` bool, predicted flight.
+        com_height (Tensor): ``(B, T)`` the centre of mass along −g (m).
+        fps (Tensor): ``(B,)``.
+        gravity (Tensor): ``(B,)`` the magnitude of g (m/s²).
+        min_frames (int): Shortest flight checked.
+        fall_range (tuple): Accepted ``(lowest, highest)`` fall, in units of g.
+
+    Returns:
+        tuple: ``flight (B, T)`` bool (a copy, on ``flight``'s device) and the number of frames
+        that were dropped.
+    """
+    lo, hi = fall_range
+    if not 0.0 <= lo < hi:
+        raise ValueError(f'falling_flights: fall_range={fall_range}; expected 0 <= low < high')
+    if min_frames < 3:
+        raise ValueError(f'falling_flights: min_frames={min_frames}; a parabola needs >= 3')
+    out = flight.detach().cpu().numpy().astype(bool).copy()
+    height = com_height.detach().cpu().double().numpy()
+    fps = np.broadcast_to(np.asarray(torch.as_tensor(fps).detach().cpu().double()),
+                          (out.shape[0],))
+    g = np.broadcast_to(np.asarray(torch.as_tensor(gravity).detach().cpu().double()),
+                        (out.shape[0],))
+    dropped = 0
+    for i in range(out.shape[0]):
+        for a, b in flight_segments(out[i], min_length=min_frames):
+            acc = fall_acceleration(height[i, a:b], float(fps[i]))
+            if not -hi * g[i] <= acc <= -lo * g[i]:
+                out[i, a:b] = False
+                dropped += b - a
+    return torch.as_tensor(out, device=flight.device), dropped

@@ -1,0 +1,94 @@
+"""Predicted flights are kept only where the centre of mass falls (``falling_flights``)."""
+import numpy as np
+import pytest
+import torch
+
+from finephys.models.physics.falling_flights import fall_acceleration, falling_flights
+from finephys.models.physics.structured_physics_solver import StructuredPhysicsSolver
+from finephys.structures.constants import STANDARD_GRAVITY
+
+G = STANDARD_GRAVITY
+
+
+def test_fall_acceleration_is_the_least_squares_quadratics():
+    """Against numpy's polynomial fit, and exact on a parabola."""
+    rng = np.random.default_rng(0)
+    ts = np.arange(11) / 30.0
+    h = 1.0 + 2.0 * ts - 0.5 * G * ts ** 2
+    assert fall_acceleration(h, 30.0) == pytest.approx(-G, rel=1e-9)
+    noisy = h + rng.normal(0, 0.02, h.shape)
+    assert fall_acceleration(noisy, 30.0) == pytest.approx(2 * np.polyfit(ts, noisy, 2)[0],
+                                                           rel=1e-9)
+
+
+def test_a_flight_is_kept_only_where_the_body_falls():
+    """One clip, five predicted flights: a free fall (kept), a free fall seen by a lifter whose
+    scale is 1.6× too large (kept: inside the range), a body lying still (dropped), a roll's
+    centre of mass dipping and rising (dropped), and a 5-frame stretch shorter than the check
+    (kept as predicted, whatever it does). Frames outside the predicted flights never change."""
+    fps, t = 30.0, 100
+    height = np.full(t, 0.9)
+    flight = np.zeros(t, bool)
+    segments = {'fall': (2, 14), 'scaled': (20, 32), 'still': (40, 60), 'roll': (65, 85),
+                'short': (90, 95)}
+    for name, (a, b) in segments.items():
+        flight[a:b] = True
+        s = (np.arange(b - a) - 0.5 * (b - a - 1)) / fps
+        if name == 'fall':
+            height[a:b] = 1.2 - 0.5 * G * s ** 2
+        elif name == 'scaled':
+            height[a:b] = 1.2 - 0.5 * 1.6 * G * s ** 2
+        elif name == 'roll':
+            height[a:b] = 0.3 + 0.5 * 3.0 * s ** 2           # concave up: a support
+        elif name == 'short':
+            height[a:b] = 0.2                                # still, but too short to tell
+    out, dropped = falling_flights(torch.as_tensor(flight[None]),
+                                   torch.as_tensor(height[None]), torch.tensor([fps]),
+                                   torch.tensor([G]), min_frames=8)
+    out = out[0].numpy()
+    expected = flight.copy()
+    for name in ('still', 'roll'):
+        a, b = segments[name]
+        expected[a:b] = False
+    np.testing.assert_array_equal(out, expected)
+    assert dropped == 40
+    # the same clip three times as tall: its falls are at 3 g and 4.8 g, no free falls either
+    out3, _ = falling_flights(torch.as_tensor(flight[None]),
+                              torch.as_tensor(3.0 * height[None]), torch.tensor([fps]),
+                              torch.tensor([G]), min_frames=8)
+    for name in ('fall', 'scaled'):
+        assert not out3[0, slice(*segments[name])].any()
+    assert out3[0, slice(*segments['short'])].all()
+    with pytest.raises(ValueError, match='fall_range'):
+        falling_flights(torch.as_tensor(flight[None]), torch.as_tensor(height[None]), fps, G,
+                        fall_range=(1.0, 0.5))
+
+
+def test_the_solver_drops_a_lying_bodys_predicted_flight():
+    """A contact predictor that calls everything flight (its output bias at −20): with the check,
+    a body lying still gets no flight and its centre of mass is left where the lifter put it;
+    a body in free fall keeps its flight and falls at g; without the check, both are flight."""
+    rng = np.random.default_rng(1)
+    t, fps = 24, 30.0
+    pose = torch.as_tensor(rng.normal(0, 0.2, (17, 3)))
+    s = (torch.arange(t, dtype=torch.float64) - 0.5 * (t - 1)) / fps
+    drop = torch.stack([0.3 * s, -(2.0 * s - 0.5 * G * s ** 2), torch.zeros(t)], -1)
+    lying = (pose + torch.tensor([0.0, 1.0, 5.0], dtype=torch.float64))[None].expand(t, 17, 3)
+    falling = pose + torch.tensor([0.0, 1.0, 5.0], dtype=torch.float64) + drop[:, None]
+    q = torch.stack([lying, falling]).double()
+    gravity = torch.tensor([[0.0, G, 0.0]] * 2, dtype=torch.float64)
+    outs = {}
+    for check in (False, True):
+        solver = StructuredPhysicsSolver(flight_fall_check=check, metric_scale=False).double()
+        solver.eval()
+        with torch.no_grad():
+            solver.contact_net.out.weight.zero_()
+            solver.contact_net.out.bias.fill_(-20.0)
+            outs[check] = solver(q, 1.0 / fps, gravity=gravity)
+    assert outs[False]['flight'].all()
+    assert not outs[True]['flight'][0].any() and outs[True]['flight'][1].all()
+    com = outs[True]['com'][1]
+    acc = (com[2:] - 2 * com[1:-1] + com[:-2]) * fps ** 2
+    torch.testing.assert_close(acc, gravity[1].expand_as(acc), atol=1e-6, rtol=0)
+    with pytest.raises(ValueError, match='flight_check_min_frames'):
+        StructuredPhysicsSolver(flight_check_min_frames=2)

@@ -16,7 +16,12 @@ model = dict(
                  # the back, knees, ... and the acceleration cues of flight (the real-mocap
                  # contacts config turns the first on), angular momentum in training too
                  body_support=False, acceleration_features=False,
-                 angular_momentum_in_training=False),
+                 angular_momentum_in_training=False,
+                 # a predicted flight of >= 6 frames is dropped where the lifter's centre of
+                 # mass clearly does not fall at 0.4-2 g (by 2 standard errors of the fit; off
+                 # here: SynthGym's supports are the feet)
+                 flight_fall_check=False, flight_check_min_frames=6,
+                 flight_fall_range=(0.4, 2.0), flight_fall_confidence=2.0),
     loss_weights=dict(noise=0.0, contact=1.0),
     # lost frames (filled by interpolation before the model): the lifter trusts the filled 2D
     # (score 1.0), the solver ignores it (score 0 < min_keypoint_score) and carries the body

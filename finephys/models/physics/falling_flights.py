@@ -15,29 +15,37 @@ import torch
 from finephys.utils.sequences import flight_segments
 
 
-def fall_acceleration(height: np.ndarray, fps: float) -> float:
-    """Acceleration (m/s², along "up") of the least-squares quadratic through ``height``.
+def fall_acceleration(height: np.ndarray, fps: float) -> Tuple[float, float]:
+    """Acceleration (m/s², along "up") of the least-squares quadratic through ``height``, and its
+    standard error from the fit's residuals.
 
     Args:
         height: ``(N,)`` metres along −g, ``N >= 3`` consecutive frames.
         fps (float): Frame rate.
 
     Returns:
-        float: twice the fitted quadratic coefficient (a free fall gives −g).
+        tuple: ``(acceleration, standard error)``; a free fall gives ``(−g, 0)``. The error is
+        ``inf`` with exactly 3 frames (no residual to measure the noise by).
     """
     height = np.asarray(height, np.float64)
-    ts = (np.arange(len(height)) - 0.5 * (len(height) - 1)) / fps
+    n = len(height)
+    ts = (np.arange(n) - 0.5 * (n - 1)) / fps
     design = np.stack([np.ones_like(ts), ts, 0.5 * ts ** 2], -1)
     coef, *_ = np.linalg.lstsq(design, height, rcond=None)
-    return float(coef[2])
+    if n <= 3:
+        return float(coef[2]), float('inf')
+    var = ((height - design @ coef) ** 2).sum() / (n - 3)
+    return float(coef[2]), float(np.sqrt(var * np.linalg.inv(design.T @ design)[2, 2]))
 
 
 def falling_flights(flight, com_height, fps, gravity, min_frames: int = 8,
-                    fall_range: Tuple[float, float] = (0.5, 2.0)):
+                    fall_range: Tuple[float, float] = (0.5, 2.0), confidence: float = 2.0):
     """Drop the predicted flights of at least ``min_frames`` frames whose centre of mass does not
-    fall: its fitted acceleration along −g must lie in ``[−fall_range[1] g, −fall_range[0] g]``
-    (a lifter whose metric scale is off by up to that factor still passes a true flight).
-    Shorter flights are kept as predicted (a few frames cannot tell a parabola from noise).
+    fall: a flight is dropped when its fitted acceleration along −g lies outside
+    ``[−fall_range[1] g, −fall_range[0] g]`` (a lifter whose metric scale is off by up to that
+    factor still passes a true flight) by more than ``confidence`` standard errors of the fit
+    (a flight cut short by the end of a window, or seen by a noisy lifter, is not dropped on a
+    fit that cannot tell). Shorter flights are kept as predicted.
 
     Args:
         flight (Tensor): ``(B, T)`` bool, predicted flight.
@@ -46,6 +54,7 @@ def falling_flights(flight, com_height, fps, gravity, min_frames: int = 8,
         gravity (Tensor): ``(B,)`` the magnitude of g (m/s²).
         min_frames (int): Shortest flight checked.
         fall_range (tuple): Accepted ``(lowest, highest)`` fall, in units of g.
+        confidence (float): Standard errors the fit must clear the range by (0: the fit alone).
 
     Returns:
         tuple: ``flight (B, T)`` bool (a copy, on ``flight``'s device) and the number of frames
@@ -56,6 +65,8 @@ def falling_flights(flight, com_height, fps, gravity, min_frames: int = 8,
         raise ValueError(f'falling_flights: fall_range={fall_range}; expected 0 <= low < high')
     if min_frames < 3:
         raise ValueError(f'falling_flights: min_frames={min_frames}; a parabola needs >= 3')
+    if confidence < 0:
+        raise ValueError(f'falling_flights: confidence={confidence}; expected >= 0')
     out = flight.detach().cpu().numpy().astype(bool).copy()
     height = com_height.detach().cpu().double().numpy()
     fps = np.broadcast_to(np.asarray(torch.as_tensor(fps).detach().cpu().double()),
@@ -65,8 +76,8 @@ def falling_flights(flight, com_height, fps, gravity, min_frames: int = 8,
     dropped = 0
     for i in range(out.shape[0]):
         for a, b in flight_segments(out[i], min_length=min_frames):
-            acc = fall_acceleration(height[i, a:b], float(fps[i]))
-            if not -hi * g[i] <= acc <= -lo * g[i]:
+            acc, se = fall_acceleration(height[i, a:b], float(fps[i]))
+            if acc - confidence * se > -lo * g[i] or acc + confidence * se < -hi * g[i]:
                 out[i, a:b] = False
                 dropped += b - a
     return torch.as_tensor(out, device=flight.device), dropped

@@ -102,6 +102,9 @@ class StructuredPhysicsSolver(BaseModule):
         flight_check_min_frames (int): Shortest predicted flight checked (shorter ones are kept).
         flight_fall_range (tuple): ``(low, high)`` accepted fall, in units of g (a lifter whose
             metric scale is off by up to that factor still passes a true flight).
+        flight_fall_confidence (float): A flight is dropped only when its fit clears that range
+            by this many standard errors (a flight cut by a window's end is not dropped on a fit
+            that cannot tell).
 
     Shapes: ``q (B, T, J, 3)``, ``dt`` float or ``(B,)``; ``keypoints_2d (B, T, J, 2)``
     normalised camera coordinates; ``scores (B, T, J)``; ``gravity (B, 3)``.
@@ -128,6 +131,7 @@ class StructuredPhysicsSolver(BaseModule):
                  body_support: bool = False, acceleration_features: bool = False,
                  flight_fall_check: bool = False, flight_check_min_frames: int = 8,
                  flight_fall_range: Tuple[float, float] = (0.5, 2.0),
+                 flight_fall_confidence: float = 2.0,
                  init_cfg: Optional[dict] = None):
         super().__init__(init_cfg)
         if num_joints != 17:
@@ -172,6 +176,10 @@ class StructuredPhysicsSolver(BaseModule):
         self.flight_fall_check = bool(flight_fall_check)
         self.flight_check_min_frames = int(flight_check_min_frames)
         self.flight_fall_range = tuple(float(x) for x in flight_fall_range)
+        if flight_fall_confidence < 0:
+            raise ValueError(f'StructuredPhysicsSolver flight_fall_confidence='
+                             f'{flight_fall_confidence}: expected >= 0 (standard errors)')
+        self.flight_fall_confidence = float(flight_fall_confidence)
         self._warned_gravity = False
 
     def masses(self, dtype: Optional[torch.dtype] = None):
@@ -205,7 +213,7 @@ class StructuredPhysicsSolver(BaseModule):
         norm = torch.linalg.vector_norm(g, dim=-1)
         height = -(centre_of_mass(q, self.masses(q.dtype)) * (g / norm[:, None])[:, None]).sum(-1)
         out, _ = falling_flights(flight, height, fps, norm, self.flight_check_min_frames,
-                                 self.flight_fall_range)
+                                 self.flight_fall_range, self.flight_fall_confidence)
         return out
 
     def forward(self, q: torch.Tensor, dt: Union[float, torch.Tensor],

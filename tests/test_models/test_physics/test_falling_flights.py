@@ -11,14 +11,20 @@ G = STANDARD_GRAVITY
 
 
 def test_fall_acceleration_is_the_least_squares_quadratics():
-    """Against numpy's polynomial fit, and exact on a parabola."""
+    """Against numpy's polynomial fit (value and covariance), and exact on a parabola."""
     rng = np.random.default_rng(0)
     ts = np.arange(11) / 30.0
     h = 1.0 + 2.0 * ts - 0.5 * G * ts ** 2
-    assert fall_acceleration(h, 30.0) == pytest.approx(-G, rel=1e-9)
+    acc, se = fall_acceleration(h, 30.0)
+    assert acc == pytest.approx(-G, rel=1e-9) and se == pytest.approx(0, abs=1e-6)
     noisy = h + rng.normal(0, 0.02, h.shape)
-    assert fall_acceleration(noisy, 30.0) == pytest.approx(2 * np.polyfit(ts, noisy, 2)[0],
-                                                           rel=1e-9)
+    coef, cov = np.polyfit(ts, noisy, 2, cov='unscaled')
+    acc, se = fall_acceleration(noisy, 30.0)
+    assert acc == pytest.approx(2 * coef[0], rel=1e-9)
+    resid = noisy - np.polyval(coef, ts)
+    sigma2 = (resid ** 2).sum() / (len(ts) - 3)
+    assert se == pytest.approx(2 * np.sqrt(sigma2 * cov[0, 0]), rel=1e-6)
+    assert fall_acceleration(h[:3], 30.0)[1] == float('inf')
 
 
 def test_a_flight_is_kept_only_where_the_body_falls():
@@ -44,7 +50,7 @@ def test_a_flight_is_kept_only_where_the_body_falls():
             height[a:b] = 0.2                                # still, but too short to tell
     out, dropped = falling_flights(torch.as_tensor(flight[None]),
                                    torch.as_tensor(height[None]), torch.tensor([fps]),
-                                   torch.tensor([G]), min_frames=8)
+                                   torch.tensor([G]), min_frames=8, confidence=0.0)
     out = out[0].numpy()
     expected = flight.copy()
     for name in ('still', 'roll'):
@@ -55,10 +61,26 @@ def test_a_flight_is_kept_only_where_the_body_falls():
     # the same clip three times as tall: its falls are at 3 g and 4.8 g, no free falls either
     out3, _ = falling_flights(torch.as_tensor(flight[None]),
                               torch.as_tensor(3.0 * height[None]), torch.tensor([fps]),
-                              torch.tensor([G]), min_frames=8)
+                              torch.tensor([G]), min_frames=8, confidence=0.0)
     for name in ('fall', 'scaled'):
         assert not out3[0, slice(*segments[name])].any()
     assert out3[0, slice(*segments['short'])].all()
+    # with a noisy lifter (3 cm), a flight is dropped only where the fit clears the range by
+    # `confidence` standard errors: an 8-frame true fall that the plain fit reads at −0.34 g
+    # (outside the range) is kept at 2 standard errors; 20 frames of a body lying still are
+    # dropped either way
+    rng = np.random.default_rng(7)
+    s8 = (np.arange(8) - 3.5) / fps
+    noisy = np.concatenate([1.2 - 0.5 * G * s8 ** 2, np.full(20, 0.9)]) + rng.normal(0, 0.03, 28)
+    noisy_flight = torch.ones(1, 28, dtype=torch.bool)
+    noisy_flight[0, 8] = False                          # two predicted flights: 0-7, 9-27
+    kept = {}
+    for z in (0.0, 2.0):
+        o, _ = falling_flights(noisy_flight, torch.as_tensor(noisy[None]), torch.tensor([fps]),
+                               torch.tensor([G]), min_frames=8, confidence=z)
+        kept[z] = o[0].numpy()
+        assert not kept[z][9:].any()
+    assert not kept[0.0][:8].any() and kept[2.0][:8].all()
     with pytest.raises(ValueError, match='fall_range'):
         falling_flights(torch.as_tensor(flight[None]), torch.as_tensor(height[None]), fps, G,
                         fall_range=(1.0, 0.5))

@@ -345,8 +345,9 @@ def test_window_by_window_progress_counts_both_passes_once(flighty_model):
 def test_both_paths_keep_only_flights_whose_body_falls(flighty_model, tmp_path):
     """With ``flight_fall_check`` the windows path's re-thresholded blend of flight
     probabilities gets the same check as each window's solve: no flight of at least
-    ``flight_check_min_frames`` is left whose lifter COM does not fall at 0.5–2 g, on either
-    path, and the untrained lifter's flights that do not fall are dropped."""
+    ``flight_check_min_frames`` is left whose lifter COM clearly does not fall at
+    ``flight_fall_range`` × g, on either path, and the untrained lifter's flights that do not
+    fall are dropped."""
     from finephys.datasets.synthgym import generate_clip
     from finephys.models.physics.falling_flights import fall_acceleration
     from finephys.structures.constants import STANDARD_GRAVITY as G
@@ -368,6 +369,8 @@ def test_both_paths_keep_only_flights_whose_body_falls(flighty_model, tmp_path):
         blended = (result['contact_prob'] < pipeline.model.physics.contact_threshold).all(-1)
         assert result['flight'].sum() < blended.sum(), physics       # some were dropped
         height = -np.einsum('j,tjc->tc', m, result['s_dd'])[:, 1]     # level camera: up = −y
-        for a, b in flight_segments(result['flight'], min_length=8):
-            assert -2 * G <= fall_acceleration(height[a:b], 30.0) <= -0.5 * G, \
-                (physics, a, b)
+        solver = pipeline.model.physics
+        (lo, hi), z = solver.flight_fall_range, solver.flight_fall_confidence
+        for a, b in flight_segments(result['flight'], min_length=solver.flight_check_min_frames):
+            acc, se = fall_acceleration(height[a:b], 30.0)
+            assert acc - z * se <= -lo * G and acc + z * se >= -hi * G, (physics, a, b)

@@ -229,7 +229,9 @@ class StructuredPhysicsSolver(BaseModule):
         of :data:`CONTACT_JOINTS`, + the body-support channel with ``body_support``); ``flight``
         ``(B, T)``; ``scale``/``scale_valid`` ``(B,)``; ``forces`` (``contact`` ``(B, T, 3)``,
         ``internal`` ``(B, T, J, 3)``, ``gravity`` ``(B, 3)``, newtons); ``com`` ``(B, T, 3)``;
-        ``masses`` ``(J,)``; ``angular_momentum_residual`` (float); ``loss_noise`` (0)."""
+        ``masses`` ``(J,)``; ``angular_momentum_residual`` (float); ``loss_noise`` (0); with
+        ``flight_fall_check`` and no given flight, ``flight_dropped`` ``(B, T)`` (predicted
+        flight frames the check dropped)."""
         if q.dim() != 4 or q.shape[-1] != 3 or q.shape[2] != self.mass_fractions.numel():
             raise ValueError(f'StructuredPhysicsSolver: poses must be (B, T, 17, 3), got '
                              f'{tuple(q.shape)}')
@@ -257,10 +259,13 @@ class StructuredPhysicsSolver(BaseModule):
         logits = self.contact_net(feats.to(net_dtype))
         logits = logits.to(q.dtype)
         prob = torch.sigmoid(logits)
+        dropped = None
         if flight is None:
             flight = (prob < self.contact_threshold).all(-1)
             if self.flight_fall_check:
+                predicted = flight
                 flight = self.falling_flights(flight, q, g, fps)
+                dropped = predicted & ~flight     # called flight, but the body does not fall
         else:
             flight = torch.as_tensor(flight, device=q.device).bool().reshape(b, t)
 
@@ -308,10 +313,13 @@ class StructuredPhysicsSolver(BaseModule):
                                                 g[:, None]),
                       internal=self.body_mass * m[None, None, :, None] *
                       finite_difference_acceleration(r.reshape(b, t, -1), dt).reshape(r.shape))
-        return dict(poses=poses, data_driven=q_dd, contact_logits=logits, contact_prob=prob,
-                    flight=flight, scale=scale, scale_valid=valid, forces=forces, com=com,
-                    masses=m, angular_momentum_residual=residual,
-                    loss_noise=q.new_zeros(()), params=None)
+        out = dict(poses=poses, data_driven=q_dd, contact_logits=logits, contact_prob=prob,
+                   flight=flight, scale=scale, scale_valid=valid, forces=forces, com=com,
+                   masses=m, angular_momentum_residual=residual,
+                   loss_noise=q.new_zeros(()), params=None)
+        if dropped is not None:
+            out['flight_dropped'] = dropped
+        return out
 
     def loss(self, outputs: dict, data_samples: dict) -> dict:
         """``loss_contact``: binary cross-entropy of the contact logits against
@@ -325,7 +333,8 @@ class StructuredPhysicsSolver(BaseModule):
         other frames), ``phys_internal_N`` (mean internal force per joint),
         ``phys_gravity_scale`` (mean scale on clips where it was estimated) and
         ``phys_gravity_scale_valid`` (the share of such clips: the rest had no usable flight and
-        keep the lifter's depth)."""
+        keep the lifter's depth) and, with ``flight_fall_check``, ``phys_flight_dropped`` (the
+        share of frames the contact predictor called flight where the body does not fall)."""
         diag = self.diagnostics(outputs)
         labels = data_samples.get('contacts') if data_samples is not None else None
         if labels is None:
@@ -366,6 +375,9 @@ class StructuredPhysicsSolver(BaseModule):
                 phys_grf_flight_N=grf[flight].mean() if flight.any() else zero,
                 phys_internal_N=torch.linalg.vector_norm(outputs['forces']['internal'],
                                                          dim=-1).mean())
+            if 'flight_dropped' in outputs:
+                # frames the contact predictor called flight where the body does not fall
+                out['phys_flight_dropped'] = outputs['flight_dropped'].float().mean()
             valid = outputs['scale_valid']
             # clips whose scale came from a flight; the others keep the lifter's depth
             out['phys_gravity_scale_valid'] = valid.float().mean()

@@ -107,8 +107,11 @@ def test_the_solver_drops_a_lying_bodys_predicted_flight():
             solver.contact_net.out.weight.zero_()
             solver.contact_net.out.bias.fill_(-20.0)
             outs[check] = solver(q, 1.0 / fps, gravity=gravity)
-    assert outs[False]['flight'].all()
+    assert outs[False]['flight'].all() and 'flight_dropped' not in outs[False]
     assert not outs[True]['flight'][0].any() and outs[True]['flight'][1].all()
+    # what was dropped is returned, and logged in training as a share of the frames
+    assert outs[True]['flight_dropped'][0].all() and not outs[True]['flight_dropped'][1].any()
+    assert float(StructuredPhysicsSolver.diagnostics(outs[True])['phys_flight_dropped']) == 0.5
     com = outs[True]['com'][1]
     acc = (com[2:] - 2 * com[1:-1] + com[:-2]) * fps ** 2
     torch.testing.assert_close(acc, gravity[1].expand_as(acc), atol=1e-6, rtol=0)

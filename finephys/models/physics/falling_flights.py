@@ -38,8 +38,8 @@ def fall_acceleration(height: np.ndarray, fps: float) -> Tuple[float, float]:
     return float(coef[2]), float(np.sqrt(var * np.linalg.inv(design.T @ design)[2, 2]))
 
 
-def falling_flights(flight, com_height, fps, gravity, min_frames: int = 8,
-                    fall_range: Tuple[float, float] = (0.5, 2.0), confidence: float = 2.0):
+def falling_flights(flight, com_height, fps, gravity, min_frames: int = 6,
+                    fall_range: Tuple[float, float] = (0.4, 2.0), confidence: float = 2.0):
     """Drop the predicted flights of at least ``min_frames`` frames whose centre of mass does not
     fall: a flight is dropped when its fitted acceleration along −g lies outside
     ``[−fall_range[1] g, −fall_range[0] g]`` (a lifter whose metric scale is off by up to that

@@ -129,8 +129,8 @@ class StructuredPhysicsSolver(BaseModule):
                  angular_momentum_trim: int = 0,
                  body_mass: float = 50.0, assume_no_hand_contact: bool = True,
                  body_support: bool = False, acceleration_features: bool = False,
-                 flight_fall_check: bool = False, flight_check_min_frames: int = 8,
-                 flight_fall_range: Tuple[float, float] = (0.5, 2.0),
+                 flight_fall_check: bool = False, flight_check_min_frames: int = 6,
+                 flight_fall_range: Tuple[float, float] = (0.4, 2.0),
                  flight_fall_confidence: float = 2.0,
                  init_cfg: Optional[dict] = None):
         super().__init__(init_cfg)
@@ -208,8 +208,9 @@ class StructuredPhysicsSolver(BaseModule):
     def falling_flights(self, flight, q, g, fps):
         """The predicted ``flight (B, T)`` without its flights of at least
         ``flight_check_min_frames`` whose centre of mass (of the lifter's ``q (B, T, J, 3)``,
-        along ``−g (B, 3)``) does not fall at ``flight_fall_range`` × g
-        (:func:`~finephys.models.physics.falling_flights.falling_flights`)."""
+        along ``−g (B, 3)``) clearly does not fall at ``flight_fall_range`` × g (by
+        ``flight_fall_confidence`` standard errors of the fit;
+        :func:`~finephys.models.physics.falling_flights.falling_flights`)."""
         norm = torch.linalg.vector_norm(g, dim=-1)
         height = -(centre_of_mass(q, self.masses(q.dtype)) * (g / norm[:, None])[:, None]).sum(-1)
         out, _ = falling_flights(flight, height, fps, norm, self.flight_check_min_frames,

@@ -38,6 +38,19 @@ def fall_acceleration(height: np.ndarray, fps: float) -> Tuple[float, float]:
     return float(coef[2]), float(np.sqrt(var * np.linalg.inv(design.T @ design)[2, 2]))
 
 
+def check_fall_settings(min_frames: int, fall_range: Tuple[float, float],
+                        confidence: float, where: str = 'falling_flights') -> None:
+    """Raise ``ValueError`` (naming ``where``) unless ``min_frames >= 3``, ``fall_range`` is
+    ``(low, high)`` with ``0 <= low < high`` (units of g) and ``confidence >= 0``."""
+    if min_frames < 3:
+        raise ValueError(f'{where}: min_frames={min_frames}; a parabola needs >= 3 frames')
+    if not 0.0 <= fall_range[0] < fall_range[1]:
+        raise ValueError(f'{where}: fall_range={fall_range}; expected (low, high) with '
+                         '0 <= low < high, in units of g')
+    if confidence < 0:
+        raise ValueError(f'{where}: confidence={confidence}; expected >= 0 standard errors')
+
+
 def falling_flights(flight, com_height, fps, gravity, min_frames: int = 6,
                     fall_range: Tuple[float, float] = (0.4, 2.0), confidence: float = 2.0):
     """Drop the predicted flights of at least ``min_frames`` frames whose centre of mass does not
@@ -57,27 +70,20 @@ def falling_flights(flight, com_height, fps, gravity, min_frames: int = 6,
         confidence (float): Standard errors the fit must clear the range by (0: the fit alone).
 
     Returns:
-        tuple: ``flight (B, T)`` bool (a copy, on ``flight``'s device) and the number of frames
-        that were dropped.
+        Tensor: ``flight (B, T)`` bool, a copy on ``flight``'s device (what was dropped is
+        ``flight & ~result``).
     """
+    check_fall_settings(min_frames, fall_range, confidence)
     lo, hi = fall_range
-    if not 0.0 <= lo < hi:
-        raise ValueError(f'falling_flights: fall_range={fall_range}; expected 0 <= low < high')
-    if min_frames < 3:
-        raise ValueError(f'falling_flights: min_frames={min_frames}; a parabola needs >= 3')
-    if confidence < 0:
-        raise ValueError(f'falling_flights: confidence={confidence}; expected >= 0')
     out = flight.detach().cpu().numpy().astype(bool).copy()
     height = com_height.detach().cpu().double().numpy()
     fps = np.broadcast_to(np.asarray(torch.as_tensor(fps).detach().cpu().double()),
                           (out.shape[0],))
     g = np.broadcast_to(np.asarray(torch.as_tensor(gravity).detach().cpu().double()),
                         (out.shape[0],))
-    dropped = 0
     for i in range(out.shape[0]):
         for a, b in flight_segments(out[i], min_length=min_frames):
             acc, se = fall_acceleration(height[i, a:b], float(fps[i]))
             if acc - confidence * se > -lo * g[i] or acc + confidence * se < -hi * g[i]:
                 out[i, a:b] = False
-                dropped += b - a
-    return torch.as_tensor(out, device=flight.device), dropped
+    return torch.as_tensor(out, device=flight.device)

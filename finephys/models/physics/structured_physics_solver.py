@@ -13,7 +13,7 @@ from finephys.structures.constants import STANDARD_GRAVITY
 
 from .angular_momentum import conserve_angular_momentum
 from .contact_net import CONTACT_JOINTS, ContactNet, contact_features
-from .falling_flights import falling_flights
+from .falling_flights import check_fall_settings, falling_flights
 from .gravity_scale import centre_of_mass_rays, gravity_scale
 from .rollout import finite_difference_acceleration
 from .structured_dynamics import (centre_of_mass, constrained_com_trajectory, flight_triples,
@@ -167,18 +167,12 @@ class StructuredPhysicsSolver(BaseModule):
         self.angular_momentum_in_training = angular_momentum_in_training
         self.min_keypoint_score, self.lifter_depth_std = min_keypoint_score, lifter_depth_std
         self.body_mass, self.assume_no_hand_contact = body_mass, assume_no_hand_contact
-        if flight_check_min_frames < 3:
-            raise ValueError(f'StructuredPhysicsSolver flight_check_min_frames='
-                             f'{flight_check_min_frames}: a parabola needs >= 3 frames')
-        if not 0.0 <= flight_fall_range[0] < flight_fall_range[1]:
-            raise ValueError(f'StructuredPhysicsSolver flight_fall_range={flight_fall_range}: '
-                             'expected (low, high) with 0 <= low < high, in units of g')
+        check_fall_settings(flight_check_min_frames, flight_fall_range, flight_fall_confidence,
+                            'StructuredPhysicsSolver (flight_check_min_frames, '
+                            'flight_fall_range, flight_fall_confidence)')
         self.flight_fall_check = bool(flight_fall_check)
         self.flight_check_min_frames = int(flight_check_min_frames)
         self.flight_fall_range = tuple(float(x) for x in flight_fall_range)
-        if flight_fall_confidence < 0:
-            raise ValueError(f'StructuredPhysicsSolver flight_fall_confidence='
-                             f'{flight_fall_confidence}: expected >= 0 (standard errors)')
         self.flight_fall_confidence = float(flight_fall_confidence)
         self._warned_gravity = False
 
@@ -213,9 +207,8 @@ class StructuredPhysicsSolver(BaseModule):
         :func:`~finephys.models.physics.falling_flights.falling_flights`)."""
         norm = torch.linalg.vector_norm(g, dim=-1)
         height = -(centre_of_mass(q, self.masses(q.dtype)) * (g / norm[:, None])[:, None]).sum(-1)
-        out, _ = falling_flights(flight, height, fps, norm, self.flight_check_min_frames,
-                                 self.flight_fall_range, self.flight_fall_confidence)
-        return out
+        return falling_flights(flight, height, fps, norm, self.flight_check_min_frames,
+                               self.flight_fall_range, self.flight_fall_confidence)
 
     def forward(self, q: torch.Tensor, dt: Union[float, torch.Tensor],
                 keypoints_2d: Optional[torch.Tensor] = None,

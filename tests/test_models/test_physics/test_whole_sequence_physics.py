@@ -347,7 +347,7 @@ def test_both_paths_keep_only_flights_whose_body_falls(flighty_model, tmp_path):
     probabilities gets the same check as each window's solve: no flight of at least
     ``flight_check_min_frames`` is left whose lifter COM clearly does not fall at
     ``flight_fall_range`` × g, on either path, and the untrained lifter's flights that do not
-    fall are dropped."""
+    fall are dropped; with the person lost for 40 frames the output stays finite and checked."""
     from finephys.datasets.synthgym import generate_clip
     from finephys.models.physics.falling_flights import fall_acceleration
     from finephys.structures.constants import STANDARD_GRAVITY as G
@@ -362,12 +362,18 @@ def test_both_paths_keep_only_flights_whose_body_falls(flighty_model, tmp_path):
     scores = np.concatenate([c['keypoint_scores'] for c in clips])
     m = joint_mass_fractions()
     m = np.asarray(m, np.float64) / np.sum(m)
-    for physics in ('windows', 'sequence'):
+    # and the same clip with the person lost for 40 frames (longer than a window; scores 0, as
+    # the 2D step leaves lost frames after filling them)
+    lost_scores = scores.copy()
+    lost_scores[30:70] = 0.0
+    for physics, lost in (('windows', False), ('sequence', False), ('sequence', True)):
         pipeline = SkeletonPipeline(cfg, ckpt, logger='silent', physics=physics,
                                     gravity='level')
-        result = pipeline.lift(kp, scores, k, 30.0)
+        result = pipeline.lift(kp, lost_scores if lost else scores, k, 30.0)
+        assert all(np.isfinite(result[key]).all() for key in ('s_dd', 's_pp', 'fused'))
         blended = (result['contact_prob'] < pipeline.model.physics.contact_threshold).all(-1)
-        assert result['flight'].sum() < blended.sum(), physics       # some were dropped
+        if not lost:
+            assert result['flight'].sum() < blended.sum(), physics   # some were dropped
         height = -np.einsum('j,tjc->tc', m, result['s_dd'])[:, 1]     # level camera: up = −y
         solver = pipeline.model.physics
         (lo, hi), z = solver.flight_fall_range, solver.flight_fall_confidence

@@ -11,7 +11,7 @@ _base_ = ['./finephys-skeleton-structured_stage1_synthgym_tcn-lifter_frozen-lift
 model = dict(lifter=dict(_delete_=True, type='Estimator3DLifter', num_joints=17,
                          ray_correction=True, constant_bones=True, snap_to_rays=True),
              # as the real-mocap contacts config whose checkpoint it runs with
-             physics=dict(body_support=True, flight_fall_check=True),
+             physics=dict(body_support=True, flight_fall_check=True, flight_free_fall=True),
              frozen=[], loss_weights=dict(dd=0.0),
              # and the physics' constant bones (chosen on Pose2Sim's two-person trial, fused:
              # bone variation 3.05 → 0.0 %, MPJPE 123.9 → 123.0, P-MPJPE 68.1 → 68.7 mm)

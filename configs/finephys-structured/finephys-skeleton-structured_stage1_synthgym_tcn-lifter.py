@@ -21,7 +21,12 @@ model = dict(
                  # mass clearly does not fall at 0.4-2 g (by 2 standard errors of the fit; off
                  # here: SynthGym's supports are the feet)
                  flight_fall_check=False, flight_check_min_frames=6,
-                 flight_fall_range=(0.4, 2.0), flight_fall_confidence=2.0),
+                 flight_fall_range=(0.4, 2.0), flight_fall_confidence=2.0,
+                 # frames where the lifter's centre of mass falls at 0.6-1.5 g (a quadratic over
+                 # 10 frames, by 1 standard error) are flight while every contact probability is
+                 # below 0.9 (off here: the SynthGym-trained predictor finds SynthGym's flights)
+                 flight_free_fall=False, free_fall_window=10, free_fall_range=(0.6, 1.5),
+                 free_fall_confidence=1.0, free_fall_mark=4, free_fall_max_contact=0.9),
     loss_weights=dict(noise=0.0, contact=1.0),
     # lost frames (filled by interpolation before the model): the lifter trusts the filled 2D
     # (score 1.0), the solver ignores it (score 0 < min_keypoint_score) and carries the body

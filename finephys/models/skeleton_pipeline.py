@@ -415,18 +415,19 @@ class SkeletonPipeline:
         result['physics_over'] = 'windows'
         if contact is not None:
             physics = getattr(model, 'physics', None)
-            threshold = getattr(physics, 'contact_threshold', 0.5)
-            result['flight'] = (result['contact_prob'] < threshold).all(-1)
-            if getattr(physics, 'flight_fall_check', False):
-                # the windows' own solves dropped flights whose body does not fall; the
-                # re-thresholded blend of their probabilities must too
+            if hasattr(physics, 'flight_from_contacts'):
+                # the blend of the windows' probabilities is re-thresholded the way each
+                # window's solve found its flight (free fall, falling check)
                 g = np.array(LEVEL_GRAVITY if gravity is None else gravity, np.float64)
                 f64 = dict(dtype=torch.float64)
-                result['flight'] = physics.falling_flights(
-                    torch.as_tensor(result['flight'][None]),
+                result['flight'] = physics.flight_from_contacts(
+                    torch.as_tensor(result['contact_prob'][None], **f64),
                     torch.as_tensor(result['s_dd'][None], **f64),
                     torch.as_tensor(g[None], **f64),
-                    torch.tensor([float(fps)], **f64))[0].numpy()
+                    torch.tensor([float(fps)], **f64))['flight'][0].numpy()
+            else:
+                threshold = getattr(physics, 'contact_threshold', 0.5)
+                result['flight'] = (result['contact_prob'] < threshold).all(-1)
         return result
 
     def _lift_then_solve_sequence(self, norm, scores, observed, fps, show_progress,

@@ -1,4 +1,6 @@
-"""A predicted flight is kept only where the body's centre of mass falls.
+"""Flights read off the body's centre of mass: a predicted flight is kept only where the body
+falls, and a stretch where the body falls freely is flight even where the contact predictor
+doubts it.
 
 In flight the centre of mass accelerates at ``g`` along gravity, whatever the body does; on a
 support (a roll's back, a cartwheel's hands, lying down) it does not. A contact predictor that
@@ -6,6 +8,11 @@ has seen few such supports calls them flight, and the structured solver then for
 of mass onto a parabola it never followed. The lifter's own centre of mass tells the two apart
 once a predicted flight is long enough to fit a parabola to: its acceleration along −g is near
 −g in a flight (scaled by the lifter's metric error) and near 0, or positive, on a support.
+
+The converse holds too: a body whose centre of mass falls at about g for a third of a second has
+(almost) no support, whatever the contact predictor says. A predictor trained on few real
+flights doubts a real jump (contact probabilities of 0.5–0.8 all through its flight), while the
+lifter's centre of mass falls at g there (:func:`free_fall_frames`).
 """
 from typing import Tuple
 
@@ -87,3 +94,67 @@ def falling_flights(flight, com_height, fps, gravity, min_frames: int = 6,
             if acc - confidence * se > -lo * g[i] or acc + confidence * se < -hi * g[i]:
                 out[i, a:b] = False
     return torch.as_tensor(out, device=flight.device)
+
+
+def check_free_fall_settings(window: int, fall_range: Tuple[float, float], confidence: float,
+                             mark: int, where: str = 'free_fall_frames') -> None:
+    """Raise ``ValueError`` (naming ``where``) unless ``window >= 4`` (a quadratic and one
+    residual), ``1 <= mark <= window``, ``fall_range`` is ``(low, high)`` with
+    ``0 < low < high`` (units of g) and ``confidence >= 0``."""
+    if window < 4:
+        raise ValueError(f'{where}: window={window}; a quadratic fit with a residual needs >= 4 '
+                         'frames')
+    if not 1 <= mark <= window:
+        raise ValueError(f'{where}: mark={mark}; expected 1 <= mark <= window ({window})')
+    if not 0.0 < fall_range[0] < fall_range[1]:
+        raise ValueError(f'{where}: fall_range={fall_range}; expected (low, high) with '
+                         '0 < low < high, in units of g')
+    if confidence < 0:
+        raise ValueError(f'{where}: confidence={confidence}; expected >= 0 standard errors')
+
+
+def free_fall_frames(com_height, fps, gravity, window: int = 10,
+                     fall_range: Tuple[float, float] = (0.6, 1.5), confidence: float = 1.0,
+                     mark: int = 4):
+    """Frames where the centre of mass falls freely: a least-squares quadratic through each
+    ``window`` consecutive frames of ``com_height`` whose acceleration along −g lies inside
+    ``[−fall_range[1] g, −fall_range[0] g]`` by at least ``confidence`` standard errors (of the
+    fit's residuals) marks the ``mark`` frames at the middle of its window (the ends of a window
+    that just covers a flight overhang the take-off and the landing).
+
+    Args:
+        com_height (Tensor): ``(B, T)`` the centre of mass along −g (m).
+        fps (Tensor | float): ``(B,)`` or one frame rate.
+        gravity (Tensor | float): ``(B,)`` or one magnitude of g (m/s²).
+        window (int): Frames per fit (10 at 30 fps: a third of a second).
+        fall_range (tuple): Accepted ``(lowest, highest)`` fall, in units of g.
+        confidence (float): Standard errors the fit must lie inside that range by.
+        mark (int): Middle frames of a passing window that are marked.
+
+    Returns:
+        Tensor: ``(B, T)`` bool on ``com_height``'s device; all False when ``T < window``.
+    """
+    check_free_fall_settings(window, fall_range, confidence, mark)
+    height = torch.as_tensor(com_height).detach().double()
+    b, t = height.shape
+    out = torch.zeros(b, t, dtype=torch.bool, device=height.device)
+    if t < window:
+        return out
+    fps = torch.as_tensor(fps, dtype=torch.float64, device=height.device).reshape(-1).expand(b)
+    g = torch.as_tensor(gravity, dtype=torch.float64, device=height.device).reshape(-1).expand(b)
+    # the fit in frame units (one design for every batch item): acceleration · fps² in m/s²
+    ts = torch.arange(window, dtype=torch.float64, device=height.device) - 0.5 * (window - 1)
+    design = torch.stack([torch.ones_like(ts), ts, 0.5 * ts ** 2], -1)        # (w, 3)
+    windows = height.unfold(1, window, 1)                                     # (B, N, w)
+    coef = windows @ torch.linalg.pinv(design).T                              # (B, N, 3)
+    residual = windows - coef @ design.T
+    var = (residual ** 2).sum(-1) / (window - 3)
+    scale = (fps ** 2)[:, None]
+    acc = coef[..., 2] * scale
+    se = (var * torch.linalg.inv(design.T @ design)[2, 2]).sqrt() * scale
+    lo, hi = fall_range
+    falls = (acc + confidence * se < -lo * g[:, None]) & (acc - confidence * se > -hi * g[:, None])
+    first = (window - mark) // 2
+    for k in range(mark):                     # window start a marks a + first + k
+        out[:, first + k:first + k + falls.shape[1]] |= falls
+    return out

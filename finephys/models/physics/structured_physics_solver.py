@@ -13,7 +13,8 @@ from finephys.structures.constants import STANDARD_GRAVITY
 
 from .angular_momentum import conserve_angular_momentum
 from .contact_net import CONTACT_JOINTS, ContactNet, contact_features
-from .falling_flights import check_fall_settings, falling_flights
+from .falling_flights import (check_fall_settings, check_free_fall_settings,
+                              falling_flights, free_fall_frames)
 from .gravity_scale import centre_of_mass_rays, gravity_scale
 from .rollout import finite_difference_acceleration
 from .structured_dynamics import (centre_of_mass, constrained_com_trajectory, flight_triples,
@@ -105,6 +106,16 @@ class StructuredPhysicsSolver(BaseModule):
         flight_fall_confidence (float): A flight is dropped only when its fit clears that range
             by this many standard errors (a flight cut by a window's end is not dropped on a fit
             that cannot tell).
+        flight_free_fall (bool): Also call flight the frames where the lifter's centre of mass
+            falls freely (:func:`~.falling_flights.free_fall_frames`: a quadratic over
+            ``free_fall_window`` frames falling at ``free_fall_range`` × g by
+            ``free_fall_confidence`` standard errors marks its ``free_fall_mark`` middle frames)
+            while every contact probability is below ``free_fall_max_contact``: a predictor
+            that has seen few real flights doubts a real jump (probabilities 0.5–0.8 all
+            through it) whose body visibly falls at g. Applied before ``flight_fall_check``.
+            The metric scale from gravity is measured on the other flight frames only.
+        free_fall_window, free_fall_range, free_fall_confidence, free_fall_mark,
+            free_fall_max_contact: See ``flight_free_fall``.
 
     Shapes: ``q (B, T, J, 3)``, ``dt`` float or ``(B,)``; ``keypoints_2d (B, T, J, 2)``
     normalised camera coordinates; ``scores (B, T, J)``; ``gravity (B, 3)``.
@@ -131,7 +142,11 @@ class StructuredPhysicsSolver(BaseModule):
                  body_support: bool = False, acceleration_features: bool = False,
                  flight_fall_check: bool = False, flight_check_min_frames: int = 6,
                  flight_fall_range: Tuple[float, float] = (0.4, 2.0),
-                 flight_fall_confidence: float = 2.0,
+                 flight_fall_confidence: float = 2.0, flight_free_fall: bool = False,
+                 free_fall_window: int = 10,
+                 free_fall_range: Tuple[float, float] = (0.6, 1.5),
+                 free_fall_confidence: float = 1.0, free_fall_mark: int = 4,
+                 free_fall_max_contact: float = 0.9,
                  init_cfg: Optional[dict] = None):
         super().__init__(init_cfg)
         if num_joints != 17:
@@ -174,6 +189,18 @@ class StructuredPhysicsSolver(BaseModule):
         self.flight_check_min_frames = int(flight_check_min_frames)
         self.flight_fall_range = tuple(float(x) for x in flight_fall_range)
         self.flight_fall_confidence = float(flight_fall_confidence)
+        check_free_fall_settings(free_fall_window, free_fall_range, free_fall_confidence,
+                                 free_fall_mark, 'StructuredPhysicsSolver (free_fall_window, '
+                                 'free_fall_range, free_fall_confidence, free_fall_mark)')
+        if not contact_threshold <= free_fall_max_contact <= 1.0:
+            raise ValueError(f'StructuredPhysicsSolver: free_fall_max_contact='
+                             f'{free_fall_max_contact}; expected in [contact_threshold '
+                             f'({contact_threshold}), 1]')
+        self.flight_free_fall = bool(flight_free_fall)
+        self.free_fall_window, self.free_fall_mark = int(free_fall_window), int(free_fall_mark)
+        self.free_fall_range = tuple(float(x) for x in free_fall_range)
+        self.free_fall_confidence = float(free_fall_confidence)
+        self.free_fall_max_contact = float(free_fall_max_contact)
         self._warned_gravity = False
 
     def masses(self, dtype: Optional[torch.dtype] = None):
@@ -199,6 +226,43 @@ class StructuredPhysicsSolver(BaseModule):
             self._warned_gravity = True
         return q.new_tensor([0.0, STANDARD_GRAVITY, 0.0]).expand(b, 3)
 
+    def com_height(self, q, g):
+        """The centre of mass of ``q (B, T, J, 3)`` along ``−g (B, 3)``: ``(B, T)`` metres."""
+        norm = torch.linalg.vector_norm(g, dim=-1)
+        return -(centre_of_mass(q, self.masses(q.dtype)) * (g / norm[:, None])[:, None]).sum(-1)
+
+    def flight_from_contacts(self, prob, q, g, fps) -> dict:
+        """Flight frames from the contact probabilities ``prob (B, T, C)`` and the lifter's
+        ``q (B, T, J, 3)``: every probability below ``contact_threshold``; with
+        ``flight_free_fall``, or below ``free_fall_max_contact`` where the centre of mass falls
+        freely; with ``flight_fall_check``, without the flights whose body does not fall.
+
+        Args:
+            g (Tensor): ``(B, 3)`` gravity in the camera frame.
+            fps (Tensor): ``(B,)``.
+
+        Returns:
+            dict: ``flight`` ``(B, T)`` bool; ``free_fall`` (frames the free-fall cue added;
+            with ``flight_free_fall``) and ``dropped`` (flight frames the fall check dropped;
+            with ``flight_fall_check``).
+        """
+        flight = (prob < self.contact_threshold).all(-1)
+        out = {}
+        if self.flight_free_fall:
+            falls = free_fall_frames(self.com_height(q, g), fps,
+                                     torch.linalg.vector_norm(g, dim=-1), self.free_fall_window,
+                                     self.free_fall_range, self.free_fall_confidence,
+                                     self.free_fall_mark).to(flight.device)
+            added = falls & (prob < self.free_fall_max_contact).all(-1) & ~flight
+            flight = flight | added
+            out['free_fall'] = added
+        if self.flight_fall_check:
+            predicted = flight
+            flight = self.falling_flights(flight, q, g, fps)
+            out['dropped'] = predicted & ~flight      # called flight, but the body does not fall
+        out['flight'] = flight
+        return out
+
     def falling_flights(self, flight, q, g, fps):
         """The predicted ``flight (B, T)`` without its flights of at least
         ``flight_check_min_frames`` whose centre of mass (of the lifter's ``q (B, T, J, 3)``,
@@ -206,8 +270,8 @@ class StructuredPhysicsSolver(BaseModule):
         ``flight_fall_confidence`` standard errors of the fit;
         :func:`~finephys.models.physics.falling_flights.falling_flights`)."""
         norm = torch.linalg.vector_norm(g, dim=-1)
-        height = -(centre_of_mass(q, self.masses(q.dtype)) * (g / norm[:, None])[:, None]).sum(-1)
-        return falling_flights(flight, height, fps, norm, self.flight_check_min_frames,
+        return falling_flights(flight, self.com_height(q, g), fps, norm,
+                               self.flight_check_min_frames,
                                self.flight_fall_range, self.flight_fall_confidence)
 
     def forward(self, q: torch.Tensor, dt: Union[float, torch.Tensor],
@@ -225,7 +289,9 @@ class StructuredPhysicsSolver(BaseModule):
         ``internal`` ``(B, T, J, 3)``, ``gravity`` ``(B, 3)``, newtons); ``com`` ``(B, T, 3)``;
         ``masses`` ``(J,)``; ``angular_momentum_residual`` (float); ``loss_noise`` (0); with
         ``flight_fall_check`` and no given flight, ``flight_dropped`` ``(B, T)`` (predicted
-        flight frames the check dropped)."""
+        flight frames the check dropped); with ``flight_free_fall`` and no given flight,
+        ``flight_free_fall`` ``(B, T)`` (frames called flight because the body falls freely;
+        :meth:`flight_from_contacts`)."""
         if q.dim() != 4 or q.shape[-1] != 3 or q.shape[2] != self.mass_fractions.numel():
             raise ValueError(f'StructuredPhysicsSolver: poses must be (B, T, 17, 3), got '
                              f'{tuple(q.shape)}')
@@ -253,13 +319,10 @@ class StructuredPhysicsSolver(BaseModule):
         logits = self.contact_net(feats.to(net_dtype))
         logits = logits.to(q.dtype)
         prob = torch.sigmoid(logits)
-        dropped = None
+        found = {}
         if flight is None:
-            flight = (prob < self.contact_threshold).all(-1)
-            if self.flight_fall_check:
-                predicted = flight
-                flight = self.falling_flights(flight, q, g, fps)
-                dropped = predicted & ~flight     # called flight, but the body does not fall
+            found = self.flight_from_contacts(prob, q, g, fps)
+            flight = found['flight']
         else:
             flight = torch.as_tensor(flight, device=q.device).bool().reshape(b, t)
 
@@ -271,7 +334,12 @@ class StructuredPhysicsSolver(BaseModule):
         if keypoints_2d is not None:
             rays = centre_of_mass_rays(keypoints_2d, scores, q, m, self.min_keypoint_score)
         if self.metric_scale and rays is not None:
-            scale, valid, _ = gravity_scale(rays, centre_of_mass(q, m)[..., 2], flight, g, dt,
+            # not on the frames called flight because the lifter's COM falls at ~g: chosen for
+            # falling at about g in the lifter's own scale, they cannot measure that scale
+            # (measured on them, the real-motion val set's root error went +86 % → +100 %
+            # of the lifter's)
+            measured = flight & ~found['free_fall'] if 'free_fall' in found else flight
+            scale, valid, _ = gravity_scale(rays, centre_of_mass(q, m)[..., 2], measured, g, dt,
                                             self.min_scale_flight_frames,
                                             self.scale_trim_frames,
                                             prior_std=self.lifter_depth_std)
@@ -311,8 +379,10 @@ class StructuredPhysicsSolver(BaseModule):
                    flight=flight, scale=scale, scale_valid=valid, forces=forces, com=com,
                    masses=m, angular_momentum_residual=residual,
                    loss_noise=q.new_zeros(()), params=None)
-        if dropped is not None:
-            out['flight_dropped'] = dropped
+        if 'dropped' in found:
+            out['flight_dropped'] = found['dropped']
+        if 'free_fall' in found:
+            out['flight_free_fall'] = found['free_fall']
         return out
 
     def loss(self, outputs: dict, data_samples: dict) -> dict:
@@ -328,7 +398,9 @@ class StructuredPhysicsSolver(BaseModule):
         ``phys_gravity_scale`` (mean scale on clips where it was estimated) and
         ``phys_gravity_scale_valid`` (the share of such clips: the rest had no usable flight and
         keep the lifter's depth) and, with ``flight_fall_check``, ``phys_flight_dropped`` (the
-        share of frames the contact predictor called flight where the body does not fall)."""
+        share of frames the contact predictor called flight where the body does not fall), with
+        ``flight_free_fall``, ``phys_flight_free_fall`` (the share called flight because the
+        body falls freely)."""
         diag = self.diagnostics(outputs)
         labels = data_samples.get('contacts') if data_samples is not None else None
         if labels is None:
@@ -372,6 +444,9 @@ class StructuredPhysicsSolver(BaseModule):
             if 'flight_dropped' in outputs:
                 # frames the contact predictor called flight where the body does not fall
                 out['phys_flight_dropped'] = outputs['flight_dropped'].float().mean()
+            if 'flight_free_fall' in outputs:
+                # frames called flight because the body falls freely, though contact was doubted
+                out['phys_flight_free_fall'] = outputs['flight_free_fall'].float().mean()
             valid = outputs['scale_valid']
             # clips whose scale came from a flight; the others keep the lifter's depth
             out['phys_gravity_scale_valid'] = valid.float().mean()

@@ -380,3 +380,61 @@ def test_both_paths_keep_only_flights_whose_body_falls(flighty_model, tmp_path):
         for a, b in flight_segments(result['flight'], min_length=solver.flight_check_min_frames):
             acc, se = fall_acceleration(height[a:b], 30.0)
             assert acc - z * se <= -lo * G and acc + z * se >= -hi * G, (physics, a, b)
+
+
+
+def test_both_paths_call_a_doubted_free_fall_flight(tmp_path):
+    """The real-video config (the estimator's 3D placed in the camera: here an ideal estimator of
+    a SynthGym stag jump, so S_dd falls at g in flight), its contact net doubting every frame
+    (probabilities ≈ 0.73, above the threshold, below ``free_fall_max_contact``): without
+    ``flight_free_fall`` nothing is flight; with it, on both paths, the frames a slow loop of
+    quadratic fits finds falling freely on S_dd are flight, and they lie inside the true
+    flight."""
+    from finephys.datasets.synthgym import generate_clip
+    from finephys.models.physics.falling_flights import fall_acceleration
+    from finephys.structures import estimator_head_from_h36m, ray_rotation
+    from finephys.structures.constants import STANDARD_GRAVITY as G
+    register_all_modules(init_default_scope=True)
+    cfg = Config.fromfile('configs/finephys-structured/'
+                          'finephys-skeleton-structured_stage1_synthgym_estimator3d-lifter.py')
+    torch.manual_seed(0)
+    model = MODELS.build(cfg.model)
+    with torch.no_grad():
+        model.physics.contact_net.out.weight.zero_()
+        model.physics.contact_net.out.bias.fill_(1.0)
+    torch.save(dict(state_dict=model.state_dict()), tmp_path / 'model.pth')
+    clip = generate_clip('stag jump', 1, dtype=np.float64)
+    x = clip['keypoints_3d'].astype(np.float64)
+    face = estimator_head_from_h36m(x)
+    world = np.einsum('tji,tkj->tki', ray_rotation(face[:, 0]), face - face[:, :1])
+    k = clip['camera']['K'].astype(np.float64)
+    k = k[0] if k.ndim == 3 else k
+    kp = face[..., :2] / face[..., 2:] * k[[0, 1], [0, 1]] + k[:2, 2]
+    scores = np.ones(kp.shape[:2])
+    m = joint_mass_fractions()
+    m = np.asarray(m, np.float64) / np.sum(m)
+    gravity = np.asarray(clip['camera']['gravity'], np.float64).reshape(-1, 3)[0]
+    up = -gravity / np.linalg.norm(gravity)
+    for free_fall in (False, True):
+        cfg.model.physics.flight_free_fall = free_fall
+        for physics in ('windows', 'sequence'):
+            pipeline = SkeletonPipeline(Config(cfg.to_dict()), str(tmp_path / 'model.pth'),
+                                        logger='silent', physics=physics)
+            result = pipeline.lift(kp, scores, k, 30.0, keypoints_3d_estimator=world,
+                                   gravity=gravity)
+            assert all(np.isfinite(result[key]).all() for key in ('s_dd', 's_pp', 'fused'))
+            if not free_fall:
+                assert not result['flight'].any(), physics
+                continue
+            solver = pipeline.model.physics
+            height = np.einsum('j,tjc->tc', m, result['s_dd']) @ up
+            w, mark = solver.free_fall_window, solver.free_fall_mark
+            (lo, hi), z = solver.free_fall_range, solver.free_fall_confidence
+            falls = np.zeros(len(height), bool)
+            for a in range(len(height) - w + 1):
+                acc, se = fall_acceleration(height[a:a + w], 30.0)
+                if -hi * G < acc - z * se and acc + z * se < -lo * G:
+                    falls[a + (w - mark) // 2:a + (w - mark) // 2 + mark] = True
+            assert falls.sum() >= 4, physics
+            np.testing.assert_array_equal(result['flight'], falls, err_msg=physics)
+            assert not (result['flight'] & ~clip['flight']).any(), physics

@@ -113,10 +113,12 @@ def _rollout_segment(x, m, a, b, target, start_rotation=None):
     return out, rots, worst
 
 
-def _fit_momentum(x, m, a, b, iters=4, step=1e-4):
+def _fit_momentum(x, m, a, b, iters=50, step=1e-4, rtol=1e-6):
     """``L̄ dt`` and the middle frame's rotation minimising the mass-weighted squared distance
     between the integrated flight and the data (Gauss–Newton on 6 parameters, finite-difference
-    Jacobian), started from the data's mean momentum and no rotation."""
+    Jacobian, the step halved until the cost falls), started from the data's mean momentum and
+    no rotation; it stops when an iteration lowers the cost by less than ``rtol`` of it (or
+    after ``iters``)."""
     seg = x[a:b]
     theta = np.zeros(6)
     theta[:3] = np.einsum('j,tjc->tc', m, np.cross(seg[:-1], seg[1:])).mean(0)
@@ -127,19 +129,27 @@ def _fit_momentum(x, m, a, b, iters=4, step=1e-4):
         return ((out - seg) * sw).reshape(-1)
 
     base = resid(theta)
+    cost = base @ base
     for _ in range(iters):
         scales = np.array([step * max(np.linalg.norm(theta[:3]), 1e-3)] * 3 + [1e-5] * 3)
         jac = np.stack([(resid(theta + h * e) - base) / h for h, e in zip(scales, np.eye(6))], 1)
         delta = np.linalg.lstsq(jac, -base, rcond=None)[0]
-        new = resid(theta + delta)
-        if new @ new >= base @ base:
+        frac = 1.0
+        while frac >= 1 / 16:
+            new = resid(theta + frac * delta)
+            if new @ new < cost:
+                break
+            frac *= 0.5
+        else:
             break
-        theta, base = theta + delta, new
+        theta, base, previous, cost = theta + frac * delta, new, cost, new @ new
+        if previous - cost <= rtol * previous:
+            break
     return theta[:3], _rodrigues(theta[3:])
 
 
 def conserve_angular_momentum(r, masses, flight, dt, min_length=3, blend_frames=4,
-                              fit_momentum=True, trim=0):
+                              fit_momentum=True, trim=0, fit_iters=50, fit_rtol=1e-6):
     """Hold the discrete angular momentum about the COM constant in every flight, exactly.
 
     For a flight segment ``[a, b)`` the middle frame is kept and each next frame is the data
@@ -163,6 +173,11 @@ def conserve_angular_momentum(r, masses, flight, dt, min_length=3, blend_frames=
         fit_momentum (bool): Refine ``L̄`` by least squares to the data.
         trim (int): Frames at each end of a (predicted) flight left to the contact blend: the
             take-off and landing frames are the ones a contact predictor gets wrong.
+        fit_iters (int): Most Gauss–Newton iterations of the fit.
+        fit_rtol (float): The fit stops when an iteration lowers its cost by less than this
+            fraction (a salto's long, fast-turning flight needs tens of iterations: stopped at
+            4, its integrated orientation stayed off the data and cost S_pp 1.3 % MPJPE on
+            SynthGym val).
 
     Returns:
         tuple: corrected ``r`` ``(B, T, J, 3)`` (same dtype), and the largest residual
@@ -180,7 +195,7 @@ def conserve_angular_momentum(r, masses, flight, dt, min_length=3, blend_frames=
         for a, b in flight_segments(fl[i], min_length + 2 * trim):
             a, b = a + trim, b - trim
             if fit_momentum:
-                target, start = _fit_momentum(x[i], m, a, b)
+                target, start = _fit_momentum(x[i], m, a, b, fit_iters, rtol=fit_rtol)
             else:
                 seg = x[i, a:b]
                 target = np.einsum('j,tjc->tc', m, np.cross(seg[:-1], seg[1:])).mean(0)

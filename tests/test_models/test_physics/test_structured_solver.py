@@ -395,3 +395,25 @@ def test_angular_momentum_trim_leaves_the_flight_ends_to_the_blend(salto):
     inner = lm[a + 1:b - 2]
     assert np.abs(inner - inner.mean(0)).max() < 1e-9             # held inside
     assert np.abs(lm[a] - inner.mean(0)).max() > 1e-6              # not at take-off
+
+
+def test_the_angular_momentum_fit_runs_to_convergence(salto):
+    """The fitted ``L̄`` and start orientation are iterated until the cost stops falling: the
+    default output is the one of 200 iterations without a tolerance, and one iteration leaves
+    the flight farther from the data (the fit stopped after 4 iterations used to cost S_pp
+    1.3 % MPJPE on SynthGym val, where lifter errors start it far from its optimum)."""
+    q = _noisy(salto, 0.03)
+    m = torch.tensor(joint_mass_fractions())
+    r = q - centre_of_mass(q, m)[:, :, None]
+    flight = torch.tensor(salto['flight'])[None]
+    dt = torch.tensor([1 / 30.0], dtype=torch.float64)
+    w = (m / m.sum())[None, :, None]
+
+    def cost(out):
+        return float((((out[0] - r[0]) ** 2) * w).sum((-1, -2))[flight[0]].sum())
+
+    default, _ = conserve_angular_momentum(r, m, flight, dt)
+    long, _ = conserve_angular_momentum(r, m, flight, dt, fit_iters=200, fit_rtol=0.0)
+    one, _ = conserve_angular_momentum(r, m, flight, dt, fit_iters=1)
+    torch.testing.assert_close(default, long, atol=1e-6, rtol=0)
+    assert cost(default) < cost(one) - 1e-4

@@ -242,8 +242,8 @@ class StructuredPhysicsSolver(BaseModule):
             fps (Tensor): ``(B,)``.
 
         Returns:
-            dict: ``flight`` ``(B, T)`` bool; ``free_fall`` (frames the free-fall cue added;
-            with ``flight_free_fall``) and ``dropped`` (flight frames the fall check dropped;
+            dict: ``flight`` ``(B, T)`` bool; ``free_fall`` (flight frames the free-fall cue
+            added; with ``flight_free_fall``) and ``dropped`` (flight frames the fall check dropped;
             with ``flight_fall_check``).
         """
         flight = (prob < self.contact_threshold).all(-1)
@@ -260,6 +260,8 @@ class StructuredPhysicsSolver(BaseModule):
             predicted = flight
             flight = self.falling_flights(flight, q, g, fps)
             out['dropped'] = predicted & ~flight      # called flight, but the body does not fall
+            if 'free_fall' in out:
+                out['free_fall'] = out['free_fall'] & flight
         out['flight'] = flight
         return out
 

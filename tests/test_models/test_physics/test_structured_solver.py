@@ -401,7 +401,7 @@ def test_the_angular_momentum_fit_runs_to_convergence(salto):
     """The fitted ``L̄`` and start orientation are iterated until the cost stops falling: the
     default output is the one of 200 iterations without a tolerance, and one iteration leaves
     the flight farther from the data (the fit stopped after 4 iterations used to cost S_pp
-    1.3 % MPJPE on SynthGym val, where lifter errors start it far from its optimum)."""
+    2.8 % MPJPE on SynthGym val, where lifter errors start it far from its optimum)."""
     q = _noisy(salto, 0.03)
     m = torch.tensor(joint_mass_fractions())
     r = q - centre_of_mass(q, m)[:, :, None]

@@ -99,18 +99,17 @@ def falling_flights(flight, com_height, fps, gravity, min_frames: int = 6,
 def check_free_fall_settings(window: int, fall_range: Tuple[float, float], confidence: float,
                              mark: int, where: str = 'free_fall_frames') -> None:
     """Raise ``ValueError`` (naming ``where``) unless ``window >= 4`` (a quadratic and one
-    residual), ``1 <= mark <= window``, ``fall_range`` is ``(low, high)`` with
-    ``0 < low < high`` (units of g) and ``confidence >= 0``."""
+    residual), ``1 <= mark <= window`` and the range and confidence pass
+    :func:`check_fall_settings` with ``low > 0`` (a free fall must fall)."""
     if window < 4:
         raise ValueError(f'{where}: window={window}; a quadratic fit with a residual needs >= 4 '
                          'frames')
     if not 1 <= mark <= window:
         raise ValueError(f'{where}: mark={mark}; expected 1 <= mark <= window ({window})')
-    if not 0.0 < fall_range[0] < fall_range[1]:
-        raise ValueError(f'{where}: fall_range={fall_range}; expected (low, high) with '
-                         '0 < low < high, in units of g')
-    if confidence < 0:
-        raise ValueError(f'{where}: confidence={confidence}; expected >= 0 standard errors')
+    check_fall_settings(window, fall_range, confidence, where)
+    if fall_range[0] <= 0.0:
+        raise ValueError(f'{where}: fall_range={fall_range}; a free fall needs low > 0 (units '
+                         'of g)')
 
 
 def free_fall_frames(com_height, fps, gravity, window: int = 10,

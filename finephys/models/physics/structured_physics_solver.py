@@ -226,16 +226,13 @@ class StructuredPhysicsSolver(BaseModule):
             self._warned_gravity = True
         return q.new_tensor([0.0, STANDARD_GRAVITY, 0.0]).expand(b, 3)
 
-    def com_height(self, q, g):
-        """The centre of mass of ``q (B, T, J, 3)`` along ``−g (B, 3)``: ``(B, T)`` metres."""
-        norm = torch.linalg.vector_norm(g, dim=-1)
-        return -(centre_of_mass(q, self.masses(q.dtype)) * (g / norm[:, None])[:, None]).sum(-1)
-
     def flight_from_contacts(self, prob, q, g, fps) -> dict:
         """Flight frames from the contact probabilities ``prob (B, T, C)`` and the lifter's
         ``q (B, T, J, 3)``: every probability below ``contact_threshold``; with
         ``flight_free_fall``, or below ``free_fall_max_contact`` where the centre of mass falls
-        freely; with ``flight_fall_check``, without the flights whose body does not fall.
+        freely (:func:`~.falling_flights.free_fall_frames`); with ``flight_fall_check``, without
+        the flights of at least ``flight_check_min_frames`` whose centre of mass clearly does
+        not fall at ``flight_fall_range`` × g (:func:`~.falling_flights.falling_flights`).
 
         Args:
             g (Tensor): ``(B, 3)`` gravity in the camera frame.
@@ -243,14 +240,19 @@ class StructuredPhysicsSolver(BaseModule):
 
         Returns:
             dict: ``flight`` ``(B, T)`` bool; ``free_fall`` (flight frames the free-fall cue
-            added; with ``flight_free_fall``) and ``dropped`` (flight frames the fall check dropped;
-            with ``flight_fall_check``).
+            added; with ``flight_free_fall``) and ``dropped`` (flight frames the fall check
+            dropped; with ``flight_fall_check``).
         """
         flight = (prob < self.contact_threshold).all(-1)
         out = {}
+        if not (self.flight_free_fall or self.flight_fall_check):
+            out['flight'] = flight
+            return out
+        # the lifter's centre of mass along −g, once for both cues
+        norm = torch.linalg.vector_norm(g, dim=-1)
+        height = -(centre_of_mass(q, self.masses(q.dtype)) * (g / norm[:, None])[:, None]).sum(-1)
         if self.flight_free_fall:
-            falls = free_fall_frames(self.com_height(q, g), fps,
-                                     torch.linalg.vector_norm(g, dim=-1), self.free_fall_window,
+            falls = free_fall_frames(height, fps, norm, self.free_fall_window,
                                      self.free_fall_range, self.free_fall_confidence,
                                      self.free_fall_mark).to(flight.device)
             added = falls & (prob < self.free_fall_max_contact).all(-1) & ~flight
@@ -258,23 +260,13 @@ class StructuredPhysicsSolver(BaseModule):
             out['free_fall'] = added
         if self.flight_fall_check:
             predicted = flight
-            flight = self.falling_flights(flight, q, g, fps)
+            flight = falling_flights(flight, height, fps, norm, self.flight_check_min_frames,
+                                     self.flight_fall_range, self.flight_fall_confidence)
             out['dropped'] = predicted & ~flight      # called flight, but the body does not fall
             if 'free_fall' in out:
                 out['free_fall'] = out['free_fall'] & flight
         out['flight'] = flight
         return out
-
-    def falling_flights(self, flight, q, g, fps):
-        """The predicted ``flight (B, T)`` without its flights of at least
-        ``flight_check_min_frames`` whose centre of mass (of the lifter's ``q (B, T, J, 3)``,
-        along ``−g (B, 3)``) clearly does not fall at ``flight_fall_range`` × g (by
-        ``flight_fall_confidence`` standard errors of the fit;
-        :func:`~finephys.models.physics.falling_flights.falling_flights`)."""
-        norm = torch.linalg.vector_norm(g, dim=-1)
-        return falling_flights(flight, self.com_height(q, g), fps, norm,
-                               self.flight_check_min_frames,
-                               self.flight_fall_range, self.flight_fall_confidence)
 
     def forward(self, q: torch.Tensor, dt: Union[float, torch.Tensor],
                 keypoints_2d: Optional[torch.Tensor] = None,

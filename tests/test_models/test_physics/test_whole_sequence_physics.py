@@ -389,7 +389,8 @@ def test_both_paths_call_a_doubted_free_fall_flight(tmp_path):
     (probabilities ≈ 0.73, above the threshold, below ``free_fall_max_contact``): without
     ``flight_free_fall`` nothing is flight; with it, on both paths, the frames a slow loop of
     quadratic fits finds falling freely on S_dd are flight, and they lie inside the true
-    flight."""
+    flight — also with the person lost for the 36 frames after the flight (longer than a
+    window: the output stays finite)."""
     from finephys.datasets.synthgym import generate_clip
     from finephys.models.physics.falling_flights import fall_acceleration
     from finephys.structures import estimator_head_from_h36m, ray_rotation
@@ -415,26 +416,29 @@ def test_both_paths_call_a_doubted_free_fall_flight(tmp_path):
     m = np.asarray(m, np.float64) / np.sum(m)
     gravity = np.asarray(clip['camera']['gravity'], np.float64).reshape(-1, 3)[0]
     up = -gravity / np.linalg.norm(gravity)
-    for free_fall in (False, True):
+    lost_scores = scores.copy()
+    lost_scores[24:] = 0.0
+    for free_fall, physics, lost in ((False, 'windows', False), (False, 'sequence', False),
+                                     (True, 'windows', False), (True, 'sequence', False),
+                                     (True, 'windows', True), (True, 'sequence', True)):
         cfg.model.physics.flight_free_fall = free_fall
-        for physics in ('windows', 'sequence'):
-            pipeline = SkeletonPipeline(Config(cfg.to_dict()), str(tmp_path / 'model.pth'),
-                                        logger='silent', physics=physics)
-            result = pipeline.lift(kp, scores, k, 30.0, keypoints_3d_estimator=world,
-                                   gravity=gravity)
-            assert all(np.isfinite(result[key]).all() for key in ('s_dd', 's_pp', 'fused'))
-            if not free_fall:
-                assert not result['flight'].any(), physics
-                continue
-            solver = pipeline.model.physics
-            height = np.einsum('j,tjc->tc', m, result['s_dd']) @ up
-            w, mark = solver.free_fall_window, solver.free_fall_mark
-            (lo, hi), z = solver.free_fall_range, solver.free_fall_confidence
-            falls = np.zeros(len(height), bool)
-            for a in range(len(height) - w + 1):
-                acc, se = fall_acceleration(height[a:a + w], 30.0)
-                if -hi * G < acc - z * se and acc + z * se < -lo * G:
-                    falls[a + (w - mark) // 2:a + (w - mark) // 2 + mark] = True
-            assert falls.sum() >= 4, physics
-            np.testing.assert_array_equal(result['flight'], falls, err_msg=physics)
-            assert not (result['flight'] & ~clip['flight']).any(), physics
+        pipeline = SkeletonPipeline(Config(cfg.to_dict()), str(tmp_path / 'model.pth'),
+                                    logger='silent', physics=physics)
+        result = pipeline.lift(kp, lost_scores if lost else scores, k, 30.0,
+                               keypoints_3d_estimator=world, gravity=gravity)
+        assert all(np.isfinite(result[key]).all() for key in ('s_dd', 's_pp', 'fused'))
+        if not free_fall:
+            assert not result['flight'].any(), physics
+            continue
+        solver = pipeline.model.physics
+        height = np.einsum('j,tjc->tc', m, result['s_dd']) @ up
+        w, mark = solver.free_fall_window, solver.free_fall_mark
+        (lo, hi), z = solver.free_fall_range, solver.free_fall_confidence
+        falls = np.zeros(len(height), bool)
+        for a in range(len(height) - w + 1):
+            acc, se = fall_acceleration(height[a:a + w], 30.0)
+            if -hi * G < acc - z * se and acc + z * se < -lo * G:
+                falls[a + (w - mark) // 2:a + (w - mark) // 2 + mark] = True
+        assert falls.sum() >= 4, (physics, lost)
+        np.testing.assert_array_equal(result['flight'], falls, err_msg=f'{physics} lost={lost}')
+        assert not (result['flight'] & ~clip['flight']).any(), physics

@@ -167,6 +167,46 @@ def test_a_lost_track_coasts_a_bounded_distance_and_looks_where_it_was_last_seen
     assert tracker.counts['lost'] == 1 and tracker.lost == 3
 
 
+
+def test_before_anyone_is_found_the_whole_frame_is_searched_rotated_every_other_frame():
+    """Until the first person is found, the 180° whole-frame search runs on every
+    ``start_rotated_every``-th frame (upright on every frame); an inverted body that opens the
+    video is still found, on the next frame with the rotated search; a lost track's
+    re-acquisition tries both orientations on every frame."""
+    whole, inverted = [], [False]
+    person = np.array([[40.0, 20], [60, 20], [40, 60], [60, 60]])
+
+    def detect(img):
+        if img.shape[:2] != (100, 160):                # a crop around a track
+            return None
+        rotated = bool(img[0, 0, 0] == 7)               # the marker pixel, turned to (0, 0)
+        whole.append(180 if rotated else 0)
+        return (person, np.ones(4), {}) if rotated and inverted[0] else None
+
+    frame = np.zeros((100, 160, 3), np.uint8)
+    frame[-1, -1, 0] = 7
+    for every, per_frame in ((2, [[0, 180], [0], [0, 180], [0], [0, 180]]),
+                             (1, [[0, 180]] * 3)):
+        tracker = SinglePersonTracker(detect, start_rotated_every=every)
+        whole.clear()
+        assert all(tracker.update(frame) is None for _ in per_frame)
+        assert whole == sum(per_frame, []) and tracker.counts['lost'] == len(per_frame)
+    # an inverted body from frame 1 on: frame 1 searches upright only, frame 2 finds it
+    tracker = SinglePersonTracker(detect, start_rotated_every=2)
+    found = [tracker.update(frame)]
+    inverted[0] = True
+    found += [tracker.update(frame), tracker.update(frame)]
+    assert found[0] is None and found[1] is None and found[2].angle == 180
+    # the track lost: both orientations of the whole frame on every frame
+    inverted[0] = False
+    for lost in (1, 2):
+        whole.clear()
+        assert tracker.update(frame) is None and tracker.lost == lost
+        assert sorted(whole) == [0, 180]           # the last orientation first
+    with pytest.raises(ValueError, match='start_rotated_every'):
+        SinglePersonTracker(detect, start_rotated_every=0)
+
+
 @pytest.mark.filterwarnings('ignore:All-NaN slice')
 def test_tracker_keeps_a_tucked_salto_and_never_the_walker(salto_with_walker_video):
     """A rendered tucked salto (take-off, tuck, inverted and sideways frames, landing) with a

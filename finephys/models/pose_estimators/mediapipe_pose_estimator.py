@@ -250,9 +250,6 @@ class MediaPipePoseEstimator(nn.Module):
             self.back_off_video_mode()
             return None
         kp, scores, extra = out
-        up, down = tracker.up_joints, tracker.down_joints
-        upright = None if up is None or down is None else bool(
-            kp[up, 1].mean() < kp[down, 1].mean())
         # the graph's region of interest is rotated with the body, so the landmark model saw it
         # upright whatever its orientation in the frame: angle 0 (the 2D comes back in the
         # frame's pixels)
@@ -283,7 +280,15 @@ class MediaPipePoseEstimator(nn.Module):
         det.extra['world'] = roll_world_to_image(det.extra['world'], det.keypoints, det.scores)
         tracker.counts['tracked'] += 1
         tracker.accept(rgb, det)
-        # should the crops take over, they start in the body's orientation in the frame
+        # should the crops take over, they start in the body's orientation in the frame (head
+        # side above the hips: upright)
+        direction = tracker.direction_of(det)
+        up, down = tracker.up_joints, tracker.down_joints
+        if direction is not None:
+            upright = bool(direction[1] < 0)
+        else:
+            upright = None if up is None or down is None else bool(
+                kp[up, 1].mean() < kp[down, 1].mean())
         tracker.last_angle = 180 if upright is False else 0
         self.video_frames += 1
         return det

@@ -11,6 +11,8 @@ Upright-trained models miss inverted and sideways bodies (saltos, handstands, ca
 crop can also be tried rotated by 180°, 90° and 270° (kept when the model sees an upright body;
 mapped back to frame pixels exactly, the rotation being part of the crop's affine transform).
 """
+import functools
+import math
 from dataclasses import dataclass, field
 from typing import Callable, Optional, Tuple
 
@@ -35,6 +37,10 @@ class Detection:
         appearance: Its appearance histogram in the frame it was found in, once a tracker has
             computed it (the gates and the track's update share it).
         box: Its key-joint box ``(4,)`` xyxy, once a tracker has computed it (likewise).
+        key_score: Its mean key-joint score, once a tracker has computed it (the gates, the
+            ranking and the orientation choice share it).
+        direction: Its unit hips → head-side direction in the frame, once a tracker has
+            computed it (the turn gate and the track's update share it; NaN when undefined).
     """
     keypoints: np.ndarray
     scores: np.ndarray
@@ -43,6 +49,8 @@ class Detection:
     upright_in_crop: Optional[bool] = None
     appearance: Optional[np.ndarray] = field(default=None, repr=False, compare=False)
     box: Optional[np.ndarray] = field(default=None, repr=False, compare=False)
+    key_score: Optional[float] = field(default=None, repr=False, compare=False)
+    direction: Optional[np.ndarray] = field(default=None, repr=False, compare=False)
 
     @property
     def rotated(self) -> bool:
@@ -113,6 +121,17 @@ def invert_affine(a):
 NEIGHBOURHOOD_3X3 = np.stack(np.meshgrid([-1, 0, 1], [-1, 0, 1]), -1).reshape(-1, 2)
 
 
+@functools.lru_cache(maxsize=8)
+def bone_sample_weights(samples: int):
+    """The weights ``(u, 1 − u)`` ``(samples, 1)`` each of the ``samples`` points sampled along
+    a bone, ``u`` evenly from 0.15 to 0.85 (the joints' own pixels are left out: a joint sits
+    on the border of two limbs). Read-only: shared by every call."""
+    u = np.linspace(0.15, 0.85, samples)[:, None]
+    v = 1 - u
+    u.flags.writeable = v.flags.writeable = False
+    return u, v
+
+
 def appearance_histogram(image_rgb, keypoints, scores, bones, min_score, bins=(12, 8),
                          samples=7):
     """Normalised hue-saturation histogram of the pixels *on the body*: ``samples`` points
@@ -131,21 +150,22 @@ def appearance_histogram(image_rgb, keypoints, scores, bones, min_score, bins=(1
     """
     h, w = image_rgb.shape[:2]
     bones = np.asarray(bones, int).reshape(-1, 2)
-    scores = np.asarray(scores)
-    # every usable bone at once (this runs on every tracked frame: one vectorised pass, not a
-    # loop over bones)
-    bones = bones[(scores[bones[:, 0]] >= min_score) & (scores[bones[:, 1]] >= min_score)]
+    # every usable bone at once (this runs on every tracked frame, after a landmark model has
+    # flushed the caches: one vectorised pass with as few numpy calls as it takes)
+    bones = bones[(np.asarray(scores)[bones] >= min_score).all(1)]
     if not len(bones):
         return None
-    u = np.linspace(0.15, 0.85, samples)[:, None]
-    kp = np.asarray(keypoints, float)
-    pts = (kp[bones[:, 0], None] * (1 - u) + kp[bones[:, 1], None] * u).reshape(-1, 2)
-    pts = pts[np.isfinite(pts).all(-1)]
-    pix = np.round(pts[:, None] + NEIGHBOURHOOD_3X3).reshape(-1, 2).astype(int)
-    pix = pix[(pix[:, 0] >= 0) & (pix[:, 0] < w) & (pix[:, 1] >= 0) & (pix[:, 1] < h)]
+    u, v = bone_sample_weights(samples)
+    ends = np.asarray(keypoints, float)[bones]                            # (B, 2 ends, 2)
+    pts = (ends[:, None, 0] * v + ends[:, None, 1] * u).reshape(-1, 2)
+    if not np.isfinite(pts).all():
+        pts = pts[np.isfinite(pts).all(-1)]
+    pix = np.rint(pts[:, None] + NEIGHBOURHOOD_3X3).reshape(-1, 2).astype(np.int64)
+    # 0 <= x < w and 0 <= y < h in one comparison: a negative index viewed unsigned is huge
+    pix = pix[(pix.view(np.uint64) < np.array([w, h], np.uint64)).all(1)]
     if len(pix) == 0:
         return None
-    colours = np.ascontiguousarray(image_rgb[pix[:, 1], pix[:, 0]][None])
+    colours = image_rgb[pix[:, 1], pix[:, 0]][None]
     hsv = cv2.cvtColor(colours, cv2.COLOR_RGB2HSV)
     hist = cv2.calcHist([hsv], [0, 1], None, list(bins), [0, 180, 0, 256]).ravel()
     return hist / max(hist.sum(), 1e-9)
@@ -192,6 +212,11 @@ class SinglePersonTracker:
             last position, 1: constant velocity forever).
         max_center_jump, max_scale_change, max_appearance_distance (float): Gates (see above).
         max_masked (int): People masked out per whole-frame search.
+        start_rotated_every (int): Until the first person is found, the whole frame is searched
+            rotated by 180° on every ``start_rotated_every``-th frame only (upright on every
+            frame; 1: both on every frame). A video seldom opens on an inverted body, and
+            while nobody is found each frame would pay for two whole-frame searches; a lost
+            track's re-acquisition (a salto's inverted body) always tries both.
         init_box (sequence, optional): xyxy box of the person to follow in the first frame
             (default: whoever ``detect`` finds first with ``min_score``).
         up_joints, down_joints (sequence[int], optional): Joints of the head/shoulder side and
@@ -206,6 +231,7 @@ class SinglePersonTracker:
                  max_center_jump: float = 1.0, max_scale_change: float = 3.0,
                  velocity_decay: float = 0.7,
                  max_appearance_distance: float = 0.4, max_masked: int = 2,
+                 start_rotated_every: int = 2,
                  appearance_bones=None, up_joints=None, down_joints=None,
                  init_box: Optional[Tuple[float, float, float, float]] = None):
         self.detect_fn = detect
@@ -217,6 +243,10 @@ class SinglePersonTracker:
         self.max_scale_change = float(max_scale_change)
         self.max_appearance_distance = float(max_appearance_distance)
         self.max_masked = int(max_masked)
+        if start_rotated_every < 1:
+            raise ValueError(f'SinglePersonTracker: start_rotated_every={start_rotated_every}; '
+                             'expected >= 1')
+        self.start_rotated_every = int(start_rotated_every)
         if not 0.0 <= velocity_decay <= 1.0:
             raise ValueError(f'SinglePersonTracker: velocity_decay={velocity_decay}; expected in '
                              '[0, 1]')
@@ -234,12 +264,15 @@ class SinglePersonTracker:
         self.lost, self.last_angle = 0, 0
         self.direction = None
         self.counts = dict(tracked=0, reacquired=0, lost=0, rotated=0)
+        self.unfound = 0          # frames searched before the first person was found
 
     # ------------------------------------------------------------------ detection on crops
     def quality(self, det: Detection) -> float:
-        """Mean score of the key joints."""
-        s = det.scores if self.key_joints is None else det.scores[self.key_joints]
-        return float(s.sum()) / s.size        # np.mean's own reduction, without its overhead
+        """Mean score of the key joints (computed once per detection)."""
+        if det.key_score is None:
+            s = det.scores if self.key_joints is None else det.scores[self.key_joints]
+            det.key_score = float(s.sum()) / s.size   # np.mean's reduction, without its overhead
+        return det.key_score
 
     def detect_in_crop(self, frame, center, side, angle):
         """``detect`` on a square crop rotated by ``angle`` degrees (``center=None``: the whole
@@ -346,8 +379,8 @@ class SinglePersonTracker:
             inside = bool((self.init_box[:2] <= c).all() and (c <= self.init_box[2:]).all())
             return None if inside else 'init_box'
         c, size = (box[:2] + box[2:]) / 2, float(max(box[2:] - box[:2]))
-        pred = self.predicted_center()
-        if np.linalg.norm(c - pred) > self.max_center_jump * self.size * (1 + 0.5 * self.lost):
+        dx, dy = c - self.predicted_center()
+        if math.hypot(dx, dy) > self.max_center_jump * self.size * (1 + 0.5 * self.lost):
             return 'position'
         ratio = size / self.size
         if not 1 / self.max_scale_change <= ratio <= self.max_scale_change:
@@ -360,13 +393,17 @@ class SinglePersonTracker:
 
     def direction_of(self, det) -> Optional[np.ndarray]:
         """The unit hips → head-side direction of a detection in the frame (from
-        ``down_joints`` to ``up_joints``), or None without them."""
+        ``down_joints`` to ``up_joints``), or None without them (computed once per
+        detection)."""
         if self.up_joints is None or self.down_joints is None:
             return None
-        kp = np.asarray(det.keypoints, float)
-        v = kp[self.up_joints].mean(0) - kp[self.down_joints].mean(0)
-        norm = float(np.linalg.norm(v))
-        return v / norm if np.isfinite(norm) and norm > 1e-6 else None
+        if det.direction is None:
+            kp = np.asarray(det.keypoints, float)
+            v = kp[self.up_joints].mean(0) - kp[self.down_joints].mean(0)
+            norm = math.hypot(v[0], v[1])
+            det.direction = v / norm if math.isfinite(norm) and norm > 1e-6 else \
+                np.full(2, np.nan)
+        return None if np.isnan(det.direction[0]) else det.direction
 
     def turn_from_track(self, det) -> Optional[float]:
         """Degrees between a detection's hips → head-side direction and the track's last one
@@ -375,7 +412,8 @@ class SinglePersonTracker:
         d = self.direction_of(det)
         if d is None or self.direction is None:
             return None
-        return float(np.degrees(np.arccos(np.clip(d @ self.direction, -1.0, 1.0))))
+        cos = float(d[0] * self.direction[0] + d[1] * self.direction[1])
+        return math.degrees(math.acos(min(1.0, max(-1.0, cos))))
 
     def consistent(self, frame, det) -> bool:
         """Does ``det`` agree with the track (usable score, position, size, appearance)?"""
@@ -404,11 +442,16 @@ class SinglePersonTracker:
         self.counts['rotated'] += int(det.rotated)
 
     def search_whole_frame(self, frame):
-        """Whole-frame detection; people the gates reject are masked out and searched again."""
+        """Whole-frame detection (upright and 180°; before the first person is found, 180° only
+        on every ``start_rotated_every``-th frame); people the gates reject are masked out and
+        searched again."""
+        angles = (0, 180)
+        if self.center is None and self.unfound % self.start_rotated_every:
+            angles = (0,)
         work = frame
         h, w = frame.shape[:2]
         for _ in range(self.max_masked + 1):
-            found = self.orientations(work, None, None, angles=(0, 180),
+            found = self.orientations(work, None, None, angles=angles,
                                       accept=lambda d: self.consistent(frame, d))
             if not found:
                 return None
@@ -489,5 +532,6 @@ class SinglePersonTracker:
             self.accept(frame_rgb, det)
             return det
         self.lost += int(self.center is not None)
+        self.unfound += int(self.center is None)
         self.counts['lost'] += 1
         return None

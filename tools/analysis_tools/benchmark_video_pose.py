@@ -16,8 +16,8 @@ person, 1088 × 1920) letterboxed into 1920 × 1080, played forwards and backwar
   the two are timed ``--repeats`` times in turn on the first ``--sample-frames`` decoded
   frames, each from a fresh graph / a reset track, and the best time of each is kept (this
   shared machine's speed drifts within a minute; a ratio of two single runs moved by ±0.05);
-  then both again on **every frame of the video** (``--whole-repeats`` times in turn, chunk by
-  chunk as the pipeline reads them, decoding not timed): the speed a user feels on a whole
+  then both again on **every frame of the video** (``--whole-repeats`` times, interleaved
+  chunk by chunk as the pipeline reads them, decoding not timed): the speed a user feels on a whole
   video, where the track's start (whole-frame searches until someone is found, crops while
   MediaPipe's graph settles: ~0.15 s once) weighs by its share of the video, not of 10 s;
 * **camera motion** — :class:`CameraMotionEstimator` per frame;
@@ -68,15 +68,24 @@ def build_video(path, seconds, fps):
     os.replace(tmp, path)
 
 
-def time_whole_video(reader, process_chunk, chunk=32):
-    """Seconds ``process_chunk(frames (t, H, W, 3))`` spends on every frame of ``reader``'s
-    video, chunk by chunk (decoding not counted; one reused buffer: bounded memory)."""
-    total = 0.0
-    for frames in reader.chunks(chunk, reuse_buffer=True):
-        t0 = time.perf_counter()
-        process_chunk(frames)
-        total += time.perf_counter() - t0
-    return total
+def time_whole_video(reader, processors, chunk=32):
+    """Seconds each of ``processors`` (``fn(frames (t, H, W, 3))``, each keeping its own state
+    from chunk to chunk) spends on every frame of ``reader``'s video, **interleaved chunk by
+    chunk** — each chunk goes through all of them, the first one alternating — so this shared
+    machine's drift within the minute falls on all alike (decoding not counted; one reused
+    buffer: bounded memory).
+
+    Returns:
+        list[float]: seconds per processor.
+    """
+    totals = [0.0] * len(processors)
+    for k, frames in enumerate(reader.chunks(chunk, reuse_buffer=True)):
+        order = range(len(processors)) if k % 2 == 0 else reversed(range(len(processors)))
+        for i in order:
+            t0 = time.perf_counter()
+            processors[i](frames)
+            totals[i] += time.perf_counter() - t0
+    return totals
 
 
 def peak_rss_mb():
@@ -179,10 +188,10 @@ def main():
         with mp.solutions.pose.Pose(static_image_mode=False, model_complexity=1) as pose:
             pose.process(sample[0])
             pose.reset()
-            t_mp_all = min(t_mp_all, time_whole_video(
-                reader, lambda frames: [pose.process(f) for f in frames]))
-        ours.reset()
-        t_ours_all = min(t_ours_all, time_whole_video(reader, ours))
+            ours.reset()
+            tm, to = time_whole_video(
+                reader, [lambda frames: [pose.process(f) for f in frames], ours])
+        t_mp_all, t_ours_all = min(t_mp_all, tm), min(t_ours_all, to)
     cam = CameraMotionEstimator()
     t0 = time.perf_counter()
     for f in sample:

@@ -167,7 +167,6 @@ def test_a_lost_track_coasts_a_bounded_distance_and_looks_where_it_was_last_seen
     assert tracker.counts['lost'] == 1 and tracker.lost == 3
 
 
-
 def test_before_anyone_is_found_the_whole_frame_is_searched_rotated_every_other_frame():
     """Until the first person is found, the 180° whole-frame search runs on every
     ``start_rotated_every``-th frame (upright on every frame); an inverted body that opens the
@@ -321,7 +320,6 @@ def test_video_mode_retries_soon_then_doubles_its_pause():
     est.reset()
     est.back_off_video_mode()
     assert est.video_cooldown == 0
-
 
 
 def test_failed_gate_names_the_gate_a_detection_fails():

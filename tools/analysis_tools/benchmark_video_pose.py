@@ -125,7 +125,7 @@ def main():
                    help='frames for the per-stage timings (the pipeline runs on the whole video)')
     p.add_argument('--whole-repeats', type=int, default=2,
                    help='timings of MediaPipe video mode and ours on every frame of the video, '
-                        'in turn; the best of each (0: skip)')
+                        'interleaved chunk by chunk; the best of each (0: skip)')
     p.add_argument('--work-dir', default='work_dirs/bench_video')
     p.add_argument('--pipeline-only', action='store_true', help=argparse.SUPPRESS)
     args = p.parse_args()

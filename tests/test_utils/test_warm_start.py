@@ -99,17 +99,18 @@ def test_lanes_start_shared_python_steps_warm_and_report_failures(tmp_path):
                        "(os.environ.get('OMP_WAIT_POLICY') == 'PASSIVE'))\n")
     echoed = []
     lanes = ToolLanes(str(tmp_path / 'logs'), echo=echoed.append, warm_preload=('json',))
-    a_done = lanes.promise()
+    a_done, b_done = lanes.promise(), lanes.promise()
 
     def lane_a():
         lanes.run([sys.executable, str(script), '0'], 'a1')
         a_done.set_result(True)
-        time.sleep(1.5)              # alive while lane b's steps run
+        b_done.result()              # alive while lane b's steps run
 
     def lane_b():
         a_done.result()
         out = lanes.run_results([sys.executable, str(passive)], 'b1')
         lanes.run([sys.executable, '-c', 'print(1)'], 'b2')   # not a script: cold
+        b_done.set_result(True)
         return out
 
     try:

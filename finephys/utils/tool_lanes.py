@@ -149,8 +149,16 @@ class ToolLanes:
                   + (', warm start)' if warm else ')'))
         t0 = time.time()
         if warm:
-            process = self.warm.start(args, log, env, ROOT)
-        else:
+            try:
+                process = self.warm.start(args, log, env, ROOT)
+            except RuntimeError as err:
+                # the server is gone (killed, or a preload crashed it): this step and the
+                # next start cold, as they would without warm starts
+                self.echo(f'[{self.lane}] warm start unavailable ({err}); {name} starts cold')
+                with self._lock:
+                    self.warm = None
+                warm = False
+        if not warm:
             with open(log, 'w') as out:
                 process = subprocess.Popen(list(args), cwd=ROOT, env=env, stdout=out,
                                            stderr=subprocess.STDOUT)

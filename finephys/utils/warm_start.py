@@ -198,7 +198,9 @@ class WarmToolStarter:
                  server_env: Optional[Dict[str, str]] = None):
         self.preload = list(preload)
         self.server_env = dict(server_env or {})
-        self._server: Optional[subprocess.Popen] = None
+        #: the server process (None before :meth:`start_server` and after :meth:`close`)
+        self.server: Optional[subprocess.Popen] = None
+        self._closed = False
         self._lock = threading.Lock()             # one request at a time
         self._changed = threading.Condition()     # a reply arrived
         self._ready = False
@@ -214,17 +216,23 @@ class WarmToolStarter:
 
     def start_server(self) -> None:
         """Start the server now (it imports ``preload`` in the background; the first
-        :meth:`start` waits for it). Called again, does nothing."""
+        :meth:`start` waits for it). Called again, does nothing.
+
+        Raises:
+            RuntimeError: after :meth:`close`.
+        """
         with self._lock:
-            if self._server is not None:
+            if self._closed:
+                raise RuntimeError('WarmToolStarter: closed')
+            if self.server is not None:
                 return
             from .tool_runner import ROOT, tool_env
             env = dict(tool_env(), **self.server_env)
-            self._server = subprocess.Popen(
+            self.server = subprocess.Popen(
                 [sys.executable, '-c', 'import sys; from finephys.utils.warm_start import serve; '
                  'serve(sys.argv[1:])', *self.preload],
                 cwd=ROOT, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
-            threading.Thread(target=self._read_replies, args=(self._server,), daemon=True,
+            threading.Thread(target=self._read_replies, args=(self.server,), daemon=True,
                              name='warm-start-replies').start()
 
     def _read_replies(self, server):
@@ -251,7 +259,7 @@ class WarmToolStarter:
             WarmProcess: the running tool.
 
         Raises:
-            RuntimeError: the server has ended.
+            RuntimeError: the server has ended (or :meth:`close` was called).
         """
         if not self.can_start(args):
             raise ValueError(f'WarmToolStarter: cannot start {list(args)[:2]} warm (expected '
@@ -265,8 +273,11 @@ class WarmToolStarter:
                 if self._ready is None:
                     raise RuntimeError('WarmToolStarter: the server has ended')
                 before = len(self._started)
-            self._server.stdin.write((json.dumps(request) + '\n').encode())
-            self._server.stdin.flush()
+            try:
+                self.server.stdin.write((json.dumps(request) + '\n').encode())
+                self.server.stdin.flush()
+            except (OSError, ValueError) as err:      # a dead server's pipe
+                raise RuntimeError(f'WarmToolStarter: the server has ended ({err})') from err
             with self._changed:
                 self._changed.wait_for(lambda: len(self._started) > before or
                                        self._ready is None)
@@ -289,9 +300,12 @@ class WarmToolStarter:
             return self._returncodes.get(pid)
 
     def close(self) -> None:
-        """End the server once its running children have ended."""
+        """End the server once its running children have ended; no tool starts after."""
         with self._lock:
-            server, self._server = self._server, None
+            server, self.server, self._closed = self.server, None, True
         if server is not None:
-            server.stdin.close()
+            try:
+                server.stdin.close()
+            except OSError:
+                pass
             server.wait()

@@ -89,6 +89,10 @@ def test_only_this_interpreter_running_a_script_starts_warm(starter, tmp_path):
     with pytest.raises(ValueError, match='cannot start'):
         starter.start([sys.executable, '-c', 'pass'], str(tmp_path / 'x.log'), {},
                       str(tmp_path))
+    closed = WarmToolStarter(preload=())
+    closed.close()
+    with pytest.raises(RuntimeError, match='closed'):
+        closed.start([sys.executable, 'x.py'], str(tmp_path / 'x.log'), {}, str(tmp_path))
 
 
 def test_lanes_start_shared_python_steps_warm_and_report_failures(tmp_path):
@@ -134,3 +138,25 @@ def test_lanes_start_shared_python_steps_warm_and_report_failures(tmp_path):
         assert any('_failing.log, warm start)' in line for line in echoed)
     finally:
         lanes.close()
+
+
+def test_a_step_starts_cold_when_the_warm_server_is_gone(tmp_path):
+    """A server that has died (killed here; a preload that crashes it alike) costs no step:
+    the step starts in a fresh interpreter, with the same output."""
+    script = tmp_path / 'probe.py'
+    script.write_text(TOOL)
+    echoed = []
+    lanes = ToolLanes(str(tmp_path / 'logs'), echo=echoed.append, warm_preload=('json',))
+    lanes.warm.start_server()
+    lanes.warm.server.kill()                 # the server dies
+    lanes.warm.server.wait()
+    done = lanes.promise()
+
+    def lane_a():
+        lanes.run([sys.executable, str(script), '0'], 'a1')
+        done.set_result(True)
+
+    lanes.run_lanes(a=lane_a, b=lambda: done.result())
+    assert lanes.warm is None and lanes.warm_steps == []
+    assert any('a1 starts cold' in line for line in echoed)
+    assert 'thread joined' in open(tmp_path / 'logs' / '01_a1.log').read()

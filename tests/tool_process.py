@@ -4,8 +4,10 @@
 transformers and peft) and diffusers before it reads its first argument; the test suite starts
 dozens of tools. :func:`run_tool` runs the script in a child forked from a *warm* interpreter (a
 ``multiprocessing`` forkserver, one per test worker) that has imported only those third-party
-libraries — nothing of finephys, no registry filled, no config read — so each run still imports
-and registers the project's own code as a fresh ``python`` would, and keeps what the tests check
+libraries — nothing of finephys, no registry filled, no config read (the child imports the
+small ``finephys.utils.warm_start``, whose ``run_script_as_main`` it runs, and nothing else of
+the project) — so each run still imports and registers the project's own code as a fresh
+``python`` would, and keeps what the tests check
 of a process: its own pid (a ``SIGKILL`` ends it alone; ``returncode`` is ``-9``), its own
 stdout/stderr at the file-descriptor level (DataLoader workers, C libraries and tracebacks land
 there), its exit status, its working directory, environment and ``sys.path`` as a script started
@@ -17,15 +19,12 @@ then, is set again from ``OMP_NUM_THREADS``. Tests of the interpreter route itse
 commands, shell launchers, ``torchrun``) start a real ``python``.
 """
 import json
-import logging
 import multiprocessing
 import os
 import os.path as osp
-import runpy
 import subprocess
 import sys
 import tempfile
-import traceback
 
 # third-party libraries the tools import, seconds each; nothing of finephys (each run imports that)
 PRELOAD = ['torch', 'numpy', 'scipy.optimize', 'scipy.signal', 'scipy.stats', 'cv2',
@@ -50,44 +49,13 @@ def _warm_context():
     return _context
 
 
-def _exit_code(code):
-    """The status ``sys.exit(code)`` gives a Python process."""
-    if code is None:
-        return 0
-    if isinstance(code, int):
-        return code
-    print(code, file=sys.stderr)
-    return 1
-
-
 def _run_script(script, argv, cwd, env, base_path, out_path, err_path):
-    """The child: redirect fds 1 and 2, take the environment, run ``script`` as ``__main__``."""
-    for fd, path in ((1, out_path), (2, err_path)):
-        target = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
-        os.dup2(target, fd)
-        os.close(target)
-    os.chdir(cwd)
-    os.environ.clear()
-    os.environ.update(env)
-    if env.get('OMP_NUM_THREADS', '').isdigit():
-        import torch
-        torch.set_num_threads(int(env['OMP_NUM_THREADS']))
-    extra = [p for p in env.get('PYTHONPATH', '').split(os.pathsep) if p]
-    sys.path[:] = [osp.dirname(osp.abspath(script))] + extra + base_path
-    sys.argv = [script] + list(argv)
-    code = 0
-    try:
-        runpy.run_path(script, run_name='__main__')
-    except SystemExit as e:
-        code = _exit_code(e.code)
-    except BaseException:
-        traceback.print_exc()
-        code = 1
-    finally:
-        logging.shutdown()     # what the interpreter's exit does for the tool's log handlers
-        for stream in (sys.stdout, sys.stderr):
-            stream.flush()
-    sys.exit(code)
+    """The child: the script as ``__main__`` with its own fds 1 and 2, environment, ``sys.path``
+    and exit status (``finephys.utils.warm_start.run_script_as_main``, imported here, in the
+    child, like the project's other code)."""
+    from finephys.utils.warm_start import run_script_as_main
+    sys.exit(run_script_as_main(script, argv, out_path, env, cwd, err_path=err_path,
+                                base_path=base_path))
 
 
 def run_tool(args, cwd, env=None, timeout=600):

@@ -48,23 +48,34 @@ DEFAULT_PRELOAD = ('numpy', 'scipy.optimize', 'torch', 'cv2', 'matplotlib', 'mme
 
 
 def run_script_as_main(script: str, argv: Sequence[str], log_path: str, env: Dict[str, str],
-                       cwd: str) -> int:
-    """The body of a warm-started child: ``python script argv...`` in this process.
+                       cwd: str, err_path: Optional[str] = None,
+                       base_path: Optional[Sequence[str]] = None) -> int:
+    """The body of a warm-started child: ``python script argv...`` in this (forked) process.
+    Also the body of the test suite's warm tool runs (``tests/tool_process.py``).
 
     Args:
         script (str): the tool (a path; relative ones are taken from ``cwd``).
         argv (list[str]): its arguments.
-        log_path (str): file that receives stdout and stderr (truncated first).
-        env (dict): the environment the tool sees (``os.environ`` is replaced).
+        log_path (str): file that receives stdout, and stderr unless ``err_path`` is given
+            (truncated first).
+        env (dict): the environment the tool sees (``os.environ`` is replaced). Its
+            ``OMP_NUM_THREADS``, which torch read when the server imported it, is applied again.
         cwd (str): its working directory.
+        err_path (str, optional): a separate file for stderr.
+        base_path (list[str], optional): the interpreter's own ``sys.path`` entries (stdlib,
+            site-packages), after the script's folder and ``PYTHONPATH``; default: this
+            process's, less ``''``.
 
     Returns:
         int: the exit status, as the interpreter would give it.
     """
-    fd = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
-    os.dup2(fd, 1)
-    os.dup2(fd, 2)
-    os.close(fd)
+    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC
+    out = os.open(log_path, flags, 0o644)
+    err = os.open(err_path, flags, 0o644) if err_path else out
+    os.dup2(out, 1)
+    os.dup2(err, 2)
+    for fd in {out, err}:
+        os.close(fd)
     null = os.open(os.devnull, os.O_RDONLY)
     os.dup2(null, 0)
     os.close(null)
@@ -78,10 +89,12 @@ def run_script_as_main(script: str, argv: Sequence[str], log_path: str, env: Dic
     os.chdir(cwd)
     os.environ.clear()
     os.environ.update(env)
+    if env.get('OMP_NUM_THREADS', '').isdigit() and 'torch' in sys.modules:
+        sys.modules['torch'].set_num_threads(int(env['OMP_NUM_THREADS']))
     script = osp.abspath(script)
     # the sys.path of `python script.py`: the script's folder, PYTHONPATH, then the
     # interpreter's own (stdlib, site-packages) — not the server's '' (its working directory)
-    own = [p for p in sys.path if p]
+    own = [p for p in (sys.path if base_path is None else base_path) if p]
     extra = [osp.abspath(p) for p in env.get('PYTHONPATH', '').split(os.pathsep) if p]
     sys.path[:] = list(dict.fromkeys([osp.dirname(script), *extra, *own]))
     sys.argv = [script, *argv]
@@ -99,7 +112,7 @@ def run_script_as_main(script: str, argv: Sequence[str], log_path: str, env: Dic
         traceback.print_exc()
         code = 1
     # what an interpreter does on its way out: wait for non-daemon threads, then atexit (a
-    # tool's TensorBoard writer, temporary folders)
+    # tool's log handlers, TensorBoard writer, temporary folders)
     for thread in threading.enumerate():
         if thread is not threading.current_thread() and not thread.daemon:
             thread.join()

@@ -13,7 +13,8 @@ SCRIPT = textwrap.dedent('''
     import json, os, signal, sys
     print('out', json.dumps(dict(
         argv=sys.argv[1:], path0=os.path.basename(sys.path[0]), cwd=os.path.basename(os.getcwd()),
-        env=os.environ.get('TOOL_PROCESS_PROBE'), finephys='finephys' in sys.modules,
+        env=os.environ.get('TOOL_PROCESS_PROBE'),
+        finephys=any(m.startswith(('finephys.models', 'finephys.registry')) for m in sys.modules),
         extra=[p for p in sys.path if p.endswith('extra_dir')])))
     print('err', file=sys.stderr)
     os.write(2, b'fd2\\n')            # below Python's streams, as a C library or a child writes

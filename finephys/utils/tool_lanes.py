@@ -14,8 +14,8 @@ spinning 92–146 s (by spin count); side by side with ``PASSIVE`` 73 s. Alone, 
 slower (1.9 → 2.5 s per backbone iteration), so a step gets it only when it starts while another
 lane is running.
 
-With ``warm_start``, a Python tool that starts while another lane is running is forked from a
-fork server that has the heavy libraries imported (:mod:`finephys.utils.warm_start`; the server
+With ``warm_preload``, a Python tool that starts while another lane is running is forked from a
+server that has the heavy libraries imported (:mod:`finephys.utils.warm_start`; the server
 starts with ``OMP_WAIT_POLICY=PASSIVE``, which OpenMP reads once at load) instead of a fresh
 interpreter: ~6.5 s of imports saved per step, the same numbers.
 """
@@ -66,9 +66,9 @@ class ToolLanes:
     Each step's stdout and stderr go to ``<log_dir>/NN_<tool>.log``; the console gets one line
     when a step starts and one when it ends, prefixed with the lane's name; ``<log_dir>/
     steps.tsv`` gets lane, step, seconds, whether the cores were shared and whether it started
-    warm. When a step fails,
-    the other lanes' running steps are terminated, their waits on :meth:`promise` values end
-    with :class:`LaneAborted`, and :meth:`run_lanes` raises the first failure.
+    warm. When a step fails, the other lanes' running steps are terminated, their waits on
+    :meth:`promise` values end with :class:`LaneAborted`, and :meth:`run_lanes` raises the first
+    failure.
 
     Args:
         log_dir (str): folder for the steps' logs (created).

@@ -28,6 +28,12 @@ def test_benchmark_prints_the_speedups_the_floor_and_the_errors(capsys):
             assert math.isfinite(value) and value > 0
         # float32 against the float64 loop: the closed form rounds less than the loop
         assert float(results[f'rollout_fp32_err_parallel_t{t}']) < 1e-4
+        # both closed forms side by side; the headline is the one 'parallel' runs on CPU
+        for impl in ('blocked', 'fused'):
+            assert float(results[f'rollout_train_speedup_{impl}_t{t}']) > 0
+        assert (results[f'rollout_train_speedup_t{t}'] ==
+                results[f'rollout_train_speedup_fused_t{t}'])
+    assert "'parallel' (Phys-Net's rollout) runs 'fused' here" in out
     assert float(results['structured_solver_fps_t40']) > 0
     assert 'structured_solver_sparse_vs_dense_speedup_t40' in results
 

@@ -2,13 +2,16 @@
 
     python tools/analysis_tools/benchmark_physics.py [--batch 64] [--repeats 5]
 
-(1) Parallel (the blocked closed form) vs sequential (the loop) rollout at B=64, J=17 (D=51),
-T = 16, 128, 512, one thread: forward only, and forward + backward (a training step through both
-rollouts). Next to them, the **floor** of such a step: the same step with each rollout replaced
+(1) The rollout's implementations side by side at B=64, J=17 (D=51), T = 16, 128, 512, one
+thread: the loop (``'sequential'``), the blocked closed form (``'blocked'``) and the compiled pass
+(``'fused'``, CPU); forward only, and forward + backward (a training step through both
+rollouts). The headline ``rollout_*_speedup_t{T}`` lines are for ``'parallel'``, what Phys-Net
+runs (``'fused'`` on a CPU with numba, else ``'blocked'``); ``rollout_train_speedup_{impl}_t{T}``
+give each. Next to them, the **floor** of such a step: the same step with each rollout replaced
 by the least work any rollout does (read every acceleration once, write every position once,
 and the same for the gradient: ``acc * dt²`` forward, ``grad * dt²`` backward), and the step's
 own cost with no rollout at all (the copy of the input, the loss and its backward).
-(2) Float32 accuracy of both against a float64 reference on the same accelerations.
+(2) Float32 accuracy of each against a float64 reference on the same accelerations.
 (3) Phys-Net's whole forward (encoders + heads + both rollouts) at T = 32, 64, 128, 256.
 (4) The structured solver over a whole sequence (eval, float64, one clip; a 12-frame flight in
 every 32 frames): frames/s at T = 100, 1 000, 10 000 with its sparse O(T) solves, and against
@@ -20,6 +23,8 @@ import argparse
 import torch
 
 from finephys.models.physics import EulerLagrangeSolver, rollout_backward, rollout_forward
+from finephys.models.physics.fused_rollout import fused_rollout_available
+from finephys.models.physics.rollout import resolve_mode
 from finephys.utils.benchmark import best_of
 
 
@@ -62,22 +67,25 @@ def main(argv=None):
         roll_dt = (1 / rates).reshape(b, 1, 1)
     print(f'rollouts: B={b}, D={d}, float32, CPU threads={args.threads}, best of {args.repeats}'
           f'{", dt per sample" if args.dt_per_sample else ""}')
-    print(f'{"T":>5s} {"fwd seq ms":>11s} {"fwd par ms":>11s} {"speed-up":>9s} '
-          f'{"f+b seq ms":>11s} {"f+b par ms":>11s} {"speed-up":>9s} {"floor ms":>9s} '
-          f'{"speed-up":>9s} {"no-roll ms":>10s} {"err seq":>9s} {"err par":>9s}')
+    impls = ['blocked'] + (['fused'] if fused_rollout_available() else [])
+    default = resolve_mode('parallel', torch.zeros(1))
+    print(f"'parallel' (Phys-Net's rollout) runs {default!r} here; the loop is 'sequential'")
+    print(f'{"T":>5s} {"rollout":>10s} {"fwd ms":>8s} {"speed-up":>9s} {"f+b ms":>9s} '
+          f'{"speed-up":>9s} {"/ floor":>8s} {"fp32 err":>9s}')
     results = {}
     for t in args.lengths:
         acc = torch.randn(b, t, d) * 5
         q0, q1 = torch.randn(b, d), torch.randn(b, d)
+        modes = ['sequential'] + impls
         fwd = {m: best_of(lambda: rollout_forward(q0, q1, acc, roll_dt, m), args.repeats)
-               for m in ('sequential', 'parallel')}
+               for m in modes}
 
         def train_step(mode):
             a = acc.clone().requires_grad_(True)
             out = (rollout_forward(q0, q1, a, roll_dt, mode) +
                    rollout_backward(q0, q1, a, roll_dt, mode))
             out.square().mean().backward()
-        fb = {m: best_of(lambda: train_step(m), args.repeats) for m in ('sequential', 'parallel')}
+        fb = {m: best_of(lambda: train_step(m), args.repeats) for m in modes}
 
         def floor_step(rollouts=True):
             a = acc.clone().requires_grad_(True)
@@ -88,14 +96,14 @@ def main(argv=None):
         bare = best_of(lambda: floor_step(False), args.repeats)
         ref = rollout_forward(q0.double(), q1.double(), acc.double(), roll_dt, 'sequential')
         err = {m: float((rollout_forward(q0, q1, acc, roll_dt, m).double() - ref).abs().max())
-               for m in ('sequential', 'parallel')}
-        s_f, s_fb = fwd['sequential'] / fwd['parallel'], fb['sequential'] / fb['parallel']
-        s_floor = fb['sequential'] / floor
-        print(f'{t:5d} {fwd["sequential"] * 1e3:11.2f} {fwd["parallel"] * 1e3:11.2f} {s_f:8.1f}x '
-              f'{fb["sequential"] * 1e3:11.2f} {fb["parallel"] * 1e3:11.2f} {s_fb:8.1f}x '
-              f'{floor * 1e3:9.2f} {s_floor:8.1f}x {bare * 1e3:10.2f} '
-              f'{err["sequential"]:9.2e} {err["parallel"]:9.2e}')
-        results[t] = (s_f, s_fb, s_floor, err)
+               for m in modes}
+        for m in modes:
+            print(f'{t:5d} {m:>10s} {fwd[m] * 1e3:8.2f} {fwd["sequential"] / fwd[m]:8.1f}x '
+                  f'{fb[m] * 1e3:9.2f} {fb["sequential"] / fb[m]:8.1f}x {fb[m] / floor:7.2f}x '
+                  f'{err[m]:9.2e}')
+        print(f'{t:5d} {"floor":>10s} {"":>8s} {"":>9s} {floor * 1e3:9.2f} '
+              f'{fb["sequential"] / floor:8.1f}x {1:7.2f}x   (no rollout: {bare * 1e3:.2f} ms)')
+        results[t] = dict(fwd=fwd, fb=fb, floor=floor, err=err)
     print('\nPhys-Net + both rollouts, forward, B=8, eval mode')
     solver = EulerLagrangeSolver().eval()
     costs = {}
@@ -106,11 +114,14 @@ def main(argv=None):
         print(f'T={t:4d}: {costs[t] * 1e3:8.2f} ms  ({costs[t] / t * 1e6:7.1f} µs/frame)')
     linearity = (costs[256] / 256) / (costs[32] / 32)
     print(f'per-frame cost at T=256 / at T=32 = {linearity:.2f} (1.0 = linear in T)')
-    for t, (s_f, s_fb, s_floor, err) in results.items():
-        print(f'RESULT rollout_forward_speedup_t{t}={s_f:.2f}')
-        print(f'RESULT rollout_train_speedup_t{t}={s_fb:.2f}')
-        print(f'RESULT rollout_train_floor_speedup_t{t}={s_floor:.2f}')
-        print(f'RESULT rollout_fp32_err_parallel_t{t}={err["parallel"]:.3e}')
+    for t, r in results.items():
+        fwd, fb, err = r['fwd'], r['fb'], r['err']
+        print(f'RESULT rollout_forward_speedup_t{t}={fwd["sequential"] / fwd[default]:.2f}')
+        print(f'RESULT rollout_train_speedup_t{t}={fb["sequential"] / fb[default]:.2f}')
+        for m in impls:
+            print(f'RESULT rollout_train_speedup_{m}_t{t}={fb["sequential"] / fb[m]:.2f}')
+        print(f'RESULT rollout_train_floor_speedup_t{t}={fb["sequential"] / r["floor"]:.2f}')
+        print(f'RESULT rollout_fp32_err_parallel_t{t}={err[default]:.3e}')
         print(f'RESULT rollout_fp32_err_sequential_t{t}={err["sequential"]:.3e}')
     print(f'RESULT physnet_ms_T128={costs[128] * 1e3:.3f}')
     print(f'RESULT physnet_per_frame_ratio_T256_over_T32={linearity:.3f}')

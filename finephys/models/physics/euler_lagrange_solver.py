@@ -9,6 +9,7 @@ from mmengine.model import BaseModule
 from finephys.registry import PHYSICS_SOLVERS
 
 from .phys_net import PhysNet
+from .rollout import MODES as ROLLOUT_MODES
 from .rollout import (finite_difference_acceleration, merge_rollouts, rollout_backward,
                       rollout_forward)
 
@@ -47,8 +48,10 @@ class EulerLagrangeSolver(BaseModule):
         global_layers (int): Phys-Net global encoder depth.
         mass_structure (str): ``'full'`` | ``'block'`` | ``'diag'``.
         acceleration (str): ``'phys_net'`` | ``'finite_difference'``.
-        rollout (str): ``'parallel'`` | ``'sequential'`` | ``'autoregressive'`` (heads
-            re-evaluated on the rolled-out state, frame by frame).
+        rollout (str): ``'parallel'`` (the closed form: one compiled pass per direction on a
+            CPU, the blocked product elsewhere; :mod:`.rollout`) | ``'blocked'`` | ``'fused'``
+            (either closed form by name) | ``'sequential'`` (the loop) | ``'autoregressive'``
+            (heads re-evaluated on the rolled-out state, frame by frame).
         merge (str): ``'mean'`` (paper) | ``'seed_distance'``.
         noise (bool): Sample the noise term ``N`` in training (penalised by ``L_noise``).
         force_scale (float): Scale of the J and C heads, m/s².
@@ -65,9 +68,9 @@ class EulerLagrangeSolver(BaseModule):
         if acceleration not in ('phys_net', 'finite_difference'):
             raise ValueError(f"acceleration={acceleration!r}: expected 'phys_net' or "
                              "'finite_difference'")
-        if rollout not in ('parallel', 'sequential', 'autoregressive'):
-            raise ValueError(f"rollout={rollout!r}: expected 'parallel', 'sequential' or "
-                             "'autoregressive'")
+        if rollout not in ROLLOUT_MODES + ('autoregressive',):
+            raise ValueError(f"rollout={rollout!r}: expected one of "
+                             f"{ROLLOUT_MODES + ('autoregressive',)}")
         if rollout == 'autoregressive' and acceleration != 'phys_net':
             raise ValueError("rollout='autoregressive' re-evaluates Phys-Net: it needs "
                              "acceleration='phys_net'")
@@ -95,7 +98,7 @@ class EulerLagrangeSolver(BaseModule):
             noise_norm = 0.5 * (p_f['noise_norm'].mean() + p_b['noise_norm'].mean())
             params = dict(forward=p_f, backward=p_b)
         if self.rollout != 'autoregressive' or self.acceleration != 'phys_net':
-            mode = 'sequential' if self.rollout == 'sequential' else 'parallel'
+            mode = 'parallel' if self.rollout == 'autoregressive' else self.rollout
             fwd_roll = rollout_forward(x[:, 0], x[:, 1], acc_f, dt, mode)
             bwd_roll = rollout_backward(x[:, -1], x[:, -2], acc_b, dt, mode)
         merged = merge_rollouts(fwd_roll, bwd_roll, self.merge)
@@ -141,14 +144,15 @@ class FiniteDifferenceSolver(nn.Module):
     baseline that isolates what Phys-Net adds).
 
     Args:
-        rollout (str): ``'parallel'`` | ``'sequential'``.
+        rollout (str): ``'parallel'`` | ``'blocked'`` | ``'fused'`` | ``'sequential'``
+            (``rollout.MODES``).
         merge (str): ``'mean'`` | ``'seed_distance'``.
     """
 
     def __init__(self, rollout: str = 'parallel', merge: str = 'mean'):
         super().__init__()
-        if rollout not in ('parallel', 'sequential'):
-            raise ValueError(f"rollout={rollout!r}: expected 'parallel' or 'sequential'")
+        if rollout not in ROLLOUT_MODES:
+            raise ValueError(f'rollout={rollout!r}: expected one of {ROLLOUT_MODES}')
         merge_rollouts(torch.zeros(4, 1), torch.zeros(4, 1), merge)
         self.rollout, self.merge = rollout, merge
 

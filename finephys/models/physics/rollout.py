@@ -3,12 +3,17 @@
 Forward, from the first two frames:  ``q_{t+1} = 2 q_t − q_{t−1} + q̈_t dt²``.
 Backward, from the last two frames:  ``q_{t−1} = 2 q_t − q_{t+1} + q̈_t dt²``.
 
-Both are available as the plain loop (``mode='sequential'``) and in closed form
-(``mode='parallel'``). With ``x_k = q̈_k dt²`` (``x_0 = 0``) the recurrence sums to
+Modes: the plain loop (``'sequential'``: one framework call per frame); the closed form
+(``'blocked'``, any device); one compiled pass per direction (``'fused'``, CPU tensors, numba:
+:mod:`~finephys.models.physics.fused_rollout`); and ``'parallel'`` — what configs and
+:class:`~finephys.models.physics.EulerLagrangeSolver` use — which runs ``'fused'`` on CPU
+tensors where numba imports and ``'blocked'`` everywhere else (the faster of the two on each:
+``tools/analysis_tools/benchmark_physics.py``). All give the same numbers up to rounding, and
+the same gradients. With ``x_k = q̈_k dt²`` (``x_0 = 0``) the recurrence sums to
 
     ``q_t = q_0 + t (q_1 − q_0) + Σ_{k<t} (t − k) x_k``,
 
-a fixed lower-triangular linear map of the accelerations. ``'parallel'`` evaluates it in blocks of
+a fixed lower-triangular linear map of the accelerations. ``'blocked'`` evaluates it in blocks of
 :data:`BLOCK` frames (:class:`BlockedRollout`), read where they lie in the ``(..., T, D)``
 input: inside a block one small matrix product (the block's own ``Σ (t − k) x_k``, one batched
 product for all blocks), across blocks a cumulative sum of each block's position and velocity —
@@ -24,7 +29,9 @@ import math
 
 import torch
 
-MODES = ('parallel', 'sequential')
+from .fused_rollout import FusedRollout, fused_rollout_available
+
+MODES = ('parallel', 'blocked', 'fused', 'sequential')
 
 #: Frames per block of the parallel rollout (sequences of up to two blocks are one block, see
 #: :func:`block_size`). Its in-block product costs ``2 BLOCK`` flops per number and the
@@ -235,7 +242,9 @@ def rollout_forward(q0, q1, acc, dt, mode='parallel'):
         q0, q1 (Tensor): ``(..., D)`` the first two frames.
         acc (Tensor): ``(..., T, D)`` accelerations per frame.
         dt (float | Tensor): Time step, seconds.
-        mode (str): ``'parallel'`` (the blocked closed form) or ``'sequential'`` (the loop).
+        mode (str): ``'parallel'`` (``'fused'`` for CPU tensors where numba imports, else
+            ``'blocked'``), ``'blocked'`` (the closed form in blocks), ``'fused'`` (one
+            compiled pass, CPU) or ``'sequential'`` (the loop).
 
     Returns:
         Tensor: ``(..., T, D)`` with ``out[..., 0, :] = q0`` and ``out[..., 1, :] = q1``.
@@ -248,7 +257,7 @@ def rollout_forward(q0, q1, acc, dt, mode='parallel'):
         for k in range(1, acc.shape[-2] - 1):
             out.append(2 * out[-1] - out[-2] + acc[..., k, :] * step)
         return torch.stack(out, dim=-2)
-    return BlockedRollout.apply(q0, q1, acc, dt2, False, BLOCK)
+    return _closed_form(q0, q1, acc, dt2, False, mode)
 
 
 def rollout_backward(q_last, q_second_last, acc, dt, mode='parallel'):
@@ -261,7 +270,25 @@ def rollout_backward(q_last, q_second_last, acc, dt, mode='parallel'):
     if mode == 'sequential':
         rev = rollout_forward(q_last, q_second_last, torch.flip(acc, dims=[-2]), dt, mode)
         return torch.flip(rev, dims=[-2])
-    return BlockedRollout.apply(q_last, q_second_last, acc, _dt2(dt, acc), True, BLOCK)
+    return _closed_form(q_last, q_second_last, acc, _dt2(dt, acc), True, mode)
+
+
+def resolve_mode(mode: str, acc: torch.Tensor) -> str:
+    """The implementation a rollout ``mode`` runs for ``acc``: ``'parallel'`` is ``'fused'``
+    for a CPU tensor where numba imports, else ``'blocked'``; other modes are themselves."""
+    if mode != 'parallel':
+        return mode
+    return 'fused' if acc.device.type == 'cpu' and fused_rollout_available() else 'blocked'
+
+
+def _closed_form(q0, q1, acc, dt2, reverse, mode):
+    mode = resolve_mode(mode, acc)
+    if mode == 'fused':
+        if acc.device.type != 'cpu':
+            raise ValueError(f"rollout mode='fused' runs on CPU tensors, got {acc.device}: "
+                             "use 'parallel' or 'blocked'")
+        return FusedRollout.apply(q0, q1, acc, dt2, reverse)
+    return BlockedRollout.apply(q0, q1, acc, dt2, reverse, BLOCK)
 
 
 def merge_rollouts(forward, backward, merge='mean'):

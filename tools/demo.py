@@ -2,9 +2,9 @@
 on SynthGym, stages 1 → 3, on CPU; generate videos; measure what physics and guidance buy.
 
     python tools/demo.py [--work-dir work_dirs/demo] [--physics-epochs 30] [--structured-epochs 30]
-                         [--train-clips 384] [--pretrain-iters 40] [--stage3-iters 100]
-                         [--fidelity-clips 8] [--pose-epochs 6] [--pose-clips 160] [--one-lane]
-                         [--cold-start]
+                         [--realmotion-epochs 30] [--train-clips 384] [--pretrain-iters 40]
+                         [--stage3-iters 100] [--fidelity-clips 8] [--pose-epochs 6]
+                         [--pose-clips 160] [--one-lane] [--cold-start]
 
 Two lanes run side by side (finephys/utils/tool_lanes.py; every step's output in
 <work-dir>/logs/NN_<step>.log; --one-lane runs them one after the other, with the same numbers).
@@ -25,9 +25,10 @@ inference on a held-out salto (3D gif, 2D overlay); (6) a real video (Pose2Sim's
 pip wheel) through tools/infer_skeleton.py — MediaPipe BlazePose with one person tracked, camera
 motion removed, MediaPipe's own 3D placed in the camera (Estimator3DLifter) + the structured
 solver — and every view of both trials lifted alone by every lifter × physics vs the 4-view
-triangulation (tools/analysis_tools/eval_real_video.py); (7) the FineGym chain (once the
-detector of (8) is trained) on a FineGym-layout sample written from SynthGym (source videos +
-annotation JSON → tools/dataset_converters/trim_finegym_videos.py →
+triangulation (tools/analysis_tools/eval_real_video.py), the lifters including a TCN trained on
+SynthGym plus real mocap (Isaac Lab, holosoma) seen with BlazePose's measured 2D noise; (7) the
+FineGym chain (once the detector of (8) is trained) on a FineGym-layout sample written from
+SynthGym (source videos + annotation JSON → tools/dataset_converters/trim_finegym_videos.py →
 extract_finegym_skeletons.py with the detector → stage 2 on the 2D from the stage-1 checkpoint,
 val reprojection error before/after).
 
@@ -52,9 +53,10 @@ import time
 import numpy as np
 
 from finephys.apis.demo_models import (ESTIMATOR3D_PHYSNET_CONFIG, FINEGYM_STAGE2_CONFIG,
-                                       PHYSICS_CONFIG, POSE_CONFIG,
-                                       REALMOTION_SUPPORTS_ARGS, REALVIDEO_CONFIG,
-                                       STAGE3_CONFIG, STRUCTURED_CONFIG)
+                                       PHYSICS_CONFIG, POSE_CONFIG, REALMOTION_SUPPORTS_ARGS,
+                                       REALMOTION_TCN_CONFIG, REALMOTION_TCN_DIR,
+                                       REALMOTION_TRAIN_ARGS, REALVIDEO_CONFIG, STAGE3_CONFIG,
+                                       STRUCTURED_CONFIG)
 from finephys.utils.tool_lanes import ToolLanes
 from finephys.utils.warm_start import DEFAULT_PRELOAD
 from finephys.utils.tool_runner import latest_metrics
@@ -200,22 +202,39 @@ def skeleton_lane(lanes, args, work, py, out, with_finegym=True):
              camera_K=clip['camera']['K'][0], fps=30.0, layout='h36m17')
     sh([py, 'tools/infer_skeleton.py', PHYSICS_CONFIG, phys_ckpt, sample, '--out-dir',
         osp.join(work, 'inference')], 'infer_skeleton_salto')
+    # the real-motion lifter: TCN + structured solver from scratch on SynthGym plus real mocap
+    # (Isaac Lab, holosoma; DeepMimic held out), both seen with BlazePose's measured 2D noise —
+    # its SynthGym clips are generated with that noise on the fly (the cache holds SynthGym's)
+    rm_train = osp.join(work, 'data', 'realmotion', 'train_blazepose.npz')
+    lanes.run_in_process('tools/dataset_converters/generate_realmotion.py',
+                         ['--out', rm_train, *REALMOTION_TRAIN_ARGS],
+                         'generate_realmotion_train')
+    rm_dir = osp.join(work, REALMOTION_TCN_DIR)
+    re_ = args.realmotion_epochs
+    sh([py, 'tools/train.py', REALMOTION_TCN_CONFIG, '--work-dir', rm_dir, '--cfg-options',
+        f'train_cfg.max_epochs={re_}', f'train_cfg.val_interval={re_}',
+        f'param_scheduler.1.end={re_}',
+        f'train_dataloader.dataset.datasets.0.num_samples={args.train_clips}',
+        f'train_dataloader.dataset.datasets.1.ann_file={rm_train}', *data_opts],
+       'train_realmotion_tcn')
+    rm_ckpt = newest_checkpoint(rm_dir)
     # real video (Pose2Sim's demo, from its pip wheel): MediaPipe BlazePose tracked, camera
     # motion removed, lifted; then every view lifted alone vs the 4-view triangulation
     from finephys.datasets.pose2sim_demo import locate_pose2sim_demo
     real_video = osp.join(locate_pose2sim_demo(), 'videos', 'cam02.mp4')
     sh([py, 'tools/infer_skeleton.py', REALVIDEO_CONFIG, struct_ckpt, real_video, '--out-dir',
         osp.join(work, 'real_video')], 'infer_skeleton_real_video')
-    # one table: every lifter (MediaPipe's own 3D placed in the camera, the SynthGym TCN) ×
-    # physics (none = the lifter's row, Phys-Net, structured)
+    # one table: every lifter (MediaPipe's own 3D placed in the camera, the real-motion TCN,
+    # the SynthGym TCN) × physics (none = the lifter's row, Phys-Net, structured)
     rows = ['--name', 'estimator3d-structured',
             '--compare', 'estimator3d-physnet', ESTIMATOR3D_PHYSNET_CONFIG, phys_ckpt,
+            '--compare', 'realmotion-tcn-structured', REALMOTION_TCN_CONFIG, rm_ckpt,
             '--compare', 'tcn-structured', STRUCTURED_CONFIG, struct_ckpt,
             '--compare', 'tcn-physnet', PHYSICS_CONFIG, phys_ckpt]
     realvideo = sh_results([py, 'tools/analysis_tools/eval_real_video.py', REALVIDEO_CONFIG,
                             struct_ckpt, *rows, '--out-dir', osp.join(work, 'real_video', 'eval')])
     realvideo.update(sh_results([py, 'tools/analysis_tools/eval_real_video.py', REALVIDEO_CONFIG,
-                                 struct_ckpt, *rows[:6], '--trial', 'Demo_MultiPerson',
+                                 struct_ckpt, *rows[:10], '--trial', 'Demo_MultiPerson',
                                  '--out-dir', osp.join(work, 'real_video', 'eval_multiperson')],
                                 'eval_real_video_multiperson'))
     # BlazePose's 2D noise, each view of the two-person trial against the other three's
@@ -291,6 +310,8 @@ def main():
     p.add_argument('--work-dir', default='work_dirs/demo')
     p.add_argument('--physics-epochs', type=int, default=30)
     p.add_argument('--structured-epochs', type=int, default=30)
+    p.add_argument('--realmotion-epochs', type=int, default=30,
+                   help="the real-motion lifter's epochs (its documented recipe: 30)")
     p.add_argument('--train-clips', type=int, default=384)
     p.add_argument('--pretrain-iters', type=int, default=40)
     p.add_argument('--stage3-iters', type=int, default=100)
@@ -376,6 +397,13 @@ def main():
           f'{100 * rv("noise2d_jitter_corrected", nan):.2f} % frame to frame, '
           f'{100 * rv("noise2d_bias_corrected", nan):.1f} % held over the clip, dropouts '
           f'{100 * rv("noise2d_dropout", nan):.1f} %')
+    lifter_rows = (('MediaPipe 3D + structured', 'estimator3d_structured'),
+                   ('real-motion TCN + structured', 'realmotion_tcn_structured'),
+                   ('SynthGym TCN + structured', 'tcn_structured'))
+    print('  the lifters on the same views, fused P-MPJPE single-person / two-person (mm): ' +
+          '; '.join(f'{label} {rv(f"realvideo_model_{key}_p_mpjpe", nan):.1f} / '
+                    f'{rv(f"realvideo_multiperson_model_{key}_p_mpjpe", nan):.1f}'
+                    for label, key in lifter_rows) + ' (nan: not run on that trial)')
     print(f'\nGuidance fidelity ({args.fidelity_clips} SynthGym test clips, {it} stage-3 '
           'iterations, the same noise for every row): silhouette IoU of generated frames vs '
           'SynthGym\'s rendering of the guidance skeleton (whole frame, and inside the body\'s '
@@ -429,6 +457,7 @@ def main():
     print('  inference/                           3D gif, 2D overlay of a held-out salto')
     print('  real_video/                          a real video: tracked MediaPipe 2D, 3D gif, '
           'overlay; eval/report.md; noise_2d.json (BlazePose\'s 2D noise)')
+    print(f'  {REALMOTION_TCN_DIR}/  the lifter trained on SynthGym + real mocap')
     print('  pretrained/synthgym-pixel/           the pretrained tiny backbone (+ loss curve)')
     print('  finegym_sample/, finephys_skeleton_stage2_finegym/   the FineGym chain on a sample: '
           'source videos, trimmed elements, PYSKL pickle, stage 2')
@@ -477,6 +506,11 @@ def main():
               'multiperson_mediapipe_world_p_mpjpe', 'gravity_direction_error_deg',
               'gravity_direction_error_level_deg', 'multiperson_gravity_direction_error_deg'):
         print(f'RESULT demo_realvideo_{k}={realvideo.get(f"realvideo_{k}", nan):.2f}')
+    for trial in ('', 'multiperson_'):
+        for name, key in (('realmotion_tcn', 'realmotion_tcn_structured'),
+                          ('synthgym_tcn', 'tcn_structured')):
+            print(f'RESULT demo_realvideo_{trial}{name}_p_mpjpe='
+                  f'{realvideo.get(f"realvideo_{trial}model_{key}_p_mpjpe", nan):.2f}')
     for k in ('jitter_corrected', 'bias_corrected', 'dropout', 'dropout_offset', 'swap'):
         print(f'RESULT demo_noise2d_{k}={realvideo.get(f"noise2d_{k}", nan):.4f}')
     print(f'RESULT demo_minutes={(time.time() - t0) / 60:.2f}')

@@ -17,6 +17,16 @@ STRUCTURED_CONFIG = ('configs/finephys-structured/finephys-skeleton-structured_s
 REALMOTION_SUPPORTS_ARGS = ('--deepmimic', 'crawl', 'getup_facedown', '--isaaclab', 'dance',
                             'walk', '--holosoma', '0', '1', '2', '3', '4', '--holosoma-stride',
                             '48', '--seed', '1')
+#: The real-motion lifter: the TCN + structured solver trained from scratch on SynthGym plus real
+#: mocap (Isaac Lab's AMP dance/run/walk, holosoma's climbs; DeepMimic stays held out), both seen
+#: with BlazePose's measured 2D noise (docs/real_video.md#lifters-trained-on-real-motion).
+REALMOTION_TCN_CONFIG = ('configs/finephys-structured/finephys-skeleton-structured_stage1_'
+                         'synthgym-realmotion_tcn-lifter_blazepose-noise.py')
+#: ``generate_realmotion.py`` arguments of its real-motion training set (the command in its
+#: config's header).
+REALMOTION_TRAIN_ARGS = ('--deepmimic', '--isaaclab', 'dance', 'run', 'walk', '--holosoma', '0',
+                         '1', '2', '3', '4', '--holosoma-stride', '48', '--seed', '1',
+                         '--contact-effectors', 'feet', '--noise', 'blazepose')
 #: The default real-video path (the best row of the real-video table): MediaPipe's own 3D placed
 #: in the camera by Estimator3DLifter, then the structured solver; no weights of its own — it
 #: runs with STRUCTURED_CONFIG's checkpoint (and ESTIMATOR3D_PHYSNET_CONFIG with PHYSICS_CONFIG's)
@@ -33,6 +43,7 @@ FINEGYM_STAGE2_CONFIG = ('configs/finephys/'
 #: ``make demo``'s sub-folders (under its ``--work-dir``) of the runs above.
 PHYSICS_DIR, STRUCTURED_DIR, STAGE3_DIR = ('finephys_skeleton', 'finephys_skeleton_structured',
                                            'finephys_tiny')
+REALMOTION_TCN_DIR = 'finephys_skeleton_structured_realmotion'
 PRETRAINED_DIR = 'pretrained/synthgym-pixel'
 
 
@@ -62,8 +73,10 @@ def demo_skeleton_models(work_dir: str = 'work_dirs/demo', root: str = '.') -> D
     """
     struct = latest_checkpoint(osp.join(work_dir, STRUCTURED_DIR))
     phys = latest_checkpoint(osp.join(work_dir, PHYSICS_DIR))
+    realmotion = latest_checkpoint(osp.join(work_dir, REALMOTION_TCN_DIR))
     pairs = [('MediaPipe 3D + structured physics (real video)', REALVIDEO_CONFIG, struct),
              ('MediaPipe 3D + Phys-Net', ESTIMATOR3D_PHYSNET_CONFIG, phys),
+             ('Real-motion TCN + structured physics', REALMOTION_TCN_CONFIG, realmotion),
              ('SynthGym TCN + structured physics', STRUCTURED_CONFIG, struct),
              ('SynthGym TCN + Phys-Net', PHYSICS_CONFIG, phys)]
     return {name: dict(config=osp.abspath(osp.join(root, cfg)), checkpoint=osp.abspath(ckpt))

@@ -83,7 +83,9 @@ def test_eval_real_video_on_pose2sims_demo(tmp_path):
                             'realvideo_mediapipe_world_accel_error',
                             'realvideo_still_skeleton_accel_error',
                             'realvideo_gravity_direction_error_deg',
-                            'realvideo_gravity_direction_error_level_deg'}
+                            'realvideo_gravity_direction_error_level_deg',
+                            *(f'realvideo_model_{m}_{k}' for m in ('est3d', 'tcn')
+                              for k in ('mpjpe', 'p_mpjpe', 'root_error'))}
     assert float(results['realvideo_reference_reprojection_px']) < 20
     # MediaPipe's own 3D is a real monocular estimate: well under 20 cm after alignment
     assert float(results['realvideo_mediapipe_world_p_mpjpe']) < 200
@@ -101,6 +103,10 @@ def test_eval_real_video_on_pose2sims_demo(tmp_path):
     assert mean['est3d/s_dd']['reproj_px'] < 20 and mean['est3d/s_dd']['root'] < 300
     assert float(results['realvideo_root_error']) == pytest.approx(mean['est3d/fused']['root'],
                                                                     abs=0.05)
+    # every model's fused row by name: the first one's equals the headline lines
+    assert results['realvideo_model_est3d_p_mpjpe'] == results['realvideo_p_mpjpe']
+    assert float(results['realvideo_model_tcn_mpjpe']) == pytest.approx(
+        mean['tcn/fused']['mpjpe'], abs=0.05)
     # the floor of the acceleration column: a still skeleton scores the reference's own
     # acceleration, below the noisy monocular estimate's
     still = float(results['realvideo_still_skeleton_accel_error'])

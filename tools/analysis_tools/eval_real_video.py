@@ -39,6 +39,8 @@ fused output and the baseline::
     RESULT realvideo_gravity_direction_error_deg=<deg>  (the first model's gravity, estimated
            from each view's scene, vs the calibration's; mean of the views)
     RESULT realvideo_gravity_direction_error_level_deg=<deg>  (a level camera's)
+    RESULT realvideo_model_<name>_{mpjpe,p_mpjpe,root_error}  (every model's fused row; the
+                                      name with non-word characters as ``_``)
 
 ``--gravity level`` makes every model assume a level camera instead (the calibration is never
 given to them).
@@ -51,6 +53,7 @@ it: ``RESULT realvideo_pan_{stabilised,unstabilised}_{mpjpe,accel,root,2d_px}``.
 import argparse
 import json
 import os.path as osp
+import re
 
 from finephys.utils.launch import UserInputError, friendly_errors
 
@@ -182,6 +185,14 @@ def main():
           f'{report["gravity_error_deg_mean"][name]:.2f}')
     print(f'RESULT {pre}gravity_direction_error_level_deg='
           f'{report["gravity_error_deg_mean"][LEVEL_CAMERA]:.2f}')
+    # every model's fused row by its name (``-`` → ``_``), so a table of several lifters can be
+    # read by tools (make demo's summary): realvideo_model_<name>_{mpjpe,p_mpjpe,root_error}
+    for model_name, _, _ in models:
+        row = mean[f'{model_name}/fused']
+        safe = re.sub(r'\W', '_', model_name)
+        for key, value in (('mpjpe', row['mpjpe']), ('p_mpjpe', row['p_mpjpe']),
+                           ('root_error', row['root'])):
+            print(f'RESULT {pre}model_{safe}_{key}={value:.1f}')
     for key in ('pan_stabilised', 'pan_unstabilised'):
         if key in mean:
             for m in ('mpjpe', 'accel', 'root', '2d_px'):

@@ -8,9 +8,10 @@ on SynthGym, stages 1 → 3, on CPU; generate videos; measure what physics and g
 
 Two lanes run side by side (finephys/utils/tool_lanes.py; every step's output in
 <work-dir>/logs/NN_<step>.log; --one-lane runs them one after the other, with the same numbers).
-A step that begins while the other lane runs is forked from a server with the heavy libraries
-imported (finephys/utils/warm_start.py: ~6 s less per step, the same numbers; --cold-start: a
-fresh interpreter for every step).
+Every Python step is forked from a server with the heavy libraries imported
+(finephys/utils/warm_start.py: ~6 s less per step, the same numbers; one server for steps that
+begin while the other lane runs, one for steps that begin alone, as OpenMP's wait policy differs;
+--cold-start: a fresh interpreter for every step).
 
 The skeleton lane: (1) sample grid video + 3D plots of every SynthGym class; (2) a SynthGym
 cache for train/val/test; (3) stage 1 of the skeleton path (TemporalConvLifter + Phys-Net +
@@ -321,10 +322,9 @@ def main():
     p.add_argument('--one-lane', action='store_true',
                    help='run the two lanes one after the other (same numbers, ~1.3x longer)')
     p.add_argument('--cold-start', action='store_true',
-                   help='start every step in a fresh interpreter (default: a step that begins '
-                        'while the other lane runs is forked from a process with torch, '
-                        'mmengine, diffusers and the models imported; same numbers, ~6 s less '
-                        'per step)')
+                   help='start every step in a fresh interpreter (default: a Python step is '
+                        'forked from a process with torch, mmengine, diffusers and the models '
+                        'imported; same numbers, ~6 s less per step)')
     args = p.parse_args()
     work = osp.abspath(args.work_dir)
     t0 = time.time()

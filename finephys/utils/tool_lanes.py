@@ -14,10 +14,12 @@ spinning 92–146 s (by spin count); side by side with ``PASSIVE`` 73 s. Alone, 
 slower (1.9 → 2.5 s per backbone iteration), so a step gets it only when it starts while another
 lane is running.
 
-With ``warm_preload``, a Python tool that starts while another lane is running is forked from a
-server that has the heavy libraries imported (:mod:`finephys.utils.warm_start`; the server
-starts with ``OMP_WAIT_POLICY=PASSIVE``, which OpenMP reads once at load) instead of a fresh
-interpreter: ~6.5 s of imports saved per step, the same numbers.
+With ``warm_preload``, a Python tool is forked from a server that has the heavy libraries
+imported (:mod:`finephys.utils.warm_start`) instead of a fresh interpreter: ~6.5 s of imports
+saved per step, the same numbers. OpenMP reads its wait policy once, when the server imports
+torch, so there are two servers: one started with ``OMP_WAIT_POLICY=PASSIVE`` for the steps that
+start while another lane is running, and one with the environment's own policy for the steps
+that start alone (the tail of the longer lane, or every step of a single lane).
 """
 import os
 import os.path as osp
@@ -74,10 +76,11 @@ class ToolLanes:
         log_dir (str): folder for the steps' logs (created).
         echo (callable): where console lines go (``print`` by default).
         warm_preload (sequence of str, optional): Start a Python tool (``[sys.executable,
-            script.py, ...]``) that begins while another lane is running from a
-            :class:`WarmToolStarter` with these modules imported (its server is started by
-            :meth:`run_lanes`, ended by :meth:`close`); ``steps.tsv`` marks those steps.
-            None: every step is a fresh interpreter.
+            script.py, ...]``) from a :class:`WarmToolStarter` with these modules imported —
+            :attr:`warm` (``OMP_WAIT_POLICY=PASSIVE``) for a step that begins while another
+            lane is running, :attr:`warm_alone` (the environment's policy) for one that begins
+            alone; their servers are started by :meth:`run_lanes`, ended by :meth:`close`;
+            ``steps.tsv`` marks those steps. None: every step is a fresh interpreter.
     """
 
     def __init__(self, log_dir: str, echo: Callable[[str], None] = print,
@@ -85,6 +88,7 @@ class ToolLanes:
         self.log_dir = log_dir
         self.warm = None if warm_preload is None else WarmToolStarter(
             warm_preload, server_env=dict(OMP_WAIT_POLICY='PASSIVE'))
+        self.warm_alone = None if warm_preload is None else WarmToolStarter(warm_preload)
         os.makedirs(log_dir, exist_ok=True)
         open(osp.join(log_dir, 'steps.tsv'), 'w').close()
         self.echo = echo
@@ -144,19 +148,22 @@ class ToolLanes:
         env['PYTHONUNBUFFERED'] = '1'
         if shared:
             env['OMP_WAIT_POLICY'] = 'PASSIVE'
-        warm = shared and self.warm is not None and self.warm.can_start(args)
+        server = 'warm' if shared else 'warm_alone'       # the one whose wait policy fits
+        with self._lock:
+            starter = getattr(self, server)
+        warm = starter is not None and starter.can_start(args)
         self.echo(f'[{self.lane}] $ {" ".join(args)}  (log: {osp.relpath(log)}'
                   + (', warm start)' if warm else ')'))
         t0 = time.time()
         if warm:
             try:
-                process = self.warm.start(args, log, env, ROOT)
+                process = starter.start(args, log, env, ROOT)
             except RuntimeError as err:
                 # the server is gone (killed, or a preload crashed it): this step and the
-                # next start cold, as they would without warm starts
+                # next ones it would serve start cold, as they would without warm starts
                 self.echo(f'[{self.lane}] warm start unavailable ({err}); {name} starts cold')
                 with self._lock:
-                    self.warm = None
+                    setattr(self, server, None)
                 warm = False
         if not warm:
             with open(log, 'w') as out:
@@ -220,9 +227,10 @@ class ToolLanes:
         self.echo(f'[{self.lane}] [{seconds:.0f} s] {name} (in process)')
 
     def close(self) -> None:
-        """End the warm-start server (if any) once its running steps have ended."""
-        if self.warm is not None:
-            self.warm.close()
+        """End the warm-start servers (if any) once their running steps have ended."""
+        for starter in (self.warm, self.warm_alone):
+            if starter is not None:
+                starter.close()
 
     def abort(self) -> None:
         """Terminate every running step and end every wait on a promise."""
@@ -264,8 +272,11 @@ class ToolLanes:
 
         with self._lock:
             self._lanes_alive += len(lanes)
+        # the servers import in the background while the lanes begin
         if self.warm is not None and len(lanes) > 1:
-            self.warm.start_server()      # imports in the background while the lanes begin
+            self.warm.start_server()
+        if self.warm_alone is not None:
+            self.warm_alone.start_server()
         threads = [threading.Thread(target=body, args=item, name=f'lane-{item[0]}', daemon=True)
                    for item in lanes.items()]
         for thread in threads:

@@ -9,6 +9,7 @@ import time
 import pytest
 
 from finephys.utils.tool_lanes import StepFailed, ToolLanes
+from finephys.utils.tool_runner import ROOT as ROOT_DIR
 from finephys.utils.warm_start import WarmToolStarter
 
 # prints what a tool sees of its start, through Python and the C level, then exits as asked
@@ -137,6 +138,51 @@ def test_lanes_start_shared_python_steps_warm_and_report_failures(tmp_path):
         # it was started warm, and its failure is reported as a cold step's
         assert any('_failing.log, warm start)' in line for line in echoed)
     finally:
+        lanes.close()
+
+
+def server_wait_policy(starter):
+    """OMP_WAIT_POLICY in the environment the server was started with (what its OpenMP read
+    when it imported torch), or None."""
+    with open(f'/proc/{starter.server.pid}/environ', 'rb') as f:
+        env = dict(item.split(b'=', 1) for item in f.read().split(b'\0') if b'=' in item)
+    policy = env.get(b'OMP_WAIT_POLICY')
+    return None if policy is None else policy.decode()
+
+
+def test_steps_that_start_alone_start_warm_from_a_server_with_the_default_wait_policy(tmp_path):
+    """One lane (and the tail of the longer of two): its steps start warm too, from the server
+    whose OpenMP kept the environment's wait policy; the output is a cold run's."""
+    script = tmp_path / 'probe.py'
+    script.write_text(TOOL + '\n')
+    env = {k: v for k, v in os.environ.items() if k != 'OMP_WAIT_POLICY'}
+    env['PYTHONUNBUFFERED'] = '1'
+    lanes = ToolLanes(str(tmp_path / 'logs'), echo=lambda line: None, warm_preload=('json',))
+    old = os.environ.pop('OMP_WAIT_POLICY', None)
+    try:
+        lanes.run_lanes(one=lambda: lanes.run([sys.executable, str(script), '0'], 'alone'))
+        assert lanes.warm_steps == ['alone']
+        rows = [line.split('\t') for line in
+                open(tmp_path / 'logs' / 'steps.tsv').read().splitlines()]
+        assert [(r[1], r[3], r[4]) for r in rows] == [('alone', '0', '1')]
+        assert server_wait_policy(lanes.warm_alone) is None
+        assert lanes.warm.server is None              # one lane: the PASSIVE one never started
+        code, text = cold(script, '0', str(ROOT_DIR), env)
+        assert code == 0
+        assert open(tmp_path / 'logs' / '01_alone.log').read() == text
+        # two lanes: the shared step's server is the PASSIVE one
+        done = lanes.promise()
+
+        def lane_a():
+            lanes.run([sys.executable, str(script), '0'], 'shared')
+            done.set_result(True)
+
+        lanes.run_lanes(a=lane_a, b=lambda: done.result())
+        assert lanes.warm_steps == ['alone', 'shared']
+        assert server_wait_policy(lanes.warm) == 'PASSIVE'
+    finally:
+        if old is not None:
+            os.environ['OMP_WAIT_POLICY'] = old
         lanes.close()
 
 

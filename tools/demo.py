@@ -27,20 +27,22 @@ pip wheel) through tools/infer_skeleton.py — MediaPipe BlazePose with one pers
 motion removed, MediaPipe's own 3D placed in the camera (Estimator3DLifter) + the structured
 solver — and every view of both trials lifted alone by every lifter × physics vs the 4-view
 triangulation (tools/analysis_tools/eval_real_video.py), the lifters including a TCN trained on
-SynthGym plus real mocap (Isaac Lab, holosoma) seen with BlazePose's measured 2D noise; (7) the
-FineGym chain (once the detector of (8) is trained) on a FineGym-layout sample written from
-SynthGym (source videos + annotation JSON → tools/dataset_converters/trim_finegym_videos.py →
-extract_finegym_skeletons.py with the detector → stage 2 on the 2D from the stage-1 checkpoint,
-val reprojection error before/after).
+SynthGym plus real mocap (Isaac Lab, holosoma) seen with BlazePose's measured 2D noise.
 
-The generator lane: (8) the SynthGym 2D pose detector (configs/pose_estimators/), trained on
-32 px renders and tested; (9) the backbone: tiny SD1.5-layout folders + MotionAdapter,
-pretrained on SynthGym video (the stand-in for public weights); (10) stage 3 (once stage 1 is
-done): LoRA + skeleton adapter on the frozen backbone with the stage-1 skeleton path; (11) the
+The generator lane: (7) the SynthGym 2D pose detector (configs/pose_estimators/), trained on
+32 px renders and tested; (8) the backbone: tiny SD1.5-layout folders + MotionAdapter,
+pretrained on SynthGym video (the stand-in for public weights); (9) stage 3 (once stage 1 is
+done): LoRA + skeleton adapter on the frozen backbone with the stage-1 skeleton path; (10) the
 guidance-fidelity table — silhouette IoU of generated frames against SynthGym's rendering of the
-guidance skeleton (whole frame and inside the body's box) and PCK@0.2 of the detector of (8)
+guidance skeleton (whole frame and inside the body's box) and PCK@0.2 of the detector of (7)
 against the guidance keypoints, trained model vs the same model with guidance zeroed vs the
-ground-truth video; (12) one video per subset (FX-JUMP / FX-TURN / FX-SALTO) with overlays.
+ground-truth video; (11) one video per subset (FX-JUMP / FX-TURN / FX-SALTO) with overlays;
+then two skeleton-path steps, here because this lane ends first: (12) BlazePose's 2D noise
+measured on the two-person trial (each view against the other three's triangulation) and the
+FineGym chain on a FineGym-layout sample written from SynthGym (source videos + annotation JSON
+→ tools/dataset_converters/trim_finegym_videos.py → extract_finegym_skeletons.py with the
+detector of (7) → stage 2 on the 2D from the stage-1 checkpoint, val reprojection error
+before/after).
 Generation stays at 32 px: 64 px quadruples every pixel-space UNet pass (stage 3 alone would
 take the demo's whole budget).
 """
@@ -136,10 +138,10 @@ def newest_checkpoint(work_dir):
                   glob.glob(osp.join(work_dir, 'epoch_*.pth')))[-1]
 
 
-def skeleton_lane(lanes, args, work, py, out, with_finegym=True):
+def skeleton_lane(lanes, args, work, py, out):
     """The skeleton path: data, stage 1 (→ ``out['phys_ckpt']``), the structured solver, the
-    physics report, long inputs, gravity, a held-out salto, real video, and the FineGym chain
-    (after ``out['pose_ckpt']``)."""
+    physics report, long inputs, gravity, a held-out salto, the real-motion lifter and real
+    video."""
     sh, sh_results = lanes.run, lanes.run_results
     sh([py, 'tools/misc/visualize_synthgym.py', '--out', osp.join(work, 'synthgym'),
         '--size', '128', '--overlay'])
@@ -238,20 +240,14 @@ def skeleton_lane(lanes, args, work, py, out, with_finegym=True):
                                  struct_ckpt, *rows[:10], '--trial', 'Demo_MultiPerson',
                                  '--out-dir', osp.join(work, 'real_video', 'eval_multiperson')],
                                 'eval_real_video_multiperson'))
-    # BlazePose's 2D noise, each view of the two-person trial against the other three's
-    # triangulation (the noise model of the BlazePose-noise real-motion config)
-    realvideo.update(sh_results([py, 'tools/analysis_tools/measure_2d_noise.py', '--out',
-                                 osp.join(work, 'real_video', 'noise_2d.json')],
-                                'measure_2d_noise'))
-    finegym = (finegym_chain(lanes, work, py, phys_ckpt, out['pose_ckpt'].result())
-               if with_finegym else None)
     return dict(phys=phys, longseq=longseq, gravity=gravity, baseline=baseline,
-                realvideo=realvideo, finegym=finegym)
+                realvideo=realvideo)
 
 
 def generator_lane(lanes, args, work, py, out):
-    """The generator: the pose detector (→ ``out['pose_ckpt']``), the pretrained tiny backbone,
-    stage 3 (after ``out['phys_ckpt']``), the guidance fidelity and three videos."""
+    """The generator: the pose detector, the pretrained tiny backbone, stage 3 (after
+    ``out['phys_ckpt']``), the guidance fidelity and three videos; then BlazePose's 2D noise and
+    the FineGym chain."""
     sh, sh_results = lanes.run, lanes.run_results
     # the pose detector that scores generated frames (PCK against the guidance keypoints) and
     # gives the FineGym chain its 2D
@@ -262,7 +258,6 @@ def generator_lane(lanes, args, work, py, out):
         f'param_scheduler.0.T_max={pe}', f'default_hooks.checkpoint.interval={pe}',
         f'train_dataloader.dataset.num_samples={args.pose_clips}'], 'train_pose_estimator')
     pose_ckpt = osp.join(pose_dir, f'epoch_{pe}.pth')
-    out['pose_ckpt'].set_result(pose_ckpt)
     sh([py, 'tools/test.py', POSE_CONFIG, pose_ckpt, '--work-dir',
         osp.join(pose_dir, 'test')], 'test_pose_estimator')
     pose_val = latest_metrics(osp.join(pose_dir, 'test'))
@@ -303,7 +298,15 @@ def generator_lane(lanes, args, work, py, out):
         fidelity[name] = latest_metrics(osp.join(work, f'fidelity_{name}'))
     sh([py, 'tools/infer.py', STAGE3_CONFIG, *DEMO_ACTIONS, '--checkpoint', gen_ckpt, '--out-dir',
         osp.join(work, 'generation'), '--cfg-options', *paths])
-    return dict(backbone=backbone, fidelity=fidelity, pose_val=pose_val)
+    # two skeleton-path steps that need nothing of the skeleton lane's later work, here because
+    # this lane ends first (the real-motion lifter's training makes the skeleton lane longer):
+    # BlazePose's 2D noise, each view of the two-person trial against the other three's
+    # triangulation (the noise model of the real-motion lifter), and the FineGym chain
+    noise2d = sh_results([py, 'tools/analysis_tools/measure_2d_noise.py', '--out',
+                          osp.join(work, 'real_video', 'noise_2d.json')], 'measure_2d_noise')
+    finegym = finegym_chain(lanes, work, py, phys_ckpt, pose_ckpt)
+    return dict(backbone=backbone, fidelity=fidelity, pose_val=pose_val, noise2d=noise2d,
+                finegym=finegym)
 
 
 def main():
@@ -333,25 +336,21 @@ def main():
                       warm_preload=None if args.cold_start else DEFAULT_PRELOAD)
     print(f'Two lanes side by side: the skeleton path and the generator; each step\'s output '
           f'goes to {osp.join(work, "logs")}/NN_<step>.log', flush=True)
-    out = dict(phys_ckpt=lanes.promise(), pose_ckpt=lanes.promise())
+    out = dict(phys_ckpt=lanes.promise())
     skeleton = functools.partial(skeleton_lane, lanes, args, work, py, out)
     generator = functools.partial(generator_lane, lanes, args, work, py, out)
     if args.one_lane:
-        # each lane waits for the other once (stage 3 for stage 1, the FineGym chain for the
-        # detector): one after the other, the FineGym chain moves to the end
+        # the generator waits for stage 1 (stage 3): the skeleton lane first
         def one_after_the_other():
-            sk = skeleton_lane(lanes, args, work, py, out, with_finegym=False)
-            gen = generator()
-            sk['finegym'] = finegym_chain(lanes, work, py, out['phys_ckpt'].result(),
-                                          out['pose_ckpt'].result())
-            return dict(skeleton=sk, generator=gen)
+            return dict(skeleton=skeleton(), generator=generator())
         done = lanes.run_lanes(one=one_after_the_other)['one']
     else:
         done = lanes.run_lanes(skeleton=skeleton, generator=generator)
     lanes.close()
     sk, gen = done['skeleton'], done['generator']
     phys, longseq, gravity = sk['phys'], sk['longseq'], sk['gravity']
-    baseline, realvideo, finegym = sk['baseline'], sk['realvideo'], sk['finegym']
+    baseline, realvideo, finegym = sk['baseline'], sk['realvideo'], gen['finegym']
+    realvideo.update(gen['noise2d'])
     backbone, fidelity, pose_val = gen['backbone'], gen['fidelity'], gen['pose_val']
     it = args.stage3_iters
 

@@ -2,9 +2,9 @@
 on SynthGym, stages 1 → 3, on CPU; generate videos; measure what physics and guidance buy.
 
     python tools/demo.py [--work-dir work_dirs/demo] [--physics-epochs 30] [--structured-epochs 30]
-                         [--realmotion-epochs 30] [--train-clips 384] [--pretrain-iters 40]
-                         [--stage3-iters 100] [--fidelity-clips 8] [--pose-epochs 6]
-                         [--pose-clips 160] [--one-lane] [--cold-start]
+                         [--realmotion-lifter] [--realmotion-epochs 30] [--train-clips 384]
+                         [--pretrain-iters 40] [--stage3-iters 100] [--fidelity-clips 8]
+                         [--pose-epochs 6] [--pose-clips 160] [--one-lane] [--cold-start]
 
 Two lanes run side by side (finephys/utils/tool_lanes.py; every step's output in
 <work-dir>/logs/NN_<step>.log; --one-lane runs them one after the other, with the same numbers).
@@ -26,8 +26,9 @@ inference on a held-out salto (3D gif, 2D overlay); (6) a real video (Pose2Sim's
 pip wheel) through tools/infer_skeleton.py — MediaPipe BlazePose with one person tracked, camera
 motion removed, MediaPipe's own 3D placed in the camera (Estimator3DLifter) + the structured
 solver — and every view of both trials lifted alone by every lifter × physics vs the 4-view
-triangulation (tools/analysis_tools/eval_real_video.py), the lifters including a TCN trained on
-SynthGym plus real mocap (Isaac Lab, holosoma) seen with BlazePose's measured 2D noise.
+triangulation (tools/analysis_tools/eval_real_video.py); with --realmotion-lifter (~4 min more)
+the lifters include a TCN trained on SynthGym plus real mocap (Isaac Lab, holosoma) seen with
+BlazePose's measured 2D noise.
 
 The generator lane: (7) the SynthGym 2D pose detector (configs/pose_estimators/), trained on
 32 px renders and tested; (8) the backbone: tiny SD1.5-layout folders + MotionAdapter,
@@ -36,13 +37,15 @@ done): LoRA + skeleton adapter on the frozen backbone with the stage-1 skeleton 
 guidance-fidelity table — silhouette IoU of generated frames against SynthGym's rendering of the
 guidance skeleton (whole frame and inside the body's box) and PCK@0.2 of the detector of (7)
 against the guidance keypoints, trained model vs the same model with guidance zeroed vs the
-ground-truth video; (11) one video per subset (FX-JUMP / FX-TURN / FX-SALTO) with overlays;
-then two skeleton-path steps, here because this lane ends first: (12) BlazePose's 2D noise
-measured on the two-person trial (each view against the other three's triangulation) and the
-FineGym chain on a FineGym-layout sample written from SynthGym (source videos + annotation JSON
-→ tools/dataset_converters/trim_finegym_videos.py → extract_finegym_skeletons.py with the
-detector of (7) → stage 2 on the 2D from the stage-1 checkpoint, val reprojection error
-before/after).
+ground-truth video; (11) one video per subset (FX-JUMP / FX-TURN / FX-SALTO) with overlays.
+
+At the end of the lane that ends first (the skeleton lane's; the generator's with
+--realmotion-lifter or --one-lane): (12) BlazePose's 2D noise measured on the two-person trial
+(each view against the other three's triangulation) and the FineGym chain on a FineGym-layout
+sample written from SynthGym (source videos + annotation JSON →
+tools/dataset_converters/trim_finegym_videos.py → extract_finegym_skeletons.py with the detector
+of (7) → stage 2 on the 2D from the stage-1 checkpoint, val reprojection error before/after).
+
 Generation stays at 32 px: 64 px quadruples every pixel-space UNet pass (stage 3 alone would
 take the demo's whole budget).
 """
@@ -138,7 +141,38 @@ def newest_checkpoint(work_dir):
                   glob.glob(osp.join(work_dir, 'epoch_*.pth')))[-1]
 
 
-def skeleton_lane(lanes, args, work, py, out):
+def realmotion_lifter(lanes, args, work, py, data_opts):
+    """The real-motion lifter (``--realmotion-lifter``): TCN + structured solver from scratch on
+    SynthGym plus real mocap (Isaac Lab, holosoma; DeepMimic held out), both seen with
+    BlazePose's measured 2D noise — its SynthGym clips are generated with that noise on the fly
+    (the demo's cache holds SynthGym's); returns its checkpoint."""
+    rm_train = osp.join(work, 'data', 'realmotion', 'train_blazepose.npz')
+    lanes.run_in_process('tools/dataset_converters/generate_realmotion.py',
+                         ['--out', rm_train, *REALMOTION_TRAIN_ARGS],
+                         'generate_realmotion_train')
+    rm_dir = osp.join(work, REALMOTION_TCN_DIR)
+    epochs = args.realmotion_epochs
+    lanes.run([py, 'tools/train.py', REALMOTION_TCN_CONFIG, '--work-dir', rm_dir,
+               '--cfg-options', f'train_cfg.max_epochs={epochs}',
+               f'train_cfg.val_interval={epochs}', f'param_scheduler.1.end={epochs}',
+               f'train_dataloader.dataset.datasets.0.num_samples={args.train_clips}',
+               f'train_dataloader.dataset.datasets.1.ann_file={rm_train}', *data_opts],
+              'train_realmotion_tcn')
+    return newest_checkpoint(rm_dir)
+
+
+def late_skeleton_steps(lanes, work, py, phys_ckpt, pose_ckpt):
+    """Two skeleton-path steps that need nothing of the skeleton lane's later work, run at the
+    end of whichever lane ends first: BlazePose's 2D noise, each view of the two-person trial
+    against the other three's triangulation (the real-motion lifter's noise model), and the
+    FineGym chain. Returns ``(noise2d results, FineGym before/after)``."""
+    noise2d = lanes.run_results([py, 'tools/analysis_tools/measure_2d_noise.py', '--out',
+                                 osp.join(work, 'real_video', 'noise_2d.json')],
+                                'measure_2d_noise')
+    return noise2d, finegym_chain(lanes, work, py, phys_ckpt, pose_ckpt)
+
+
+def skeleton_lane(lanes, args, work, py, out, late_here=True):
     """The skeleton path: data, stage 1 (→ ``out['phys_ckpt']``), the structured solver, the
     physics report, long inputs, gravity, a held-out salto, the real-motion lifter and real
     video."""
@@ -205,22 +239,8 @@ def skeleton_lane(lanes, args, work, py, out):
              camera_K=clip['camera']['K'][0], fps=30.0, layout='h36m17')
     sh([py, 'tools/infer_skeleton.py', PHYSICS_CONFIG, phys_ckpt, sample, '--out-dir',
         osp.join(work, 'inference')], 'infer_skeleton_salto')
-    # the real-motion lifter: TCN + structured solver from scratch on SynthGym plus real mocap
-    # (Isaac Lab, holosoma; DeepMimic held out), both seen with BlazePose's measured 2D noise —
-    # its SynthGym clips are generated with that noise on the fly (the cache holds SynthGym's)
-    rm_train = osp.join(work, 'data', 'realmotion', 'train_blazepose.npz')
-    lanes.run_in_process('tools/dataset_converters/generate_realmotion.py',
-                         ['--out', rm_train, *REALMOTION_TRAIN_ARGS],
-                         'generate_realmotion_train')
-    rm_dir = osp.join(work, REALMOTION_TCN_DIR)
-    re_ = args.realmotion_epochs
-    sh([py, 'tools/train.py', REALMOTION_TCN_CONFIG, '--work-dir', rm_dir, '--cfg-options',
-        f'train_cfg.max_epochs={re_}', f'train_cfg.val_interval={re_}',
-        f'param_scheduler.1.end={re_}',
-        f'train_dataloader.dataset.datasets.0.num_samples={args.train_clips}',
-        f'train_dataloader.dataset.datasets.1.ann_file={rm_train}', *data_opts],
-       'train_realmotion_tcn')
-    rm_ckpt = newest_checkpoint(rm_dir)
+    rm_ckpt = realmotion_lifter(lanes, args, work, py, data_opts) if args.realmotion_lifter \
+        else None
     # real video (Pose2Sim's demo, from its pip wheel): MediaPipe BlazePose tracked, camera
     # motion removed, lifted; then every view lifted alone vs the 4-view triangulation
     from finephys.datasets.pose2sim_demo import locate_pose2sim_demo
@@ -230,21 +250,26 @@ def skeleton_lane(lanes, args, work, py, out):
     # one table: every lifter (MediaPipe's own 3D placed in the camera, the real-motion TCN,
     # the SynthGym TCN) × physics (none = the lifter's row, Phys-Net, structured)
     rows = ['--name', 'estimator3d-structured',
-            '--compare', 'estimator3d-physnet', ESTIMATOR3D_PHYSNET_CONFIG, phys_ckpt,
-            '--compare', 'realmotion-tcn-structured', REALMOTION_TCN_CONFIG, rm_ckpt,
-            '--compare', 'tcn-structured', STRUCTURED_CONFIG, struct_ckpt,
-            '--compare', 'tcn-physnet', PHYSICS_CONFIG, phys_ckpt]
+            '--compare', 'estimator3d-physnet', ESTIMATOR3D_PHYSNET_CONFIG, phys_ckpt]
+    if rm_ckpt is not None:
+        rows += ['--compare', 'realmotion-tcn-structured', REALMOTION_TCN_CONFIG, rm_ckpt]
+    multiperson_rows = list(rows)          # the two-person trial: the lifters that place it
+    rows += ['--compare', 'tcn-structured', STRUCTURED_CONFIG, struct_ckpt,
+             '--compare', 'tcn-physnet', PHYSICS_CONFIG, phys_ckpt]
     realvideo = sh_results([py, 'tools/analysis_tools/eval_real_video.py', REALVIDEO_CONFIG,
                             struct_ckpt, *rows, '--out-dir', osp.join(work, 'real_video', 'eval')])
     realvideo.update(sh_results([py, 'tools/analysis_tools/eval_real_video.py', REALVIDEO_CONFIG,
-                                 struct_ckpt, *rows[:10], '--trial', 'Demo_MultiPerson',
+                                 struct_ckpt, *multiperson_rows, '--trial', 'Demo_MultiPerson',
                                  '--out-dir', osp.join(work, 'real_video', 'eval_multiperson')],
                                 'eval_real_video_multiperson'))
+    late = None
+    if late_here:
+        late = late_skeleton_steps(lanes, work, py, phys_ckpt, out['pose_ckpt'].result())
     return dict(phys=phys, longseq=longseq, gravity=gravity, baseline=baseline,
-                realvideo=realvideo)
+                realvideo=realvideo, late=late)
 
 
-def generator_lane(lanes, args, work, py, out):
+def generator_lane(lanes, args, work, py, out, late_here=False):
     """The generator: the pose detector, the pretrained tiny backbone, stage 3 (after
     ``out['phys_ckpt']``), the guidance fidelity and three videos; then BlazePose's 2D noise and
     the FineGym chain."""
@@ -258,6 +283,7 @@ def generator_lane(lanes, args, work, py, out):
         f'param_scheduler.0.T_max={pe}', f'default_hooks.checkpoint.interval={pe}',
         f'train_dataloader.dataset.num_samples={args.pose_clips}'], 'train_pose_estimator')
     pose_ckpt = osp.join(pose_dir, f'epoch_{pe}.pth')
+    out['pose_ckpt'].set_result(pose_ckpt)
     sh([py, 'tools/test.py', POSE_CONFIG, pose_ckpt, '--work-dir',
         osp.join(pose_dir, 'test')], 'test_pose_estimator')
     pose_val = latest_metrics(osp.join(pose_dir, 'test'))
@@ -298,15 +324,10 @@ def generator_lane(lanes, args, work, py, out):
         fidelity[name] = latest_metrics(osp.join(work, f'fidelity_{name}'))
     sh([py, 'tools/infer.py', STAGE3_CONFIG, *DEMO_ACTIONS, '--checkpoint', gen_ckpt, '--out-dir',
         osp.join(work, 'generation'), '--cfg-options', *paths])
-    # two skeleton-path steps that need nothing of the skeleton lane's later work, here because
-    # this lane ends first (the real-motion lifter's training makes the skeleton lane longer):
-    # BlazePose's 2D noise, each view of the two-person trial against the other three's
-    # triangulation (the noise model of the real-motion lifter), and the FineGym chain
-    noise2d = sh_results([py, 'tools/analysis_tools/measure_2d_noise.py', '--out',
-                          osp.join(work, 'real_video', 'noise_2d.json')], 'measure_2d_noise')
-    finegym = finegym_chain(lanes, work, py, phys_ckpt, pose_ckpt)
-    return dict(backbone=backbone, fidelity=fidelity, pose_val=pose_val, noise2d=noise2d,
-                finegym=finegym)
+    late = None
+    if late_here:
+        late = late_skeleton_steps(lanes, work, py, phys_ckpt, pose_ckpt)
+    return dict(backbone=backbone, fidelity=fidelity, pose_val=pose_val, late=late)
 
 
 def main():
@@ -314,6 +335,10 @@ def main():
     p.add_argument('--work-dir', default='work_dirs/demo')
     p.add_argument('--physics-epochs', type=int, default=30)
     p.add_argument('--structured-epochs', type=int, default=30)
+    p.add_argument('--realmotion-lifter', action='store_true',
+                   help='also train the real-motion lifter (TCN + structured physics on SynthGym '
+                        "+ real mocap, BlazePose's 2D noise) and add it to the real-video tables "
+                        '(~4 min more on 2 cores)')
     p.add_argument('--realmotion-epochs', type=int, default=30,
                    help="the real-motion lifter's epochs (its documented recipe: 30)")
     p.add_argument('--train-clips', type=int, default=384)
@@ -336,9 +361,14 @@ def main():
                       warm_preload=None if args.cold_start else DEFAULT_PRELOAD)
     print(f'Two lanes side by side: the skeleton path and the generator; each step\'s output '
           f'goes to {osp.join(work, "logs")}/NN_<step>.log', flush=True)
-    out = dict(phys_ckpt=lanes.promise())
-    skeleton = functools.partial(skeleton_lane, lanes, args, work, py, out)
-    generator = functools.partial(generator_lane, lanes, args, work, py, out)
+    out = dict(phys_ckpt=lanes.promise(), pose_ckpt=lanes.promise())
+    # the noise measurement and the FineGym chain run at the end of the lane that ends first:
+    # the skeleton lane's, unless the real-motion lifter's training makes it the longer one (or
+    # one lane: the generator's, whose detector the FineGym chain needs)
+    late_on_skeleton = not (args.realmotion_lifter or args.one_lane)
+    skeleton = functools.partial(skeleton_lane, lanes, args, work, py, out, late_on_skeleton)
+    generator = functools.partial(generator_lane, lanes, args, work, py, out,
+                                  not late_on_skeleton)
     if args.one_lane:
         # the generator waits for stage 1 (stage 3): the skeleton lane first
         def one_after_the_other():
@@ -349,8 +379,9 @@ def main():
     lanes.close()
     sk, gen = done['skeleton'], done['generator']
     phys, longseq, gravity = sk['phys'], sk['longseq'], sk['gravity']
-    baseline, realvideo, finegym = sk['baseline'], sk['realvideo'], gen['finegym']
-    realvideo.update(gen['noise2d'])
+    noise2d, finegym = sk['late'] or gen['late']
+    baseline, realvideo = sk['baseline'], sk['realvideo']
+    realvideo.update(noise2d)
     backbone, fidelity, pose_val = gen['backbone'], gen['fidelity'], gen['pose_val']
     it = args.stage3_iters
 
@@ -402,7 +433,8 @@ def main():
     print('  the lifters on the same views, fused P-MPJPE single-person / two-person (mm): ' +
           '; '.join(f'{label} {rv(f"realvideo_model_{key}_p_mpjpe", nan):.1f} / '
                     f'{rv(f"realvideo_multiperson_model_{key}_p_mpjpe", nan):.1f}'
-                    for label, key in lifter_rows) + ' (nan: not run on that trial)')
+                    for label, key in lifter_rows) + ' (nan: not run there; the real-motion TCN '
+          'with --realmotion-lifter)')
     print(f'\nGuidance fidelity ({args.fidelity_clips} SynthGym test clips, {it} stage-3 '
           'iterations, the same noise for every row): silhouette IoU of generated frames vs '
           'SynthGym\'s rendering of the guidance skeleton (whole frame, and inside the body\'s '
@@ -456,7 +488,8 @@ def main():
     print('  inference/                           3D gif, 2D overlay of a held-out salto')
     print('  real_video/                          a real video: tracked MediaPipe 2D, 3D gif, '
           'overlay; eval/report.md; noise_2d.json (BlazePose\'s 2D noise)')
-    print(f'  {REALMOTION_TCN_DIR}/  the lifter trained on SynthGym + real mocap')
+    if args.realmotion_lifter:
+        print(f'  {REALMOTION_TCN_DIR}/  the lifter trained on SynthGym + real mocap')
     print('  pretrained/synthgym-pixel/           the pretrained tiny backbone (+ loss curve)')
     print('  finegym_sample/, finephys_skeleton_stage2_finegym/   the FineGym chain on a sample: '
           'source videos, trimmed elements, PYSKL pickle, stage 2')

@@ -6,10 +6,10 @@ Backward, from the last two frames:  ``q_{t−1} = 2 q_t − q_{t+1} + q̈_t dt�
 Modes: the plain loop (``'sequential'``: one framework call per frame); the closed form
 (``'blocked'``, any device); one compiled pass per direction (``'fused'``, CPU tensors, numba:
 :mod:`~finephys.models.physics.fused_rollout`); and ``'parallel'`` — what configs and
-:class:`~finephys.models.physics.EulerLagrangeSolver` use — which runs ``'fused'`` on CPU
-tensors where numba imports and ``'blocked'`` everywhere else (the faster of the two on each:
-``tools/analysis_tools/benchmark_physics.py``). All give the same numbers up to rounding, and
-the same gradients. With ``x_k = q̈_k dt²`` (``x_0 = 0``) the recurrence sums to
+:class:`~finephys.models.physics.EulerLagrangeSolver` use — which runs ``'fused'`` on float32 /
+float64 CPU tensors where numba imports and ``'blocked'`` everywhere else (the faster of the
+two on each: ``tools/analysis_tools/benchmark_physics.py``). All give the same numbers up to
+rounding, and the same gradients. With ``x_k = q̈_k dt²`` (``x_0 = 0``) the recurrence sums to
 
     ``q_t = q_0 + t (q_1 − q_0) + Σ_{k<t} (t − k) x_k``,
 
@@ -273,20 +273,31 @@ def rollout_backward(q_last, q_second_last, acc, dt, mode='parallel'):
     return _closed_form(q_last, q_second_last, acc, _dt2(dt, acc), True, mode)
 
 
-def resolve_mode(mode: str, acc: torch.Tensor) -> str:
-    """The implementation a rollout ``mode`` runs for ``acc``: ``'parallel'`` is ``'fused'``
-    for a CPU tensor where numba imports, else ``'blocked'``; other modes are themselves."""
+#: dtypes the compiled pass takes (numba has no bfloat16; half precision goes to the blocked form)
+FUSED_DTYPES = (torch.float32, torch.float64)
+
+
+def resolve_mode(mode: str, acc: torch.Tensor, *seeds: torch.Tensor) -> str:
+    """The implementation a rollout ``mode`` runs for ``acc`` (and its seeds): ``'parallel'`` is
+    ``'fused'`` for float32/float64 CPU tensors of one dtype where numba imports (e.g. not under
+    CPU autocast's bfloat16), else ``'blocked'``; other modes are themselves."""
     if mode != 'parallel':
         return mode
-    return 'fused' if acc.device.type == 'cpu' and fused_rollout_available() else 'blocked'
+    fused = (acc.device.type == 'cpu' and acc.dtype in FUSED_DTYPES
+             and all(s.dtype == acc.dtype for s in seeds) and fused_rollout_available())
+    return 'fused' if fused else 'blocked'
 
 
 def _closed_form(q0, q1, acc, dt2, reverse, mode):
-    mode = resolve_mode(mode, acc)
+    mode = resolve_mode(mode, acc, q0, q1)
     if mode == 'fused':
         if acc.device.type != 'cpu':
             raise ValueError(f"rollout mode='fused' runs on CPU tensors, got {acc.device}: "
                              "use 'parallel' or 'blocked'")
+        if acc.dtype not in FUSED_DTYPES or q0.dtype != acc.dtype or q1.dtype != acc.dtype:
+            raise ValueError(f"rollout mode='fused' takes float32 or float64 seeds and "
+                             f'accelerations of one dtype, got {q0.dtype}, {q1.dtype}, '
+                             f"{acc.dtype}: use 'parallel' or 'blocked'")
         return FusedRollout.apply(q0, q1, acc, dt2, reverse)
     return BlockedRollout.apply(q0, q1, acc, dt2, reverse, BLOCK)
 

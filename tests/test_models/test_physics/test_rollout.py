@@ -19,6 +19,23 @@ def test_parallel_is_the_fused_pass_on_cpu_and_numba_is_installed():
     assert resolve_mode('sequential', torch.zeros(3)) == 'sequential'
 
 
+def test_parallel_takes_the_blocked_form_for_half_precision_and_mixed_dtypes():
+    """CPU autocast gives bfloat16 (numba has none): 'parallel' rolls it out with the blocked
+    form, as it does mixed dtypes; 'fused' refuses them with one clear error."""
+    torch.manual_seed(5)
+    acc, q0, q1 = torch.randn(2, 40, 3), torch.randn(2, 3), torch.randn(2, 3)
+    low = [t.bfloat16() for t in (q0, q1, acc)]
+    assert resolve_mode('parallel', low[2], low[0], low[1]) == 'blocked'
+    assert resolve_mode('parallel', acc, q0.double(), q1) == 'blocked'
+    out = rollout_forward(*low, 0.1)
+    assert out.dtype == torch.bfloat16
+    torch.testing.assert_close(out, rollout_forward(*low, 0.1, 'blocked'), atol=0, rtol=0)
+    torch.testing.assert_close(out.float(), rollout_forward(q0, q1, acc, 0.1), atol=0.1,
+                               rtol=0.02)
+    with pytest.raises(ValueError, match='float32 or float64'):
+        rollout_forward(*low, 0.1, 'fused')
+
+
 def test_parallel_falls_back_to_the_blocked_form_without_numba(monkeypatch):
     import finephys.models.physics.rollout as rollout_module
     monkeypatch.setattr(rollout_module, 'fused_rollout_available', lambda: False)

@@ -242,9 +242,9 @@ def rollout_forward(q0, q1, acc, dt, mode='parallel'):
         q0, q1 (Tensor): ``(..., D)`` the first two frames.
         acc (Tensor): ``(..., T, D)`` accelerations per frame.
         dt (float | Tensor): Time step, seconds.
-        mode (str): ``'parallel'`` (``'fused'`` for CPU tensors where numba imports, else
-            ``'blocked'``), ``'blocked'`` (the closed form in blocks), ``'fused'`` (one
-            compiled pass, CPU) or ``'sequential'`` (the loop).
+        mode (str): ``'parallel'`` (``'fused'`` for float32/float64 CPU tensors where numba
+            imports, else ``'blocked'``: :func:`resolve_mode`), ``'blocked'`` (the closed form
+            in blocks), ``'fused'`` (one compiled pass, CPU) or ``'sequential'`` (the loop).
 
     Returns:
         Tensor: ``(..., T, D)`` with ``out[..., 0, :] = q0`` and ``out[..., 1, :] = q1``.

@@ -174,8 +174,9 @@ def late_skeleton_steps(lanes, work, py, phys_ckpt, pose_ckpt):
 
 def skeleton_lane(lanes, args, work, py, out, late_here=True):
     """The skeleton path: data, stage 1 (→ ``out['phys_ckpt']``), the structured solver, the
-    physics report, long inputs, gravity, a held-out salto, the real-motion lifter and real
-    video."""
+    physics report, long inputs, gravity, a held-out salto, the real-motion lifter (with
+    ``--realmotion-lifter``) and real video; with ``late_here``, :func:`late_skeleton_steps`
+    (after ``out['pose_ckpt']``)."""
     sh, sh_results = lanes.run, lanes.run_results
     sh([py, 'tools/misc/visualize_synthgym.py', '--out', osp.join(work, 'synthgym'),
         '--size', '128', '--overlay'])
@@ -253,7 +254,7 @@ def skeleton_lane(lanes, args, work, py, out, late_here=True):
             '--compare', 'estimator3d-physnet', ESTIMATOR3D_PHYSNET_CONFIG, phys_ckpt]
     if rm_ckpt is not None:
         rows += ['--compare', 'realmotion-tcn-structured', REALMOTION_TCN_CONFIG, rm_ckpt]
-    multiperson_rows = list(rows)          # the two-person trial: the lifters that place it
+    multiperson_rows = list(rows)     # the two-person trial: the SynthGym TCN rows left out
     rows += ['--compare', 'tcn-structured', STRUCTURED_CONFIG, struct_ckpt,
              '--compare', 'tcn-physnet', PHYSICS_CONFIG, phys_ckpt]
     realvideo = sh_results([py, 'tools/analysis_tools/eval_real_video.py', REALVIDEO_CONFIG,
@@ -270,9 +271,9 @@ def skeleton_lane(lanes, args, work, py, out, late_here=True):
 
 
 def generator_lane(lanes, args, work, py, out, late_here=False):
-    """The generator: the pose detector, the pretrained tiny backbone, stage 3 (after
-    ``out['phys_ckpt']``), the guidance fidelity and three videos; then BlazePose's 2D noise and
-    the FineGym chain."""
+    """The generator: the pose detector (→ ``out['pose_ckpt']``), the pretrained tiny backbone,
+    stage 3 (after ``out['phys_ckpt']``), the guidance fidelity and three videos; with
+    ``late_here``, :func:`late_skeleton_steps`."""
     sh, sh_results = lanes.run, lanes.run_results
     # the pose detector that scores generated frames (PCK against the guidance keypoints) and
     # gives the FineGym chain its 2D

@@ -91,6 +91,20 @@ if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then
 fi
 log "finephys (editable)"
 $PIP install -q --no-deps --no-build-isolation -e .
+# BlazePose's heavy landmark model, the real-video evaluation's estimator (the pip wheel ships only
+# the full one): from the npm package @mediapipe/pose (Apache-2.0), its tarball cached in $CACHE.
+MP_POSE=@mediapipe/pose@0.5.1675469404
+MP_TGZ=$CACHE/mediapipe-pose-0.5.1675469404.tgz
+if [ ! -f "$MP_TGZ" ] && command -v npm >/dev/null 2>&1; then
+  log "BlazePose lite/heavy landmark models (npm pack $MP_POSE)"
+  mkdir -p "$CACHE" && (cd "$CACHE" && npm pack -q "$MP_POSE" >/dev/null) || rm -f "$MP_TGZ"
+fi
+if [ -f "$MP_TGZ" ]; then
+  $VENV/bin/python tools/misc/fetch_mediapipe_models.py --tgz "$MP_TGZ" >/dev/null
+else
+  log "warning: npm unavailable: BlazePose's heavy model is not installed (the real-video" \
+      "evaluation needs it: python tools/misc/fetch_mediapipe_models.py)"
+fi
 $VENV/bin/python -c "from mmpose.apis import init_model, inference_topdown; import mmcv.ops, diffusers, peft, finephys; from finephys.models.pose_estimators.mediapipe_pose_estimator import import_mediapipe; import_mediapipe(); print('[setup_env] ok: finephys', finephys.__version__)"
 rm -f "$VENV"/.finephys-setup-*
 touch "$STAMP"

@@ -31,6 +31,9 @@ from .metrics import ReferencePoseMetric
 MODEL_SEQUENCES = (('s_dd', 'lifter (no physics)'), ('s_pp', 'physics S_pp'), ('fused', 'fused'))
 #: The estimator's own monocular 3D, the baseline every row is compared with.
 BASELINE_SOURCE = 'mediapipe_world'
+#: The same, averaged with the mirror image's (``flip_test``): the stronger baseline, and what an
+#: :class:`~finephys.models.lifters.Estimator3DLifter` lifts from when the flip test is on.
+FLIP_BASELINE_SOURCE = 'mediapipe_world_flip'
 #: The row of a level camera's gravity in ``gravity_error_deg``.
 LEVEL_CAMERA = 'level camera'
 
@@ -54,37 +57,46 @@ def undistort_keypoints(keypoints, cam):
     return np.where(np.isfinite(keypoints), und, np.nan)
 
 
-def track_view_2d(demo, cam, init_box=None):
+def track_view_2d(demo, cam, init_box=None, flip_test=False, model_complexity=1):
     """MediaPipe's tracked 2D of one view, undistorted.
 
     Args:
         init_box (sequence, optional): xyxy box of the person to follow (in the first frame the
             person is found in; see :class:`SinglePersonTracker`).
+        flip_test (bool): Also average the world landmarks with the mirror image's
+            (:class:`MediaPipePoseEstimator` ``flip_test``; the 2D is unchanged).
+        model_complexity (int): BlazePose's landmark model (1 full, 2 heavy, 0 lite).
 
     Returns:
-        tuple: ``keypoints (T, 17, 2)``, ``scores (T, 17)``, ``world (T, 17, 3)`` world
-        landmarks (metres), ``fps``.
+        tuple: ``keypoints (T, 17, 2)``, ``scores (T, 17)``, ``world`` — ``dict(unflipped=(T, 17,
+        3), flip=(T, 17, 3) | None)`` world landmarks (metres; ``flip`` the flip-averaged ones
+        with ``flip_test``) — and ``fps``.
     """
-    est = MediaPipePoseEstimator(channel_order='rgb', tracker=dict(init_box=init_box))
+    est = MediaPipePoseEstimator(channel_order='rgb', tracker=dict(init_box=init_box),
+                                 flip_test=flip_test, model_complexity=model_complexity)
     reader = VideoReader(osp.join(demo, 'videos', f'{cam["name"]}.mp4'))
-    k_v, s_v, w_v = [], [], []
+    k_v, s_v, w_v, f_v = [], [], [], []
     for chunk in tqdm(reader.chunks(32), desc=f'2D {cam["name"]}', unit='chunk'):
         k, s = est(chunk)
         k_v.append(k)
         s_v.append(s)
-        w_v.append(est.last_world_keypoints)
+        w_v.append(est.last_world_keypoints_unflipped)
+        f_v.append(est.last_world_keypoints)
     k = np.concatenate(k_v).astype(np.float64)
-    return undistort_keypoints(k, cam), np.concatenate(s_v), np.concatenate(w_v), reader.fps
+    world = dict(unflipped=np.concatenate(w_v),
+                 flip=np.concatenate(f_v) if flip_test else None)
+    return undistort_keypoints(k, cam), np.concatenate(s_v), world, reader.fps
 
 
-def multiview_2d(demo, cams):
+def multiview_2d(demo, cams, flip_test=False, model_complexity=1):
     """MediaPipe's tracked 2D of every view, undistorted (:func:`track_view_2d`).
 
     Returns:
         tuple: ``keypoints (V, T, 17, 2)``, ``scores (V, T, 17)`` (T: the shortest view),
-        ``world`` (list of ``(T_v, 17, 3)`` world landmarks, metres), ``fps``.
+        ``world`` (list of :func:`track_view_2d`'s world dicts), ``fps``.
     """
-    views = [track_view_2d(demo, cam) for cam in cams]
+    views = [track_view_2d(demo, cam, flip_test=flip_test, model_complexity=model_complexity)
+             for cam in cams]
     t = min(len(k) for k, _, _, _ in views)
     return (np.stack([k[:t] for k, _, _, _ in views]), np.stack([s[:t] for _, s, _, _ in views]),
             [w for _, _, w, _ in views], views[0][3])
@@ -95,7 +107,8 @@ def view_reprojection_px(ref_world, keypoints, cam):
     return reprojection_px(ref_world @ cam['R'].T + cam['t'], keypoints, cam['K'])
 
 
-def associate_views(demo, cams, kps, scores, worlds, P, max_error):
+def associate_views(demo, cams, kps, scores, worlds, P, max_error, flip_test=False,
+                    model_complexity=1):
     """Make every view follow the same person: a view whose tracked person the triangulation of
     the others outvotes (median reprojection > 3 ``max_error``: another person — with two
     people in view each camera's tracker picks whoever it finds first) is tracked again from a
@@ -118,7 +131,8 @@ def associate_views(demo, cams, kps, scores, worlds, P, max_error):
         px = camera_to_pixels(ref[first] @ cam['R'].T + cam['t'], cam['K'])
         lo, hi = px.min(0), px.max(0)
         pad = 0.15 * (hi - lo)
-        k, s, w, _ = track_view_2d(demo, cam, init_box=np.concatenate([lo - pad, hi + pad]))
+        k, s, w, _ = track_view_2d(demo, cam, init_box=np.concatenate([lo - pad, hi + pad]),
+                                   flip_test=flip_test, model_complexity=model_complexity)
         kps[v], scores[v], worlds[v] = k[:t], s[:t], w
     ref, reproj = triangulate_points(kps, scores, P, max_error=max_error)
     return kps, scores, worlds, ref, reproj, [cams[v]['name'] for v in bad]
@@ -174,7 +188,7 @@ def lift_panned_view(src, cam, pan_px, out_dir, pipeline, frames, fps_used, stab
 
 
 def evaluate_pose2sim_demo(pipelines, demo, cams, out_dir, stride=2, max_error=15.0,
-                           simulate_pan=0.0):
+                           simulate_pan=0.0, flip_test=True, model_complexity=1):
     """Lift every view of a Pose2Sim demo trial with every skeleton model and score it against
     the views' triangulation (of the same person in every view: :func:`associate_views`).
 
@@ -193,6 +207,13 @@ def evaluate_pose2sim_demo(pipelines, demo, cams, out_dir, stride=2, max_error=1
             exceeds this (px).
         simulate_pan (float): > 0: also film every view with a moving, zooming crop of this
             many pixels and lift it with and without stabilisation.
+        flip_test (bool): The estimator's world landmarks written for the models are averaged
+            with the mirror image's (:class:`MediaPipePoseEstimator` ``flip_test``), and
+            :data:`FLIP_BASELINE_SOURCE` is scored next to :data:`BASELINE_SOURCE` (which stays
+            MediaPipe's own, unflipped). The 2D, and so the reference, is the same either way.
+        model_complexity (int): BlazePose's landmark model for every view (1 full, 2 heavy:
+            ``tools/misc/fetch_mediapipe_models.py``): the reference is triangulated from its
+            2D and the baselines are its world landmarks.
 
     Returns:
         dict: ``views``, ``frames``, ``fps``, ``stride``, ``models`` (names, in order),
@@ -200,7 +221,8 @@ def evaluate_pose2sim_demo(pipelines, demo, cams, out_dir, stride=2, max_error=1
         :func:`associate_views`), ``view_reprojection_px`` (per view, median),
         ``reference_reprojection_px`` (median) and ``_p90``, ``reference_bone_cv`` (%),
         ``per_view`` ``{view: {source: errors}}`` with sources ``<model>/<sequence>`` (see
-        :data:`MODEL_SEQUENCES`) and :data:`BASELINE_SOURCE`, ``per_view_panned``
+        :data:`MODEL_SEQUENCES`), :data:`BASELINE_SOURCE` (and :data:`FLIP_BASELINE_SOURCE`
+        with ``flip_test``), ``per_view_panned``
         ``{'pan_stabilised' | 'pan_unstabilised': {view: errors + 2d_px}}``, ``mean``
         ``{source: {error: mean over views}}`` — errors: :data:`REFERENCE_ERROR_KEYS` and
         ``reproj_px`` (median distance of the source projected with the view's K from
@@ -218,16 +240,17 @@ def evaluate_pose2sim_demo(pipelines, demo, cams, out_dir, stride=2, max_error=1
     if not isinstance(pipelines, dict):
         pipelines = {'model': pipelines}
     os.makedirs(out_dir, exist_ok=True)
-    kps, scores, worlds, fps = multiview_2d(demo, cams)
+    kps, scores, worlds, fps = multiview_2d(demo, cams, flip_test, model_complexity)
     t = kps.shape[1]
     P = projection_matrices([c['K'] for c in cams], [c['R'] for c in cams],
                             [c['t'] for c in cams])
     kps, scores, worlds, ref_world, reproj, retracked = associate_views(
-        demo, cams, kps, scores, worlds, P, max_error)
+        demo, cams, kps, scores, worlds, P, max_error, flip_test, model_complexity)
     frames = np.arange(0, t, stride)
     fps_used = fps / stride
     sources = [f'{name}/{seq}' for name in pipelines for seq, _ in MODEL_SEQUENCES]
-    sources.append(BASELINE_SOURCE)
+    baselines = [BASELINE_SOURCE] + ([FLIP_BASELINE_SOURCE] if flip_test else [])
+    sources += baselines
     metric = ReferencePoseMetric(sources=sources)
     reproj_px = {src: [] for src in sources}
     # gravity's direction each model used vs the calibration's (the world is z up)
@@ -237,9 +260,12 @@ def evaluate_pose2sim_demo(pipelines, demo, cams, out_dir, stride=2, max_error=1
     for v, cam in enumerate(cams):
         path = osp.join(out_dir, f'{cam["name"]}_2d.npz')
         # MediaPipe's world landmarks: hip-centred metres, camera-aligned axes (x right,
-        # y down, z away)
-        mp3d = worlds[v][:t][frames]
-        write_view_npz(path, kps[v, frames], scores[v, frames], fps_used, cam, mp3d)
+        # y down, z away); the models lift from the flip-averaged ones with the flip test
+        mp3d = {BASELINE_SOURCE: worlds[v]['unflipped'][:t][frames]}
+        if flip_test:
+            mp3d[FLIP_BASELINE_SOURCE] = worlds[v]['flip'][:t][frames]
+        write_view_npz(path, kps[v, frames], scores[v, frames], fps_used, cam,
+                       mp3d[baselines[-1]])
         ref = ref_world[frames] @ cam['R'].T + cam['t']
         still.append(still_pose_errors(ref))
         preds, bodies = {}, {}           # bodies: bone variation of the models' own skeleton
@@ -254,9 +280,10 @@ def evaluate_pose2sim_demo(pipelines, demo, cams, out_dir, stride=2, max_error=1
             true_down = np.asarray(cam['R']) @ np.array([0.0, 0.0, -1.0])
             gravity_error[name][cam['name']] = angle_deg(out['gravity'], true_down)
         gravity_error[LEVEL_CAMERA][cam['name']] = angle_deg((0.0, 1.0, 0.0), true_down)
-        # the baseline is placed at the reference's pelvis for the root-relative metrics (it
-        # has no position of its own)
-        preds[f'pred_{BASELINE_SOURCE}'] = mp3d - mp3d[:, :1] + ref[:, :1]
+        # the baselines are placed at the reference's pelvis for the root-relative metrics
+        # (they have no position of their own)
+        for src, world in mp3d.items():
+            preds[f'pred_{src}'] = world - world[:, :1] + ref[:, :1]
         for src in sources:
             reproj_px[src].append(reprojection_px(preds[f'pred_{src}'], kps[v, frames],
                                                   cam['K']))

@@ -100,7 +100,9 @@ class SkeletonPipeline:
         device (str): ``'cpu'`` / ``'cuda:0'`` for the model (and the estimator, unless its
             config names a device).
         pose_estimator (dict, optional): ``POSE_ESTIMATORS`` config for frames and videos
-            (default: :class:`MediaPipePoseEstimator`, BlazePose with one person tracked).
+            (default: the skeleton config's own ``pose_estimator`` entry where it has one — the
+            estimator-3D configs ask for BlazePose's flip test — else
+            :class:`MediaPipePoseEstimator`, BlazePose with one person tracked).
         window (int): Frames per model call.
         stabilise (bool): For videos, estimate camera pan/tilt/zoom from the background and lift
             2D in frame 0's pixels (see :mod:`finephys.utils.camera_motion`).
@@ -129,9 +131,17 @@ class SkeletonPipeline:
                              f'{GRAVITY_FROM}')
         self.physics, self.gravity = physics, gravity
         self.config, self.checkpoint, self.device = config, checkpoint, device
-        self.pose_estimator_cfg = dict(pose_estimator or dict(type='MediaPipePoseEstimator'))
+        self.pose_estimator_given = None if pose_estimator is None else dict(pose_estimator)
         self.window, self.stabilise, self.logger = window, stabilise, logger
         self._cfg = self._model = self._pose_estimator = None
+
+    @property
+    def pose_estimator_cfg(self) -> dict:
+        """The ``POSE_ESTIMATORS`` config videos and frames go through: the one given, else the
+        skeleton config's ``pose_estimator``, else :class:`MediaPipePoseEstimator`'s."""
+        if self.pose_estimator_given is not None:
+            return self.pose_estimator_given
+        return dict(self.cfg.get('pose_estimator', None) or dict(type='MediaPipePoseEstimator'))
 
     @property
     def cfg(self) -> Config:

@@ -253,15 +253,15 @@ def test_lite_and_heavy_models_install_from_an_npm_tarball(tmp_path):
         install_landmark_models(str(bad), str(dest))
 
 
-def test_missing_landmark_model_is_one_clear_error():
-    mp = pytest.importorskip('mediapipe')
-    import os.path as osp
-    heavy = osp.join(osp.dirname(mp.__file__), 'modules', 'pose_landmark',
-                     'pose_landmark_heavy.tflite')
-    if osp.isfile(heavy):
-        pytest.skip('the heavy model is installed here')
-    with pytest.raises(FileNotFoundError, match='pose_landmark_heavy.tflite not found.*npm'):
+def test_missing_landmark_model_is_one_clear_error(monkeypatch):
+    pytest.importorskip('mediapipe')
+    from finephys.models.pose_estimators import mediapipe_pose_estimator as mpe
+    # a model file that is not installed (make env installs the real heavy one)
+    monkeypatch.setitem(mpe.LANDMARK_MODELS, 2, 'pose_landmark_absent.tflite')
+    with pytest.raises(FileNotFoundError, match='pose_landmark_absent.tflite not found.*npm'):
         POSE_ESTIMATORS.build(dict(type='MediaPipePoseEstimator', model_complexity=2))
+    with pytest.raises(ValueError, match='model_complexity=3'):
+        mpe.landmark_model_path(3)
 
 
 @pytest.fixture(scope='module')
@@ -449,3 +449,89 @@ def test_appearance_histogram_counts_the_pixels_along_the_usable_bones():
     box = tracker.box_of(det)
     assert det.box is box and tracker.box_of(det) is box
     np.testing.assert_allclose(box, keypoint_box(kp, scores, tracker.joint_score))
+
+
+def test_blazepose_flip_index_swaps_mediapipes_own_left_and_right_names():
+    """The mirror index pairs every ``LEFT_*`` landmark with its ``RIGHT_*`` namesake (MediaPipe's
+    own ``PoseLandmark`` names), keeps the nose, and is an involution."""
+    mp = pytest.importorskip('mediapipe')
+    from finephys.models.pose_estimators.blazepose import blazepose33_flip_index
+    names = {lm.value: lm.name for lm in mp.solutions.pose.PoseLandmark}
+    index = blazepose33_flip_index()
+    assert len(names) == 33
+    for i, name in names.items():
+        expected = (name.replace('LEFT', 'RIGHT') if 'LEFT' in name
+                    else name.replace('RIGHT', 'LEFT'))
+        assert names[int(index[i])] == expected, (name, names[int(index[i])])
+    np.testing.assert_array_equal(index[index], np.arange(33))
+
+
+def test_unmirror_landmarks_inverts_a_mirror_image():
+    """Landmarks of a person and of its mirror image (``u → W − u``, world ``x → −x``, left ↔
+    right) map onto each other, both ways."""
+    from finephys.models.pose_estimators.blazepose import blazepose33_flip_index
+    from finephys.models.pose_estimators.mediapipe_pose_estimator import unmirror_landmarks
+    rng = np.random.default_rng(0)
+    kp, world = rng.uniform(0, 200, (33, 2)), rng.normal(size=(33, 3))
+    index = blazepose33_flip_index()
+    mirrored_kp = np.column_stack([200.0 - kp[:, 0], kp[:, 1]])[index]
+    mirrored_world = (world * [-1, 1, 1])[index]
+    back_kp, back_world = unmirror_landmarks(mirrored_kp, mirrored_world, 200.0)
+    np.testing.assert_allclose(back_kp, kp, atol=1e-12)
+    np.testing.assert_allclose(back_world, world, atol=1e-12)
+    # the left shoulder (11) of the mirror image is the person's right shoulder (12)
+    np.testing.assert_allclose(back_kp[12], [200.0 - mirrored_kp[11, 0], mirrored_kp[11, 1]])
+
+
+def test_flip_test_averages_the_3d_with_the_mirror_images(real_view_frames):
+    """``flip_test`` on a real clip: the 2D and the unflipped world landmarks are exactly the
+    plain estimator's; the mirrored crop's world landmarks equal BlazePose's on a mirror image
+    built independently (one warp with the mirror inside the affine, left ↔ right by MediaPipe's
+    names), and the 3D given on is the mean of the two, close to the plain one."""
+    mp = pytest.importorskip('mediapipe')
+    from finephys.models.pose_estimators.mediapipe_pose_estimator import roll_world_to_image
+    frames = real_view_frames[:8]
+    plain = POSE_ESTIMATORS.build(dict(type='MediaPipePoseEstimator', channel_order='rgb'))
+    flip = POSE_ESTIMATORS.build(dict(type='MediaPipePoseEstimator', channel_order='rgb',
+                                      flip_test=True))
+    kp_plain, s_plain = plain(frames)
+    kp_flip, s_flip = flip(frames)
+    np.testing.assert_array_equal(kp_flip, kp_plain)
+    np.testing.assert_array_equal(s_flip, s_plain)
+    np.testing.assert_array_equal(flip.last_world_keypoints_unflipped,
+                                  plain.last_world_keypoints)
+    counts = flip.counts
+    assert counts['flipped'] + counts['flip_skipped'] == counts['tracked'] == len(frames)
+    assert counts['flipped'] >= 6, counts
+    assert 'flipped' not in plain.counts
+    averaged, unflipped = flip.last_world_keypoints, flip.last_world_keypoints_unflipped
+    d = np.linalg.norm(averaged - unflipped, axis=-1)
+    assert 0.002 < np.median(d) < 0.06, np.median(d)       # metres: a refinement, not a new pose
+
+    # one frame by hand: the mirrored crop built as a single affine (x → side − x inside it)
+    frame = frames[-1]
+    det = flip.tracker.best_orientation(frame, None, None)
+    box = keypoint_box(det.keypoints, det.scores, flip.tracker.joint_score)
+    size, side = float(max(box[2:] - box[:2])), flip.tracker.crop_size
+    a = crop_transform((box[:2] + box[2:]) / 2, flip.tracker.crop_scale * size, side, 0)
+    a_mirror = np.array([[-1.0, 0.0, side], [0.0, 1.0, 0.0]]) @ np.vstack([a, [0, 0, 1]])
+    crop = cv2.warpAffine(frame, index_affine(a_mirror), (side, side), flags=cv2.INTER_LINEAR,
+                          borderMode=cv2.BORDER_CONSTANT, borderValue=(0, 0, 0))
+    res = flip.pose.process(np.ascontiguousarray(crop))
+    names = {lm.value: lm.name for lm in mp.solutions.pose.PoseLandmark}
+    by_name = {v: k for k, v in names.items()}
+    partner = [by_name[n.replace('LEFT', 'RIGHT') if 'LEFT' in n else n.replace('RIGHT', 'LEFT')]
+               for n in (names[i] for i in range(33))]
+    world = np.array([[p.x, p.y, p.z] for p in res.pose_world_landmarks.landmark])[partner]
+    world[:, 0] *= -1
+    px = np.array([[p.x * side, p.y * side] for p in res.pose_landmarks.landmark])[partner]
+    px = apply_affine(invert_affine(a_mirror), px)
+    vis = np.clip([p.visibility for p in res.pose_landmarks.landmark], 0, 1)[partner]
+    flip.tracker.last_angle = 0
+    np.testing.assert_allclose(flip.mirrored_world(frame, det),
+                               roll_world_to_image(world, px, vis), atol=1e-6)
+    # a mirrored crop whose 2D lies off the detection's is not used
+    far = Detection(det.keypoints + [0.5 * size, 0.0], det.scores, 0, dict(det.extra), True)
+    assert flip.mirrored_world(frame, far) is None
+    with pytest.raises(ValueError, match='flip_max_offset'):
+        POSE_ESTIMATORS.build(dict(type='MediaPipePoseEstimator', flip_max_offset=0))

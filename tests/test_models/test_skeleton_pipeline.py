@@ -89,3 +89,28 @@ def test_the_metric_and_the_inferencer_run_the_same_pipeline(skeleton, tmp_path)
     K0 = default_intrinsics(64, 64)
     np.testing.assert_array_equal(metric.lift(kp, scores, K0, 25.0),
                                   inferencer.pipeline.lift(kp, scores, K0, 25.0)['s_dd'])
+
+
+def test_the_pose_estimator_is_the_given_one_else_the_configs_own(skeleton, tmp_path):
+    """Videos go through the estimator the caller gives, else the skeleton config's
+    ``pose_estimator`` (the estimator-3D configs ask for BlazePose heavy with its flip test),
+    else plain
+    MediaPipe — and the one built is that config."""
+    import os.path as osp
+    cfg, ckpt = skeleton
+    assert SkeletonPipeline(cfg, ckpt).pose_estimator_cfg == dict(type='MediaPipePoseEstimator')
+    own = tmp_path / 'own.py'
+    own.write_text(open(cfg).read() + "pose_estimator = dict(type='MediaPipePoseEstimator', "
+                   "flip_test=True)\n")
+    pipeline = SkeletonPipeline(str(own), ckpt)
+    assert pipeline.pose_estimator_cfg == dict(type='MediaPipePoseEstimator', flip_test=True)
+    given = dict(type='MediaPipePoseEstimator', video_mode=False)
+    assert SkeletonPipeline(str(own), ckpt, pose_estimator=given).pose_estimator_cfg == given
+    root = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+    for name in ('finephys-structured/finephys-skeleton-structured_stage1_synthgym_'
+                 'estimator3d-lifter.py',
+                 'finephys/finephys-skeleton_stage1_synthgym_estimator3d-lifter_complementary.py'):
+        own_cfg = SkeletonPipeline(osp.join(root, 'configs', name), ckpt).pose_estimator_cfg
+        assert own_cfg['flip_test'] is True and own_cfg['model_complexity'] == 2
+    pytest.importorskip('mediapipe')
+    assert pipeline.pose_estimator.flip_test is True

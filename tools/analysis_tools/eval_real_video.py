@@ -20,7 +20,10 @@ averaged over bones), root error (camera frame, mm) and the 2D reprojection of t
 MediaPipe's 2D (median px) — for every model (CONFIG, then each ``--compare``) its lifter alone
 (physics none), its physics output and its fused output, next to MediaPipe's own monocular 3D
 (its hip-centred world landmarks) as the baseline. A model whose lifter is
-``Estimator3DLifter`` lifts from those world landmarks (written into each view's 2D file).
+``Estimator3DLifter`` lifts from those world landmarks (written into each view's 2D file),
+averaged with those of the mirror image of the person's crop (the flip test,
+``MediaPipePoseEstimator(flip_test=True)``; ``--no-flip-test``: MediaPipe's own), which is
+scored as a second, stronger baseline.
 
 ``--trial Demo_MultiPerson`` scores the tracked person of the two-person trial (same cameras): a
 view whose tracker followed the other person (the triangulation of the other views outvotes
@@ -34,6 +37,8 @@ fused output and the baseline::
     RESULT realvideo_bone_cv=<%>  realvideo_root_error=<mm> realvideo_reprojection_px=<px>
     RESULT realvideo_reference_reprojection_px=<px>
     RESULT realvideo_mediapipe_world_p_mpjpe=<mm>  realvideo_mediapipe_world_accel_error=<mm/f²>
+    RESULT realvideo_mediapipe_world_flip_p_mpjpe=<mm>  realvideo_mediapipe_world_flip_accel_error
+           (the same averaged with the mirror image's: the flip test, on unless --no-flip-test)
     RESULT realvideo_still_skeleton_accel_error=<mm/f²>  (a skeleton that does not move: the
            reference's own acceleration, the floor of the accel column)
     RESULT realvideo_gravity_direction_error_deg=<deg>  (the first model's gravity, estimated
@@ -85,11 +90,18 @@ def main():
                    help='also film every view with a moving, zooming crop (pan of this many '
                         'pixels, tilt 0.3x, zoom ±5 %%) and lift it with and without '
                         'stabilisation')
+    p.add_argument('--no-flip-test', action='store_true',
+                   help="lift from MediaPipe's own world landmarks, not their average with the "
+                        "mirror image's (the flip test; the 2D and the reference are the same "
+                        'either way)')
+    p.add_argument('--model-complexity', type=int, default=2, choices=[0, 1, 2],
+                   help="BlazePose's landmark model for every view: 2 heavy (the default; "
+                        'tools/misc/fetch_mediapipe_models.py installs it), 1 full (bundled)')
     args = p.parse_args()
     with friendly_errors('eval_real_video.py'):
         from finephys.datasets.pose2sim_demo import load_pose2sim_trial
-        from finephys.evaluation.real_video import (BASELINE_SOURCE, LEVEL_CAMERA,
-                                                    MODEL_SEQUENCES,
+        from finephys.evaluation.real_video import (BASELINE_SOURCE, FLIP_BASELINE_SOURCE,
+                                                    LEVEL_CAMERA, MODEL_SEQUENCES,
                                                     evaluate_pose2sim_demo)
         from finephys.models.skeleton_pipeline import SkeletonPipeline
         from finephys.utils import register_all_modules
@@ -111,12 +123,20 @@ def main():
             demo, cams = load_pose2sim_trial(args.pose2sim, args.trial)
         except (FileNotFoundError, ValueError) as err:
             raise UserInputError(str(err)) from err
+        from finephys.models.pose_estimators.mediapipe_pose_estimator import (
+            landmark_model_path)
+        try:
+            landmark_model_path(args.model_complexity)
+        except FileNotFoundError as err:
+            raise UserInputError(f'--model-complexity {args.model_complexity}: {err}') from err
         register_all_modules(init_default_scope=True)
         pipelines = {m: SkeletonPipeline(c, k, args.device, window=args.window,
                                          physics=args.physics, gravity=args.gravity)
                      for m, c, k in models}
         report = evaluate_pose2sim_demo(pipelines, demo, cams, args.out_dir, args.stride,
-                                        args.max_error, args.simulate_pan)
+                                        args.max_error, args.simulate_pan,
+                                        flip_test=not args.no_flip_test,
+                                        model_complexity=args.model_complexity)
         report.update(models={m: dict(config=c, checkpoint=k) for m, c, k in models})
         t, fps, mean = report['frames'], report['fps'], report['mean']
         per_view, pan = report['per_view'], report['per_view_panned']
@@ -137,6 +157,10 @@ def main():
                  '|---|---|---|---|---|---|---|---|']
         rows = [(m, label, f'{m}/{seq}') for m, _, _ in models for seq, label in MODEL_SEQUENCES]
         rows.append(('MediaPipe world landmarks (baseline)', 'estimator', BASELINE_SOURCE))
+        if FLIP_BASELINE_SOURCE in mean:
+            rows.append(("MediaPipe world landmarks averaged with the mirror image's (the "
+                         'flip test; what the estimator-3D lifter lifts from)', 'estimator',
+                         FLIP_BASELINE_SOURCE))
         pan_label = dict(pan_stabilised=f'panned camera ({args.simulate_pan:g} px), stabilised',
                          pan_unstabilised='panned camera, not stabilised')
         rows += [(f'{name}, {pan_label[k]}', 'fused', k) for k in pan]
@@ -180,6 +204,10 @@ def main():
     print(f'RESULT {pre}reference_reprojection_px={report["reference_reprojection_px"]:.1f}')
     print(f'RESULT {pre}mediapipe_world_p_mpjpe={base["p_mpjpe"]:.1f}')
     print(f'RESULT {pre}mediapipe_world_accel_error={base["accel"]:.2f}')
+    if FLIP_BASELINE_SOURCE in mean:
+        flip = mean[FLIP_BASELINE_SOURCE]
+        print(f'RESULT {pre}mediapipe_world_flip_p_mpjpe={flip["p_mpjpe"]:.1f}')
+        print(f'RESULT {pre}mediapipe_world_flip_accel_error={flip["accel"]:.2f}')
     print(f'RESULT {pre}still_skeleton_accel_error={report["still_pose"]["accel"]:.2f}')
     print(f'RESULT {pre}gravity_direction_error_deg='
           f'{report["gravity_error_deg_mean"][name]:.2f}')

@@ -13,6 +13,20 @@ from finephys.structures import coco17_to_h36m17
 
 #: BlazePose landmark index of each COCO-17 keypoint, in COCO order.
 BLAZEPOSE33_TO_COCO17 = (0, 2, 5, 7, 8, 11, 12, 13, 14, 15, 16, 23, 24, 25, 26, 27, 28)
+#: BlazePose's left/right landmark pairs (``PoseLandmark``: eye inner/eye/eye outer 1–3 / 4–6,
+#: ears 7/8, mouth 9/10, shoulders, elbows, wrists, pinkies, index fingers, thumbs 11–22, hips,
+#: knees, ankles, heels, foot indices 23–32): a mirror image swaps them.
+BLAZEPOSE33_FLIP_PAIRS = ((1, 4), (2, 5), (3, 6), (7, 8), (9, 10), (11, 12), (13, 14), (15, 16),
+                          (17, 18), (19, 20), (21, 22), (23, 24), (25, 26), (27, 28), (29, 30),
+                          (31, 32))
+
+
+def blazepose33_flip_index() -> np.ndarray:
+    """``(33,)`` index of each BlazePose landmark's mirror landmark (itself for the nose)."""
+    index = np.arange(33)
+    for a, b in BLAZEPOSE33_FLIP_PAIRS:
+        index[a], index[b] = b, a
+    return index
 
 
 def blazepose33_to_coco17(landmarks, scores=None):

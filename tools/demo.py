@@ -26,9 +26,9 @@ inference on a held-out salto (3D gif, 2D overlay); (6) a real video (Pose2Sim's
 pip wheel) through tools/infer_skeleton.py — MediaPipe BlazePose with one person tracked, camera
 motion removed, MediaPipe's own 3D placed in the camera (Estimator3DLifter) + the structured
 solver — and every view of both trials lifted alone by every lifter × physics vs the 4-view
-triangulation (tools/analysis_tools/eval_real_video.py); with --realmotion-lifter (~4 min more)
-the lifters include a TCN trained on SynthGym plus real mocap (Isaac Lab, holosoma) seen with
-BlazePose's measured 2D noise.
+triangulation (tools/analysis_tools/eval_real_video.py; BlazePose heavy with its flip test);
+with --realmotion-lifter (~4 min more) the lifters include a TCN trained on SynthGym plus real
+mocap (Isaac Lab, holosoma) seen with BlazePose's measured 2D noise.
 
 The generator lane: (7) the SynthGym 2D pose detector (configs/pose_estimators/), trained on
 32 px renders and tested; (8) the backbone: tiny SD1.5-layout folders + MotionAdapter,
@@ -39,8 +39,7 @@ guidance skeleton (whole frame and inside the body's box) and PCK@0.2 of the det
 against the guidance keypoints, trained model vs the same model with guidance zeroed vs the
 ground-truth video; (11) one video per subset (FX-JUMP / FX-TURN / FX-SALTO) with overlays.
 
-At the end of the lane that ends first (the skeleton lane's; the generator's with
---realmotion-lifter or --one-lane): (12) BlazePose's 2D noise measured on the two-person trial
+At the end of the lane that ends first (the generator's): (12) BlazePose's 2D noise measured on the two-person trial
 (each view against the other three's triangulation) and the FineGym chain on a FineGym-layout
 sample written from SynthGym (source videos + annotation JSON →
 tools/dataset_converters/trim_finegym_videos.py → extract_finegym_skeletons.py with the detector
@@ -172,7 +171,7 @@ def late_skeleton_steps(lanes, work, py, phys_ckpt, pose_ckpt):
     return noise2d, finegym_chain(lanes, work, py, phys_ckpt, pose_ckpt)
 
 
-def skeleton_lane(lanes, args, work, py, out, late_here=True):
+def skeleton_lane(lanes, args, work, py, out, late_here=False):
     """The skeleton path: data, stage 1 (→ ``out['phys_ckpt']``), the structured solver, the
     physics report, long inputs, gravity, a held-out salto, the real-motion lifter (with
     ``--realmotion-lifter``) and real video; with ``late_here``, :func:`late_skeleton_steps`
@@ -270,7 +269,7 @@ def skeleton_lane(lanes, args, work, py, out, late_here=True):
                 realvideo=realvideo, late=late)
 
 
-def generator_lane(lanes, args, work, py, out, late_here=False):
+def generator_lane(lanes, args, work, py, out, late_here=True):
     """The generator: the pose detector (→ ``out['pose_ckpt']``), the pretrained tiny backbone,
     stage 3 (after ``out['phys_ckpt']``), the guidance fidelity and three videos; with
     ``late_here``, :func:`late_skeleton_steps`."""
@@ -364,12 +363,11 @@ def main():
           f'goes to {osp.join(work, "logs")}/NN_<step>.log', flush=True)
     out = dict(phys_ckpt=lanes.promise(), pose_ckpt=lanes.promise())
     # the noise measurement and the FineGym chain run at the end of the lane that ends first:
-    # the skeleton lane's, unless the real-motion lifter's training makes it the longer one (or
-    # one lane: the generator's, whose detector the FineGym chain needs)
-    late_on_skeleton = not (args.realmotion_lifter or args.one_lane)
-    skeleton = functools.partial(skeleton_lane, lanes, args, work, py, out, late_on_skeleton)
-    generator = functools.partial(generator_lane, lanes, args, work, py, out,
-                                  not late_on_skeleton)
+    # the generator's (the skeleton lane is the longer one since the real-video evaluation runs
+    # BlazePose heavy with its flip test: 631 s against 597 at stop 47; one lane: the
+    # generator's too, whose detector the FineGym chain needs)
+    skeleton = functools.partial(skeleton_lane, lanes, args, work, py, out, False)
+    generator = functools.partial(generator_lane, lanes, args, work, py, out, True)
     if args.one_lane:
         # the generator waits for stage 1 (stage 3): the skeleton lane first
         def one_after_the_other():
@@ -412,14 +410,17 @@ def main():
           'vs the triangulated reference (reprojection '
           f'{rv("realvideo_reference_reprojection_px", nan):.1f} px): fused MPJPE '
           f'{rv("realvideo_mpjpe", nan):.0f} mm, P-MPJPE {rv("realvideo_p_mpjpe", nan):.1f} mm '
-          f'(MediaPipe\'s own 3D {rv("realvideo_mediapipe_world_p_mpjpe", nan):.1f}), accel '
+          f'(MediaPipe\'s own 3D {rv("realvideo_mediapipe_world_p_mpjpe", nan):.1f}, averaged '
+          f'with its mirror image\'s {rv("realvideo_mediapipe_world_flip_p_mpjpe", nan):.1f}), '
+          'accel '
           f'{rv("realvideo_accel_error", nan):.1f} mm/f² (MediaPipe '
           f'{rv("realvideo_mediapipe_world_accel_error", nan):.1f}; a skeleton that does not '
           f'move {rv("realvideo_still_skeleton_accel_error", nan):.1f}: the floor), bones '
           f'{rv("realvideo_bone_cv", nan):.1f} %, root {rv("realvideo_root_error", nan):.0f} mm, '
           f'2D reprojection {rv("realvideo_reprojection_px", nan):.1f} px; two-person trial '
           f'P-MPJPE {rv("realvideo_multiperson_p_mpjpe", nan):.1f} mm (MediaPipe '
-          f'{rv("realvideo_multiperson_mediapipe_world_p_mpjpe", nan):.1f}); gravity\'s '
+          f'{rv("realvideo_multiperson_mediapipe_world_p_mpjpe", nan):.1f}, flip-averaged '
+          f'{rv("realvideo_multiperson_mediapipe_world_flip_p_mpjpe", nan):.1f}); gravity\'s '
           'direction from each view\'s scene '
           f'{rv("realvideo_gravity_direction_error_deg", nan):.1f}° off the calibration (a '
           f'level camera {rv("realvideo_gravity_direction_error_level_deg", nan):.1f}°) '
@@ -535,8 +536,9 @@ def main():
     print(f'RESULT demo_pose_estimator_test_pck={pose_val.get("keypoint_2d/pck", nan):.4f}')
     for k in ('mpjpe', 'p_mpjpe', 'accel_error', 'bone_cv', 'root_error', 'reprojection_px',
               'mediapipe_world_p_mpjpe', 'mediapipe_world_accel_error',
-              'still_skeleton_accel_error', 'multiperson_p_mpjpe',
-              'multiperson_mediapipe_world_p_mpjpe', 'gravity_direction_error_deg',
+              'mediapipe_world_flip_p_mpjpe', 'still_skeleton_accel_error', 'multiperson_p_mpjpe',
+              'multiperson_mediapipe_world_p_mpjpe', 'multiperson_mediapipe_world_flip_p_mpjpe',
+              'gravity_direction_error_deg',
               'gravity_direction_error_level_deg', 'multiperson_gravity_direction_error_deg'):
         print(f'RESULT demo_realvideo_{k}={realvideo.get(f"realvideo_{k}", nan):.2f}')
     for trial in ('', 'multiperson_'):

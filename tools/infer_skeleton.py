@@ -6,7 +6,9 @@
         [--physics sequence|windows] [--gravity scene|level] [--person-box X0 Y0 X1 Y1]
 
 INPUT: a video (.mp4/.avi/...; streamed; 2D estimated online by MediaPipe BlazePose with one
-person tracked (default, real weights from its pip wheel), an mmpose top-down model, or the
+person tracked (default, real weights from its pip wheel; a config's own ``pose_estimator``
+entry sets its options — the estimator-3D configs run the heavy model with its flip test),
+an mmpose top-down model, or the
 SynthGym heatmap detector of configs/pose_estimators/; camera pan/tilt/zoom removed unless
 --no-stabilise) or a 2D skeleton file (.npz / PYSKL .pkl / .json, COCO-17 or H36M-17; NaN or
 score-0 joints are missing). Missing joints and frames where the person was lost are filled

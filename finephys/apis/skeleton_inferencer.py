@@ -33,8 +33,9 @@ class SkeletonInferencer:
         checkpoint (str): Weights (loaded with torch's safe loader).
         device (str): ``'cpu'`` / ``'cuda:0'``.
         pose_estimator (dict, optional): POSE_ESTIMATORS config for video input (default:
-            :class:`MediaPipePoseEstimator`, BlazePose with one person tracked — real weights
-            that ship in its pip wheel).
+            the config's own ``pose_estimator`` where it has one — the estimator-3D configs ask
+            for BlazePose heavy with its flip test — else :class:`MediaPipePoseEstimator`,
+            BlazePose with one person tracked — real weights that ship in its pip wheel).
         window (int): Frames per model call.
         stabilise (bool): For videos, estimate camera pan/tilt/zoom from the background and
             run the model on 2D in frame 0's pixels (see :mod:`finephys.utils.camera_motion`).

@@ -39,9 +39,9 @@ guidance skeleton (whole frame and inside the body's box) and PCK@0.2 of the det
 against the guidance keypoints, trained model vs the same model with guidance zeroed vs the
 ground-truth video; (11) one video per subset (FX-JUMP / FX-TURN / FX-SALTO) with overlays.
 
-At the end of the lane that ends first (the generator's): (12) BlazePose's 2D noise measured on the two-person trial
-(each view against the other three's triangulation) and the FineGym chain on a FineGym-layout
-sample written from SynthGym (source videos + annotation JSON →
+At the end of the lane that ends first (the generator's): (12) BlazePose's 2D noise measured on
+the two-person trial (each view against the other three's triangulation) and the FineGym chain
+on a FineGym-layout sample written from SynthGym (source videos + annotation JSON →
 tools/dataset_converters/trim_finegym_videos.py → extract_finegym_skeletons.py with the detector
 of (7) → stage 2 on the 2D from the stage-1 checkpoint, val reprojection error before/after).
 

@@ -535,3 +535,35 @@ def test_flip_test_averages_the_3d_with_the_mirror_images(real_view_frames):
     assert flip.mirrored_world(frame, far) is None
     with pytest.raises(ValueError, match='flip_max_offset'):
         POSE_ESTIMATORS.build(dict(type='MediaPipePoseEstimator', flip_max_offset=0))
+
+
+@pytest.mark.filterwarnings('ignore:All-NaN slice')
+def test_flip_test_through_a_salto_averages_the_same_body(salto_with_walker_video):
+    """Through a rendered tucked salto (inverted and sideways frames found in rotated crops) the
+    flip test leaves the 2D and the track as they are, averages most found frames, and each
+    averaged 3D body is the detection's own body refined, not its mirror: a mirror image read
+    back without swapping left and right (or without negating x) would put each shoulder, hip,
+    knee on the other side, tens of centimetres away."""
+    pytest.importorskip('mediapipe')
+    from finephys.models.pose_estimators.mediapipe_pose_estimator import roll_world_to_image
+    from finephys.structures import H36M17
+    video = salto_with_walker_video[0]
+    plain = POSE_ESTIMATORS.build(dict(type='MediaPipePoseEstimator', channel_order='rgb'))
+    flip = POSE_ESTIMATORS.build(dict(type='MediaPipePoseEstimator', channel_order='rgb',
+                                      flip_test=True))
+    kp_plain, _ = plain(video)
+    kp_flip, scores = flip(video)
+    np.testing.assert_array_equal(kp_flip, kp_plain)
+    assert plain.counts['rotated'] >= 10
+    found = np.isfinite(kp_flip).all((-1, -2))
+    averaged = np.isfinite(flip.last_world_keypoints).all((-1, -2)) & (
+        flip.last_world_keypoints != flip.last_world_keypoints_unflipped).any((-1, -2))
+    assert flip.counts['flipped'] == averaged.sum() >= 0.6 * found.sum(), flip.counts
+    # the averaged body against the detection's own, both in the frame's axes; left/right joints
+    sided = [i for i, name in enumerate(H36M17.joint_names)
+             if name.startswith(('left_', 'right_'))]
+    assert len(sided) == 12
+    for t in np.flatnonzero(averaged):
+        own = roll_world_to_image(flip.last_world_keypoints_unflipped[t], kp_flip[t], scores[t])
+        d = np.linalg.norm(flip.last_world_keypoints[t] - own, axis=-1)
+        assert np.median(d[sided]) < 0.08, (t, np.round(d, 3))

@@ -12,16 +12,24 @@ ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 @pytest.fixture(scope='session')
 def realvideo_checkpoint(tmp_path_factory):
     """The real-video default config (Estimator3DLifter + structured physics) with its
-    initial weights saved as a checkpoint (the lifter has none; physics and fuser as built)."""
+    initial weights saved as a checkpoint (the lifter has none; physics and fuser as built).
+
+    Its videos go through the bundled full BlazePose model without the flip test (a config
+    inheriting the default's): the app is what these tests judge, and the default's heavy model
+    with its flip test costs ~5× a frame (tested in test_mediapipe_pose_estimator.py)."""
     from mmengine.config import Config
 
     from finephys.apis.demo_models import REALVIDEO_CONFIG
     from finephys.registry import MODELS
     torch.manual_seed(0)
-    model = MODELS.build(Config.fromfile(osp.join(ROOT, REALVIDEO_CONFIG)).model)
-    path = str(tmp_path_factory.mktemp('app_ckpt') / 'realvideo.pth')
+    root = tmp_path_factory.mktemp('app_ckpt')
+    cfg = root / 'realvideo_full_blazepose.py'
+    cfg.write_text(f"_base_ = ['{osp.join(ROOT, REALVIDEO_CONFIG)}']\n"
+                   "pose_estimator = dict(_delete_=True, type='MediaPipePoseEstimator')\n")
+    model = MODELS.build(Config.fromfile(str(cfg)).model)
+    path = str(root / 'realvideo.pth')
     torch.save(dict(state_dict=model.state_dict()), path)
-    return osp.join(ROOT, REALVIDEO_CONFIG), path
+    return str(cfg), path
 
 
 @pytest.fixture(scope='session')

@@ -82,6 +82,7 @@ def main():
             for key, _, _ in PAPER_COLUMNS:       # the headline figures, when computed
                 if key in metrics:
                     print(f'RESULT {key.split("/")[-1]}={metrics[key]:.4f}')
+        del runner              # its DDP model holds the process group (teardown_distributed)
         teardown_distributed()
 
 

@@ -74,6 +74,7 @@ def main():
             runner = RUNNERS.build(cfg)
         runner.logger.info('finephys environment:\n' + env_info_text())
         runner.train()
+        del runner              # its DDP model holds the process group (teardown_distributed)
         teardown_distributed()
 
 

@@ -71,11 +71,22 @@ def teardown_distributed():
     """Destroy the process group at the end of a distributed run (after a barrier, so no rank
     tears down its connections while another still uses them). Left to the interpreter's exit,
     gloo's threads are destroyed in no particular order, and a rank can abort ("terminate
-    called without an active exception") after the work is done."""
+    called without an active exception") after the work is done.
+
+    The caller drops its runner first (``del runner``): the runner's reference cycles (hooks,
+    loops, the message hub point back at it) keep the DDP-wrapped model, whose reducer holds the
+    process group, alive until a garbage collection — at interpreter exit unless collected here.
+    So the cycles are collected before the barrier and once more after the group is destroyed:
+    the group's last reference, and with it gloo's worker threads, goes while the interpreter
+    is whole."""
+    import gc
+
     import torch.distributed as dist
     if dist.is_available() and dist.is_initialized():
+        gc.collect()
         dist.barrier()
         dist.destroy_process_group()
+        gc.collect()
 
 
 _BUILD_TYPE_ERROR = re.compile(r"unexpected keyword argument|required positional argument|"

@@ -101,7 +101,7 @@ class SkeletonPipeline:
             config names a device).
         pose_estimator (dict, optional): ``POSE_ESTIMATORS`` config for frames and videos
             (default: the skeleton config's own ``pose_estimator`` entry where it has one — the
-            estimator-3D configs ask for BlazePose's flip test — else
+            estimator-3D configs ask for BlazePose heavy with its flip test — else
             :class:`MediaPipePoseEstimator`, BlazePose with one person tracked).
         window (int): Frames per model call.
         stabilise (bool): For videos, estimate camera pan/tilt/zoom from the background and lift

@@ -2,8 +2,8 @@
 from finephys.datasets.io import load_skeleton_file, read_skeleton_input
 
 from .finephys_inferencer import FinePhysInferencer
-from .pose_estimator_config import pose_estimator_config
+from .pose_estimator_config import pose_estimator_config, video_pose_estimator
 from .skeleton_inferencer import SkeletonInferencer
 
 __all__ = ['SkeletonInferencer', 'FinePhysInferencer', 'load_skeleton_file', 'read_skeleton_input',
-           'pose_estimator_config']
+           'pose_estimator_config', 'video_pose_estimator']

@@ -114,3 +114,36 @@ def test_the_pose_estimator_is_the_given_one_else_the_configs_own(skeleton, tmp_
         assert own_cfg['flip_test'] is True and own_cfg['model_complexity'] == 2
     pytest.importorskip('mediapipe')
     assert pipeline.pose_estimator.flip_test is True
+
+
+def test_pose_options_set_arguments_on_the_estimator_videos_go_through(skeleton, tmp_path):
+    """``infer_skeleton.py --pose-options``: set on the given estimator, else the config's own
+    entry, else MediaPipe's — never changing what was given — and an argument the estimator
+    does not take is one clear error naming it (exit 2)."""
+    import os
+    import os.path as osp
+    import sys
+
+    from finephys.apis import video_pose_estimator
+    from finephys.visualization import write_video
+    from tests.tool_process import run_command
+    cfg, ckpt = skeleton
+    root = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+    est3d = osp.join(root, 'configs/finephys-structured/'
+                           'finephys-skeleton-structured_stage1_synthgym_estimator3d-lifter.py')
+    assert video_pose_estimator(est3d) is None
+    fast = dict(model_complexity=1, flip_test=False)
+    assert video_pose_estimator(est3d, options=fast) == dict(type='MediaPipePoseEstimator',
+                                                             **fast)
+    assert video_pose_estimator(cfg, options=dict(video_mode=False)) == dict(
+        type='MediaPipePoseEstimator', video_mode=False)
+    given = dict(type='HeatmapPoseEstimator', config='c.py', checkpoint=None)
+    assert video_pose_estimator(cfg, given, dict(device='cpu')) == dict(given, device='cpu')
+    assert 'device' not in given
+    video = str(tmp_path / 'dark.mp4')
+    write_video(video, np.zeros((6, 64, 64, 3), np.uint8), fps=30)
+    r = run_command([sys.executable, 'tools/infer_skeleton.py', cfg, ckpt, video,
+                     '--out-dir', str(tmp_path / 'out'), '--pose-options', 'nonsense=1'],
+                    cwd=root, env=dict(os.environ, PYTHONPATH=root))
+    assert r.returncode == 2, r.stderr[-2000:]
+    assert 'nonsense' in r.stderr and 'Traceback' not in r.stderr

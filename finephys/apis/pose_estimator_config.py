@@ -42,6 +42,7 @@ def video_pose_estimator(skeleton_config: str, given: Optional[dict] = None,
         return given
     if given is None:
         from mmengine.config import Config
-        given = Config.fromfile(skeleton_config).get('pose_estimator', None) or dict(
-            type='MediaPipePoseEstimator')
+
+        from finephys.models.skeleton_pipeline import config_pose_estimator
+        given = config_pose_estimator(Config.fromfile(skeleton_config))
     return dict(dict(given), **options)

@@ -36,6 +36,13 @@ PHYSICS_OVER = ('sequence', 'windows')
 GRAVITY_FROM = ('scene', 'level')
 
 
+def config_pose_estimator(cfg: Config) -> dict:
+    """The ``POSE_ESTIMATORS`` config a skeleton model's videos go through by default: its
+    config's own ``pose_estimator`` entry (the estimator-3D configs ask for BlazePose heavy with
+    its flip test), else :class:`MediaPipePoseEstimator`'s."""
+    return dict(cfg.get('pose_estimator', None) or dict(type='MediaPipePoseEstimator'))
+
+
 def solver_takes_gravity(model) -> bool:
     """Whether the model's physics solver uses the sample's camera-frame gravity (the structured
     solver with ``gravity='camera'``)."""
@@ -141,7 +148,7 @@ class SkeletonPipeline:
         skeleton config's ``pose_estimator``, else :class:`MediaPipePoseEstimator`'s."""
         if self.pose_estimator_given is not None:
             return self.pose_estimator_given
-        return dict(self.cfg.get('pose_estimator', None) or dict(type='MediaPipePoseEstimator'))
+        return config_pose_estimator(self.cfg)
 
     @property
     def cfg(self) -> Config:

@@ -162,20 +162,19 @@ def realmotion_lifter(lanes, args, work, py, data_opts):
 
 def late_skeleton_steps(lanes, work, py, phys_ckpt, pose_ckpt):
     """Two skeleton-path steps that need nothing of the skeleton lane's later work, run at the
-    end of whichever lane ends first: BlazePose's 2D noise, each view of the two-person trial
-    against the other three's triangulation (the real-motion lifter's noise model), and the
-    FineGym chain. Returns ``(noise2d results, FineGym before/after)``."""
+    end of the generator lane (the one that ends first): BlazePose's 2D noise, each view of the
+    two-person trial against the other three's triangulation (the real-motion lifter's noise
+    model), and the FineGym chain. Returns ``(noise2d results, FineGym before/after)``."""
     noise2d = lanes.run_results([py, 'tools/analysis_tools/measure_2d_noise.py', '--out',
                                  osp.join(work, 'real_video', 'noise_2d.json')],
                                 'measure_2d_noise')
     return noise2d, finegym_chain(lanes, work, py, phys_ckpt, pose_ckpt)
 
 
-def skeleton_lane(lanes, args, work, py, out, late_here=False):
+def skeleton_lane(lanes, args, work, py, out):
     """The skeleton path: data, stage 1 (→ ``out['phys_ckpt']``), the structured solver, the
     physics report, long inputs, gravity, a held-out salto, the real-motion lifter (with
-    ``--realmotion-lifter``) and real video; with ``late_here``, :func:`late_skeleton_steps`
-    (after ``out['pose_ckpt']``)."""
+    ``--realmotion-lifter``) and real video."""
     sh, sh_results = lanes.run, lanes.run_results
     sh([py, 'tools/misc/visualize_synthgym.py', '--out', osp.join(work, 'synthgym'),
         '--size', '128', '--overlay'])
@@ -262,17 +261,14 @@ def skeleton_lane(lanes, args, work, py, out, late_here=False):
                                  struct_ckpt, *multiperson_rows, '--trial', 'Demo_MultiPerson',
                                  '--out-dir', osp.join(work, 'real_video', 'eval_multiperson')],
                                 'eval_real_video_multiperson'))
-    late = None
-    if late_here:
-        late = late_skeleton_steps(lanes, work, py, phys_ckpt, out['pose_ckpt'].result())
     return dict(phys=phys, longseq=longseq, gravity=gravity, baseline=baseline,
-                realvideo=realvideo, late=late)
+                realvideo=realvideo)
 
 
-def generator_lane(lanes, args, work, py, out, late_here=True):
-    """The generator: the pose detector (→ ``out['pose_ckpt']``), the pretrained tiny backbone,
-    stage 3 (after ``out['phys_ckpt']``), the guidance fidelity and three videos; with
-    ``late_here``, :func:`late_skeleton_steps`."""
+def generator_lane(lanes, args, work, py, out):
+    """The generator: the pose detector, the pretrained tiny backbone,
+    stage 3 (after ``out['phys_ckpt']``), the guidance fidelity and three videos, then
+    :func:`late_skeleton_steps`."""
     sh, sh_results = lanes.run, lanes.run_results
     # the pose detector that scores generated frames (PCK against the guidance keypoints) and
     # gives the FineGym chain its 2D
@@ -283,7 +279,6 @@ def generator_lane(lanes, args, work, py, out, late_here=True):
         f'param_scheduler.0.T_max={pe}', f'default_hooks.checkpoint.interval={pe}',
         f'train_dataloader.dataset.num_samples={args.pose_clips}'], 'train_pose_estimator')
     pose_ckpt = osp.join(pose_dir, f'epoch_{pe}.pth')
-    out['pose_ckpt'].set_result(pose_ckpt)
     sh([py, 'tools/test.py', POSE_CONFIG, pose_ckpt, '--work-dir',
         osp.join(pose_dir, 'test')], 'test_pose_estimator')
     pose_val = latest_metrics(osp.join(pose_dir, 'test'))
@@ -324,9 +319,7 @@ def generator_lane(lanes, args, work, py, out, late_here=True):
         fidelity[name] = latest_metrics(osp.join(work, f'fidelity_{name}'))
     sh([py, 'tools/infer.py', STAGE3_CONFIG, *DEMO_ACTIONS, '--checkpoint', gen_ckpt, '--out-dir',
         osp.join(work, 'generation'), '--cfg-options', *paths])
-    late = None
-    if late_here:
-        late = late_skeleton_steps(lanes, work, py, phys_ckpt, pose_ckpt)
+    late = late_skeleton_steps(lanes, work, py, phys_ckpt, pose_ckpt)
     return dict(backbone=backbone, fidelity=fidelity, pose_val=pose_val, late=late)
 
 
@@ -361,13 +354,13 @@ def main():
                       warm_preload=None if args.cold_start else DEFAULT_PRELOAD)
     print(f'Two lanes side by side: the skeleton path and the generator; each step\'s output '
           f'goes to {osp.join(work, "logs")}/NN_<step>.log', flush=True)
-    out = dict(phys_ckpt=lanes.promise(), pose_ckpt=lanes.promise())
+    out = dict(phys_ckpt=lanes.promise())
     # the noise measurement and the FineGym chain run at the end of the lane that ends first:
     # the generator's (the skeleton lane is the longer one since the real-video evaluation runs
     # BlazePose heavy with its flip test: 631 s against 597 at stop 47; one lane: the
     # generator's too, whose detector the FineGym chain needs)
-    skeleton = functools.partial(skeleton_lane, lanes, args, work, py, out, False)
-    generator = functools.partial(generator_lane, lanes, args, work, py, out, True)
+    skeleton = functools.partial(skeleton_lane, lanes, args, work, py, out)
+    generator = functools.partial(generator_lane, lanes, args, work, py, out)
     if args.one_lane:
         # the generator waits for stage 1 (stage 3): the skeleton lane first
         def one_after_the_other():
@@ -378,7 +371,7 @@ def main():
     lanes.close()
     sk, gen = done['skeleton'], done['generator']
     phys, longseq, gravity = sk['phys'], sk['longseq'], sk['gravity']
-    noise2d, finegym = sk['late'] or gen['late']
+    noise2d, finegym = gen['late']
     baseline, realvideo = sk['baseline'], sk['realvideo']
     realvideo.update(noise2d)
     backbone, fidelity, pose_val = gen['backbone'], gen['fidelity'], gen['pose_val']

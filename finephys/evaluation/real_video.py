@@ -23,7 +23,8 @@ from finephys.utils.camera_motion import apply_homography
 from finephys.utils.triangulation import projection_matrices, triangulate_points
 from finephys.visualization import VideoWriter
 
-from .functional import REFERENCE_ERROR_KEYS, still_pose_errors
+from .functional import (POSE2SIM_FILTER, REFERENCE_ERROR_KEYS, pose2sim_reference_filter,
+                         still_pose_errors)
 from .metrics import ReferencePoseMetric
 
 #: ``(sequence, label)``: what each skeleton model is scored on — the lifter alone (physics
@@ -188,7 +189,8 @@ def lift_panned_view(src, cam, pan_px, out_dir, pipeline, frames, fps_used, stab
 
 
 def evaluate_pose2sim_demo(pipelines, demo, cams, out_dir, stride=2, max_error=15.0,
-                           simulate_pan=0.0, flip_test=True, model_complexity=1):
+                           simulate_pan=0.0, flip_test=True, model_complexity=1,
+                           reference_filter='pose2sim'):
     """Lift every view of a Pose2Sim demo trial with every skeleton model and score it against
     the views' triangulation (of the same person in every view: :func:`associate_views`).
 
@@ -214,6 +216,12 @@ def evaluate_pose2sim_demo(pipelines, demo, cams, out_dir, stride=2, max_error=1
         model_complexity (int): BlazePose's landmark model for every view (1 full, 2 heavy:
             ``tools/misc/fetch_mediapipe_models.py``): the reference is triangulated from its
             2D and the baselines are its world landmarks.
+        reference_filter (str | None): ``'pose2sim'``: the triangulation is filtered as
+            Pose2Sim filters its own (:func:`~finephys.evaluation.functional.
+            pose2sim_reference_filter`, at the trial's frame rate, before the stride) and every
+            source is scored against that and, as well, against the raw triangulation
+            (``mean_raw_reference``, ``still_pose_raw_reference``); ``None``: the raw
+            triangulation only.
 
     Returns:
         dict: ``views``, ``frames``, ``fps``, ``stride``, ``models`` (names, in order),
@@ -229,6 +237,8 @@ def evaluate_pose2sim_demo(pipelines, demo, cams, out_dir, stride=2, max_error=1
         MediaPipe's 2D). The models' 3D has the head's axis and is scored as the estimator's
         head (nose tip, mid-ear: :func:`~finephys.structures.estimator_head_from_h36m`), what
         the reference is triangulated from; its bone variation is its own skeleton's.
+        ``reference_filter``; ``mean_raw_reference`` and ``still_pose_raw_reference`` (with a
+        filter: ``mean``'s and ``still_pose``'s errors against the raw triangulation).
         ``still_pose`` (errors of the reference's median pose held still,
         :func:`~finephys.evaluation.functional.still_pose_errors`, mean over views: its
         ``accel`` is the floor of the acceleration column),
@@ -246,12 +256,23 @@ def evaluate_pose2sim_demo(pipelines, demo, cams, out_dir, stride=2, max_error=1
                             [c['t'] for c in cams])
     kps, scores, worlds, ref_world, reproj, retracked = associate_views(
         demo, cams, kps, scores, worlds, P, max_error, flip_test, model_complexity)
+    if reference_filter not in (None, 'pose2sim'):
+        raise ValueError(f"evaluate_pose2sim_demo: reference_filter={reference_filter!r}; "
+                         "expected 'pose2sim' or None")
+    # the raw triangulation is scored too: it is what the 2D alone says, noise included
+    refs = {'raw': ref_world}
+    if reference_filter == 'pose2sim':
+        refs = {'filtered': pose2sim_reference_filter(ref_world, fps, **POSE2SIM_FILTER),
+                'raw': ref_world}
+    ref_world = next(iter(refs.values()))
     frames = np.arange(0, t, stride)
     fps_used = fps / stride
     sources = [f'{name}/{seq}' for name in pipelines for seq, _ in MODEL_SEQUENCES]
     baselines = [BASELINE_SOURCE] + ([FLIP_BASELINE_SOURCE] if flip_test else [])
     sources += baselines
     metric = ReferencePoseMetric(sources=sources)
+    raw_metric = ReferencePoseMetric(sources=sources) if len(refs) > 1 else None
+    raw_still = []
     reproj_px = {src: [] for src in sources}
     # gravity's direction each model used vs the calibration's (the world is z up)
     gravity_error = {name: {} for name in pipelines}
@@ -289,6 +310,14 @@ def evaluate_pose2sim_demo(pipelines, demo, cams, out_dir, stride=2, max_error=1
                                                   cam['K']))
         metric.process(None, [dict(clip=cam['name'], reference_keypoints_3d=ref, **preds,
                                    **bodies)])
+        if raw_metric is not None:
+            raw_ref = refs['raw'][frames] @ cam['R'].T + cam['t']
+            raw_still.append(still_pose_errors(raw_ref))
+            # the baselines sit at the scored reference's pelvis: the raw one's here
+            raw_preds = dict(preds, **{f'pred_{src}': world - world[:, :1] + raw_ref[:, :1]
+                                       for src, world in mp3d.items()})
+            raw_metric.process(None, [dict(clip=cam['name'], reference_keypoints_3d=raw_ref,
+                                           **raw_preds, **bodies)])
     mean_flat = metric.compute_metrics(metric.results)
     per_view = metric.per_clip
     for src in sources:
@@ -320,10 +349,20 @@ def evaluate_pose2sim_demo(pipelines, demo, cams, out_dir, stride=2, max_error=1
                                                   pan_metric.results)}
             mean[key] = dict({m: flat[f'fused/{m}'] for m in REFERENCE_ERROR_KEYS},
                              **{'2d_px': flat['2d_px']})
-    ref_bones = bone_lengths(ref_world[np.isfinite(ref_world).all((1, 2))])
+    extra = {}
+    if raw_metric is not None:
+        raw_flat = raw_metric.compute_metrics(raw_metric.results)
+        extra = dict(mean_raw_reference={src: {m: raw_flat[f'{src}/{m}']
+                                               for m in REFERENCE_ERROR_KEYS}
+                                         for src in sources},
+                     still_pose_raw_reference={k: float(np.mean([e[k] for e in raw_still]))
+                                               for k in REFERENCE_ERROR_KEYS})
+    # the triangulation's own quality (reprojection, bone variation): the raw one's
+    raw = refs['raw']
+    ref_bones = bone_lengths(raw[np.isfinite(raw).all((1, 2))])
     return dict(views=[c['name'] for c in cams], frames=int(t), fps=fps, stride=stride,
                 models=list(pipelines), retracked_views=retracked,
-                view_reprojection_px={c['name']: view_reprojection_px(ref_world, kps[v], c)
+                view_reprojection_px={c['name']: view_reprojection_px(raw, kps[v], c)
                                       for v, c in enumerate(cams)},
                 reference_reprojection_px=float(np.nanmedian(reproj)),
                 reference_reprojection_px_p90=float(np.nanpercentile(reproj, 90)),
@@ -333,4 +372,5 @@ def evaluate_pose2sim_demo(pipelines, demo, cams, out_dir, stride=2, max_error=1
                             for k in REFERENCE_ERROR_KEYS},
                 gravity_error_deg=gravity_error,
                 gravity_error_deg_mean={k: float(np.mean(list(v.values())))
-                                        for k, v in gravity_error.items()})
+                                        for k, v in gravity_error.items()},
+                reference_filter=reference_filter, **extra)

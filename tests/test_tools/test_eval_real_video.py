@@ -86,6 +86,11 @@ def test_eval_real_video_on_pose2sims_demo(tmp_path):
                             'realvideo_mediapipe_world_flip_p_mpjpe',
                             'realvideo_mediapipe_world_flip_accel_error',
                             'realvideo_still_skeleton_accel_error',
+                            'realvideo_raw_reference_p_mpjpe',
+                            'realvideo_raw_reference_accel_error',
+                            'realvideo_raw_reference_mediapipe_world_p_mpjpe',
+                            'realvideo_raw_reference_mediapipe_world_accel_error',
+                            'realvideo_raw_reference_still_skeleton_accel_error',
                             'realvideo_gravity_direction_error_deg',
                             'realvideo_gravity_direction_error_level_deg',
                             *(f'realvideo_model_{m}_{k}' for m in ('est3d', 'tcn')
@@ -123,6 +128,16 @@ def test_eval_real_video_on_pose2sims_demo(tmp_path):
     still = float(results['realvideo_still_skeleton_accel_error'])
     assert still == pytest.approx(report['still_pose']['accel'], abs=0.01)
     assert 0 < still < mean['mediapipe_world']['accel']
+    # the reference is filtered as Pose2Sim filters its own triangulation: the raw one's
+    # frame-to-frame noise (its still skeleton's accel) is mostly gone, its shape is not (the
+    # same P-MPJPE to a few mm); the raw reference is scored too
+    assert report['reference_filter'] == 'pose2sim'
+    raw, raw_still = report['mean_raw_reference'], report['still_pose_raw_reference']
+    assert still < 0.8 * raw_still['accel']
+    assert float(results['realvideo_raw_reference_still_skeleton_accel_error']) == \
+        pytest.approx(raw_still['accel'], abs=0.01)
+    for src in ('est3d/fused', 'mediapipe_world'):
+        assert abs(raw[src]['p_mpjpe'] - mean[src]['p_mpjpe']) < 5, src
     # gravity: a level camera's error is the calibration's own tilt (world z up), computed
     # here from the calibration; the views' cameras look down 18-34°, and the direction
     # estimated from each view's scene (MediaPipe's upright body, the stances) is closer

@@ -4,15 +4,19 @@
         [--compare NAME CONFIG CHECKPOINT ...] [--pose2sim WHEEL_OR_DIR] [--stride 2]
         [--max-error 15] [--out-dir work_dirs/realvideo] [--device cpu] [--window 32]
         [--physics sequence|windows] [--gravity scene|level]
-        [--trial Demo_SinglePerson|Demo_MultiPerson]
+        [--trial Demo_SinglePerson|Demo_MultiPerson] [--reference-filter pose2sim|none]
 
 Pose2Sim's single-person demo (pip ``pose2sim==0.10.49 --no-deps``: four synchronised,
 calibrated 1088 × 1920 views at 60 fps, 100 frames of one person balancing) is read from the
 installed package (or the wheel/folder given). Per view, MediaPipe BlazePose (tracked,
 :class:`MediaPipePoseEstimator`) gives 2D, undistorted with the view's calibration. The 2D of all
 views is triangulated (weighted DLT; a view is outvoted where the mean reprojection error exceeds
-``--max-error`` px) into the **reference** 3D — MediaPipe's 2D, so the comparison judges lifting,
-not 2D detection. Each view is then lifted **monocularly** by the model (its 2D only, its K) at
+``--max-error`` px) and filtered as Pose2Sim filters its own triangulation (its demo's
+``Config.toml``: Hampel outlier rejection over 7 frames, then a zero-phase 4th-order Butterworth
+at 6 Hz; :func:`~finephys.evaluation.functional.pose2sim_reference_filter`) into the
+**reference** 3D — MediaPipe's 2D, so the comparison judges lifting, not 2D detection. Every
+source is also scored against the raw triangulation, whose frame-to-frame noise is the floor of
+its acceleration column (``--reference-filter none`` makes the raw one the reference). Each view is then lifted **monocularly** by the model (its 2D only, its K) at
 60 / ``--stride`` fps (the SynthGym models are trained at 30 fps), and compared with the reference
 in that camera's frame: MPJPE (pelvis-aligned), P-MPJPE (per-frame similarity), acceleration
 error (pelvis-aligned joints, mm/frame²), bone-length variation over the clip (std / mean, %,
@@ -41,6 +45,9 @@ fused output and the baseline::
            (the same averaged with the mirror image's: the flip test, on unless --no-flip-test)
     RESULT realvideo_still_skeleton_accel_error=<mm/f²>  (a skeleton that does not move: the
            reference's own acceleration, the floor of the accel column)
+    RESULT realvideo_raw_reference_{accel_error,p_mpjpe,mediapipe_world_accel_error,
+           mediapipe_world_p_mpjpe,still_skeleton_accel_error}  (the same against the raw
+           triangulation; not with --reference-filter none)
     RESULT realvideo_gravity_direction_error_deg=<deg>  (the first model's gravity, estimated
            from each view's scene, vs the calibration's; mean of the views)
     RESULT realvideo_gravity_direction_error_level_deg=<deg>  (a level camera's)
@@ -94,6 +101,9 @@ def main():
                    help="lift from MediaPipe's own world landmarks, not their average with the "
                         "mirror image's (the flip test; the 2D and the reference are the same "
                         'either way)')
+    p.add_argument('--reference-filter', default='pose2sim', choices=['pose2sim', 'none'],
+                   help="the reference: the triangulation filtered as Pose2Sim filters its own "
+                   "(default), or raw ('none'; every source is scored against the raw one too)")
     p.add_argument('--model-complexity', type=int, default=2, choices=[0, 1, 2],
                    help="BlazePose's landmark model for every view: 2 heavy (the default; "
                         'tools/misc/fetch_mediapipe_models.py installs it), 1 full (bundled)')
@@ -136,7 +146,9 @@ def main():
         report = evaluate_pose2sim_demo(pipelines, demo, cams, args.out_dir, args.stride,
                                         args.max_error, args.simulate_pan,
                                         flip_test=not args.no_flip_test,
-                                        model_complexity=args.model_complexity)
+                                        model_complexity=args.model_complexity,
+                                        reference_filter=(None if args.reference_filter == 'none'
+                                                          else args.reference_filter))
         report.update(models={m: dict(config=c, checkpoint=k) for m, c, k in models})
         t, fps, mean = report['frames'], report['fps'], report['mean']
         per_view, pan = report['per_view'], report['per_view_panned']
@@ -172,9 +184,17 @@ def main():
         still = report['still_pose']
         lines += ['', 'The floor of the acceleration column: a skeleton that does not move (the '
                   "reference's own median pose held still, an oracle) scores accel "
-                  f'{still["accel"]:.2f} mm/f² — the reference\'s own acceleration, on a clip of '
-                  'slow motion mostly its triangulation noise — and P-MPJPE '
+                  f'{still["accel"]:.2f} mm/f² — the reference\'s own acceleration (for the raw '
+                  'triangulation of slow motion, mostly its noise) — and P-MPJPE '
                   f'{still["p_mpjpe"]:.1f} mm (how much the pose changes over the clip).']
+        if 'mean_raw_reference' in report:
+            raw, raw_still = report['mean_raw_reference'], report['still_pose_raw_reference']
+            lines += ['', 'Against the raw triangulation (not filtered), P-MPJPE / accel: '
+                      + '; '.join(f'{label} {raw[key]["p_mpjpe"]:.1f} / {raw[key]["accel"]:.2f}'
+                                  for label, key in
+                                  ((f'{name} (fused)', f'{name}/fused'),
+                                   ('MediaPipe world landmarks', BASELINE_SOURCE)))
+                      + f'; a still skeleton {raw_still["accel"]:.2f} mm/f² (the floor).']
         if pan:
             lines += ['', 'Panned camera: median distance of the 2D, mapped to the static camera, '
                       'from the static camera\'s own 2D: stabilised '
@@ -209,6 +229,16 @@ def main():
         print(f'RESULT {pre}mediapipe_world_flip_p_mpjpe={flip["p_mpjpe"]:.1f}')
         print(f'RESULT {pre}mediapipe_world_flip_accel_error={flip["accel"]:.2f}')
     print(f'RESULT {pre}still_skeleton_accel_error={report["still_pose"]["accel"]:.2f}')
+    if 'mean_raw_reference' in report:
+        raw = report['mean_raw_reference']
+        print(f'RESULT {pre}raw_reference_p_mpjpe={raw[first]["p_mpjpe"]:.1f}')
+        print(f'RESULT {pre}raw_reference_accel_error={raw[first]["accel"]:.2f}')
+        print(f'RESULT {pre}raw_reference_mediapipe_world_p_mpjpe='
+              f'{raw[BASELINE_SOURCE]["p_mpjpe"]:.1f}')
+        print(f'RESULT {pre}raw_reference_mediapipe_world_accel_error='
+              f'{raw[BASELINE_SOURCE]["accel"]:.2f}')
+        print(f'RESULT {pre}raw_reference_still_skeleton_accel_error='
+              f'{report["still_pose_raw_reference"]["accel"]:.2f}')
     print(f'RESULT {pre}gravity_direction_error_deg='
           f'{report["gravity_error_deg_mean"][name]:.2f}')
     print(f'RESULT {pre}gravity_direction_error_level_deg='

@@ -8,6 +8,7 @@ from .frechet_distance import (InsufficientSamplesError, frechet_distance,
                                frechet_distance_from_features, gaussian_statistics)
 from .keypoint_pck import pck, torso_size
 from .pose_errors import mpjpe, n_mpjpe, p_mpjpe, procrustes_align
+from .reference_filters import POSE2SIM_FILTER, hampel_filter, pose2sim_reference_filter
 from .reference_errors import REFERENCE_ERROR_KEYS, reference_pose_errors, still_pose_errors
 
 __all__ = ['mpjpe', 'p_mpjpe', 'n_mpjpe', 'procrustes_align', 'acceleration_error',
@@ -18,4 +19,5 @@ __all__ = ['mpjpe', 'p_mpjpe', 'n_mpjpe', 'procrustes_align', 'acceleration_erro
            'savgol_smooth', 'select_smoother_params', 'smoother_grid', 'params_key', 'pck',
            'torso_size', 'frechet_distance', 'frechet_distance_from_features',
            'gaussian_statistics', 'InsufficientSamplesError', 'reference_pose_errors',
-           'still_pose_errors', 'REFERENCE_ERROR_KEYS']
+           'still_pose_errors', 'REFERENCE_ERROR_KEYS', 'POSE2SIM_FILTER', 'hampel_filter',
+           'pose2sim_reference_filter']

@@ -24,7 +24,7 @@ from finephys.utils.triangulation import projection_matrices, triangulate_points
 from finephys.visualization import VideoWriter
 
 from .functional import (POSE2SIM_FILTER, REFERENCE_ERROR_KEYS, pose2sim_reference_filter,
-                         still_pose_errors)
+                         split_acceleration_disagreement, still_pose_errors)
 from .metrics import ReferencePoseMetric
 
 #: ``(sequence, label)``: what each skeleton model is scored on — the lifter alone (physics
@@ -238,7 +238,11 @@ def evaluate_pose2sim_demo(pipelines, demo, cams, out_dir, stride=2, max_error=1
         head (nose tip, mid-ear: :func:`~finephys.structures.estimator_head_from_h36m`), what
         the reference is triangulated from; its bone variation is its own skeleton's.
         ``reference_filter``; ``mean_raw_reference`` and ``still_pose_raw_reference`` (with a
-        filter: ``mean``'s and ``still_pose``'s errors against the raw triangulation).
+        filter: ``mean``'s and ``still_pose``'s errors against the raw triangulation);
+        ``reference_split_accel`` ``{'raw' | 'filtered': mm/f²}``: the even frames' reference
+        against the odd frames', each raw or filtered
+        (:func:`~finephys.evaluation.functional.split_acceleration_disagreement`) — how well the
+        reference knows its own acceleration.
         ``still_pose`` (errors of the reference's median pose held still,
         :func:`~finephys.evaluation.functional.still_pose_errors`, mean over views: its
         ``accel`` is the floor of the acceleration column),
@@ -373,4 +377,6 @@ def evaluate_pose2sim_demo(pipelines, demo, cams, out_dir, stride=2, max_error=1
                 gravity_error_deg=gravity_error,
                 gravity_error_deg_mean={k: float(np.mean(list(v.values())))
                                         for k, v in gravity_error.items()},
-                reference_filter=reference_filter, **extra)
+                reference_filter=reference_filter,
+                reference_split_accel={k: split_acceleration_disagreement(raw, fps, k == 'filtered')
+                                       for k in ('raw', 'filtered')}, **extra)

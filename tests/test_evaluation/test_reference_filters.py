@@ -87,3 +87,28 @@ def test_reference_filter_removes_triangulation_noise_not_motion():
     assert err(y) < 0.5 * err(noisy)
     acc = lambda a: np.abs(np.diff(a, 2, axis=0))[20:-20].mean()
     assert acc(y) < 0.1 * acc(noisy)
+
+
+def test_split_acceleration_disagreement_is_the_references_acceleration_noise():
+    """A still body triangulated with white noise σ per coordinate: each half's root-relative
+    second difference has variance 12σ² per coordinate (2σ² of a joint minus the root, times
+    the 1, −2, 1 stencil's 6), the halves' difference 24σ²; its norm's mean is
+    σ√24 · 2√(2/π) (a 3D Gaussian), and 0 at the root itself."""
+    from finephys.evaluation.functional import split_acceleration_disagreement
+    sigma, t, j = 0.005, 4000, 17
+    rng = np.random.default_rng(3)
+    still = np.zeros((t, j, 3)) + rng.normal(size=(1, j, 3))
+    noisy = still + rng.normal(scale=sigma, size=still.shape)
+    expected = 1e3 * sigma * np.sqrt(24) * 2 * np.sqrt(2 / np.pi) * (j - 1) / j
+    raw = split_acceleration_disagreement(noisy, 60.0, filtered=False)
+    assert raw == pytest.approx(expected, rel=0.02)
+    # filtering each half removes most of that noise; a slow motion without noise agrees
+    assert split_acceleration_disagreement(noisy, 60.0) < 0.3 * raw
+    tt = np.arange(200) / 60.0
+    motion = 0.3 * np.sin(2 * np.pi * 0.5 * tt)[:, None, None] * rng.normal(size=(1, j, 3))
+    # (the halves are half a frame apart: 0.3 mm/f² of jerk here, against 37 of noise above)
+    assert split_acceleration_disagreement(motion, 60.0, filtered=False) < 1.0
+    # a gap leaves its frames out; too short gives NaN
+    motion[50] = np.nan
+    assert np.isfinite(split_acceleration_disagreement(motion, 60.0))
+    assert np.isnan(split_acceleration_disagreement(motion[:5], 60.0, filtered=False))

@@ -16,9 +16,10 @@ views is triangulated (weighted DLT; a view is outvoted where the mean reproject
 at 6 Hz; :func:`~finephys.evaluation.functional.pose2sim_reference_filter`) into the
 **reference** 3D — MediaPipe's 2D, so the comparison judges lifting, not 2D detection. Every
 source is also scored against the raw triangulation, whose frame-to-frame noise is the floor of
-its acceleration column (``--reference-filter none`` makes the raw one the reference). Each view is then lifted **monocularly** by the model (its 2D only, its K) at
-60 / ``--stride`` fps (the SynthGym models are trained at 30 fps), and compared with the reference
-in that camera's frame: MPJPE (pelvis-aligned), P-MPJPE (per-frame similarity), acceleration
+its acceleration column (``--reference-filter none`` makes the raw one the reference). Each
+view is then lifted **monocularly** by the model (its 2D only, its K) at 60 / ``--stride`` fps
+(the SynthGym models are trained at 30 fps), and compared with the reference in that camera's
+frame: MPJPE (pelvis-aligned), P-MPJPE (per-frame similarity), acceleration
 error (pelvis-aligned joints, mm/frame²), bone-length variation over the clip (std / mean, %,
 averaged over bones), root error (camera frame, mm) and the 2D reprojection of the 3D against
 MediaPipe's 2D (median px) — for every model (CONFIG, then each ``--compare``) its lifter alone
@@ -195,6 +196,11 @@ def main():
                                   ((f'{name} (fused)', f'{name}/fused'),
                                    ('MediaPipe world landmarks', BASELINE_SOURCE)))
                       + f'; a still skeleton {raw_still["accel"]:.2f} mm/f² (the floor).']
+        split = report['reference_split_accel']
+        lines += ['', "How well the reference knows its own acceleration: the even frames' "
+                  "triangulation against the odd frames' (two independent references of one "
+                  f'motion at {fps / 2:g} fps) differ by {split["raw"]:.2f} mm/f² raw and '
+                  f'{split["filtered"]:.2f} filtered as Pose2Sim filters.']
         if pan:
             lines += ['', 'Panned camera: median distance of the 2D, mapped to the static camera, '
                       'from the static camera\'s own 2D: stabilised '

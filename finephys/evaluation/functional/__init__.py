@@ -8,7 +8,8 @@ from .frechet_distance import (InsufficientSamplesError, frechet_distance,
                                frechet_distance_from_features, gaussian_statistics)
 from .keypoint_pck import pck, torso_size
 from .pose_errors import mpjpe, n_mpjpe, p_mpjpe, procrustes_align
-from .reference_filters import POSE2SIM_FILTER, hampel_filter, pose2sim_reference_filter
+from .reference_filters import (POSE2SIM_FILTER, hampel_filter, pose2sim_reference_filter,
+                                split_acceleration_disagreement)
 from .reference_errors import REFERENCE_ERROR_KEYS, reference_pose_errors, still_pose_errors
 
 __all__ = ['mpjpe', 'p_mpjpe', 'n_mpjpe', 'procrustes_align', 'acceleration_error',
@@ -20,4 +21,4 @@ __all__ = ['mpjpe', 'p_mpjpe', 'n_mpjpe', 'procrustes_align', 'acceleration_erro
            'torso_size', 'frechet_distance', 'frechet_distance_from_features',
            'gaussian_statistics', 'InsufficientSamplesError', 'reference_pose_errors',
            'still_pose_errors', 'REFERENCE_ERROR_KEYS', 'POSE2SIM_FILTER', 'hampel_filter',
-           'pose2sim_reference_filter']
+           'pose2sim_reference_filter', 'split_acceleration_disagreement']

@@ -83,3 +83,36 @@ def pose2sim_reference_filter(points, fps: float, hampel_window: int = 7,
         for a, b in flight_segments(np.isfinite(flat[:, c]), min_length=padlen + 1):
             out[a:b, c] = butterworth_smooth(flat[a:b, c], cutoff_hz, fps, order // 2)
     return out.reshape(x.shape)
+
+
+def split_acceleration_disagreement(points, fps: float, filtered: bool = True, root: int = 0):
+    """How well a triangulated reference knows its own acceleration: the reference of the even
+    frames against that of the odd frames — two independent triangulations of one motion at half
+    the rate, half a frame apart — in root-relative acceleration (as
+    :func:`~finephys.evaluation.functional.reference_pose_errors` measures it), each half
+    filtered by :func:`pose2sim_reference_filter` at half the rate when ``filtered``. On slow
+    motion the two halves' true accelerations are nearly equal, so the result is the
+    acceleration noise of the reference (√2 × that of one half).
+
+    Args:
+        points: ``(T, J, 3)`` metres at ``fps`` (may hold NaN).
+        fps (float): Frame rate of ``points``.
+        filtered (bool): Filter each half first.
+        root (int): Root joint.
+
+    Returns:
+        float: Mean over frames and joints of ``|a_even − a_odd|``, mm per (half-rate) frame²;
+        NaN without a whole triple in both halves.
+    """
+    points = np.asarray(points, np.float64)
+    n = len(points) // 2
+    halves = [points[0:2 * n:2], points[1:2 * n:2]]
+    if filtered:
+        halves = [pose2sim_reference_filter(h, fps / 2, **POSE2SIM_FILTER) for h in halves]
+    acc = []
+    for h in halves:
+        rel = h - h[:, root:root + 1]
+        acc.append(rel[2:] - 2 * rel[1:-1] + rel[:-2])
+    d = np.linalg.norm(acc[0] - acc[1], axis=-1)              # (n - 2, J)
+    d = d[np.isfinite(d).all(1)]
+    return 1e3 * float(d.mean()) if len(d) else float('nan')

@@ -2,7 +2,8 @@
 on SynthGym, stages 1 → 3, on CPU; generate videos; measure what physics and guidance buy.
 
     python tools/demo.py [--work-dir work_dirs/demo] [--physics-epochs 30] [--structured-epochs 30]
-                         [--realmotion-lifter] [--realmotion-epochs 30] [--train-clips 384]
+                         [--realmotion-lifter] [--realmotion-epochs 30]
+                         [--in-context-lifter] [--in-context-epochs 30] [--train-clips 384]
                          [--pretrain-iters 40] [--stage3-iters 100] [--fidelity-clips 8]
                          [--pose-epochs 6] [--pose-clips 160] [--one-lane] [--cold-start]
 
@@ -28,7 +29,9 @@ motion removed, MediaPipe's own 3D placed in the camera (Estimator3DLifter) + th
 solver — and every view of both trials lifted alone by every lifter × physics vs the 4-view
 triangulation (tools/analysis_tools/eval_real_video.py; BlazePose heavy with its flip test);
 with --realmotion-lifter (~4 min more) the lifters include a TCN trained on SynthGym plus real
-mocap (Isaac Lab, holosoma) seen with BlazePose's measured 2D noise.
+mocap (Isaac Lab, holosoma) seen with BlazePose's measured 2D noise, and with
+--in-context-lifter (~25 min more) the in-context lifter (Skeleton-in-Context) trained on the same
+real mocap, prompted with it.
 
 The generator lane: (7) the SynthGym 2D pose detector (configs/pose_estimators/), trained on
 32 px renders and tested; (8) the backbone: tiny SD1.5-layout folders + MotionAdapter,
@@ -58,6 +61,7 @@ import time
 import numpy as np
 
 from finephys.apis.demo_models import (ESTIMATOR3D_PHYSNET_CONFIG, FINEGYM_STAGE2_CONFIG,
+                                       IN_CONTEXT_CONFIG, IN_CONTEXT_DIR, IN_CONTEXT_TRAIN_ARGS,
                                        PHYSICS_CONFIG, POSE_CONFIG, REALMOTION_SUPPORTS_ARGS,
                                        REALMOTION_TCN_CONFIG, REALMOTION_TCN_DIR,
                                        REALMOTION_TRAIN_ARGS, REALVIDEO_CONFIG, STAGE3_CONFIG,
@@ -160,6 +164,26 @@ def realmotion_lifter(lanes, args, work, py, data_opts):
     return newest_checkpoint(rm_dir)
 
 
+def in_context_lifter(lanes, args, work, py, data, data_opts):
+    """The in-context lifter (``--in-context-lifter``): Skeleton-in-Context + structured solver
+    from scratch on SynthGym (the demo's cache) plus real mocap (Isaac Lab, holosoma; DeepMimic
+    held out) seen with SynthGym's 2D noise, validated every 5 epochs; returns its best
+    validation checkpoint."""
+    train = osp.join(work, 'data', 'realmotion', 'train.npz')
+    lanes.run_in_process('tools/dataset_converters/generate_realmotion.py',
+                         ['--out', train, *IN_CONTEXT_TRAIN_ARGS], 'generate_in_context_train')
+    ic_dir = osp.join(work, IN_CONTEXT_DIR)
+    epochs = args.in_context_epochs
+    lanes.run([py, 'tools/train.py', IN_CONTEXT_CONFIG, '--work-dir', ic_dir,
+               '--cfg-options', f'train_cfg.max_epochs={epochs}',
+               f'train_cfg.val_interval={min(5, epochs)}', f'param_scheduler.1.end={epochs}',
+               f'train_dataloader.dataset.datasets.0.num_samples={args.train_clips}',
+               f'train_dataloader.dataset.datasets.0.data_root={data}',
+               f'train_dataloader.dataset.datasets.1.ann_file={train}', *data_opts],
+              'train_in_context_lifter')
+    return newest_checkpoint(ic_dir)
+
+
 def late_skeleton_steps(lanes, work, py, phys_ckpt, pose_ckpt):
     """Two skeleton-path steps that need nothing of the skeleton lane's later work, run at the
     end of the generator lane (the one that ends first): BlazePose's 2D noise, each view of the
@@ -240,6 +264,8 @@ def skeleton_lane(lanes, args, work, py, out):
         osp.join(work, 'inference')], 'infer_skeleton_salto')
     rm_ckpt = realmotion_lifter(lanes, args, work, py, data_opts) if args.realmotion_lifter \
         else None
+    ic_ckpt = in_context_lifter(lanes, args, work, py, data, data_opts) \
+        if args.in_context_lifter else None
     # real video (Pose2Sim's demo, from its pip wheel): MediaPipe BlazePose tracked, camera
     # motion removed, lifted; then every view lifted alone vs the 4-view triangulation
     from finephys.datasets.pose2sim_demo import locate_pose2sim_demo
@@ -247,11 +273,14 @@ def skeleton_lane(lanes, args, work, py, out):
     sh([py, 'tools/infer_skeleton.py', REALVIDEO_CONFIG, struct_ckpt, real_video, '--out-dir',
         osp.join(work, 'real_video')], 'infer_skeleton_real_video')
     # one table: every lifter (MediaPipe's own 3D placed in the camera, the real-motion TCN,
-    # the SynthGym TCN) × physics (none = the lifter's row, Phys-Net, structured)
+    # the in-context lifter, the SynthGym TCN) × physics (none = the lifter's row, Phys-Net,
+    # structured)
     rows = ['--name', 'estimator3d-structured',
             '--compare', 'estimator3d-physnet', ESTIMATOR3D_PHYSNET_CONFIG, phys_ckpt]
     if rm_ckpt is not None:
         rows += ['--compare', 'realmotion-tcn-structured', REALMOTION_TCN_CONFIG, rm_ckpt]
+    if ic_ckpt is not None:
+        rows += ['--compare', 'in-context-structured', IN_CONTEXT_CONFIG, ic_ckpt]
     multiperson_rows = list(rows)     # the two-person trial: the SynthGym TCN rows left out
     rows += ['--compare', 'tcn-structured', STRUCTURED_CONFIG, struct_ckpt,
              '--compare', 'tcn-physnet', PHYSICS_CONFIG, phys_ckpt]
@@ -334,6 +363,12 @@ def main():
                         '(~4 min more on 2 cores)')
     p.add_argument('--realmotion-epochs', type=int, default=30,
                    help="the real-motion lifter's epochs (its documented recipe: 30)")
+    p.add_argument('--in-context-lifter', action='store_true',
+                   help='also train the in-context lifter (Skeleton-in-Context + structured '
+                        'physics on SynthGym + real mocap) and add it to the real-video tables '
+                        '(~25 min more on 2 cores)')
+    p.add_argument('--in-context-epochs', type=int, default=30,
+                   help="the in-context lifter's epochs (validated every 5; its recipe: 30)")
     p.add_argument('--train-clips', type=int, default=384)
     p.add_argument('--pretrain-iters', type=int, default=40)
     p.add_argument('--stage3-iters', type=int, default=100)
@@ -427,12 +462,13 @@ def main():
           f'{100 * rv("noise2d_dropout", nan):.1f} %')
     lifter_rows = (('MediaPipe 3D + structured', 'estimator3d_structured'),
                    ('real-motion TCN + structured', 'realmotion_tcn_structured'),
+                   ('in-context + structured', 'in_context_structured'),
                    ('SynthGym TCN + structured', 'tcn_structured'))
     print('  the lifters on the same views, fused P-MPJPE single-person / two-person (mm): ' +
           '; '.join(f'{label} {rv(f"realvideo_model_{key}_p_mpjpe", nan):.1f} / '
                     f'{rv(f"realvideo_multiperson_model_{key}_p_mpjpe", nan):.1f}'
                     for label, key in lifter_rows) + ' (nan: not run there; the real-motion TCN '
-          'with --realmotion-lifter)')
+          'with --realmotion-lifter, the in-context lifter with --in-context-lifter)')
     print(f'\nGuidance fidelity ({args.fidelity_clips} SynthGym test clips, {it} stage-3 '
           'iterations, the same noise for every row): silhouette IoU of generated frames vs '
           'SynthGym\'s rendering of the guidance skeleton (whole frame, and inside the body\'s '
@@ -488,6 +524,9 @@ def main():
           'overlay; eval/report.md; noise_2d.json (BlazePose\'s 2D noise)')
     if args.realmotion_lifter:
         print(f'  {REALMOTION_TCN_DIR}/  the lifter trained on SynthGym + real mocap')
+    if args.in_context_lifter:
+        print(f'  {IN_CONTEXT_DIR}/  the in-context lifter trained on SynthGym + real '
+              'mocap')
     print('  pretrained/synthgym-pixel/           the pretrained tiny backbone (+ loss curve)')
     print('  finegym_sample/, finephys_skeleton_stage2_finegym/   the FineGym chain on a sample: '
           'source videos, trimmed elements, PYSKL pickle, stage 2')
@@ -542,6 +581,7 @@ def main():
         print(f'RESULT demo_realvideo_{k}={realvideo.get(f"realvideo_{k}", nan):.2f}')
     for trial in ('', 'multiperson_'):
         for name, key in (('realmotion_tcn', 'realmotion_tcn_structured'),
+                          ('in_context', 'in_context_structured'),
                           ('synthgym_tcn', 'tcn_structured')):
             print(f'RESULT demo_realvideo_{trial}{name}_p_mpjpe='
                   f'{realvideo.get(f"realvideo_{trial}model_{key}_p_mpjpe", nan):.2f}')

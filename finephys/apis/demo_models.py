@@ -27,6 +27,15 @@ REALMOTION_TCN_CONFIG = ('configs/finephys-structured/finephys-skeleton-structur
 REALMOTION_TRAIN_ARGS = ('--deepmimic', '--isaaclab', 'dance', 'run', 'walk', '--holosoma', '0',
                          '1', '2', '3', '4', '--holosoma-stride', '48', '--seed', '1',
                          '--contact-effectors', 'feet', '--noise', 'blazepose')
+#: The in-context lifter (Skeleton-in-Context, its prompts from the same mixed set) + the
+#: structured solver, trained from scratch on SynthGym plus the real mocap above seen with
+#: SynthGym's 2D noise (docs/real_video.md#the-in-context-lifter-with-real-motion-prompts).
+IN_CONTEXT_CONFIG = ('configs/finephys-structured/finephys-skeleton-structured_stage1_'
+                     'synthgym-realmotion_in-context-lifter.py')
+#: ``generate_realmotion.py`` arguments of its training set (the command in its config's header).
+IN_CONTEXT_TRAIN_ARGS = ('--deepmimic', '--isaaclab', 'dance', 'run', 'walk', '--holosoma', '0',
+                         '1', '2', '3', '4', '--holosoma-stride', '48', '--seed', '1',
+                         '--contact-effectors', 'feet')
 #: The default real-video path (the best row of the real-video table): MediaPipe's own 3D placed
 #: in the camera by Estimator3DLifter, then the structured solver; no weights of its own — it
 #: runs with STRUCTURED_CONFIG's checkpoint (and ESTIMATOR3D_PHYSNET_CONFIG with PHYSICS_CONFIG's)
@@ -44,6 +53,7 @@ FINEGYM_STAGE2_CONFIG = ('configs/finephys/'
 PHYSICS_DIR, STRUCTURED_DIR, STAGE3_DIR = ('finephys_skeleton', 'finephys_skeleton_structured',
                                            'finephys_tiny')
 REALMOTION_TCN_DIR = 'finephys_skeleton_structured_realmotion'
+IN_CONTEXT_DIR = 'finephys_skeleton_structured_in_context'
 PRETRAINED_DIR = 'pretrained/synthgym-pixel'
 
 
@@ -74,9 +84,11 @@ def demo_skeleton_models(work_dir: str = 'work_dirs/demo', root: str = '.') -> D
     struct = latest_checkpoint(osp.join(work_dir, STRUCTURED_DIR))
     phys = latest_checkpoint(osp.join(work_dir, PHYSICS_DIR))
     realmotion = latest_checkpoint(osp.join(work_dir, REALMOTION_TCN_DIR))
+    in_context = latest_checkpoint(osp.join(work_dir, IN_CONTEXT_DIR))
     pairs = [('MediaPipe 3D + structured physics (real video)', REALVIDEO_CONFIG, struct),
              ('MediaPipe 3D + Phys-Net', ESTIMATOR3D_PHYSNET_CONFIG, phys),
              ('Real-motion TCN + structured physics', REALMOTION_TCN_CONFIG, realmotion),
+             ('In-context lifter + structured physics', IN_CONTEXT_CONFIG, in_context),
              ('SynthGym TCN + structured physics', STRUCTURED_CONFIG, struct),
              ('SynthGym TCN + Phys-Net', PHYSICS_CONFIG, phys)]
     return {name: dict(config=osp.abspath(osp.join(root, cfg)), checkpoint=osp.abspath(ckpt))

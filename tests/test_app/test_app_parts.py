@@ -185,9 +185,9 @@ def test_synthgym_view_fits_the_true_gravity(tmp_path):
 
 
 def test_latest_checkpoint_and_demo_models(tmp_path):
-    from finephys.apis.demo_models import (REALMOTION_TCN_CONFIG, REALVIDEO_CONFIG,
-                                           demo_generator, demo_skeleton_models,
-                                           latest_checkpoint)
+    from finephys.apis.demo_models import (IN_CONTEXT_CONFIG, REALMOTION_TCN_CONFIG,
+                                           REALVIDEO_CONFIG, demo_generator,
+                                           demo_skeleton_models, latest_checkpoint)
     work = tmp_path / 'demo'
     struct = work / 'finephys_skeleton_structured'
     struct.mkdir(parents=True)
@@ -209,22 +209,37 @@ def test_latest_checkpoint_and_demo_models(tmp_path):
         config=osp.join(root, REALMOTION_TCN_CONFIG),
         checkpoint=str(realmotion / 'best_pose3d_mpjpe_epoch_30.pth'))
     assert len(models) == 3 and osp.isfile(models['Real-motion TCN + structured physics']['config'])
+    # and the in-context lifter's
+    in_context = work / 'finephys_skeleton_structured_in_context'
+    in_context.mkdir()
+    (in_context / 'best_pose3d_mpjpe_epoch_10.pth').write_bytes(b'')
+    models = demo_skeleton_models(str(work), root)
+    assert models['In-context lifter + structured physics'] == dict(
+        config=osp.join(root, IN_CONTEXT_CONFIG),
+        checkpoint=str(in_context / 'best_pose3d_mpjpe_epoch_10.pth'))
+    assert len(models) == 4 and osp.isfile(osp.join(root, IN_CONTEXT_CONFIG))
     assert demo_generator(str(work), root) is None
     assert demo_skeleton_models(str(tmp_path / 'none'), root) == {}
 
 
-def test_demo_realmotion_training_set_is_the_one_its_config_documents():
-    """make demo writes the real-motion lifter's training set with the command in its config's
+@pytest.mark.parametrize('which', ['REALMOTION_TCN', 'IN_CONTEXT'])
+def test_demo_realmotion_training_set_is_the_one_its_config_documents(which):
+    """make demo writes the real-motion lifters' training sets with the command in each config's
     header (the config names the file; the demo passes its own path)."""
-    from finephys.apis.demo_models import REALMOTION_TCN_CONFIG, REALMOTION_TRAIN_ARGS
+    from finephys.apis import demo_models
+    config = getattr(demo_models, f'{which}_CONFIG')
+    args = getattr(demo_models, 'REALMOTION_TRAIN_ARGS' if which == 'REALMOTION_TCN'
+                   else 'IN_CONTEXT_TRAIN_ARGS')
     root = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-    with open(osp.join(root, REALMOTION_TCN_CONFIG)) as f:
+    with open(osp.join(root, config)) as f:
         header = [ln.lstrip('#').strip().rstrip('\\').strip() for ln in f
                   if ln.startswith('#')]
     start = next(i for i, ln in enumerate(header) if 'generate_realmotion.py' in ln)
     words = ' '.join(header[start:start + 4]).split()
     words = words[words.index('--out') + 2:]
-    assert words[:len(REALMOTION_TRAIN_ARGS)] == list(REALMOTION_TRAIN_ARGS)
+    assert words[:len(args)] == list(args)
+    # and no further option on that command (a dropped one would go unnoticed otherwise)
+    assert len(words) == len(args) or not words[len(args)].startswith('--'), words
 
 
 def test_generation_guided_by_an_element_equals_the_same_motion_as_a_file(

@@ -61,13 +61,15 @@ import time
 import numpy as np
 
 from finephys.apis.demo_models import (ESTIMATOR3D_PHYSNET_CONFIG, FINEGYM_STAGE2_CONFIG,
-                                       IN_CONTEXT_CONFIG, IN_CONTEXT_DIR, IN_CONTEXT_TRAIN_ARGS,
+                                       IN_CONTEXT_CONFIG, IN_CONTEXT_DIR,
+                                       IN_CONTEXT_PHYSNET_CONFIG, IN_CONTEXT_TRAIN_ARGS,
                                        PHYSICS_CONFIG, POSE_CONFIG, REALMOTION_SUPPORTS_ARGS,
                                        REALMOTION_TCN_CONFIG, REALMOTION_TCN_DIR,
                                        REALMOTION_TRAIN_ARGS, REALVIDEO_CONFIG, STAGE3_CONFIG,
                                        STRUCTURED_CONFIG)
 from finephys.utils.tool_lanes import ToolLanes
 from finephys.utils.warm_start import DEFAULT_PRELOAD
+from finephys.utils.weight_transplant import transplant_weights
 from finephys.utils.tool_runner import latest_metrics
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
@@ -277,10 +279,15 @@ def skeleton_lane(lanes, args, work, py, out):
     # structured)
     rows = ['--name', 'estimator3d-structured',
             '--compare', 'estimator3d-physnet', ESTIMATOR3D_PHYSNET_CONFIG, phys_ckpt]
-    if rm_ckpt is not None:
-        rows += ['--compare', 'realmotion-tcn-structured', REALMOTION_TCN_CONFIG, rm_ckpt]
-    if ic_ckpt is not None:
-        rows += ['--compare', 'in-context-structured', IN_CONTEXT_CONFIG, ic_ckpt]
+    # a trained lifter under Phys-Net: Phys-Net's checkpoint with that lifter's weights
+    for name, ckpt, config, physnet_config in (
+            ('realmotion-tcn', rm_ckpt, REALMOTION_TCN_CONFIG, PHYSICS_CONFIG),
+            ('in-context', ic_ckpt, IN_CONTEXT_CONFIG, IN_CONTEXT_PHYSNET_CONFIG)):
+        if ckpt is not None:
+            crossed = osp.join(work, 'real_video', f'{name}-physnet.pth')
+            transplant_weights(phys_ckpt, ckpt, crossed)
+            rows += ['--compare', f'{name}-structured', config, ckpt,
+                     '--compare', f'{name}-physnet', physnet_config, crossed]
     multiperson_rows = list(rows)     # the two-person trial: the SynthGym TCN rows left out
     rows += ['--compare', 'tcn-structured', STRUCTURED_CONFIG, struct_ckpt,
              '--compare', 'tcn-physnet', PHYSICS_CONFIG, phys_ckpt]

@@ -32,6 +32,11 @@ REALMOTION_TRAIN_ARGS = ('--deepmimic', '--isaaclab', 'dance', 'run', 'walk', '-
 #: SynthGym's 2D noise (docs/real_video.md#the-in-context-lifter-with-real-motion-prompts).
 IN_CONTEXT_CONFIG = ('configs/finephys-structured/finephys-skeleton-structured_stage1_'
                      'synthgym-realmotion_in-context-lifter.py')
+#: The same lifter under Phys-Net: make demo runs it with a checkpoint of PHYSICS_CONFIG's model
+#: whose lifter is the in-context one (finephys.utils.weight_transplant), and PHYSICS_CONFIG
+#: itself with the real-motion TCN's (the same TCN).
+IN_CONTEXT_PHYSNET_CONFIG = ('configs/finephys/'
+                             'finephys-skeleton_stage1_synthgym_in-context-lifter_complementary.py')
 #: ``generate_realmotion.py`` arguments of its training set (the command in its config's header).
 IN_CONTEXT_TRAIN_ARGS = ('--deepmimic', '--isaaclab', 'dance', 'run', 'walk', '--holosoma', '0',
                          '1', '2', '3', '4', '--holosoma-stride', '48', '--seed', '1',

@@ -266,9 +266,8 @@ def evaluate_pose2sim_demo(pipelines, demo, cams, out_dir, stride=2, max_error=1
     # the raw triangulation is scored too: it is what the 2D alone says, noise included
     refs = {'raw': ref_world}
     if reference_filter == 'pose2sim':
-        refs = {'filtered': pose2sim_reference_filter(ref_world, fps, **POSE2SIM_FILTER),
-                'raw': ref_world}
-    ref_world = next(iter(refs.values()))
+        refs['filtered'] = pose2sim_reference_filter(ref_world, fps, **POSE2SIM_FILTER)
+    ref_world = refs.get('filtered', ref_world)          # the reference every source is scored on
     frames = np.arange(0, t, stride)
     fps_used = fps / stride
     sources = [f'{name}/{seq}' for name in pipelines for seq, _ in MODEL_SEQUENCES]

@@ -68,9 +68,9 @@ from finephys.apis.demo_models import (ESTIMATOR3D_PHYSNET_CONFIG, FINEGYM_STAGE
                                        REALMOTION_TRAIN_ARGS, REALVIDEO_CONFIG, STAGE3_CONFIG,
                                        STRUCTURED_CONFIG)
 from finephys.utils.tool_lanes import ToolLanes
+from finephys.utils.tool_runner import latest_metrics
 from finephys.utils.warm_start import DEFAULT_PRELOAD
 from finephys.utils.weight_transplant import transplant_weights
-from finephys.utils.tool_runner import latest_metrics
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 
